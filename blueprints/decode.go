@@ -1,0 +1,451 @@
+package blueprints
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxNodes caps the values one file may expand to, aliases included, so an alias bomb is an error rather
+// than an out-of-memory kill. A real blueprint has a few dozen.
+const maxNodes = 20000
+
+// decoder turns a YAML node tree into Go values by reflection, strictly: every unknown field, wrong type,
+// value outside an enum or bound, and duplicate key is a diagnostic with its position. It never stops at the
+// first problem. It records the node behind every field path, so later checks can point at the line.
+type decoder struct {
+	file    string
+	diags   *Diagnostics
+	nodes   map[string]*yaml.Node // field path -> value node
+	budget  int
+	quiet   bool // decode only: the same nodes were already checked
+	blown   bool
+	overCtx bool // decoding an environments.<env> block
+}
+
+func newDecoder(file string, diags *Diagnostics) *decoder {
+	return &decoder{file: file, diags: diags, nodes: map[string]*yaml.Node{}, budget: maxNodes}
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
+	if d.quiet {
+		return
+	}
+	*d.diags = append(*d.diags, Diagnostic{
+		Pos: posOf(d.file, n), Path: path, Message: fmt.Sprintf(format, args...), Hint: hint,
+	})
+}
+
+func posOf(file string, n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{File: file}
+	}
+	return Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// resolve follows aliases, charging the budget for every node visited.
+func (d *decoder) resolve(n *yaml.Node, path string) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.budget--
+	if d.budget < 0 {
+		if !d.blown {
+			d.blown = true
+			d.errorf(n, path, "a blueprint is a few dozen values; expand or remove the YAML aliases",
+				"too many values (more than %d after alias expansion)", maxNodes)
+		}
+		return nil
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// decode fills v from n. tag is the struct tag of the field v came from (bounds, enums, patterns).
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	n = d.resolve(n, path)
+	if n == nil {
+		return
+	}
+	d.nodes[path] = n
+	if isNull(n) {
+		return // unset: the zero value; required fields are checked by the parent
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.decodeStruct(n, v, path)
+	case reflect.Map:
+		d.decodeMap(n, v, path)
+	case reflect.Slice:
+		d.decodeSlice(n, v, path, tag)
+	case reflect.String:
+		d.decodeString(n, v, path, tag)
+	case reflect.Int:
+		d.decodeInt(n, v, path, tag)
+	case reflect.Bool:
+		d.decodeBool(n, v, path)
+	default:
+		panic(fmt.Sprintf("blueprints: unsupported kind %s at %s", v.Kind(), path))
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!int":
+		return "a number"
+	case "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!str":
+		return fmt.Sprintf("the string %q", truncate(n.Value, 40))
+	}
+	return fmt.Sprintf("%s %q", n.Tag, truncate(n.Value, 40))
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	info := structInfoOf(v.Type())
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "", "must be a mapping of fields, got %s", kindName(n))
+		return
+	}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := d.resolve(n.Content[i], path)
+		val := n.Content[i+1]
+		if k == nil {
+			return
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, path, "", "field names must be plain words, got %s", kindName(k))
+			continue
+		}
+		name := k.Value
+		fpath := joinPath(path, name)
+		if first, dup := seen[name]; dup {
+			d.errorf(k, fpath, fmt.Sprintf("first set at line %d; keep one", first.Line), "duplicate field")
+			continue
+		}
+		seen[name] = k
+		if name == "<<" {
+			d.errorf(k, path, "write the fields out; anchors and aliases of whole values still work",
+				"YAML merge keys (<<) are not supported")
+			continue
+		}
+		f, ok := info.byName[name]
+		if !ok {
+			d.unknownField(k, path, name, info)
+			continue
+		}
+		d.decode(val, v.FieldByIndex(f.index), fpath, f.tag)
+	}
+	for _, f := range info.fields {
+		if f.required && seen[f.name] == nil && v.Type() != reflect.TypeFor[ServiceSpec]() {
+			d.errorf(n, joinPath(path, f.name), requiredHint(f), "required field is missing")
+		}
+	}
+}
+
+func requiredHint(f fieldInfo) string {
+	if e := f.tag.Get("enum"); e != "" {
+		return fmt.Sprintf("add `%s: %s`", f.name, strings.ReplaceAll(e, ",", " | "))
+	}
+	if ex := f.tag.Get("example"); ex != "" {
+		return fmt.Sprintf("add `%s: %s`", f.name, ex)
+	}
+	return fmt.Sprintf("add `%s:`", f.name)
+}
+
+func (d *decoder) unknownField(k *yaml.Node, path, name string, info *structInfo) {
+	fpath := joinPath(path, name)
+	if d.overCtx && info.typ == reflect.TypeFor[Overrides]() {
+		if _, ok := structInfoOf(reflect.TypeFor[ServiceSpec]()).byName[name]; ok {
+			d.errorf(k, fpath, "environments may override: "+strings.Join(info.names(), ", "),
+				"cannot be set per environment")
+			return
+		}
+	}
+	hint := ""
+	if s := closest(name, info.names()); s != "" {
+		hint = fmt.Sprintf("did you mean %q?", s)
+	} else if path == "" {
+		// A spec field written at the top of the file is a common slip.
+		spec := structInfoOf(reflect.TypeFor[ServiceSpec]())
+		if _, ok := spec.byName[name]; ok {
+			hint = fmt.Sprintf("%s belongs under spec", name)
+		}
+	}
+	if hint == "" {
+		hint = "known fields: " + strings.Join(info.names(), ", ")
+	}
+	d.errorf(k, fpath, hint, "unknown field")
+}
+
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "", "must be a mapping, got %s", kindName(n))
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := d.resolve(n.Content[i], path)
+		if k == nil {
+			return
+		}
+		if k.Kind != yaml.ScalarNode || isNull(k) {
+			d.errorf(k, path, "", "keys must be plain strings, got %s", kindName(k))
+			continue
+		}
+		kpath := joinPath(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, kpath, fmt.Sprintf("first set at line %d; keep one", first.Line), "duplicate key")
+			continue
+		}
+		seen[k.Value] = k
+		d.nodes["key:"+kpath] = k
+		elem := reflect.New(v.Type().Elem()).Elem()
+		val := n.Content[i+1]
+		if elem.Kind() == reflect.String {
+			if r := d.resolve(val, kpath); r != nil && isNull(r) {
+				d.errorf(r, kpath, `quote it, e.g. ""`, "must be a string, got null")
+				continue
+			}
+		}
+		over := d.overCtx
+		d.overCtx = v.Type().Elem() == reflect.TypeFor[Overrides]()
+		d.decode(val, elem, kpath, "")
+		d.overCtx = over
+		v.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	}
+}
+
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	if n.Kind != yaml.SequenceNode {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && v.Type().Elem().Kind() == reflect.String {
+			hint = fmt.Sprintf("write [%s]", n.Value)
+		}
+		d.errorf(n, path, hint, "must be a list, got %s", kindName(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, c := range n.Content {
+		d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i), tag)
+	}
+	v.Set(s)
+}
+
+func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "", "must be a string, got %s", kindName(n))
+		return
+	}
+	// The literal text is kept as written: `cpu: 1`, `kubernetesVersion: 1.31` and `LEVEL: yes` mean the
+	// characters the user typed, never a number's or boolean's re-rendering.
+	v.SetString(n.Value)
+	if e := tag.Get("enum"); e != "" && !d.quiet {
+		allowed := strings.Split(e, ",")
+		if !slices.Contains(allowed, n.Value) {
+			hint := "one of: " + strings.Join(allowed, ", ")
+			if s := closest(n.Value, allowed); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
+			d.errorf(n, path, hint, "%q is not allowed", n.Value)
+		}
+	}
+	if p := tag.Get("pattern"); p != "" && !d.quiet && !patternOf(p).MatchString(n.Value) {
+		ex := tag.Get("example")
+		d.errorf(n, path, fmt.Sprintf("for example %q", ex), "%q has the wrong form", n.Value)
+	}
+}
+
+func (d *decoder) decodeInt(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+			if _, err := strconv.Atoi(n.Value); err == nil {
+				hint = "remove the quotes"
+			}
+		}
+		d.errorf(n, path, hint, "must be a whole number, got %s", kindName(n))
+		return
+	}
+	i, err := strconv.ParseInt(n.Value, 0, 64)
+	if err != nil || i != int64(int(i)) {
+		d.errorf(n, path, "", "number %s is out of range", n.Value)
+		return
+	}
+	v.SetInt(i)
+	if d.quiet {
+		return
+	}
+	if m := tag.Get("min"); m != "" {
+		if lo, _ := strconv.Atoi(m); int(i) < lo {
+			hint := ""
+			if strings.HasSuffix(strings.ToLower(path), "port") && lo == 1024 {
+				hint = "ports below 1024 need root and containers run as non-root; use 8080 or another high port"
+			}
+			d.errorf(n, path, hint, "must be at least %d, got %d", lo, i)
+		}
+	}
+	if m := tag.Get("max"); m != "" {
+		if hi, _ := strconv.Atoi(m); int(i) > hi {
+			d.errorf(n, path, "", "must be at most %d, got %d", hi, i)
+		}
+	}
+}
+
+func (d *decoder) decodeBool(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		d.errorf(n, path, "write true or false", "must be true or false, got %s", kindName(n))
+		return
+	}
+	v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+}
+
+func joinPath(path, name string) string {
+	if !simpleKey.MatchString(name) {
+		name = strconv.Quote(name)
+		if path == "" {
+			return "[" + name + "]"
+		}
+		return path + "[" + name + "]"
+	}
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+var simpleKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+var patterns sync.Map // pattern -> *regexp.Regexp
+
+func patternOf(p string) *regexp.Regexp {
+	if r, ok := patterns.Load(p); ok {
+		return r.(*regexp.Regexp)
+	}
+	r := regexp.MustCompile(p)
+	patterns.Store(p, r)
+	return r
+}
+
+type fieldInfo struct {
+	name     string
+	index    []int
+	tag      reflect.StructTag
+	required bool
+}
+
+type structInfo struct {
+	typ    reflect.Type
+	fields []fieldInfo
+	byName map[string]fieldInfo
+}
+
+func (s *structInfo) names() []string {
+	out := make([]string, len(s.fields))
+	for i, f := range s.fields {
+		out[i] = f.name
+	}
+	return out
+}
+
+var structInfos sync.Map // reflect.Type -> *structInfo
+
+// structInfoOf lists a struct's YAML fields, with `json:",inline"` embedded structs flattened.
+func structInfoOf(t reflect.Type) *structInfo {
+	if s, ok := structInfos.Load(t); ok {
+		return s.(*structInfo)
+	}
+	s := &structInfo{typ: t, byName: map[string]fieldInfo{}}
+	var walk func(t reflect.Type, index []int)
+	walk = func(t reflect.Type, index []int) {
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			idx := append(slices.Clone(index), i)
+			if sf.Anonymous && name == "" {
+				walk(sf.Type, idx)
+				continue
+			}
+			if name == "" || name == "-" {
+				continue
+			}
+			f := fieldInfo{name: name, index: idx, tag: sf.Tag, required: sf.Tag.Get("required") == "true"}
+			s.fields = append(s.fields, f)
+			s.byName[name] = f
+		}
+	}
+	walk(t, nil)
+	structInfos.Store(t, s)
+	return s
+}
+
+// closest returns the candidate nearest to s when it is near enough to be a likely typo, else "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if strings.EqualFold(s, c) {
+			return c
+		}
+		if d := levenshtein(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := max(1, min(3, len([]rune(s))/3))
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
+		return 1 << 20 // not a typo of a field name; avoid quadratic work on hostile input
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

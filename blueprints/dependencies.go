@@ -1,0 +1,31 @@
+package blueprints
+
+import "strings"
+
+// EnvPrefix is the prefix of a dependency's connection settings: its name upper-cased, '-' as '_'
+// (db -> DB_HOST, orders-cache -> ORDERS_CACHE_HOST).
+func EnvPrefix(d Dependency) string {
+	return strings.ToUpper(strings.ReplaceAll(d.Name, "-", "_")) + "_"
+}
+
+// dependencyEnvSuffixes are the connection settings each dependency type gets, the same names on every
+// cloud. Credentials are never among them: they are mounted as files.
+var dependencyEnvSuffixes = map[string][]string{
+	"postgres": {"HOST", "PORT", "NAME", "USER"},
+	"mysql":    {"HOST", "PORT", "NAME", "USER"},
+	"redis":    {"HOST", "PORT"},
+	"bucket":   {"BUCKET"},
+	"queue":    {"QUEUE"},
+	"kafka":    {"BROKERS"},
+}
+
+// DependencyEnv returns the names of the environment variables that carry a dependency's connection
+// settings, in a fixed order.
+func DependencyEnv(d Dependency) []string {
+	suffixes := dependencyEnvSuffixes[d.Type]
+	out := make([]string, len(suffixes))
+	for i, s := range suffixes {
+		out[i] = EnvPrefix(d) + s
+	}
+	return out
+}

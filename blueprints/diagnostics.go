@@ -1,0 +1,128 @@
+package blueprints
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity says whether a diagnostic fails validation.
+type Severity int
+
+// Severities. Warnings fail only under --strict.
+const (
+	SeverityError Severity = iota
+	SeverityWarning
+)
+
+func (s Severity) String() string {
+	if s == SeverityWarning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Pos is a position in a blueprint file. Line and Col are 1-based; 0 means unknown.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.Line == 0:
+		return p.File
+	default:
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+}
+
+// Diagnostic is one problem found in a blueprint.
+type Diagnostic struct {
+	Pos      Pos
+	Path     string // field path, e.g. spec.replicas.min; empty for file-level problems
+	Message  string // what is wrong, lower-case, no final period
+	Hint     string // what to do, where it is knowable
+	Severity Severity
+}
+
+// String renders the diagnostic as `file:line:col: path: message (hint)`.
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	b.WriteString(d.Pos.String())
+	b.WriteString(": ")
+	if d.Severity == SeverityWarning {
+		b.WriteString("warning: ")
+	}
+	if d.Path != "" {
+		b.WriteString(d.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(d.Message)
+	if d.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(d.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Diagnostics is a list of problems, reported all at once.
+type Diagnostics []Diagnostic
+
+// HasErrors reports whether any diagnostic is an error (strict: any at all).
+func (ds Diagnostics) HasErrors(strict bool) bool {
+	for _, d := range ds {
+		if strict || d.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// Count returns the number of errors and warnings.
+func (ds Diagnostics) Count() (errs, warns int) {
+	for _, d := range ds {
+		if d.Severity == SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+// Sorted returns the diagnostics ordered by file, line, column and text, without duplicates (the same
+// problem found while resolving several environments is reported once).
+func (ds Diagnostics) Sorted() Diagnostics {
+	out := slices.Clone(ds)
+	slices.SortFunc(out, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
+			cmp.Compare(a.Severity, b.Severity),
+			cmp.Compare(a.Path, b.Path),
+			cmp.Compare(a.Message, b.Message),
+			cmp.Compare(a.Hint, b.Hint),
+		)
+	})
+	return slices.Compact(out)
+}
+
+// ValidationError is returned when blueprints are invalid. It carries every problem found.
+type ValidationError struct {
+	Diagnostics Diagnostics
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("validation failed:")
+	for _, d := range e.Diagnostics {
+		b.WriteString("\n  ")
+		b.WriteString(d.String())
+	}
+	return b.String()
+}

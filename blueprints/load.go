@@ -1,0 +1,277 @@
+package blueprints
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// MaxFiles caps the blueprint files of one run.
+const MaxFiles = 10000
+
+// PlatformFileNames are the names a platform file is found by, beside or above the blueprints.
+var PlatformFileNames = []string{"gantry.yaml", "platform.yaml"}
+
+// DefaultDir is where blueprints are looked for when no path is given (else the current folder).
+const DefaultDir = "blueprints"
+
+// LoadOptions says which blueprints to load.
+type LoadOptions struct {
+	// Paths are files and folders; folders are searched recursively for blueprints. Empty means
+	// DefaultDir when it exists, else the current folder.
+	Paths []string
+	// PlatformFile, when set, is the platform for every service, instead of the nearest platform file.
+	PlatformFile string
+}
+
+// Load parses, validates, applies defaults and resolves every blueprint named by opts, grouped by
+// platform. It returns every problem at once; the result is only safe to generate from when the
+// diagnostics have no errors.
+func Load(opts LoadOptions) (*Resolved, Diagnostics) {
+	l := &loader{platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{}}
+	paths := opts.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+		if st, err := os.Stat(DefaultDir); err == nil && st.IsDir() {
+			paths = []string{DefaultDir}
+		}
+	}
+	complete := true
+	for _, p := range paths {
+		if isFile := l.collect(p); isFile {
+			complete = false
+		}
+	}
+	if len(l.files) > MaxFiles {
+		l.add(Diagnostic{Pos: Pos{File: paths[0]}, Message: fmt.Sprintf("more than %d blueprint files", MaxFiles),
+			Hint: "validate the platform's folders one at a time"})
+		return &Resolved{}, l.diags.Sorted()
+	}
+	slices.Sort(l.files)
+	l.files = slices.Compact(l.files)
+	if len(l.files) == 0 && len(l.diags) == 0 {
+		l.add(Diagnostic{Pos: Pos{File: strings.Join(paths, ", ")}, Message: "no blueprints found",
+			Hint: "a blueprint is a .yaml file with `apiVersion: gantry.dev/v1`; create one with `gantry init NAME`"})
+	}
+	var explicit *File
+	if opts.PlatformFile != "" {
+		explicit = l.parse(filepath.ToSlash(filepath.Clean(opts.PlatformFile)))
+		if explicit != nil && explicit.Kind != KindPlatform {
+			l.add(Diagnostic{Pos: Pos{File: explicit.Path}, Path: "kind", Message: "--platform names a file that is not a Platform",
+				Hint: "give the platform file (kind: Platform)"})
+			explicit = nil
+		}
+	}
+	var services []*File
+	for _, path := range l.files {
+		f := l.parse(path)
+		if f == nil {
+			continue
+		}
+		switch {
+		case f.Kind == KindService:
+			services = append(services, f)
+		case explicit != nil && f.Path != explicit.Path:
+			l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "platform file not used: --platform " + explicit.Path + " applies",
+				Severity: SeverityWarning})
+		case explicit == nil:
+			dir := absDir(f.Path)
+			if other := l.platformAt[dir]; other != nil && other.Path != f.Path {
+				l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "a second platform file in the same folder (the other is " + other.Path + ")",
+					Hint: "keep one platform file per folder"})
+				continue
+			}
+			l.platformAt[dir] = f
+		}
+	}
+
+	groups := map[*File][]*File{} // platform file (nil: built-in) -> services
+	for _, s := range services {
+		p := explicit
+		if p == nil {
+			p = l.platformFor(absDir(s.Path))
+		}
+		groups[p] = append(groups[p], s)
+	}
+	if explicit != nil {
+		if _, ok := groups[explicit]; !ok {
+			groups[explicit] = nil
+		}
+	}
+	for _, f := range l.platformAt {
+		if _, ok := groups[f]; !ok && f != nil {
+			groups[f] = nil // a platform with no service yet is still validated
+		}
+	}
+	res := &Resolved{}
+	for pf, svcs := range groups {
+		res.Platforms = append(res.Platforms, l.resolveGroup(pf, svcs, complete))
+	}
+	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int { return cmp.Compare(a.File, b.File) })
+	return res, l.diags.Sorted()
+}
+
+type loader struct {
+	files      []string
+	parsed     map[string]*File
+	data       map[string][]byte // read while searching a folder, parsed later
+	platformAt map[string]*File // absolute folder -> platform file in it (nil: none)
+	diags      Diagnostics
+}
+
+func (l *loader) add(d Diagnostic) { l.diags = append(l.diags, d) }
+
+// blueprintSniff tells a Gantry blueprint from other YAML met while searching a folder.
+var blueprintSniff = regexp.MustCompile(`(?m)^(apiVersion:\s*["']?gantry\.dev/|kind:\s*["']?(Service|Platform)["']?\s*$)`)
+
+// collect adds the blueprint files under p and reports whether p is a single file.
+func (l *loader) collect(p string) bool {
+	st, err := os.Stat(p)
+	if err != nil {
+		l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(p)}, Message: ioMessage(err), Hint: "give a blueprint file or a folder of them"})
+		return true
+	}
+	if !st.IsDir() {
+		l.files = append(l.files, filepath.ToSlash(filepath.Clean(p)))
+		return true
+	}
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(path)}, Message: ioMessage(err)})
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != p && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
+			return nil
+		}
+		path = filepath.ToSlash(path)
+		data, err := readLimited(path)
+		if err != nil {
+			l.add(Diagnostic{Pos: Pos{File: path}, Message: ioMessage(err)})
+			return nil
+		}
+		if blueprintSniff.Match(data) {
+			l.files = append(l.files, path)
+			l.data[path] = data
+		}
+		if len(l.files) > MaxFiles {
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(p)}, Message: ioMessage(err)})
+	}
+	return false
+}
+
+// parse reads and parses a file once; nil when it cannot be read as a blueprint (already reported).
+func (l *loader) parse(path string) *File {
+	if f, ok := l.parsed[path]; ok {
+		return f
+	}
+	data, ok := l.data[path]
+	if !ok {
+		var err error
+		if data, err = readLimited(path); err != nil {
+			l.add(Diagnostic{Pos: Pos{File: path}, Message: ioMessage(err)})
+			l.parsed[path] = nil
+			return nil
+		}
+	}
+	delete(l.data, path)
+	f, diags := Parse(path, data)
+	l.diags = append(l.diags, diags...)
+	l.parsed[path] = f
+	return f
+}
+
+// readLimited reads at most MaxFileSize+1 bytes, enough for Parse to report an oversized file without
+// reading all of a huge one.
+func readLimited(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var b bytes.Buffer
+	_, err = io.Copy(&b, io.LimitReader(fh, MaxFileSize+1))
+	return b.Bytes(), err
+}
+
+func ioMessage(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or folder"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+func absDir(path string) string {
+	abs, err := filepath.Abs(filepath.FromSlash(path))
+	if err != nil {
+		return filepath.Dir(path)
+	}
+	return filepath.Dir(abs)
+}
+
+// platformFor finds the platform of a service in dir: the nearest platform file in dir or a folder above
+// it, stopping at the repository root (the folder with .git).
+func (l *loader) platformFor(dir string) *File {
+	if f, ok := l.platformAt[dir]; ok {
+		return f
+	}
+	var found *File
+	for _, name := range PlatformFileNames {
+		path := filepath.Join(dir, name)
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			found = l.parse(displayPath(path))
+			if found != nil && found.Kind != KindPlatform {
+				l.add(Diagnostic{Pos: Pos{File: found.Path}, Path: "kind",
+					Message: name + " is found as the platform file but is not kind: Platform", Hint: "rename it, or make it the platform"})
+				found = nil
+			}
+			if found != nil {
+				break
+			}
+		}
+	}
+	if found == nil {
+		_, gitErr := os.Stat(filepath.Join(dir, ".git"))
+		if parent := filepath.Dir(dir); gitErr != nil && parent != dir {
+			found = l.platformFor(parent)
+		}
+	}
+	l.platformAt[dir] = found
+	return found
+}
+
+// displayPath shows a path relative to the working folder where it is below it.
+func displayPath(abs string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(abs)
+}

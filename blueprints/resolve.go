@@ -1,0 +1,305 @@
+package blueprints
+
+import (
+	"reflect"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Built-in platform settings, used where the platform file (or the whole file) is absent.
+var builtinPlatform = PlatformSpec{
+	Registry:          "registry.example.com/change-me",
+	Cloud:             Cloud{Provider: "none"},
+	CI:                "github",
+	GitOps:            GitOps{Engine: "none"},
+	Mesh:              "none",
+	Ingress:           "gateway",
+	KubernetesVersion: "1.35",
+	Environments:      []string{"dev", "staging", "prod"},
+}
+
+// Built-in service defaults, applied after merging when a field is still unset.
+const (
+	DefaultCPU              = "100m"
+	DefaultMemory           = "128Mi"
+	DefaultEphemeralStorage = "256Mi"
+	DefaultReplicas         = 2
+	DefaultCPUTarget        = 70
+	DefaultLiveness         = "/livez"
+	DefaultReadiness        = "/readyz"
+)
+
+// Resolved is every loaded blueprint, grouped by platform and fully resolved: what the generators read.
+type Resolved struct {
+	Platforms []*ResolvedPlatform
+}
+
+// ResolvedPlatform is a platform with its built-in defaults filled in, and its services sorted by name.
+type ResolvedPlatform struct {
+	Name     string
+	File     string // "" for the built-in platform
+	Spec     PlatformSpec
+	Services []*ResolvedService
+}
+
+// Production returns the name of the production environment (the last one).
+func (p *ResolvedPlatform) Production() string {
+	return p.Spec.Environments[len(p.Spec.Environments)-1]
+}
+
+// ResolvedService is a service merged with its platform's defaults: Base without any environment's
+// overrides (a kustomize base), and one entry per platform environment, in promotion order.
+type ResolvedService struct {
+	File         string
+	Name         string
+	Team         string
+	Description  string
+	Base         ServiceSpec
+	Environments []ResolvedEnv
+}
+
+// ResolvedEnv is a service's spec in one environment.
+type ResolvedEnv struct {
+	Name       string
+	Production bool
+	Spec       ServiceSpec
+}
+
+// origin is where a YAML node was written.
+type origin struct {
+	file string
+	path string
+}
+
+// resolver merges blueprint layers at the YAML-node level, so that every resolved value still knows the
+// file, line and field it came from and errors point at the line to change.
+type resolver struct {
+	origins map[*yaml.Node]origin
+	diags   *Diagnostics
+}
+
+func (r *resolver) index(f *File) {
+	for path, n := range f.nodes {
+		if strings.HasPrefix(path, "key:") {
+			continue
+		}
+		if o, ok := r.origins[n]; !ok || len(path) < len(o.path) {
+			r.origins[n] = origin{file: f.Path, path: path}
+		}
+	}
+}
+
+// layered is one resolution of a service: the decoded spec and the node behind each resolved path.
+type layered struct {
+	spec  ServiceSpec
+	nodes map[string]*yaml.Node
+	own   map[string]*yaml.Node // the service file's own nodes: where a defaulted value is reported
+}
+
+// layer merges the nodes in order (later wins; maps merge, lists and scalars replace) and decodes them.
+func (r *resolver) layer(file string, nodes ...*yaml.Node) layered {
+	var merged *yaml.Node
+	for _, n := range nodes {
+		merged = r.merge(merged, n)
+	}
+	var l layered
+	var ignored Diagnostics
+	d := newDecoder(file, &ignored)
+	d.quiet = true // the same nodes were checked when their file was parsed
+	if merged != nil {
+		d.decode(merged, reflect.ValueOf(&l.spec).Elem(), "spec", "")
+	}
+	l.nodes = d.nodes
+	return l
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n != nil && isNull(n) {
+		return nil // an explicit null sets nothing
+	}
+	return n
+}
+
+func (r *resolver) merge(base, over *yaml.Node) *yaml.Node {
+	base, over = deref(base), deref(over)
+	if base == nil || over == nil || base.Kind != yaml.MappingNode || over.Kind != yaml.MappingNode {
+		if over == nil {
+			return base
+		}
+		return over
+	}
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: over.Line, Column: over.Column}
+	r.origins[out] = r.origins[over]
+	pos := map[string]int{}
+	for i := 0; i+1 < len(base.Content); i += 2 {
+		pos[base.Content[i].Value] = len(out.Content)
+		out.Content = append(out.Content, base.Content[i], base.Content[i+1])
+	}
+	for i := 0; i+1 < len(over.Content); i += 2 {
+		k := over.Content[i].Value
+		if j, ok := pos[k]; ok {
+			out.Content[j] = over.Content[i]
+			out.Content[j+1] = r.merge(out.Content[j+1], over.Content[i+1])
+			continue
+		}
+		pos[k] = len(out.Content)
+		out.Content = append(out.Content, over.Content[i], over.Content[i+1])
+	}
+	return out
+}
+
+// filter returns a copy of a mapping node with only the keys keep accepts: environments is not a layer of
+// its own, and an environment block contributes only the fields an environment may override (the others
+// were reported when the file was parsed).
+func (r *resolver) filter(n *yaml.Node, keep func(key string) bool) *yaml.Node {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return n
+	}
+	out := *n
+	out.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if keep(n.Content[i].Value) {
+			out.Content = append(out.Content, n.Content[i], n.Content[i+1])
+		}
+	}
+	r.origins[&out] = r.origins[n]
+	return &out
+}
+
+func notEnvironments(key string) bool { return key != "environments" }
+
+func overridable(key string) bool {
+	_, ok := structInfoOf(reflect.TypeFor[Overrides]()).byName[key]
+	return ok
+}
+
+// at returns where the value at a resolved path was written: the nearest node on the path that has an
+// origin, its position, and the field path as written in its own file.
+//
+// A value that was not written anywhere (a built-in default) is reported at the nearest enclosing field of
+// the service's own file, not at whichever layer happened to be merged last.
+func (r *resolver) at(l layered, fallback Pos, path string) (Pos, string) {
+	if n, ok := l.nodes[path]; ok {
+		if o, ok := r.origins[n]; ok {
+			return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path
+		}
+	}
+	for p := parentPath(path); p != ""; p = parentPath(p) {
+		for _, nodes := range []map[string]*yaml.Node{l.own, l.nodes} {
+			if n, ok := nodes[p]; ok {
+				if o, ok := r.origins[n]; ok {
+					return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path + strings.TrimPrefix(path, p)
+				}
+			}
+		}
+	}
+	return fallback, path
+}
+
+// written reports whether the value at a resolved path was written in some blueprint file.
+func (r *resolver) written(l layered, path string) bool {
+	n, ok := l.nodes[path]
+	if !ok {
+		return false
+	}
+	_, ok = r.origins[n]
+	return ok
+}
+
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// resolvePlatform fills in the built-in settings under a platform file's own.
+func resolvePlatform(f *File) *ResolvedPlatform {
+	rp := &ResolvedPlatform{Name: "default", Spec: builtinPlatform}
+	if f == nil || f.Platform == nil {
+		return rp
+	}
+	rp.File, rp.Name = f.Path, f.Platform.Metadata.Name
+	s := f.Platform.Spec
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&rp.Spec.Registry, s.Registry)
+	set(&rp.Spec.Cloud.Provider, s.Cloud.Provider)
+	set(&rp.Spec.Cloud.Region, s.Cloud.Region)
+	set(&rp.Spec.Cloud.Project, s.Cloud.Project)
+	set(&rp.Spec.CI, s.CI)
+	set(&rp.Spec.GitOps.Engine, s.GitOps.Engine)
+	set(&rp.Spec.GitOps.RepoURL, s.GitOps.RepoURL)
+	set(&rp.Spec.GitOps.Path, s.GitOps.Path)
+	set(&rp.Spec.GitOps.Branch, s.GitOps.Branch)
+	set(&rp.Spec.Mesh, s.Mesh)
+	set(&rp.Spec.Ingress, s.Ingress)
+	set(&rp.Spec.KubernetesVersion, s.KubernetesVersion)
+	if len(s.Environments) > 0 {
+		rp.Spec.Environments = s.Environments
+	}
+	if rp.Spec.GitOps.Engine != "none" {
+		if rp.Spec.GitOps.Branch == "" {
+			rp.Spec.GitOps.Branch = "main"
+		}
+		if rp.Spec.GitOps.Path == "" {
+			rp.Spec.GitOps.Path = "."
+		}
+	}
+	rp.Spec.Registry = strings.TrimSuffix(rp.Spec.Registry, "/")
+	return rp
+}
+
+// applyDefaults fills what is still unset after merging. The rules depend on the service type, so they
+// are code rather than a defaults file.
+func applyDefaults(s *ServiceSpec, meta ServiceMeta, p PlatformSpec) {
+	def := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	def(&s.Namespace, meta.Team)
+	def(&s.Source, "services/"+meta.Name)
+	def(&s.Image, p.Registry+"/"+meta.Name)
+	def(&s.Resources.CPU, DefaultCPU)
+	def(&s.Resources.Memory, DefaultMemory)
+	def(&s.Resources.EphemeralStorage, DefaultEphemeralStorage)
+	for i := range s.Dependencies {
+		def(&s.Dependencies[i].Size, "small")
+	}
+	switch s.Type {
+	case TypeWeb, TypeWorker:
+		if s.Replicas.Min == 0 {
+			s.Replicas.Min = DefaultReplicas
+		}
+		if s.Replicas.Max == 0 {
+			s.Replicas.Max = s.Replicas.Min
+		}
+		if s.Replicas.CPU == 0 {
+			s.Replicas.CPU = DefaultCPUTarget
+		}
+	}
+	if s.Type == TypeWeb {
+		def(&s.Protocol, "http")
+		h := &s.Health
+		switch {
+		case s.Protocol == "grpc" && h.Liveness == "" && h.Readiness == "" && h.Startup == "":
+			h.GRPC = true
+		case s.Protocol == "http" && !h.GRPC:
+			def(&h.Liveness, DefaultLiveness)
+			def(&h.Readiness, DefaultReadiness)
+		}
+		if s.Ingress.Host != "" && len(s.Ingress.Paths) == 0 {
+			s.Ingress.Paths = []string{"/"}
+		}
+	}
+}

@@ -1,0 +1,146 @@
+// Package blueprints is Gantry's blueprint model: the types of the two kinds of file (Platform and Service),
+// their strict parser with positions, validation, defaults and the resolved per-environment view that the
+// generators consume.
+//
+// The struct tags are the single source of truth for the contract: `json` names the field, `desc` documents
+// it, `enum` lists the allowed values, `example` shows one, `required` marks what must be set. The parser,
+// the validator, `gantry schema` and docs/blueprint.md are all derived from them.
+package blueprints
+
+// APIVersion is the only apiVersion Gantry reads.
+const APIVersion = "gantry.dev/v1"
+
+// The two kinds of blueprint file.
+const (
+	KindPlatform = "Platform"
+	KindService  = "Service"
+)
+
+// Service types.
+const (
+	TypeWeb    = "web"
+	TypeWorker = "worker"
+	TypeCron   = "cron"
+	TypeJob    = "job"
+)
+
+// Platform is a `kind: Platform` file: organisation-wide settings and defaults, one per repository.
+type Platform struct {
+	APIVersion string       `json:"apiVersion" required:"true" enum:"gantry.dev/v1" desc:"Blueprint API version."`
+	Kind       string       `json:"kind" required:"true" enum:"Platform" desc:"Kind of blueprint file."`
+	Metadata   PlatformMeta `json:"metadata" required:"true" desc:"Identifies the platform."`
+	Spec       PlatformSpec `json:"spec" desc:"Organisation-wide settings; every field is optional."`
+}
+
+// PlatformMeta names the platform.
+type PlatformMeta struct {
+	Name string `json:"name" required:"true" example:"acme" desc:"Platform (organisation) name: a DNS-1123 label."`
+}
+
+// PlatformSpec holds the organisation-wide settings.
+type PlatformSpec struct {
+	Registry          string      `json:"registry,omitempty" example:"ghcr.io/acme" desc:"Container registry prefix: a service's image is <registry>/<service name> unless it sets spec.image."`
+	Cloud             Cloud       `json:"cloud,omitzero" desc:"Cloud that hosts the services' dependencies."`
+	CI                string      `json:"ci,omitempty" enum:"github,gitlab,none" desc:"CI system the pipelines are generated for."`
+	GitOps            GitOps      `json:"gitops,omitzero" desc:"GitOps engine that deploys the generated manifests."`
+	Mesh              string      `json:"mesh,omitempty" enum:"istio,linkerd,none" desc:"Service mesh that enforces mTLS and caller identities."`
+	Ingress           string      `json:"ingress,omitzero" enum:"gateway,ingress" desc:"How exposed services are routed: Gateway API HTTPRoute (gateway) or networking.k8s.io Ingress."`
+	KubernetesVersion string      `json:"kubernetesVersion,omitempty" pattern:"^1\\.[0-9]+$" example:"1.35" desc:"Kubernetes minor version the manifests target."`
+	Environments      []string    `json:"environments,omitempty" example:"[dev, staging, prod]" desc:"Environments in promotion order; the last one is production."`
+	Defaults          ServiceSpec `json:"defaults,omitzero" desc:"Any Service spec fields, applied under every service (maps merge, lists replace)."`
+}
+
+// Cloud selects the cloud provider and region.
+type Cloud struct {
+	Provider string `json:"provider,omitempty" enum:"aws,gcp,azure,none" desc:"Cloud provider for dependencies and workload identity."`
+	Region   string `json:"region,omitempty" example:"eu-west-1" desc:"Region (AWS, GCP) or location (Azure) of the resources."`
+	Project  string `json:"project,omitempty" example:"acme-prod" desc:"GCP project ID (gcp only)."`
+}
+
+// GitOps selects the GitOps engine and the repository it syncs.
+type GitOps struct {
+	Engine  string `json:"engine,omitempty" enum:"argocd,flux,none" desc:"GitOps engine."`
+	RepoURL string `json:"repoURL,omitempty" example:"https://github.com/acme/gitops.git" desc:"Git repository the engine syncs (https:// or ssh://)."`
+	Path    string `json:"path,omitempty" example:"deploy" desc:"Folder inside the repository that holds Gantry's output."`
+	Branch  string `json:"branch,omitempty" example:"main" desc:"Branch the engine follows."`
+}
+
+// Service is a `kind: Service` file: one service, short.
+type Service struct {
+	APIVersion string      `json:"apiVersion" required:"true" enum:"gantry.dev/v1" desc:"Blueprint API version."`
+	Kind       string      `json:"kind" required:"true" enum:"Service" desc:"Kind of blueprint file."`
+	Metadata   ServiceMeta `json:"metadata" required:"true" desc:"Identifies the service and its owner."`
+	Spec       ServiceSpec `json:"spec" required:"true" desc:"What the service is and what it needs."`
+}
+
+// ServiceMeta identifies a service.
+type ServiceMeta struct {
+	Name        string `json:"name" required:"true" example:"payments" desc:"Service name: a DNS-1123 label of at most 40 characters, unique in the platform."`
+	Team        string `json:"team" required:"true" example:"billing" desc:"Owning team: a DNS-1123 label; the namespace unless spec.namespace is set."`
+	Description string `json:"description,omitempty" desc:"One line on what the service does."`
+}
+
+// ServiceSpec is what a service is and needs. Platform defaults use the same type.
+type ServiceSpec struct {
+	Runtime      string       `json:"runtime,omitempty" required:"true" enum:"go,node,python,java,rust,dotnet,static" desc:"Language runtime: selects the build, test and container image."`
+	Type         string       `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
+	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
+	Source       string       `json:"source,omitempty" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>."`
+	Port         int          `json:"port,omitempty" min:"1024" max:"65535" example:"8080" desc:"Main port (web only; required for web)."`
+	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
+	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
+	Health       Health       `json:"health,omitzero" desc:"Probe endpoints on the main port (web only)."`
+	Schedule     string       `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`
+	Dependencies []Dependency `json:"dependencies,omitempty" desc:"Cloud resources the service uses; each gets Terraform and injected connection settings."`
+	Calls        []string     `json:"calls,omitempty" example:"[ledger]" desc:"Services this one may call, by name or name.namespace; each must list this service in callers."`
+	Callers      []string     `json:"callers,omitempty" example:"[gateway]" desc:"Services allowed to call this one, by name or name.namespace (web only)."`
+	Overrides    `json:",inline"`
+	Environments map[string]Overrides `json:"environments,omitempty" desc:"Per-environment overrides, keyed by a platform environment name."`
+}
+
+// Overrides are the service fields that may differ per environment.
+type Overrides struct {
+	Image     string            `json:"image,omitempty" example:"ghcr.io/acme/payments" desc:"Image repository without tag or digest; defaults to <platform registry>/<name>. CI sets the tag and digest."`
+	Replicas  Replicas          `json:"replicas,omitzero" desc:"Replica range (web and worker); max > min adds a HorizontalPodAutoscaler."`
+	Resources Resources         `json:"resources,omitzero" desc:"Per-container requests, also used as limits."`
+	Env       map[string]string `json:"env,omitempty" example:"{LOG_LEVEL: info}" desc:"Plain environment variables. Never credentials: use secrets."`
+	Secrets   []string          `json:"secrets,omitempty" example:"[STRIPE_API_KEY]" desc:"Names of secrets in the platform's secret store, mounted as files; never values."`
+	Ingress   Ingress           `json:"ingress,omitzero" desc:"Expose the service outside the cluster (web only)."`
+	Egress    []string          `json:"egress,omitempty" example:"[api.stripe.com:443]" desc:"External host:port pairs the service may reach."`
+}
+
+// Health lists the probe endpoints.
+type Health struct {
+	Liveness  string `json:"liveness,omitempty" example:"/livez" desc:"HTTP path of the liveness probe; defaults to /livez."`
+	Readiness string `json:"readiness,omitempty" example:"/readyz" desc:"HTTP path of the readiness probe; defaults to /readyz."`
+	Startup   string `json:"startup,omitempty" example:"/startupz" desc:"HTTP path of the startup probe, for slow starters."`
+	GRPC      bool   `json:"grpc,omitempty" desc:"Use the gRPC health protocol on the main port instead of HTTP paths."`
+}
+
+// Replicas is the replica range of a long-running service.
+type Replicas struct {
+	Min int `json:"min,omitempty" min:"1" max:"1000" example:"2" desc:"Minimum replicas; defaults to 2."`
+	Max int `json:"max,omitempty" min:"1" max:"1000" example:"10" desc:"Maximum replicas; defaults to min."`
+	CPU int `json:"cpu,omitempty" min:"1" max:"100" example:"70" desc:"Target average CPU utilisation in percent for the autoscaler; defaults to 70."`
+}
+
+// Resources are the container's requests (and limits).
+type Resources struct {
+	CPU              string `json:"cpu,omitempty" example:"250m" desc:"CPU as a Kubernetes quantity; defaults to 100m."`
+	Memory           string `json:"memory,omitempty" example:"256Mi" desc:"Memory as a Kubernetes quantity; defaults to 128Mi."`
+	EphemeralStorage string `json:"ephemeralStorage,omitempty" example:"1Gi" desc:"Ephemeral storage as a Kubernetes quantity; defaults to 256Mi."`
+}
+
+// Dependency is a cloud resource the service uses.
+type Dependency struct {
+	Name string `json:"name" required:"true" example:"db" desc:"Dependency name, a DNS-1123 label unique in the service; prefixes its settings (DB_HOST, ...)."`
+	Type string `json:"type" required:"true" enum:"postgres,mysql,redis,bucket,queue,kafka" desc:"Kind of resource."`
+	Size string `json:"size,omitempty" enum:"small,medium,large" desc:"Capacity class, mapped to each cloud's instance classes; defaults to small."`
+}
+
+// Ingress exposes a web service.
+type Ingress struct {
+	Host   string   `json:"host,omitempty" example:"pay.example.com" desc:"Host name (DNS-1123 subdomain); required when ingress is set."`
+	Paths  []string `json:"paths,omitempty" example:"[/]" desc:"Path prefixes routed to the service; defaults to [/]."`
+	Public bool     `json:"public,omitempty" desc:"Route through the public gateway instead of the internal one."`
+}

@@ -1,0 +1,542 @@
+package blueprints
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Limits on a blueprint's contents: past them Gantry refuses rather than generating something huge.
+const (
+	MaxServiceName  = 40 // leaves room for suffixes in derived Kubernetes and cloud names
+	MaxEnvironments = 10
+	MaxDependencies = 20
+	MaxEnvVars      = 100
+	MaxSecrets      = 50
+	MaxListEntries  = 100 // calls, callers, egress, ingress paths
+	MaxEnvValue     = 4096
+)
+
+// Supported Kubernetes minor versions (1.NN).
+const (
+	MinKubernetesMinor = 30
+	MaxKubernetesMinor = 36
+)
+
+var (
+	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	secretNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	httpPathRE   = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+	repoURLRE    = regexp.MustCompile(`^(https://|ssh://)[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/-]+$|^git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$`)
+	regionRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
+	gcpProjectRE = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+)
+
+// reservedEnv are variables Gantry sets itself; a blueprint setting them would be silently overridden.
+var reservedEnv = []string{"PORT", "METRICS_PORT", "SERVICE_NAME", "ENVIRONMENT", "SECRETS_DIR"}
+
+// reservedEnvPrefixes are prefixes of variables Gantry sets itself.
+var reservedEnvPrefixes = []string{"OTEL_", "GANTRY_"}
+
+// check validates one resolved value of a service (its base or one environment). Problems are reported
+// where the value was written, which may be the platform file for a default.
+type check struct {
+	r        *resolver
+	l        layered
+	svcFile  string
+	svcName  string
+	fallback Pos
+	envs     []string
+	diags    *Diagnostics
+}
+
+func (c *check) report(sev Severity, path, hint, format string, args ...any) {
+	pos, p := c.r.at(c.l, c.fallback, path)
+	msg := fmt.Sprintf(format, args...)
+	if pos.File != c.svcFile && c.svcName != "" {
+		// Inherited from the platform: say which service it breaks. Not the environment, so the same
+		// problem found in several environments is reported once.
+		msg += " [service " + c.svcName + "]"
+	}
+	*c.diags = append(*c.diags, Diagnostic{Pos: pos, Path: p, Message: msg, Hint: hint, Severity: sev})
+}
+
+func (c *check) errf(path, hint, format string, args ...any) {
+	c.report(SeverityError, path, hint, format, args...)
+}
+
+// fromService reports whether the value at path was written in the service's own file (not inherited).
+func (c *check) fromService(path string) bool {
+	pos, _ := c.r.at(c.l, Pos{}, path)
+	return pos.File == c.svcFile
+}
+
+// notFor handles a field that does not apply to the service's type: an error when the service set it,
+// silently dropped when it was inherited from platform defaults (which apply "where they fit").
+func (c *check) notFor(path, typ, hint string, set bool, clear func()) {
+	if !set {
+		return
+	}
+	if c.fromService(path) {
+		c.errf(path, hint, "does not apply to a %s service", typ)
+	}
+	clear()
+}
+
+func dnsLabelProblem(s string, maxLen int) string {
+	if len(s) > maxLen {
+		return fmt.Sprintf("%q is longer than %d characters", s, maxLen)
+	}
+	if errs := validation.IsDNS1123Label(s); len(errs) > 0 {
+		return fmt.Sprintf("%q is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", s)
+	}
+	return ""
+}
+
+func hintLabel(s string) string {
+	fixed := strings.Trim(regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if fixed != "" && fixed != s && len(validation.IsDNS1123Label(fixed)) == 0 {
+		return fmt.Sprintf("for example %q", fixed)
+	}
+	return ""
+}
+
+// spec validates a resolved ServiceSpec and clears inherited fields that do not apply to its type.
+func (c *check) spec(s *ServiceSpec, meta ServiceMeta) {
+	if s.Runtime == "" {
+		c.errf("spec.runtime", "add `runtime: go` (or node, python, java, rust, dotnet, static)", "required field is missing")
+	}
+	if s.Type == "" {
+		c.errf("spec.type", "add `type: web` (or worker, cron, job)", "required field is missing")
+	}
+	if msg := dnsLabelProblem(s.Namespace, 63); msg != "" && s.Namespace != "" {
+		c.errf("spec.namespace", hintLabel(s.Namespace), "%s", msg)
+	}
+	if strings.HasPrefix(s.Namespace, "kube-") || s.Namespace == "default" {
+		c.errf("spec.namespace", "use the team's own namespace", "%q is reserved for the cluster", s.Namespace)
+	}
+	c.source(s.Source)
+	if c.r.written(c.l, "spec.image") {
+		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
+	}
+	c.typeRules(s)
+	c.resources(s.Resources)
+	c.envVars(s)
+	c.secrets(s.Secrets)
+	c.dependencies(s.Dependencies)
+	c.refs("spec.calls", s.Calls, meta)
+	c.refs("spec.callers", s.Callers, meta)
+	c.egress(s.Egress)
+	c.ingress(s)
+}
+
+func (c *check) typeRules(s *ServiceSpec) {
+	t := s.Type
+	switch t {
+	case TypeWeb:
+		if s.Port == 0 {
+			c.errf("spec.port", "add `port: 8080`, or use `type: worker` for a service that serves nothing", "a web service needs a port")
+		}
+	case TypeWorker, TypeCron, TypeJob:
+		c.notFor("spec.port", t, "only web services serve a port; use `type: web`", s.Port != 0, func() { s.Port = 0 })
+		c.notFor("spec.protocol", t, "", s.Protocol != "", func() { s.Protocol = "" })
+		c.notFor("spec.health", t, "probes run against the web port", s.Health != (Health{}), func() { s.Health = Health{} })
+		c.notFor("spec.ingress", t, "only web services can be exposed", s.Ingress.set(),
+			func() { s.Ingress = Ingress{} })
+		c.notFor("spec.callers", t, "nothing can call a service without a port", len(s.Callers) > 0, func() { s.Callers = nil })
+	}
+	switch t {
+	case TypeCron:
+		if s.Schedule == "" {
+			c.errf("spec.schedule", `add for example schedule: "*/5 * * * *"`, "a cron service needs a schedule")
+		} else if msg := checkCron(s.Schedule); msg != "" {
+			c.errf("spec.schedule", `for example "*/5 * * * *" or @hourly`, "%s", msg)
+		}
+	case TypeWeb, TypeWorker, TypeJob:
+		c.notFor("spec.schedule", t, "only cron services run on a schedule; use `type: cron`", s.Schedule != "", func() { s.Schedule = "" })
+	}
+	switch t {
+	case TypeCron, TypeJob:
+		c.notFor("spec.replicas", t, "it runs one pod per run", s.Replicas != (Replicas{}), func() { s.Replicas = Replicas{} })
+	case TypeWeb, TypeWorker:
+		if s.Replicas.Min > s.Replicas.Max && s.Replicas.Max != 0 {
+			c.errf("spec.replicas.min", fmt.Sprintf("raise replicas.max to at least %d, or lower min", s.Replicas.Min),
+				"must be <= replicas.max (%d > %d)", s.Replicas.Min, s.Replicas.Max)
+		}
+	}
+	if s.MetricsPort != 0 && s.MetricsPort == s.Port {
+		c.errf("spec.metricsPort", "serve metrics on a port of their own, e.g. 9090", "collides with spec.port (%d)", s.Port)
+	}
+	if t == TypeWeb {
+		c.health(s)
+	}
+}
+
+func (c *check) health(s *ServiceSpec) {
+	h := s.Health
+	if h.GRPC {
+		if s.Protocol != "grpc" {
+			c.errf("spec.health.grpc", "set `protocol: grpc`, or give HTTP paths instead", "gRPC health checks need protocol grpc")
+		}
+		for _, p := range []struct{ path, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
+			if p.v != "" {
+				c.errf("spec.health."+p.path, "remove it, or set grpc: false", "an HTTP path cannot be used with grpc: true")
+			}
+		}
+		return
+	}
+	if s.Protocol != "http" && (h.Liveness != "" || h.Readiness != "" || h.Startup != "") && c.fromService("spec.health") {
+		c.errf("spec.health", "HTTP probe paths need `protocol: http`; for grpc use `health: {grpc: true}`",
+			"HTTP paths do not apply to protocol %s", s.Protocol)
+	}
+	for _, p := range []struct{ path, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
+		if p.v != "" && !httpPathRE.MatchString(p.v) {
+			c.errf("spec.health."+p.path, `for example "/livez"`, "%q is not an HTTP path", p.v)
+		}
+	}
+	if h.Liveness != "" && h.Liveness == h.Readiness {
+		c.errf("spec.health.readiness", "readiness should check dependencies and liveness only the process, e.g. /readyz and /livez",
+			"must differ from the liveness path (%s)", h.Liveness)
+	}
+}
+
+func (c *check) source(src string) {
+	if src == "" {
+		return
+	}
+	if msg := relPathProblem(src); msg != "" {
+		c.errf("spec.source", "a folder relative to the repository root, e.g. services/payments", "%s", msg)
+	}
+}
+
+// relPathProblem says what is wrong with a path that must stay inside the repository, or "".
+func relPathProblem(p string) string {
+	switch {
+	case strings.ContainsAny(p, "\\\x00\n\r"):
+		return fmt.Sprintf("%q contains a backslash or control character", p)
+	case path.IsAbs(p) || (len(p) > 1 && p[1] == ':'):
+		return fmt.Sprintf("%q is an absolute path", p)
+	case p != path.Clean(p) && p+"/" != path.Clean(p)+"/":
+		return fmt.Sprintf("%q is not a clean path (write %q)", p, path.Clean(p))
+	case p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../"):
+		return fmt.Sprintf("%q leaves the repository", p)
+	}
+	return ""
+}
+
+func (c *check) image(field, img string) {
+	if img == "" {
+		return
+	}
+	switch {
+	case strings.Contains(img, "@"):
+		c.errf(field, "drop the digest; CI sets tag and digest through kustomize images", "must not contain a digest")
+	case imageRE.MatchString(img):
+	case strings.Contains(img[strings.LastIndex(img, "/")+1:], ":"):
+		c.errf(field, "drop the tag; CI sets tag and digest through kustomize images", "must not contain a tag")
+	default:
+		c.errf(field, "lower-case registry/repository, e.g. ghcr.io/acme/payments", "%q is not an image repository", img)
+	}
+}
+
+func (c *check) resources(r Resources) {
+	for _, q := range []struct{ path, v, min string }{
+		{"spec.resources.cpu", r.CPU, "10m"},
+		{"spec.resources.memory", r.Memory, "16Mi"},
+		{"spec.resources.ephemeralStorage", r.EphemeralStorage, "16Mi"},
+	} {
+		v, err := resource.ParseQuantity(q.v)
+		if err != nil {
+			c.errf(q.path, "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi", "%q is not a quantity", q.v)
+			continue
+		}
+		if v.Cmp(resource.MustParse(q.min)) < 0 {
+			c.errf(q.path, "", "%s is less than the minimum of %s", q.v, q.min)
+		}
+	}
+}
+
+// generatedEnv lists the variables Gantry derives from the spec, so a blueprint cannot shadow them.
+func generatedEnv(s *ServiceSpec) map[string]string {
+	out := map[string]string{}
+	for _, d := range s.Dependencies {
+		for _, k := range DependencyEnv(d) {
+			out[k] = "dependency " + d.Name
+		}
+	}
+	return out
+}
+
+func (c *check) envVars(s *ServiceSpec) {
+	if len(s.Env) > MaxEnvVars {
+		c.errf("spec.env", "keep configuration in a mounted file instead", "more than %d variables", MaxEnvVars)
+	}
+	generated := generatedEnv(s)
+	for _, k := range sortedKeys(s.Env) {
+		v := s.Env[k]
+		p := joinPath("spec.env", k)
+		switch {
+		case !envNameRE.MatchString(k):
+			c.errf(p, "letters, digits and '_', not starting with a digit", "%q is not a valid variable name", k)
+		case slices.Contains(reservedEnv, k):
+			c.errf(p, "Gantry sets it from the spec; remove it", "%s is reserved", k)
+		case hasPrefixAny(k, reservedEnvPrefixes):
+			c.errf(p, "Gantry sets these; remove it", "the prefix of %s is reserved", k)
+		case generated[k] != "":
+			c.errf(p, "Gantry sets it from the "+generated[k]+"; remove it", "%s is reserved", k)
+		}
+		if len(v) > MaxEnvValue {
+			c.errf(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
+		}
+		if what, ok := looksLikeCredential(v); ok {
+			c.errf(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
+				"value looks like %s; env values are not secret", what)
+		} else if credentialKey(k) && v != "" {
+			c.errf(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store", k),
+				"%s looks like it holds a credential; env values are not secret", k)
+		}
+	}
+}
+
+func (c *check) secrets(names []string) {
+	if len(names) > MaxSecrets {
+		c.errf("spec.secrets", "", "more than %d secrets", MaxSecrets)
+	}
+	seen := map[string]int{}
+	for i, n := range names {
+		p := fmt.Sprintf("spec.secrets[%d]", i)
+		if what, ok := looksLikeCredential(n); ok {
+			c.errf(p, "put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY",
+				"looks like %s: secrets must be names, never values", what)
+			continue
+		}
+		if len(n) > 63 || !secretNameRE.MatchString(n) {
+			c.errf(p, "a name such as STRIPE_API_KEY: letters, digits, '_', '-', '.', at most 63", "%q is not a secret name", truncate(n, 40))
+			continue
+		}
+		if j, dup := seen[n]; dup {
+			c.errf(p, fmt.Sprintf("already listed as secrets[%d]", j), "duplicate secret %q", n)
+		}
+		seen[n] = i
+	}
+}
+
+func (c *check) dependencies(deps []Dependency) {
+	if len(deps) > MaxDependencies {
+		c.errf("spec.dependencies", "", "more than %d dependencies", MaxDependencies)
+	}
+	seen := map[string]int{}
+	for i, d := range deps {
+		p := fmt.Sprintf("spec.dependencies[%d].name", i)
+		if d.Name == "" {
+			continue // reported as a missing required field
+		}
+		if msg := dnsLabelProblem(d.Name, 20); msg != "" {
+			c.errf(p, hintLabel(d.Name), "%s", msg)
+			continue
+		}
+		if j, dup := seen[d.Name]; dup {
+			c.errf(p, fmt.Sprintf("already used by dependencies[%d]; give each its own name", j), "duplicate dependency %q", d.Name)
+		}
+		seen[d.Name] = i
+	}
+}
+
+// splitRef splits a calls/callers entry "name" or "name.namespace".
+func splitRef(ref string) (name, ns string) {
+	name, ns, _ = strings.Cut(ref, ".")
+	return name, ns
+}
+
+func (c *check) refs(field string, refs []string, meta ServiceMeta) {
+	if len(refs) > MaxListEntries {
+		c.errf(field, "", "more than %d entries", MaxListEntries)
+	}
+	seen := map[string]int{}
+	for i, ref := range refs {
+		p := fmt.Sprintf("%s[%d]", field, i)
+		name, ns := splitRef(ref)
+		if msg := dnsLabelProblem(name, 63); msg != "" {
+			c.errf(p, "a service name, or name.namespace", "%s", msg)
+			continue
+		}
+		if strings.Contains(ns, ".") || (ns != "" && dnsLabelProblem(ns, 63) != "") {
+			c.errf(p, "a service name, or name.namespace", "%q is not name or name.namespace", ref)
+			continue
+		}
+		if name == meta.Name && (ns == "" || ns == meta.Team) {
+			c.errf(p, "a service does not need permission to reach itself", "%q is this service", ref)
+		}
+		if j, dup := seen[ref]; dup {
+			c.errf(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", ref)
+		}
+		seen[ref] = i
+	}
+}
+
+func (c *check) egress(hosts []string) {
+	if len(hosts) > MaxListEntries {
+		c.errf("spec.egress", "", "more than %d entries", MaxListEntries)
+	}
+	for i, h := range hosts {
+		p := fmt.Sprintf("spec.egress[%d]", i)
+		host, port, ok := strings.Cut(h, ":")
+		if i := strings.LastIndex(h, ":"); i >= 0 {
+			host, port, ok = h[:i], h[i+1:], true
+		}
+		n, err := strconv.Atoi(port)
+		switch {
+		case !ok || err != nil || n < 1 || n > 65535:
+			c.errf(p, `host:port, e.g. "api.stripe.com:443"`, "%q needs a port from 1 to 65535", truncate(h, 60))
+		case strings.HasPrefix(host, "*."):
+			c.errf(p, "list each host; a wildcard would allow any host in the domain", "wildcards are not allowed")
+		case validHost(host):
+		default:
+			c.errf(p, `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`, "%q is not a host name, IP address or CIDR", truncate(host, 60))
+		}
+	}
+}
+
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if _, err := netip.ParsePrefix(h); err == nil {
+		return true
+	}
+	return len(validation.IsDNS1123Subdomain(h)) == 0 && strings.Contains(h, ".")
+}
+
+func (c *check) ingress(s *ServiceSpec) {
+	in := s.Ingress
+	if !in.set() || s.Type != TypeWeb {
+		return
+	}
+	if in.Host == "" {
+		c.errf("spec.ingress.host", "add `host: pay.example.com`", "required when ingress is set")
+	} else if errs := validation.IsDNS1123Subdomain(in.Host); len(errs) > 0 || !strings.Contains(in.Host, ".") {
+		c.errf("spec.ingress.host", "a fully qualified lower-case host name, e.g. pay.example.com", "%q is not a host name", truncate(in.Host, 60))
+	}
+	if len(in.Paths) > MaxListEntries {
+		c.errf("spec.ingress.paths", "", "more than %d entries", MaxListEntries)
+	}
+	for i, p := range in.Paths {
+		if !httpPathRE.MatchString(p) {
+			c.errf(fmt.Sprintf("spec.ingress.paths[%d]", i), `a path prefix starting with "/"`, "%q is not an HTTP path", truncate(p, 60))
+		}
+	}
+}
+
+// environments checks that overrides name platform environments.
+func (c *check) environments(envs map[string]Overrides, field string) {
+	for _, name := range sortedKeys(envs) {
+		if !slices.Contains(c.envs, name) {
+			hint := "the platform's environments are: " + strings.Join(c.envs, ", ")
+			if s := closest(name, c.envs); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
+			c.errf(joinPath(field, name), hint, "%q is not an environment of the platform", name)
+		}
+	}
+}
+
+// checkPlatform validates a platform file's own settings.
+func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostics) {
+	c := &check{r: r, svcFile: f.Path, fallback: Pos{File: f.Path}, diags: diags, envs: rp.Spec.Environments,
+		l: layered{nodes: f.nodes, own: f.nodes}}
+	p := f.Platform
+	if n := p.Metadata.Name; n != "" {
+		if msg := dnsLabelProblem(n, 63); msg != "" {
+			c.errf("metadata.name", hintLabel(n), "%s", msg)
+		}
+	}
+	s := p.Spec
+	if s.Registry != "" {
+		c.image("spec.registry", s.Registry)
+	}
+	if len(s.Environments) > MaxEnvironments {
+		c.errf("spec.environments", "", "more than %d environments", MaxEnvironments)
+	}
+	seen := map[string]bool{}
+	for i, e := range s.Environments {
+		ep := fmt.Sprintf("spec.environments[%d]", i)
+		if msg := dnsLabelProblem(e, 20); msg != "" {
+			c.errf(ep, hintLabel(e), "%s", msg)
+		}
+		if seen[e] {
+			c.errf(ep, "list each environment once", "duplicate environment %q", e)
+		}
+		seen[e] = true
+	}
+	if _, ok := f.nodes["spec.environments"]; ok && len(s.Environments) == 0 {
+		c.errf("spec.environments", "list at least one, e.g. [dev, staging, prod]", "must not be empty")
+	}
+	switch s.Cloud.Provider {
+	case "aws", "gcp", "azure":
+		if s.Cloud.Region == "" {
+			c.errf("spec.cloud.region", "add e.g. `region: eu-west-1` (aws), `europe-west1` (gcp) or `westeurope` (azure)", "required for cloud %s", s.Cloud.Provider)
+		} else if !regionRE.MatchString(s.Cloud.Region) {
+			c.errf("spec.cloud.region", "e.g. eu-west-1, europe-west1 or westeurope", "%q is not a region", s.Cloud.Region)
+		}
+	}
+	if s.Cloud.Provider == "gcp" {
+		if s.Cloud.Project == "" {
+			c.errf("spec.cloud.project", "add `project: <your GCP project ID>`", "required for cloud gcp")
+		} else if !gcpProjectRE.MatchString(s.Cloud.Project) {
+			c.errf("spec.cloud.project", "6 to 30 lower-case letters, digits and '-'", "%q is not a GCP project ID", s.Cloud.Project)
+		}
+	} else if s.Cloud.Project != "" {
+		c.errf("spec.cloud.project", "remove it", "applies to cloud gcp only")
+	}
+	if s.GitOps.Engine == "argocd" || s.GitOps.Engine == "flux" {
+		if s.GitOps.RepoURL == "" {
+			c.errf("spec.gitops.repoURL", "add `repoURL: https://github.com/acme/gitops.git`", "required for gitops engine %s", s.GitOps.Engine)
+		}
+	}
+	if s.GitOps.RepoURL != "" && !repoURLRE.MatchString(s.GitOps.RepoURL) {
+		c.errf("spec.gitops.repoURL", "https://host/org/repo.git, ssh://host/org/repo.git or git@host:org/repo.git", "%q is not a Git repository URL", truncate(s.GitOps.RepoURL, 80))
+	}
+	if s.GitOps.Path != "" && s.GitOps.Path != "." {
+		if msg := relPathProblem(s.GitOps.Path); msg != "" {
+			c.errf("spec.gitops.path", "a folder relative to the repository root, e.g. deploy", "%s", msg)
+		}
+	}
+	if s.GitOps.Branch != "" && !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`).MatchString(s.GitOps.Branch) {
+		c.errf("spec.gitops.branch", "e.g. main", "%q is not a branch name", s.GitOps.Branch)
+	}
+	if v := s.KubernetesVersion; v != "" {
+		minor, err := strconv.Atoi(strings.TrimPrefix(v, "1."))
+		if err == nil && (minor < MinKubernetesMinor || minor > MaxKubernetesMinor) {
+			c.errf("spec.kubernetesVersion", fmt.Sprintf("supported: 1.%d to 1.%d", MinKubernetesMinor, MaxKubernetesMinor), "%q is not supported", v)
+		}
+	}
+	c.environments(s.Defaults.Environments, "spec.defaults.environments")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func hasPrefixAny(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (in Ingress) set() bool { return in.Host != "" || len(in.Paths) > 0 || in.Public }

@@ -1,0 +1,41 @@
+// Package cmdutil holds what every command shares: the IO streams and the errors that map to exit codes.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// IOStreams are a command's standard streams; tests pass buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer // results
+	ErrOut io.Writer // diagnostics and errors
+}
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitInvalid  = 1 // the input is invalid, or the output has drifted
+	ExitUsage    = 2 // the command line is wrong
+	ExitInternal = 3 // anything else: a bug or an I/O failure
+)
+
+// FlagError is a usage error: wrong flags or arguments.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf returns a usage error.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// ErrSilent is returned when the command has already printed what went wrong (e.g. the diagnostics of
+// invalid blueprints) and only the exit code is left to set.
+var ErrSilent = errors.New("silent failure")
+
+// ErrInvalid marks input problems (exit 1). Wrap it: fmt.Errorf("%w: ...", cmdutil.ErrInvalid).
+var ErrInvalid = errors.New("invalid input")

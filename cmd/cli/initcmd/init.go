@@ -1,0 +1,174 @@
+// Package initcmd implements `gantry init`.
+package initcmd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
+	"github.com/gantry-dev/gantry/templates"
+)
+
+// Options are the inputs of `gantry init`.
+type Options struct {
+	IO      cmdutil.IOStreams
+	Name    string
+	Team    string
+	Runtime string
+	Type    string
+	Port    int
+	Dir     string
+}
+
+var (
+	runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
+	types    = []string{blueprints.TypeWeb, blueprints.TypeWorker, blueprints.TypeCron, blueprints.TypeJob}
+)
+
+// NewCmdInit builds the command; runF replaces the run function in tests.
+func NewCmdInit(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: io}
+	cmd := &cobra.Command{
+		Use:   "init NAME",
+		Short: "Write a commented starter blueprint that validates as written",
+		Long: `Init writes <dir>/<NAME>.yaml, a commented starter blueprint, and a platform file (platform.yaml)
+when none is found in the folder or above it. It never overwrites a file.`,
+		Example: `  # A Go web service on port 8080, in blueprints/
+  gantry init payments
+
+  # A Python worker owned by the comms team
+  gantry init notifier --runtime python --type worker --team comms`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.FlagErrorf("init takes the service name, e.g. gantry init payments")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if opts.Team == "" {
+				opts.Team = opts.Name
+			}
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Team, "team", "", "owning team, also the namespace (default: the service name)")
+	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(runtimes, ", "))
+	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(types, ", "))
+	f.IntVar(&opts.Port, "port", 8080, "port of a web service")
+	f.StringVar(&opts.Dir, "dir", blueprints.DefaultDir, "folder to write the blueprint in")
+	return cmd
+}
+
+func (o *Options) check() error {
+	for _, v := range []struct{ flag, value string }{{"NAME", o.Name}, {"--team", o.Team}} {
+		if errs := validation.IsDNS1123Label(v.value); len(errs) > 0 || len(v.value) > blueprints.MaxServiceName {
+			return cmdutil.FlagErrorf("%s %q must be a DNS label of at most %d characters: lower-case letters, digits and '-'",
+				v.flag, v.value, blueprints.MaxServiceName)
+		}
+	}
+	if !slices.Contains(runtimes, o.Runtime) {
+		return cmdutil.FlagErrorf("--runtime must be one of %s", strings.Join(runtimes, ", "))
+	}
+	if !slices.Contains(types, o.Type) {
+		return cmdutil.FlagErrorf("--type must be one of %s", strings.Join(types, ", "))
+	}
+	if o.Type == blueprints.TypeWeb && (o.Port < 1024 || o.Port > 65535) {
+		return cmdutil.FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
+	}
+	return nil
+}
+
+// Run writes the starter files.
+func Run(opts *Options) error {
+	svc, err := templates.Render("service.yaml.tmpl", opts)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", opts.Dir, err)
+	}
+	target := filepath.Join(opts.Dir, opts.Name+".yaml")
+	if err := writeNew(target, svc); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "wrote %s\n", filepath.ToSlash(target))
+	if !platformAbove(opts.Dir) {
+		name := filepath.Base(mustAbs(filepath.Dir(mustAbs(opts.Dir))))
+		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+			name = "platform"
+		}
+		p, err := templates.Render("platform.yaml.tmpl", map[string]string{"Name": name})
+		if err != nil {
+			return err
+		}
+		ptarget := filepath.Join(opts.Dir, "platform.yaml")
+		if err := writeNew(ptarget, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.Out, "wrote %s\n", filepath.ToSlash(ptarget))
+	}
+	fmt.Fprintf(opts.IO.Out, "next: edit it, then run `gantry validate %s`\n", filepath.ToSlash(opts.Dir))
+	return nil
+}
+
+// writeNew creates a file that must not exist yet; O_EXCL makes the check and the creation one step.
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %s already exists; init never overwrites (choose another name or --dir)", cmdutil.ErrInvalid, filepath.ToSlash(path))
+	}
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// platformAbove reports whether a platform file is in dir or a folder above it, up to the repository root,
+// the same search `gantry validate` does.
+func platformAbove(dir string) bool {
+	d := mustAbs(dir)
+	for {
+		for _, name := range blueprints.PlatformFileNames {
+			if st, err := os.Stat(filepath.Join(d, name)); err == nil && st.Mode().IsRegular() {
+				return true
+			}
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return false
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return false
+		}
+		d = parent
+	}
+}
+
+func mustAbs(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
