@@ -123,7 +123,7 @@ type loader struct {
 	files      []string
 	parsed     map[string]*File
 	data       map[string][]byte // read while searching a folder, parsed later
-	platformAt map[string]*File // absolute folder -> platform file in it (nil: none)
+	platformAt map[string]*File  // absolute folder -> platform file in it (nil: none)
 	diags      Diagnostics
 }
 

@@ -178,9 +178,9 @@ func escapeProperty(s string) string {
 
 // resolvedDoc is one service in one environment, as --print shows it.
 type resolvedDoc struct {
-	APIVersion string                  `json:"apiVersion"`
-	Kind       string                  `json:"kind"`
-	Metadata   resolvedMeta            `json:"metadata"`
+	APIVersion string                 `json:"apiVersion"`
+	Kind       string                 `json:"kind"`
+	Metadata   resolvedMeta           `json:"metadata"`
 	Spec       blueprints.ServiceSpec `json:"spec"`
 }
 
