@@ -59,7 +59,7 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 			return fail(0, 0, "start with `apiVersion: gantry.dev/v1` and `kind: Service`", "file is empty")
 		}
 		line, msg := yamlErrorLine(err)
-		return fail(line, 1, yamlErrorHint(msg), "invalid YAML: %s", msg)
+		return fail(line, 1, yamlErrorHint(msg, lineOf(data, line)), "invalid YAML: %s", msg)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -67,7 +67,7 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 			"more than one YAML document in the file")
 	} else if !errors.Is(err, io.EOF) {
 		line, msg := yamlErrorLine(err)
-		return fail(line, 1, yamlErrorHint(msg), "invalid YAML: %s", msg)
+		return fail(line, 1, yamlErrorHint(msg, lineOf(data, line)), "invalid YAML: %s", msg)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -158,9 +158,19 @@ func yamlErrorLine(err error) (int, string) {
 	return 0, msg
 }
 
-func yamlErrorHint(msg string) string {
+// lineOf returns line n (1-based) of data, or "".
+func lineOf(data []byte, n int) string {
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if i+1 == n {
+			return string(l)
+		}
+	}
+	return ""
+}
+
+func yamlErrorHint(msg, line string) string {
 	switch {
-	case strings.Contains(msg, "tab"):
+	case strings.Contains(msg, "tab"), strings.HasPrefix(strings.TrimLeft(line, " "), "\t"):
 		return "indent with spaces, not tabs"
 	case strings.Contains(msg, "mapping values are not allowed"):
 		return "quote values that contain `: `"

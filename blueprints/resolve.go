@@ -14,7 +14,7 @@ var builtinPlatform = PlatformSpec{
 	CI:                "github",
 	GitOps:            GitOps{Engine: "none"},
 	Mesh:              "none",
-	Ingress:           "gateway",
+	Routing:           "gateway",
 	KubernetesVersion: "1.35",
 	Environments:      []string{"dev", "staging", "prod"},
 }
@@ -242,7 +242,7 @@ func resolvePlatform(f *File) *ResolvedPlatform {
 	set(&rp.Spec.GitOps.Path, s.GitOps.Path)
 	set(&rp.Spec.GitOps.Branch, s.GitOps.Branch)
 	set(&rp.Spec.Mesh, s.Mesh)
-	set(&rp.Spec.Ingress, s.Ingress)
+	set(&rp.Spec.Routing, s.Routing)
 	set(&rp.Spec.KubernetesVersion, s.KubernetesVersion)
 	if len(s.Environments) > 0 {
 		rp.Spec.Environments = s.Environments

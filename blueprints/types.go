@@ -44,7 +44,7 @@ type PlatformSpec struct {
 	CI                string      `json:"ci,omitempty" enum:"github,gitlab,none" desc:"CI system the pipelines are generated for."`
 	GitOps            GitOps      `json:"gitops,omitzero" desc:"GitOps engine that deploys the generated manifests."`
 	Mesh              string      `json:"mesh,omitempty" enum:"istio,linkerd,none" desc:"Service mesh that enforces mTLS and caller identities."`
-	Ingress           string      `json:"ingress,omitzero" enum:"gateway,ingress" desc:"How exposed services are routed: Gateway API HTTPRoute (gateway) or networking.k8s.io Ingress."`
+	Routing           string      `json:"routing,omitempty" enum:"gateway,ingress" desc:"How exposed services are routed: Gateway API HTTPRoute (gateway) or networking.k8s.io Ingress (ingress); defaults to gateway."`
 	KubernetesVersion string      `json:"kubernetesVersion,omitempty" pattern:"^1\\.[0-9]+$" example:"1.35" desc:"Kubernetes minor version the manifests target."`
 	Environments      []string    `json:"environments,omitempty" example:"[dev, staging, prod]" desc:"Environments in promotion order; the last one is production."`
 	Defaults          ServiceSpec `json:"defaults,omitzero" desc:"Any Service spec fields, applied under every service (maps merge, lists replace)."`

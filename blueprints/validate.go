@@ -142,7 +142,7 @@ func (c *check) typeRules(s *ServiceSpec) {
 	t := s.Type
 	switch t {
 	case TypeWeb:
-		if s.Port == 0 {
+		if s.Port == 0 && !c.r.written(c.l, "spec.port") { // a port of the wrong type was reported already
 			c.errf("spec.port", "add `port: 8080`, or use `type: worker` for a service that serves nothing", "a web service needs a port")
 		}
 	case TypeWorker, TypeCron, TypeJob:

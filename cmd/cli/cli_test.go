@@ -1,0 +1,249 @@
+package cli_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/cmd/cli"
+	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// repoRoot is where the example blueprints are, relative to this package.
+const repoRoot = "../.."
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+// run executes gantry through the real root command, in dir.
+func run(t *testing.T, dir string, args ...string) result {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var out, errOut bytes.Buffer
+	code := cli.Run(args, cmdutil.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+// testdata is absolute: tests change folders.
+var testdata = func() string {
+	d, err := filepath.Abs("testdata")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
+func golden(t *testing.T, name string, got string) {
+	t.Helper()
+	path := filepath.Join(testdata, name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `make golden` to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s is stale; run `make golden` and review the diff.\n--- got ---\n%s", path, got)
+	}
+}
+
+func TestValidateExamples(t *testing.T) {
+	r := run(t, repoRoot, "validate", "blueprints/examples")
+	if r.code != 0 || r.errOut != "" {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	if want := "11 services valid (3 platforms, 0 warnings)\n"; r.out != want {
+		t.Errorf("stdout = %q, want %q", r.out, want)
+	}
+}
+
+// TestValidatePrintGolden pins the fully resolved view of every example in every environment: a change
+// to merging or defaults shows up here as a reviewable diff.
+func TestValidatePrintGolden(t *testing.T) {
+	r := run(t, repoRoot, "validate", "--print", "blueprints/examples")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	golden(t, "print-examples.yaml", r.out)
+}
+
+func TestValidatePrintOneEnvironment(t *testing.T) {
+	r := run(t, repoRoot, "validate", "--print", "--env", "prod", "blueprints/examples/acme")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	if n := strings.Count(r.out, "environment: prod\n"); n != 6 {
+		t.Errorf("got %d prod documents, want 6:\n%s", n, r.out)
+	}
+	if strings.Contains(r.out, "environment: dev") {
+		t.Error("--env prod printed another environment")
+	}
+	// payments' prod override and the platform's prod default both apply.
+	if !strings.Contains(r.out, "replicas:\n    cpu: 70\n    max: 20\n    min: 3\n") {
+		t.Errorf("payments prod replicas not resolved from its override:\n%s", r.out)
+	}
+}
+
+// TestValidateInvalidGolden pins the full report on a folder of broken blueprints, in every format.
+func TestValidateInvalidGolden(t *testing.T) {
+	for _, format := range []string{"text", "json", "github"} {
+		t.Run(format, func(t *testing.T) {
+			r := run(t, testdata, "validate", "--format", format, "invalid")
+			if r.code != cmdutil.ExitInvalid {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cmdutil.ExitInvalid, r.errOut)
+			}
+			golden(t, "invalid."+format+".golden", r.out+r.errOut)
+		})
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"valid", []string{"validate", "ok.yaml"}, 0, ""},
+		{"invalid", []string{"validate", "invalid"}, 1, "validation failed:"},
+		{"missing file", []string{"validate", "nope.yaml"}, 1, "nope.yaml: no such file or folder"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"validate", "--nope"}, 2, "unknown flag: --nope"},
+		{"bad format", []string{"validate", "--format", "xml", "ok.yaml"}, 2, "--format must be one of text, json, github"},
+		{"env without print", []string{"validate", "--env", "prod"}, 2, "--env goes with --print"},
+		{"print unknown env", []string{"validate", "--print", "--env", "qa", "ok.yaml"}, 2, `no environment "qa"`},
+		{"schema takes no args", []string{"schema", "x"}, 2, "unknown command"},
+		{"init without name", []string{"init"}, 2, "init takes the service name"},
+		{"init bad name", []string{"init", "Bad_Name"}, 2, `NAME "Bad_Name" must be a DNS label`},
+		{"init bad runtime", []string{"init", "x", "--runtime", "cobol"}, 2, "--runtime must be one of"},
+		{"init low port", []string{"init", "x", "--port", "80"}, 2, "--port must be from 1024 to 65535"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, testdata, tt.args...)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.errOut)
+			}
+			if !strings.Contains(r.errOut, tt.want) {
+				t.Errorf("stderr %q does not contain %q", r.errOut, tt.want)
+			}
+		})
+	}
+}
+
+func TestStrictFailsOnWarnings(t *testing.T) {
+	// Naming one file of a set makes a call to another service a warning, not an error.
+	r := run(t, repoRoot, "validate", "blueprints/examples/acme/gateway.yaml")
+	if r.code != 0 || !strings.Contains(r.errOut, `warning: spec.calls[0]: no service "payments" among the blueprints`) {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	r = run(t, "", "validate", "--strict", "blueprints/examples/acme/gateway.yaml")
+	if r.code != 1 {
+		t.Fatalf("--strict: exit %d, want 1", r.code)
+	}
+}
+
+func TestSchemaIsCommitted(t *testing.T) {
+	r := run(t, "", "schema")
+	want, err := os.ReadFile(filepath.Join(repoRoot, "blueprints", "schema", "gantry.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code != 0 || r.out != string(want) {
+		t.Errorf("gantry schema differs from blueprints/schema/gantry.schema.json (exit %d); run `make golden`", r.code)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	r := run(t, "", "version")
+	if r.code != 0 || !strings.HasPrefix(r.out, "gantry ") {
+		t.Errorf("exit %d, out %q", r.code, r.out)
+	}
+}
+
+func TestInitWritesValidBlueprints(t *testing.T) {
+	for _, typ := range []string{"web", "worker", "cron", "job"} {
+		for _, rt := range []string{"go", "node", "python", "java", "rust", "dotnet", "static"} {
+			t.Run(typ+"-"+rt, func(t *testing.T) {
+				dir := t.TempDir()
+				if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				r := run(t, dir, "init", "svc-"+typ, "--runtime", rt, "--type", typ, "--port", "8081", "--team", "team-a")
+				if r.code != 0 {
+					t.Fatalf("init: exit %d\n%s", r.code, r.errOut)
+				}
+				for _, f := range []string{"blueprints/svc-" + typ + ".yaml", "blueprints/platform.yaml"} {
+					if !strings.Contains(r.out, "wrote "+f+"\n") {
+						t.Errorf("output does not say it wrote %s:\n%s", f, r.out)
+					}
+				}
+				res, diags := blueprints.Load(blueprints.LoadOptions{})
+				if len(diags) > 0 {
+					t.Fatalf("the starter blueprint does not validate as written:\n%v", diags)
+				}
+				got := res.Platforms[0].Services[0]
+				if got.Base.Type != typ || got.Base.Runtime != rt || got.Team != "team-a" {
+					t.Errorf("resolved %s/%s team %s", got.Base.Type, got.Base.Runtime, got.Team)
+				}
+				if typ == "web" && got.Base.Port != 8081 {
+					t.Errorf("port %d, want 8081", got.Base.Port)
+				}
+			})
+		}
+	}
+}
+
+func TestInitRefusesToOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "blueprints", "pay.yaml")
+	if r := run(t, dir, "init", "pay"); r.code != 0 {
+		t.Fatalf("first init: exit %d\n%s", r.code, r.errOut)
+	}
+	mine := []byte("# my own edits\n")
+	if err := os.WriteFile(path, mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "init", "pay")
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "blueprints/pay.yaml already exists") {
+		t.Fatalf("second init: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, mine) {
+		t.Error("init overwrote the user's file")
+	}
+	// A platform file above the folder is found, so init does not write another one.
+	r = run(t, "", "init", "other", "--dir", "blueprints/sub")
+	if r.code != 0 || strings.Contains(r.out, "platform.yaml") {
+		t.Errorf("exit %d; wrote a second platform file:\n%s", r.code, r.out)
+	}
+}
+
+func TestEveryCommandHasAnExample(t *testing.T) {
+	root := cli.NewRootCmd(cmdutil.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" || c.Name() == "completion" {
+			continue // cobra's own: its help describes each shell's setup
+		}
+		if !strings.Contains(c.Example, "gantry "+c.Name()) {
+			t.Errorf("gantry %s --help has no example of itself", c.Name())
+		}
+	}
+}
