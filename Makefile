@@ -1,0 +1,46 @@
+# Gantry's tasks. `make help` lists them.
+GO        ?= go
+TOOL      := $(GO) tool -modfile=tools/go.mod
+BIN       := bin/gantry
+FUZZTIME  ?= 60s
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/gantry
+	$(GO) build -o $(BIN) ./cmd/gantry
+
+.PHONY: examples
+examples: ## run gantry on the example blueprints
+	$(GO) run ./cmd/gantry validate blueprints/examples
+
+.PHONY: test
+test: lint ## run every test, the linters and the golden-file checks (what CI runs)
+	$(GO) test -count=1 ./...
+
+.PHONY: golden
+golden: ## rewrite the golden files and the committed schema and docs (review the diff)
+	$(GO) test ./... -run 'Golden|Schema' -update
+
+.PHONY: lint
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOL) staticcheck ./...
+
+.PHONY: fuzz
+fuzz: ## run each fuzzer for FUZZTIME (default 60s)
+	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+
+.PHONY: bench
+bench: ## run the Go benchmarks
+	$(GO) test ./... -run '^$$' -bench . -benchmem
+
+.PHONY: clean
+clean: ## remove build output
+	rm -rf bin
