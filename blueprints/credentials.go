@@ -84,7 +84,7 @@ func shannon(s string) float64 {
 	return h
 }
 
-var credentialKeyRE = regexp.MustCompile(`(?i)(^|_)(PASSWORD|PASSWD|PWD|SECRET|SECRET_KEY|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)$`)
+var credentialKeyRE = regexp.MustCompile(`(?i)(^|_)(PASSWORD|PASSWD|SECRET|SECRET_KEY|TOKEN|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)$`)
 
 // credentialKey reports whether an env var's name says it holds a credential.
 func credentialKey(k string) bool {

@@ -106,12 +106,12 @@ func kindName(n *yaml.Node) string {
 		return "a list"
 	}
 	switch n.Tag {
-	case "!!int":
-		return "a number"
-	case "!!float":
-		return "a number"
+	case "!!int", "!!float":
+		return "the number " + truncate(n.Value, 40)
 	case "!!bool":
-		return "a boolean"
+		return "the boolean " + n.Value
+	case "!!null":
+		return "null"
 	case "!!str":
 		return fmt.Sprintf("the string %q", truncate(n.Value, 40))
 	}
@@ -193,8 +193,11 @@ func (d *decoder) unknownField(k *yaml.Node, path, name string, info *structInfo
 		hint = fmt.Sprintf("did you mean %q?", s)
 	} else if path == "" {
 		// A spec field written at the top of the file is a common slip.
-		spec := structInfoOf(reflect.TypeFor[ServiceSpec]())
-		if _, ok := spec.byName[name]; ok {
+		spec := reflect.TypeFor[ServiceSpec]()
+		if info.typ == reflect.TypeFor[Platform]() {
+			spec = reflect.TypeFor[PlatformSpec]()
+		}
+		if _, ok := structInfoOf(spec).byName[name]; ok {
 			hint = fmt.Sprintf("%s belongs under spec", name)
 		}
 	}
@@ -220,6 +223,11 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		}
 		if k.Kind != yaml.ScalarNode || isNull(k) {
 			d.errorf(k, path, "", "keys must be plain strings, got %s", kindName(k))
+			continue
+		}
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			d.errorf(k, path, "write the fields out; anchors and aliases of whole values still work",
+				"YAML merge keys (<<) are not supported")
 			continue
 		}
 		kpath := joinPath(path, k.Value)
@@ -269,7 +277,8 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 	// The literal text is kept as written: `cpu: 1`, `kubernetesVersion: 1.31` and `LEVEL: yes` mean the
 	// characters the user typed, never a number's or boolean's re-rendering.
 	v.SetString(n.Value)
-	if e := tag.Get("enum"); e != "" && !d.quiet {
+	// A one-value enum (apiVersion, kind) is checked by Parse, which chose the type by it.
+	if e := tag.Get("enum"); e != "" && strings.Contains(e, ",") && !d.quiet {
 		allowed := strings.Split(e, ",")
 		if !slices.Contains(allowed, n.Value) {
 			hint := "one of: " + strings.Join(allowed, ", ")

@@ -36,6 +36,7 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 		for _, e := range rp.Spec.Environments {
 			pdefEnv[e] = r.filter(pf.nodes[joinPath("spec.defaults.environments", e)], overridable)
 		}
+		l.checkDefaults(r, rp, pf, pdef, pdefEnv)
 	}
 	var members []*member
 	for _, f := range files {
@@ -51,6 +52,25 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 		rp.Services = append(rp.Services, m.res)
 	}
 	return rp
+}
+
+// checkDefaults checks the values of the platform's defaults once, in every environment; the services'
+// checks skip values they inherit, so a bad default is reported once rather than once per service.
+func (l *loader) checkDefaults(r *resolver, rp *ResolvedPlatform, pf *File, pdef *yaml.Node, pdefEnv map[string]*yaml.Node) {
+	if pdef == nil {
+		return
+	}
+	base := r.filter(pdef, notEnvironments)
+	layers := []layered{r.layer(pf.Path, base)}
+	for _, e := range rp.Spec.Environments {
+		layers = append(layers, r.layer(pf.Path, base, pdefEnv[e]))
+	}
+	for _, lay := range layers {
+		lay.own = pf.nodes
+		c := &check{r: r, l: lay, svcFile: pf.Path, fallback: Pos{File: pf.Path}, envs: rp.Spec.Environments, diags: &l.diags}
+		s := lay.spec
+		c.fields(&s, ServiceMeta{})
+	}
 }
 
 func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef *yaml.Node, pdefEnv map[string]*yaml.Node) *member {
@@ -127,7 +147,9 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 		pos, p := m.pos(r, path)
 		name, _ := splitRef(ref)
 		hint := "add its blueprint, or remove it from " + field
-		if s := closest(name, names); s != "" {
+		if t := byName[name]; t != nil {
+			hint = fmt.Sprintf("%s is in namespace %s", name, t.ns)
+		} else if s := closest(name, names); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		sev := SeverityError
@@ -152,7 +174,12 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 		if byName[a.res.Name] != a {
 			continue
 		}
+		// Entries whose form is wrong, or that name the service itself, were reported by its own check.
+		skip := func(ref string) bool { return refProblem(ref) != "" || isSelf(ref, a.res.Name, a.ns) }
 		for i, ref := range a.res.Base.Calls {
+			if skip(ref) {
+				continue
+			}
 			path := fmt.Sprintf("spec.calls[%d]", i)
 			b := find(ref)
 			if b == nil {
@@ -172,6 +199,9 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 			}
 		}
 		for i, ref := range a.res.Base.Callers {
+			if skip(ref) {
+				continue
+			}
 			path := fmt.Sprintf("spec.callers[%d]", i)
 			b := find(ref)
 			if b == nil {

@@ -63,10 +63,16 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 	}
 	var explicit *File
 	if opts.PlatformFile != "" {
-		explicit = l.parse(filepath.ToSlash(filepath.Clean(opts.PlatformFile)))
+		path := filepath.ToSlash(filepath.Clean(opts.PlatformFile))
+		if _, err := os.Stat(path); err != nil {
+			l.add(Diagnostic{Pos: Pos{File: path}, Message: "--platform: " + ioMessage(err),
+				Hint: "name the platform file (kind: Platform), or leave --platform out to use the nearest gantry.yaml or platform.yaml"})
+			return &Resolved{}, l.diags.Sorted()
+		}
+		explicit = l.parse(path)
 		if explicit != nil && explicit.Kind != KindPlatform {
-			l.add(Diagnostic{Pos: Pos{File: explicit.Path}, Path: "kind", Message: "--platform names a file that is not a Platform",
-				Hint: "give the platform file (kind: Platform)"})
+			l.add(Diagnostic{Pos: posOf(explicit.Path, explicit.nodes["kind"]), Path: "kind", Message: "--platform names a file that is not a Platform",
+				Hint: "give the file with `kind: Platform`"})
 			explicit = nil
 		}
 	}
@@ -129,8 +135,19 @@ type loader struct {
 
 func (l *loader) add(d Diagnostic) { l.diags = append(l.diags, d) }
 
-// blueprintSniff tells a Gantry blueprint from other YAML met while searching a folder.
-var blueprintSniff = regexp.MustCompile(`(?m)^(apiVersion:\s*["']?gantry\.dev/|kind:\s*["']?(Service|Platform)["']?\s*$)`)
+// blueprintSniff tells a Gantry blueprint from other YAML met while searching a folder, such as Kubernetes
+// manifests (Gantry's own output among them), which also say `kind: Service`.
+// A file with no apiVersion line at all but a blueprint's kind is taken too, so that a forgotten
+// apiVersion is reported rather than the file silently skipped.
+var (
+	blueprintSniff = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?apiVersion:\s*["']?gantry\.dev/`)
+	anyAPIVersion  = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?apiVersion:`)
+	blueprintKind  = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?kind:\s*["']?(Service|Platform)["']?\s*(#.*)?$`)
+)
+
+func looksLikeBlueprint(data []byte) bool {
+	return blueprintSniff.Match(data) || (!anyAPIVersion.Match(data) && blueprintKind.Match(data))
+}
 
 // collect adds the blueprint files under p and reports whether p is a single file.
 func (l *loader) collect(p string) bool {
@@ -164,7 +181,7 @@ func (l *loader) collect(p string) bool {
 			l.add(Diagnostic{Pos: Pos{File: path}, Message: ioMessage(err)})
 			return nil
 		}
-		if blueprintSniff.Match(data) {
+		if looksLikeBlueprint(data) {
 			l.files = append(l.files, path)
 			l.data[path] = data
 		}
@@ -192,6 +209,17 @@ func (l *loader) parse(path string) *File {
 			l.parsed[path] = nil
 			return nil
 		}
+	}
+	if len(data) > MaxFileSize {
+		// Only the first MaxFileSize+1 bytes were read: report the file's real size.
+		size := int64(len(data))
+		if st, err := os.Stat(path); err == nil {
+			size = st.Size()
+		}
+		l.add(Diagnostic{Pos: Pos{File: path}, Message: fmt.Sprintf("file is %d bytes, more than the limit of %d", size, MaxFileSize),
+			Hint: "a blueprint is a short file; split it or remove what is not a blueprint"})
+		l.parsed[path] = nil
+		return nil
 	}
 	delete(l.data, path)
 	f, diags := Parse(path, data)
@@ -247,7 +275,7 @@ func (l *loader) platformFor(dir string) *File {
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
 			found = l.parse(displayPath(path))
 			if found != nil && found.Kind != KindPlatform {
-				l.add(Diagnostic{Pos: Pos{File: found.Path}, Path: "kind",
+				l.add(Diagnostic{Pos: posOf(found.Path, found.nodes["kind"]), Path: "kind",
 					Message: name + " is found as the platform file but is not kind: Platform", Hint: "rename it, or make it the platform"})
 				found = nil
 			}

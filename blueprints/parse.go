@@ -49,8 +49,8 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
 		return fail(line, 1, "save the file as UTF-8", "file is not valid UTF-8")
 	}
-	if bytes.IndexByte(data, 0) >= 0 {
-		return fail(0, 0, "save the file as UTF-8 text", "file contains a NUL byte")
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return fail(1+bytes.Count(data[:i], []byte("\n")), 1, "save the file as UTF-8 text", "file contains a NUL byte")
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -73,8 +73,8 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	if depth(root, 0) > maxDepth {
-		return fail(root.Line, root.Column, "", "values are nested more than %d levels deep", maxDepth)
+	if deep := tooDeep(root, 0); deep != nil {
+		return fail(deep.Line, deep.Column, "a blueprint is a few levels deep; check the brackets", "values are nested more than %d levels deep", maxDepth)
 	}
 	if root.Kind != yaml.MappingNode {
 		if isNull(root) {
@@ -86,7 +86,7 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 
 	f := &File{Path: path, root: root}
 	kindNode, apiNode := topScalar(root, "kind"), topScalar(root, "apiVersion")
-	if apiNode != nil && apiNode.Value != APIVersion {
+	if apiNode != nil && apiNode.Value != APIVersion { // the decoder leaves one-value enums to this check
 		diags = append(diags, Diagnostic{Pos: posOf(path, apiNode), Path: "apiVersion",
 			Message: fmt.Sprintf("%q is not supported", apiNode.Value), Hint: "use " + APIVersion})
 	}
@@ -103,9 +103,13 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 		if s := closest(kindNode.Value, []string{KindService, KindPlatform}); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
-		return fail(kindNode.Line, kindNode.Column, hint, "kind: %q is not a Gantry blueprint kind", kindNode.Value)
+		diags = append(diags, Diagnostic{Pos: posOf(path, kindNode), Path: "kind", Hint: hint,
+			Message: fmt.Sprintf("%q is not a Gantry blueprint kind", kindNode.Value)})
+		return nil, diags
 	default:
-		return fail(root.Line, root.Column, "add `kind: Service` (or `kind: Platform`)", "kind: required field is missing")
+		diags = append(diags, Diagnostic{Pos: posOf(path, root), Path: "kind", Hint: "add `kind: Service` or `kind: Platform`",
+			Message: "required field is missing"})
+		return nil, diags
 	}
 	d := newDecoder(path, &diags)
 	d.decode(root, target, "", "")
@@ -123,16 +127,18 @@ func topScalar(root *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// depth measures nesting without following aliases (the decoder's budget bounds those).
-func depth(n *yaml.Node, d int) int {
+// tooDeep returns the first node nested deeper than maxDepth, or nil. It does not follow aliases (the
+// decoder's budget bounds those).
+func tooDeep(n *yaml.Node, d int) *yaml.Node {
 	if d > maxDepth {
-		return d
+		return n
 	}
-	best := d
 	for _, c := range n.Content {
-		best = max(best, depth(c, d+1))
+		if deep := tooDeep(c, d+1); deep != nil {
+			return deep
+		}
 	}
-	return best
+	return nil
 }
 
 func firstInvalidUTF8(b []byte) int {
@@ -148,11 +154,15 @@ func firstInvalidUTF8(b []byte) int {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-// yamlErrorLine pulls the line number out of a YAML syntax error's text.
+// yamlErrorLine pulls the line number out of a YAML syntax error's text. The parser's errors ("did not
+// find expected ...") count lines from 0, the scanner's from 1.
 func yamlErrorLine(err error) (int, string) {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if line > 0 && (strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "while parsing")) {
+			line++
+		}
 		return line, m[2]
 	}
 	return 0, msg

@@ -81,10 +81,10 @@ type resolver struct {
 
 func (r *resolver) index(f *File) {
 	for path, n := range f.nodes {
-		if strings.HasPrefix(path, "key:") {
-			continue
-		}
-		if o, ok := r.origins[n]; !ok || len(path) < len(o.path) {
+		path = strings.TrimPrefix(path, "key:") // a map key is reported under its entry's path
+		// A node reached by several paths (an alias) takes the shortest, then the first in order, so
+		// the choice does not depend on map iteration.
+		if o, ok := r.origins[n]; !ok || len(path) < len(o.path) || (len(path) == len(o.path) && path < o.path) {
 			r.origins[n] = origin{file: f.Path, path: path}
 		}
 	}
@@ -184,9 +184,11 @@ func overridable(key string) bool {
 // A value that was not written anywhere (a built-in default) is reported at the nearest enclosing field of
 // the service's own file, not at whichever layer happened to be merged last.
 func (r *resolver) at(l layered, fallback Pos, path string) (Pos, string) {
-	if n, ok := l.nodes[path]; ok {
-		if o, ok := r.origins[n]; ok {
-			return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path
+	for _, nodes := range []map[string]*yaml.Node{l.nodes, l.own} {
+		if n, ok := nodes[path]; ok {
+			if o, ok := r.origins[n]; ok {
+				return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path
+			}
 		}
 	}
 	for p := parentPath(path); p != ""; p = parentPath(p) {
@@ -201,10 +203,16 @@ func (r *resolver) at(l layered, fallback Pos, path string) (Pos, string) {
 	return fallback, path
 }
 
-// written reports whether the value at a resolved path was written in some blueprint file.
+// atKey is at for the key of a map entry: a problem with an env variable's or environment's name is
+// reported at the name.
+func (r *resolver) atKey(l layered, fallback Pos, path string) (Pos, string) {
+	return r.at(l, fallback, "key:"+path)
+}
+
+// written reports whether the value at a resolved path was written (and not left empty) in some file.
 func (r *resolver) written(l layered, path string) bool {
 	n, ok := l.nodes[path]
-	if !ok {
+	if !ok || isNull(n) {
 		return false
 	}
 	_, ok = r.origins[n]
@@ -255,7 +263,6 @@ func resolvePlatform(f *File) *ResolvedPlatform {
 			rp.Spec.GitOps.Path = "."
 		}
 	}
-	rp.Spec.Registry = strings.TrimSuffix(rp.Spec.Registry, "/")
 	return rp
 }
 
@@ -268,8 +275,10 @@ func applyDefaults(s *ServiceSpec, meta ServiceMeta, p PlatformSpec) {
 		}
 	}
 	def(&s.Namespace, meta.Team)
-	def(&s.Source, "services/"+meta.Name)
-	def(&s.Image, p.Registry+"/"+meta.Name)
+	if meta.Name != "" { // a missing name is reported; do not derive nonsense from it
+		def(&s.Source, "services/"+meta.Name)
+		def(&s.Image, p.Registry+"/"+meta.Name)
+	}
 	def(&s.Resources.CPU, DefaultCPU)
 	def(&s.Resources.Memory, DefaultMemory)
 	def(&s.Resources.EphemeralStorage, DefaultEphemeralStorage)
@@ -280,6 +289,9 @@ func applyDefaults(s *ServiceSpec, meta ServiceMeta, p PlatformSpec) {
 	case TypeWeb, TypeWorker:
 		if s.Replicas.Min == 0 {
 			s.Replicas.Min = DefaultReplicas
+			if s.Replicas.Max != 0 && s.Replicas.Max < s.Replicas.Min {
+				s.Replicas.Min = s.Replicas.Max // `max: 1` alone means one replica, not an error about a default
+			}
 		}
 		if s.Replicas.Max == 0 {
 			s.Replicas.Max = s.Replicas.Min

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -33,7 +34,8 @@ const (
 var (
 	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
-	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*((:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)?$`)
+	registryRE   = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
 	httpPathRE   = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	repoURLRE    = regexp.MustCompile(`^(https://|ssh://)[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/-]+$|^git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$`)
 	regionRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
@@ -73,10 +75,29 @@ func (c *check) errf(path, hint, format string, args ...any) {
 	c.report(SeverityError, path, hint, format, args...)
 }
 
-// fromService reports whether the value at path was written in the service's own file (not inherited).
+// ferr reports a problem with one field's own value, only where that value was written in the file
+// being checked: a bad platform default is reported once, by the platform's check, not once per service.
+func (c *check) ferr(path, hint, format string, args ...any) {
+	if c.fromService(path) {
+		c.errf(path, hint, format, args...)
+	}
+}
+
+// keyErr reports a problem with the name of a map entry (an env variable, an environment) at the name.
+func (c *check) keyErr(path, hint, format string, args ...any) {
+	pos, p := c.r.atKey(c.l, c.fallback, path)
+	*c.diags = append(*c.diags, Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// fromService reports whether the value at path was written in the file being checked (not inherited,
+// not a built-in default).
 func (c *check) fromService(path string) bool {
-	pos, _ := c.r.at(c.l, Pos{}, path)
-	return pos.File == c.svcFile
+	n, ok := c.l.nodes[path]
+	if !ok {
+		return false
+	}
+	o, ok := c.r.origins[n]
+	return ok && o.file == c.svcFile
 }
 
 // notFor handles a field that does not apply to the service's type: an error when the service set it,
@@ -111,29 +132,36 @@ func hintLabel(s string) string {
 
 // spec validates a resolved ServiceSpec and clears inherited fields that do not apply to its type.
 func (c *check) spec(s *ServiceSpec, meta ServiceMeta) {
-	if s.Runtime == "" {
-		c.errf("spec.runtime", "add `runtime: go` (or node, python, java, rust, dotnet, static)", "required field is missing")
+	// A missing or malformed spec was reported by the parser; its fields' absence is no news.
+	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode {
+		if s.Runtime == "" {
+			c.errf("spec.runtime", "add `runtime: go`; or node, python, java, rust, dotnet, static", "required field is missing")
+		}
+		if s.Type == "" {
+			c.errf("spec.type", "add `type: web`; or worker, cron, job", "required field is missing")
+		}
 	}
-	if s.Type == "" {
-		c.errf("spec.type", "add `type: web` (or worker, cron, job)", "required field is missing")
+	c.namespace(s.Namespace)
+	if c.r.written(c.l, "spec.source") {
+		c.source(s.Source)
 	}
-	if msg := dnsLabelProblem(s.Namespace, 63); msg != "" && s.Namespace != "" {
-		c.errf("spec.namespace", hintLabel(s.Namespace), "%s", msg)
-	}
-	if strings.HasPrefix(s.Namespace, "kube-") || s.Namespace == "default" {
-		c.errf("spec.namespace", "use the team's own namespace", "%q is reserved for the cluster", s.Namespace)
-	}
-	c.source(s.Source)
 	if c.r.written(c.l, "spec.image") {
 		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
 	}
 	c.typeRules(s)
-	c.resources(s.Resources)
+	c.fields(s, meta)
+}
+
+// fields checks each field's own value, whatever the service's type: also what platform defaults set.
+func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
+	if s.Resources != (Resources{}) {
+		c.resources(s.Resources)
+	}
 	c.envVars(s)
 	c.secrets(s.Secrets)
 	c.dependencies(s.Dependencies)
-	c.refs("spec.calls", s.Calls, meta)
-	c.refs("spec.callers", s.Callers, meta)
+	c.refs("spec.calls", s.Calls, meta, s.Namespace)
+	c.refs("spec.callers", s.Callers, meta, s.Namespace)
 	c.egress(s.Egress)
 	c.ingress(s)
 }
@@ -181,7 +209,32 @@ func (c *check) typeRules(s *ServiceSpec) {
 }
 
 func (c *check) health(s *ServiceSpec) {
-	h := s.Health
+	h := &s.Health
+	// Probe settings inherited from the platform apply where they fit the protocol: HTTP paths to http
+	// services, the gRPC check to grpc ones.
+	inherited := func(field string) bool { return !c.fromService("spec.health." + field) }
+	if s.Protocol != "http" {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"liveness", &h.Liveness}, {"readiness", &h.Readiness}, {"startup", &h.Startup}} {
+			if *f.v != "" && inherited(f.name) {
+				*f.v = ""
+			}
+		}
+		if s.Protocol == "grpc" && h.Liveness == "" && h.Readiness == "" && h.Startup == "" {
+			h.GRPC = true
+		}
+	} else if h.GRPC && inherited("grpc") {
+		h.GRPC = false
+		def := func(dst *string, v string) {
+			if *dst == "" {
+				*dst = v
+			}
+		}
+		def(&h.Liveness, DefaultLiveness)
+		def(&h.Readiness, DefaultReadiness)
+	}
 	if h.GRPC {
 		if s.Protocol != "grpc" {
 			c.errf("spec.health.grpc", "set `protocol: grpc`, or give HTTP paths instead", "gRPC health checks need protocol grpc")
@@ -208,12 +261,26 @@ func (c *check) health(s *ServiceSpec) {
 	}
 }
 
-func (c *check) source(src string) {
-	if src == "" {
+// namespace checks a namespace set in the spec; one derived from the team is checked as the team.
+func (c *check) namespace(ns string) {
+	path, hint := "spec.namespace", "use the team's own namespace"
+	if !c.r.written(c.l, path) {
+		if ns == "" || dnsLabelProblem(ns, 63) != "" {
+			return // the team's own problem, reported at metadata.team
+		}
+		path, hint = "metadata.team", "set spec.namespace to the team's own namespace"
+	} else if msg := dnsLabelProblem(ns, 63); msg != "" {
+		c.ferr(path, hintLabel(ns), "%s", msg)
 		return
 	}
+	if strings.HasPrefix(ns, "kube-") || ns == "default" {
+		c.errf(path, hint, "%q is reserved for the cluster", ns)
+	}
+}
+
+func (c *check) source(src string) {
 	if msg := relPathProblem(src); msg != "" {
-		c.errf("spec.source", "a folder relative to the repository root, e.g. services/payments", "%s", msg)
+		c.ferr("spec.source", "a folder relative to the repository root, e.g. services/payments", "%s", msg)
 	}
 }
 
@@ -224,10 +291,13 @@ func relPathProblem(p string) string {
 		return fmt.Sprintf("%q contains a backslash or control character", p)
 	case path.IsAbs(p) || (len(p) > 1 && p[1] == ':'):
 		return fmt.Sprintf("%q is an absolute path", p)
-	case p != path.Clean(p) && p+"/" != path.Clean(p)+"/":
-		return fmt.Sprintf("%q is not a clean path (write %q)", p, path.Clean(p))
-	case p == ".." || strings.HasPrefix(p, "../") || strings.Contains(p, "/../"):
+	}
+	clean := path.Clean(p)
+	switch {
+	case clean == ".." || strings.HasPrefix(clean, "../"):
 		return fmt.Sprintf("%q leaves the repository", p)
+	case strings.TrimSuffix(p, "/") != clean:
+		return fmt.Sprintf("%q is not a clean path (write %q)", p, clean)
 	}
 	return ""
 }
@@ -238,12 +308,12 @@ func (c *check) image(field, img string) {
 	}
 	switch {
 	case strings.Contains(img, "@"):
-		c.errf(field, "drop the digest; CI sets tag and digest through kustomize images", "must not contain a digest")
+		c.ferr(field, "drop the digest; CI sets tag and digest through kustomize images", "must not contain a digest")
 	case imageRE.MatchString(img):
 	case strings.Contains(img[strings.LastIndex(img, "/")+1:], ":"):
-		c.errf(field, "drop the tag; CI sets tag and digest through kustomize images", "must not contain a tag")
+		c.ferr(field, "drop the tag; CI sets tag and digest through kustomize images", "must not contain a tag")
 	default:
-		c.errf(field, "lower-case registry/repository, e.g. ghcr.io/acme/payments", "%q is not an image repository", img)
+		c.ferr(field, "lower-case registry/repository, e.g. ghcr.io/acme/payments", "%q is not an image repository", img)
 	}
 }
 
@@ -255,11 +325,11 @@ func (c *check) resources(r Resources) {
 	} {
 		v, err := resource.ParseQuantity(q.v)
 		if err != nil {
-			c.errf(q.path, "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi", "%q is not a quantity", q.v)
+			c.ferr(q.path, "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi", "%q is not a quantity", q.v)
 			continue
 		}
 		if v.Cmp(resource.MustParse(q.min)) < 0 {
-			c.errf(q.path, "", "%s is less than the minimum of %s", q.v, q.min)
+			c.ferr(q.path, "", "%s is less than the minimum of %s", q.v, q.min)
 		}
 	}
 }
@@ -277,30 +347,31 @@ func generatedEnv(s *ServiceSpec) map[string]string {
 
 func (c *check) envVars(s *ServiceSpec) {
 	if len(s.Env) > MaxEnvVars {
-		c.errf("spec.env", "keep configuration in a mounted file instead", "more than %d variables", MaxEnvVars)
+		c.ferr("spec.env", "keep configuration in a mounted file instead", "more than %d variables", MaxEnvVars)
 	}
 	generated := generatedEnv(s)
 	for _, k := range sortedKeys(s.Env) {
 		v := s.Env[k]
 		p := joinPath("spec.env", k)
+		own := c.fromService(p)
 		switch {
-		case !envNameRE.MatchString(k):
-			c.errf(p, "letters, digits and '_', not starting with a digit", "%q is not a valid variable name", k)
-		case slices.Contains(reservedEnv, k):
-			c.errf(p, "Gantry sets it from the spec; remove it", "%s is reserved", k)
-		case hasPrefixAny(k, reservedEnvPrefixes):
-			c.errf(p, "Gantry sets these; remove it", "the prefix of %s is reserved", k)
+		case own && !envNameRE.MatchString(k):
+			c.keyErr(p, "letters, digits and '_', not starting with a digit", "%q is not a valid variable name", k)
+		case own && slices.Contains(reservedEnv, k):
+			c.keyErr(p, "Gantry sets it from the spec; remove it", "%s is reserved", k)
+		case own && hasPrefixAny(k, reservedEnvPrefixes):
+			c.keyErr(p, "Gantry sets these; remove it", "the prefix of %s is reserved", k)
 		case generated[k] != "":
-			c.errf(p, "Gantry sets it from the "+generated[k]+"; remove it", "%s is reserved", k)
+			c.keyErr(p, "Gantry sets it from the "+generated[k]+"; remove it", "%s is reserved", k)
 		}
 		if len(v) > MaxEnvValue {
-			c.errf(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
+			c.ferr(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
 		}
 		if what, ok := looksLikeCredential(v); ok {
-			c.errf(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
+			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
 				"value looks like %s; env values are not secret", what)
 		} else if credentialKey(k) && v != "" {
-			c.errf(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store", k),
+			c.ferr(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store", k),
 				"%s looks like it holds a credential; env values are not secret", k)
 		}
 	}
@@ -308,22 +379,23 @@ func (c *check) envVars(s *ServiceSpec) {
 
 func (c *check) secrets(names []string) {
 	if len(names) > MaxSecrets {
-		c.errf("spec.secrets", "", "more than %d secrets", MaxSecrets)
+		c.ferr("spec.secrets", "", "more than %d secrets", MaxSecrets)
+		return
 	}
 	seen := map[string]int{}
 	for i, n := range names {
 		p := fmt.Sprintf("spec.secrets[%d]", i)
 		if what, ok := looksLikeCredential(n); ok {
-			c.errf(p, "put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY",
+			c.ferr(p, "put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY",
 				"looks like %s: secrets must be names, never values", what)
 			continue
 		}
 		if len(n) > 63 || !secretNameRE.MatchString(n) {
-			c.errf(p, "a name such as STRIPE_API_KEY: letters, digits, '_', '-', '.', at most 63", "%q is not a secret name", truncate(n, 40))
+			c.ferr(p, "a name such as STRIPE_API_KEY: letters, digits, '_', '-', '.', at most 63", "%q is not a secret name", truncate(n, 40))
 			continue
 		}
 		if j, dup := seen[n]; dup {
-			c.errf(p, fmt.Sprintf("already listed as secrets[%d]", j), "duplicate secret %q", n)
+			c.ferr(p, fmt.Sprintf("already listed as secrets[%d]", j), "duplicate secret %q", n)
 		}
 		seen[n] = i
 	}
@@ -331,7 +403,8 @@ func (c *check) secrets(names []string) {
 
 func (c *check) dependencies(deps []Dependency) {
 	if len(deps) > MaxDependencies {
-		c.errf("spec.dependencies", "", "more than %d dependencies", MaxDependencies)
+		c.ferr("spec.dependencies", "", "more than %d dependencies", MaxDependencies)
+		return
 	}
 	seen := map[string]int{}
 	for i, d := range deps {
@@ -340,11 +413,11 @@ func (c *check) dependencies(deps []Dependency) {
 			continue // reported as a missing required field
 		}
 		if msg := dnsLabelProblem(d.Name, 20); msg != "" {
-			c.errf(p, hintLabel(d.Name), "%s", msg)
+			c.ferr(p, hintLabel(d.Name), "%s", msg)
 			continue
 		}
 		if j, dup := seen[d.Name]; dup {
-			c.errf(p, fmt.Sprintf("already used by dependencies[%d]; give each its own name", j), "duplicate dependency %q", d.Name)
+			c.ferr(p, fmt.Sprintf("already used by dependencies[%d]; give each its own name", j), "duplicate dependency %q", d.Name)
 		}
 		seen[d.Name] = i
 	}
@@ -356,27 +429,41 @@ func splitRef(ref string) (name, ns string) {
 	return name, ns
 }
 
-func (c *check) refs(field string, refs []string, meta ServiceMeta) {
+// refProblem says what is wrong with a calls/callers entry's form, or "".
+func refProblem(ref string) string {
+	name, ns := splitRef(ref)
+	if msg := dnsLabelProblem(name, 63); msg != "" {
+		return msg
+	}
+	if strings.Contains(ns, ".") || (ns != "" && dnsLabelProblem(ns, 63) != "") {
+		return fmt.Sprintf("%q is not name or name.namespace", ref)
+	}
+	return ""
+}
+
+// isSelf reports whether a calls/callers entry names the service itself.
+func isSelf(ref, name, namespace string) bool {
+	n, ns := splitRef(ref)
+	return n == name && (ns == "" || ns == namespace)
+}
+
+func (c *check) refs(field string, refs []string, meta ServiceMeta, namespace string) {
 	if len(refs) > MaxListEntries {
-		c.errf(field, "", "more than %d entries", MaxListEntries)
+		c.ferr(field, "", "more than %d entries", MaxListEntries)
+		return
 	}
 	seen := map[string]int{}
 	for i, ref := range refs {
 		p := fmt.Sprintf("%s[%d]", field, i)
-		name, ns := splitRef(ref)
-		if msg := dnsLabelProblem(name, 63); msg != "" {
-			c.errf(p, "a service name, or name.namespace", "%s", msg)
+		if msg := refProblem(ref); msg != "" {
+			c.ferr(p, "a service name, or name.namespace", "%s", msg)
 			continue
 		}
-		if strings.Contains(ns, ".") || (ns != "" && dnsLabelProblem(ns, 63) != "") {
-			c.errf(p, "a service name, or name.namespace", "%q is not name or name.namespace", ref)
-			continue
-		}
-		if name == meta.Name && (ns == "" || ns == meta.Team) {
-			c.errf(p, "a service does not need permission to reach itself", "%q is this service", ref)
+		if isSelf(ref, meta.Name, namespace) {
+			c.ferr(p, "a service does not need permission to reach itself", "%q is this service", ref)
 		}
 		if j, dup := seen[ref]; dup {
-			c.errf(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", ref)
+			c.ferr(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", ref)
 		}
 		seen[ref] = i
 	}
@@ -384,25 +471,43 @@ func (c *check) refs(field string, refs []string, meta ServiceMeta) {
 
 func (c *check) egress(hosts []string) {
 	if len(hosts) > MaxListEntries {
-		c.errf("spec.egress", "", "more than %d entries", MaxListEntries)
+		c.ferr("spec.egress", "", "more than %d entries", MaxListEntries)
+		return
 	}
+	seen := map[string]int{}
 	for i, h := range hosts {
 		p := fmt.Sprintf("spec.egress[%d]", i)
-		host, port, ok := strings.Cut(h, ":")
-		if i := strings.LastIndex(h, ":"); i >= 0 {
-			host, port, ok = h[:i], h[i+1:], true
-		}
+		host, port, ok := SplitHostPort(h)
 		n, err := strconv.Atoi(port)
 		switch {
+		case !ok && strings.Count(h, ":") > 1 && !strings.HasPrefix(h, "["):
+			c.ferr(p, `e.g. "[2001:db8::1]:443"`, "%q: an IPv6 address goes in brackets before the port", truncate(h, 60))
 		case !ok || err != nil || n < 1 || n > 65535:
-			c.errf(p, `host:port, e.g. "api.stripe.com:443"`, "%q needs a port from 1 to 65535", truncate(h, 60))
+			c.ferr(p, `host:port, e.g. "api.stripe.com:443"`, "%q needs a port from 1 to 65535", truncate(h, 60))
 		case strings.HasPrefix(host, "*."):
-			c.errf(p, "list each host; a wildcard would allow any host in the domain", "wildcards are not allowed")
-		case validHost(host):
-		default:
-			c.errf(p, `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`, "%q is not a host name, IP address or CIDR", truncate(host, 60))
+			c.ferr(p, "list each host; a wildcard would allow any host in the domain", "wildcards are not allowed")
+		case !validHost(host):
+			c.ferr(p, `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`, "%q is not a host name, IP address or CIDR", truncate(host, 60))
 		}
+		if j, dup := seen[h]; dup {
+			c.ferr(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", h)
+		}
+		seen[h] = i
 	}
+}
+
+// SplitHostPort splits an egress entry: host:port, or [IPv6]:port (an IPv6 address needs the brackets,
+// or its last group would read as the port).
+func SplitHostPort(h string) (host, port string, ok bool) {
+	if rest, found := strings.CutPrefix(h, "["); found {
+		host, port, ok = strings.Cut(rest, "]:")
+		return host, port, ok && strings.Contains(host, ":")
+	}
+	i := strings.LastIndex(h, ":")
+	if i < 0 || strings.Contains(h[:i], ":") {
+		return "", "", false
+	}
+	return h[:i], h[i+1:], true
 }
 
 func validHost(h string) bool {
@@ -417,21 +522,28 @@ func validHost(h string) bool {
 
 func (c *check) ingress(s *ServiceSpec) {
 	in := s.Ingress
-	if !in.set() || s.Type != TypeWeb {
+	if !in.set() || (s.Type != TypeWeb && s.Type != "") { // "": platform defaults, for web services
 		return
 	}
-	if in.Host == "" {
+	if in.Host == "" && s.Type != "" { // a platform default may leave the host to each service
 		c.errf("spec.ingress.host", "add `host: pay.example.com`", "required when ingress is set")
 	} else if errs := validation.IsDNS1123Subdomain(in.Host); len(errs) > 0 || !strings.Contains(in.Host, ".") {
-		c.errf("spec.ingress.host", "a fully qualified lower-case host name, e.g. pay.example.com", "%q is not a host name", truncate(in.Host, 60))
+		c.ferr("spec.ingress.host", "a fully qualified lower-case host name, e.g. pay.example.com", "%q is not a host name", truncate(in.Host, 60))
 	}
 	if len(in.Paths) > MaxListEntries {
-		c.errf("spec.ingress.paths", "", "more than %d entries", MaxListEntries)
+		c.ferr("spec.ingress.paths", "", "more than %d entries", MaxListEntries)
+		return
 	}
+	seen := map[string]int{}
 	for i, p := range in.Paths {
+		path := fmt.Sprintf("spec.ingress.paths[%d]", i)
 		if !httpPathRE.MatchString(p) {
-			c.errf(fmt.Sprintf("spec.ingress.paths[%d]", i), `a path prefix starting with "/"`, "%q is not an HTTP path", truncate(p, 60))
+			c.ferr(path, `a path prefix starting with "/"`, "%q is not an HTTP path", truncate(p, 60))
 		}
+		if j, dup := seen[p]; dup {
+			c.ferr(path, fmt.Sprintf("already listed at [%d]", j), "duplicate path %q", p)
+		}
+		seen[p] = i
 	}
 }
 
@@ -443,7 +555,7 @@ func (c *check) environments(envs map[string]Overrides, field string) {
 			if s := closest(name, c.envs); s != "" {
 				hint = fmt.Sprintf("did you mean %q?", s)
 			}
-			c.errf(joinPath(field, name), hint, "%q is not an environment of the platform", name)
+			c.keyErr(joinPath(field, name), hint, "%q is not an environment of the platform", name)
 		}
 	}
 }
@@ -459,8 +571,8 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 		}
 	}
 	s := p.Spec
-	if s.Registry != "" {
-		c.image("spec.registry", s.Registry)
+	if s.Registry != "" && !registryRE.MatchString(s.Registry) {
+		c.errf("spec.registry", "lower-case host[:port][/path] without a trailing '/', e.g. ghcr.io/acme", "%q is not a registry", s.Registry)
 	}
 	if len(s.Environments) > MaxEnvironments {
 		c.errf("spec.environments", "", "more than %d environments", MaxEnvironments)
@@ -482,7 +594,7 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 	switch s.Cloud.Provider {
 	case "aws", "gcp", "azure":
 		if s.Cloud.Region == "" {
-			c.errf("spec.cloud.region", "add e.g. `region: eu-west-1` (aws), `europe-west1` (gcp) or `westeurope` (azure)", "required for cloud %s", s.Cloud.Provider)
+			c.errf("spec.cloud.region", "add e.g. `region: eu-west-1` for aws, `europe-west1` for gcp, `westeurope` for azure", "required for cloud %s", s.Cloud.Provider)
 		} else if !regionRE.MatchString(s.Cloud.Region) {
 			c.errf("spec.cloud.region", "e.g. eu-west-1, europe-west1 or westeurope", "%q is not a region", s.Cloud.Region)
 		}
