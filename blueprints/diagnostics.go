@@ -112,6 +112,32 @@ func (ds Diagnostics) Sorted() Diagnostics {
 	return slices.Compact(out)
 }
 
+// MaxPerFile caps the problems reported for one file: past it, the rest are counted, not listed, so a
+// hostile file cannot flood a CI log.
+const MaxPerFile = 50
+
+// Capped keeps at most MaxPerFile problems of each file (the first, in order) and replaces the rest with
+// one line that counts them. ds must be sorted.
+func (ds Diagnostics) Capped() Diagnostics {
+	out := make(Diagnostics, 0, len(ds))
+	for i := 0; i < len(ds); {
+		j := i
+		for j < len(ds) && ds[j].Pos.File == ds[i].Pos.File {
+			j++
+		}
+		if j-i <= MaxPerFile {
+			out = append(out, ds[i:j]...)
+		} else {
+			out = append(out, ds[i:i+MaxPerFile]...)
+			out = append(out, Diagnostic{Pos: Pos{File: ds[i].Pos.File}, Severity: SeverityError,
+				Message: fmt.Sprintf("%d more problems in this file not shown", j-i-MaxPerFile),
+				Hint:    "fix the ones above and run again"})
+		}
+		i = j
+	}
+	return out
+}
+
 // ValidationError is returned when blueprints are invalid. It carries every problem found.
 type ValidationError struct {
 	Diagnostics Diagnostics

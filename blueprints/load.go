@@ -122,7 +122,7 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		res.Platforms = append(res.Platforms, l.resolveGroup(pf, svcs, complete))
 	}
 	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int { return cmp.Compare(a.File, b.File) })
-	return res, l.diags.Sorted()
+	return res, l.diags.Sorted().Capped()
 }
 
 type loader struct {

@@ -14,8 +14,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxFileSize caps a blueprint file. A real one is well under 4 KiB.
-const MaxFileSize = 1 << 20
+// MaxFileSize caps a blueprint file. A real one is well under 4 KiB; the cap bounds the memory the YAML
+// parser spends on a hostile one (its node tree is built before any other limit applies).
+const MaxFileSize = 256 << 10
 
 // maxDepth caps nesting; the deepest real field is five levels down.
 const maxDepth = 32
