@@ -3,6 +3,8 @@ GO        ?= go
 TOOL      := $(GO) tool -modfile=tools/go.mod
 BIN       := bin/gantry
 FUZZTIME  ?= 60s
+# Packages whose tests keep golden files (each declares the -update flag).
+GOLDEN_PKGS := ./blueprints ./cmd/cli ./generators/...
 
 .DEFAULT_GOAL := help
 
@@ -24,7 +26,7 @@ test: lint ## run every test, the linters and the golden-file checks (what CI ru
 
 .PHONY: golden
 golden: ## rewrite the golden files and the committed schema and docs (review the diff)
-	$(GO) test ./... -run 'Golden|Schema' -update
+	$(GO) test $(GOLDEN_PKGS) -run 'Golden|Schema' -update
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
+	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/schema"
 	"github.com/gantry-dev/gantry/cmd/cli/validate"
@@ -92,6 +93,7 @@ Exit codes: 0 ok, 1 invalid input (or drift), 2 usage error, 3 internal error.`,
 	root.AddCommand(
 		initcmd.NewCmdInit(io, nil),
 		validate.NewCmdValidate(io, nil),
+		generate.NewCmdGenerate(io, nil),
 		schema.NewCmdSchema(io, nil),
 		version.NewCmdVersion(io, nil),
 	)

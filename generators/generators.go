@@ -1,0 +1,121 @@
+// Package generators is the contract between the blueprint model and the targets (kubernetes, terraform,
+// ci, gitops): every target renders files in memory from a resolved platform, and Run collects them all
+// before anything touches the disk.
+package generators
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// File is one generated file: a slash-separated path under the output root, and its bytes.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Generator renders one target for one service.
+type Generator interface {
+	Name() string
+	Generate(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService) ([]File, error)
+}
+
+// PlatformGenerator is implemented by targets that also render files shared by several services (a
+// namespace, a team's project).
+type PlatformGenerator interface {
+	GeneratePlatform(p *blueprints.ResolvedPlatform) ([]File, error)
+}
+
+// Root returns the output folder of a platform, relative to the output root: one folder per platform, so
+// that the layout does not change when a second platform appears.
+func Root(p *blueprints.ResolvedPlatform) string {
+	return p.Name
+}
+
+// ServiceDir returns the folder of a service's files, relative to the output root.
+func ServiceDir(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService) string {
+	return path.Join(Root(p), svc.Team, svc.Name)
+}
+
+// Run renders every target for every service of every platform, concurrently (at most GOMAXPROCS at
+// once), and returns the files sorted by path. It fails on the first error, or when two targets claim
+// the same path; nothing is written either way.
+func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
+	type job struct {
+		p   *blueprints.ResolvedPlatform
+		svc *blueprints.ResolvedService // nil: the platform-wide files
+		g   Generator
+	}
+	var jobs []job
+	for _, p := range res.Platforms {
+		for _, g := range gens {
+			if _, ok := g.(PlatformGenerator); ok {
+				jobs = append(jobs, job{p: p, g: g})
+			}
+			for _, s := range p.Services {
+				jobs = append(jobs, job{p: p, svc: s, g: g})
+			}
+		}
+	}
+	results := make([][]File, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if j.svc == nil {
+				results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
+				}
+				return
+			}
+			results[i], errs[i] = j.g.Generate(j.p, j.svc)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var files []File
+	for i := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		files = append(files, results[i]...)
+	}
+	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	for i := 1; i < len(files); i++ {
+		if files[i].Path == files[i-1].Path {
+			return nil, fmt.Errorf("two generators produced %s", files[i].Path)
+		}
+	}
+	for _, f := range files {
+		if err := CheckPath(f.Path); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// CheckPath rejects a generated path that could leave the output root. Blueprint names are validated
+// before generation, so this is a second line of defence, not the first.
+func CheckPath(p string) error {
+	switch {
+	case p == "" || strings.ContainsAny(p, "\\\x00") || path.IsAbs(p) || path.Clean(p) != p:
+		return fmt.Errorf("refusing to write %q: not a clean relative path", p)
+	case p == ".." || strings.HasPrefix(p, "../"):
+		return fmt.Errorf("refusing to write %q: outside the output folder", p)
+	}
+	return nil
+}

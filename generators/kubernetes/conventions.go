@@ -1,0 +1,38 @@
+package kubernetes
+
+// Cluster conventions: what the generated manifests assume the platform team has installed. They are
+// documented in the README ("Cluster conventions"); a platform setting may make them configurable later.
+const (
+	// GatewayNamespace holds the Gateway API gateways (or the ingress controller) named below.
+	GatewayNamespace = "gateway"
+	// PublicGateway and InternalGateway are the Gateways that public and internal routes attach to; with
+	// Istio, their pods run as the ServiceAccounts <name>-istio.
+	PublicGateway   = "public"
+	InternalGateway = "internal"
+	// MonitoringNamespace runs the Prometheus that scrapes metrics ports.
+	MonitoringNamespace = "monitoring"
+	// ObservabilityNamespace runs the OpenTelemetry collector at CollectorEndpoint.
+	ObservabilityNamespace = "observability"
+	CollectorEndpoint      = "http://otel-collector.observability.svc:4317"
+	CollectorPort          = 4317
+	// SecretStore is the ClusterSecretStore (external-secrets) backed by the cloud's secret manager.
+	SecretStore = "gantry"
+	// SecretsDir is where secrets are mounted as files, one file per secret name.
+	SecretsDir = "/var/run/secrets/gantry"
+	// RunAsID is the numeric user and group of every container: distroless's nonroot.
+	RunAsID = 65532
+)
+
+// privateRanges are the RFC 1918 ranges: a dependency (a managed database, cache, queue) lives in the
+// cloud network on one of them; external egress hosts are reached anywhere else.
+var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
+// Ports of the dependency types, for NetworkPolicy egress. Buckets and queues are cloud APIs over HTTPS.
+var dependencyPorts = map[string][]int32{
+	"postgres": {5432},
+	"mysql":    {3306},
+	"redis":    {6379},
+	"kafka":    {9092, 9094, 9096, 9098},
+	"bucket":   {443},
+	"queue":    {443},
+}

@@ -1,0 +1,149 @@
+// Package kubernetes generates a service's Kubernetes manifests: a kustomize base and one overlay per
+// environment, hardened by default (Pod Security restricted, default-deny NetworkPolicies, a
+// ServiceAccount per workload, mesh mTLS and caller identities), and the shared namespace files.
+package kubernetes
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+)
+
+// Generator is the kubernetes target.
+type Generator struct{}
+
+// New returns the kubernetes target.
+func New() *Generator { return &Generator{} }
+
+// Name implements generators.Generator.
+func (*Generator) Name() string { return "kubernetes" }
+
+// object is one manifest file: its name in the folder and the objects in it.
+type object struct {
+	file string
+	objs []any
+}
+
+// Generate implements generators.Generator.
+func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService) ([]generators.File, error) {
+	dir := path.Join(generators.ServiceDir(p, svc), "kubernetes")
+	src := svc.File
+	m := newModel(p, svc, "", svc.Base)
+	base := m.baseObjects()
+	var files []generators.File
+	add := func(name string, objs ...any) error {
+		data, err := document(src, objs...)
+		if err != nil {
+			return fmt.Errorf("rendering %s: %w", name, err)
+		}
+		files = append(files, generators.File{Path: path.Join(dir, name), Data: data})
+		return nil
+	}
+	rendered := map[string][]byte{}
+	var resources []string
+	for _, o := range base {
+		if err := add("base/"+o.file, o.objs...); err != nil {
+			return nil, err
+		}
+		rendered[o.file] = files[len(files)-1].Data
+		resources = append(resources, o.file)
+	}
+	k, err := m.baseKustomization(resources)
+	if err != nil {
+		return nil, err
+	}
+	if err := add("base/kustomization.yaml", k); err != nil {
+		return nil, err
+	}
+	for _, env := range svc.Environments {
+		em := newModel(p, svc, env.Name, env.Spec)
+		em.production = env.Production
+		ov := overlay{}
+		// Objects whose content depends on the environment's values become patches where they differ.
+		for _, o := range em.baseObjects() {
+			if o.file == m.workloadFile() || o.file == "serviceaccount.yaml" {
+				continue // the workload gets a small patch below; the ServiceAccount never differs
+			}
+			data, err := document(src, o.objs...)
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(data, rendered[o.file]) {
+				name := "patch-" + o.file
+				if err := add(path.Join("overlays", env.Name, name), o.objs...); err != nil {
+					return nil, err
+				}
+				ov.patches = append(ov.patches, name)
+			}
+		}
+		for _, o := range em.envObjects() {
+			if err := add(path.Join("overlays", env.Name, o.file), o.objs...); err != nil {
+				return nil, err
+			}
+			ov.resources = append(ov.resources, o.file)
+		}
+		if err := add(path.Join("overlays", env.Name, "patch-workload.yaml"), em.workloadPatch()); err != nil {
+			return nil, err
+		}
+		ov.patches = append(ov.patches, "patch-workload.yaml")
+		slices.Sort(ov.patches)
+		if err := add(path.Join("overlays", env.Name, "kustomization.yaml"), em.overlayKustomization(ov, svc.Base.Image)); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// GeneratePlatform implements generators.PlatformGenerator: one folder per namespace, shared by the
+// services in it.
+func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators.File, error) {
+	namespaces := map[string]string{} // namespace -> a blueprint that uses it, for the header
+	for _, s := range p.Services {
+		if _, ok := namespaces[s.Base.Namespace]; !ok {
+			namespaces[s.Base.Namespace] = s.File
+		}
+	}
+	var files []generators.File
+	for _, ns := range sortedKeys(namespaces) {
+		src := "the services of namespace " + ns
+		if p.File != "" {
+			src += " (platform " + p.File + ")"
+		}
+		dir := path.Join(generators.Root(p), "namespaces", ns)
+		objs := namespaceObjects(p, ns)
+		var resources []string
+		for _, o := range objs {
+			data, err := document(src, o.objs...)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, generators.File{Path: path.Join(dir, o.file), Data: data})
+			resources = append(resources, o.file)
+		}
+		data, err := document(src, kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: resources})
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, generators.File{Path: path.Join(dir, "kustomization.yaml"), Data: data})
+	}
+	return files, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// envName turns a dependency or secret name into the file and key names used in the pod.
+func envName(s string) string {
+	return strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
+}

@@ -1,0 +1,641 @@
+package kubernetes
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// placeholderTag and placeholderDigest stand in the image reference until CI sets the real ones with
+// `kustomize edit set image` in each overlay: a tag for people, a digest for the checkers.
+const (
+	placeholderTag    = "0.0.0"
+	placeholderDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+)
+
+// model is one service in one environment ("" for the base), with the names everything shares.
+type model struct {
+	p          *blueprints.ResolvedPlatform
+	svc        *blueprints.ResolvedService
+	env        string
+	production bool
+	s          blueprints.ServiceSpec
+	name, ns   string
+}
+
+func newModel(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService, env string, s blueprints.ServiceSpec) *model {
+	return &model{p: p, svc: svc, env: env, s: s, name: svc.Name, ns: s.Namespace}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (m *model) selector() map[string]string {
+	return map[string]string{"app.kubernetes.io/name": m.name, "app.kubernetes.io/instance": m.name}
+}
+
+func (m *model) labels() map[string]string {
+	l := m.selector()
+	l["app.kubernetes.io/version"] = placeholderTag
+	l["app.kubernetes.io/component"] = m.s.Type
+	l["app.kubernetes.io/part-of"] = m.p.Name
+	l["app.kubernetes.io/managed-by"] = "gantry"
+	return l
+}
+
+func (m *model) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: m.ns, Labels: m.labels()}
+}
+
+func typeMeta(apiVersion, kind string) metav1.TypeMeta {
+	return metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}
+}
+
+func (m *model) web() bool { return m.s.Type == blueprints.TypeWeb }
+func (m *model) longLived() bool {
+	return m.s.Type == blueprints.TypeWeb || m.s.Type == blueprints.TypeWorker
+}
+func (m *model) autoscaled() bool {
+	return m.longLived() && m.s.Replicas.Max > m.s.Replicas.Min
+}
+
+// replicas is the environment's minimum, raised to 2 in production: one pod is not production.
+func (m *model) replicas() int32 {
+	r := int32(m.s.Replicas.Min)
+	if m.production && r < 2 {
+		r = 2
+	}
+	return r
+}
+
+func (m *model) maxReplicas() int32 { return max(int32(m.s.Replicas.Max), m.replicas()) }
+
+func (m *model) portName() string {
+	switch m.s.Protocol {
+	case "grpc":
+		return "grpc"
+	case "tcp":
+		return "tcp"
+	}
+	return "http"
+}
+
+func (m *model) hasSecrets() bool { return len(m.secretData()) > 0 }
+
+// credentialed dependencies get a password from the secret store.
+func credentialed(d blueprints.Dependency) bool {
+	return d.Type == "postgres" || d.Type == "mysql" || d.Type == "redis"
+}
+
+func (m *model) workloadFile() string {
+	switch m.s.Type {
+	case blueprints.TypeCron:
+		return "cronjob.yaml"
+	case blueprints.TypeJob:
+		return "job.yaml"
+	}
+	return "deployment.yaml"
+}
+
+// baseObjects are the files of the kustomize base (or their environment's version, to compare).
+func (m *model) baseObjects() []object {
+	objs := []object{
+		{"serviceaccount.yaml", []any{m.serviceAccount()}},
+		{"configmap.yaml", []any{m.configMap()}},
+		{m.workloadFile(), []any{m.workload()}},
+		{"networkpolicy.yaml", []any{m.networkPolicy()}},
+	}
+	if m.web() || (m.s.Type == blueprints.TypeWorker && m.s.MetricsPort != 0) {
+		objs = append(objs, object{"service.yaml", []any{m.service()}})
+	}
+	if m.hasSecrets() {
+		objs = append(objs, object{"externalsecret.yaml", []any{m.externalSecret()}})
+	}
+	if m.longLived() && m.s.MetricsPort != 0 {
+		objs = append(objs, object{"servicemonitor.yaml", []any{m.serviceMonitor()}})
+	}
+	if m.web() && m.s.Ingress.Host != "" {
+		if m.p.Spec.Routing == "ingress" {
+			objs = append(objs, object{"ingress.yaml", []any{m.ingress()}})
+		} else {
+			objs = append(objs, object{"httproute.yaml", []any{m.httpRoute()}})
+		}
+	}
+	if mesh := m.meshObjects(); len(mesh) > 0 {
+		objs = append(objs, object{"mesh.yaml", mesh})
+	}
+	slices.SortFunc(objs, func(a, b object) int { return strings.Compare(a.file, b.file) })
+	return objs
+}
+
+// envObjects exist per environment only: their presence depends on the environment's replicas.
+func (m *model) envObjects() []object {
+	var objs []object
+	if m.autoscaled() {
+		objs = append(objs, object{"hpa.yaml", []any{m.hpa()}})
+	}
+	if m.longLived() && m.replicas() > 1 {
+		objs = append(objs, object{"pdb.yaml", []any{m.pdb()}})
+	}
+	return objs
+}
+
+func (m *model) serviceAccount() corev1.ServiceAccount {
+	return corev1.ServiceAccount{
+		TypeMeta:                     typeMeta("v1", "ServiceAccount"),
+		ObjectMeta:                   m.meta(m.name),
+		AutomountServiceAccountToken: ptr(false), // the workload does not talk to the API server
+	}
+}
+
+// envData is the service's plain settings, plus what tells it where it runs.
+func (m *model) envData() map[string]string {
+	data := maps.Clone(m.s.Env)
+	if data == nil {
+		data = map[string]string{}
+	}
+	if m.env != "" {
+		data["ENVIRONMENT"] = m.env
+		data["OTEL_RESOURCE_ATTRIBUTES"] = fmt.Sprintf("deployment.environment.name=%s,service.namespace=%s,service.version=%s",
+			m.env, m.ns, placeholderTag)
+	}
+	return data
+}
+
+func (m *model) configMap() corev1.ConfigMap {
+	return corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: m.meta(m.name + "-env"), Data: m.envData()}
+}
+
+// envHash changes when the settings change, so the pods roll to pick them up.
+func (m *model) envHash() string {
+	h := sha256.New()
+	for _, k := range sortedKeys(m.envData()) {
+		fmt.Fprintf(h, "%q=%q\n", k, m.envData()[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func (m *model) quantities() corev1.ResourceList {
+	r := m.s.Resources
+	return corev1.ResourceList{
+		corev1.ResourceCPU:              resource.MustParse(r.CPU),
+		corev1.ResourceMemory:           resource.MustParse(r.Memory),
+		corev1.ResourceEphemeralStorage: resource.MustParse(r.EphemeralStorage),
+	}
+}
+
+func (m *model) resources() corev1.ResourceRequirements {
+	// Limits equal requests: guaranteed memory, no noisy neighbours; the checkers require CPU limits.
+	return corev1.ResourceRequirements{Requests: m.quantities(), Limits: m.quantities()}
+}
+
+func (m *model) containerEnv() []corev1.EnvVar {
+	env := []corev1.EnvVar{{Name: "SERVICE_NAME", Value: m.name}, {Name: "SECRETS_DIR", Value: SecretsDir}}
+	if m.s.Port != 0 {
+		env = append(env, corev1.EnvVar{Name: "PORT", Value: strconv.Itoa(m.s.Port)})
+	}
+	if m.s.MetricsPort != 0 {
+		env = append(env, corev1.EnvVar{Name: "METRICS_PORT", Value: strconv.Itoa(m.s.MetricsPort)})
+	}
+	env = append(env,
+		corev1.EnvVar{Name: "OTEL_SERVICE_NAME", Value: m.name},
+		corev1.EnvVar{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Value: CollectorEndpoint},
+	)
+	// Connection settings come from the ConfigMap that the service's Terraform writes.
+	for _, d := range m.s.Dependencies {
+		for _, k := range blueprints.DependencyEnv(d) {
+			env = append(env, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
+				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-dependencies"}, Key: k},
+			}})
+		}
+	}
+	return env
+}
+
+func (m *model) probes(c *corev1.Container) {
+	if !m.web() {
+		return
+	}
+	port := intstr.FromString(m.portName())
+	h := m.s.Health
+	switch {
+	case h.GRPC:
+		c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: int32(m.s.Port)}},
+			PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
+		// Liveness asks less than readiness: that the process accepts connections.
+		c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
+			PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+	case m.s.Protocol == "tcp":
+		c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
+			PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
+	default:
+		get := func(p string) corev1.ProbeHandler {
+			return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: p, Port: port, Scheme: corev1.URISchemeHTTP}}
+		}
+		c.ReadinessProbe = &corev1.Probe{ProbeHandler: get(h.Readiness), PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
+		c.LivenessProbe = &corev1.Probe{ProbeHandler: get(h.Liveness), PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+		if h.Startup != "" {
+			c.StartupProbe = &corev1.Probe{ProbeHandler: get(h.Startup), PeriodSeconds: 5, FailureThreshold: 60, TimeoutSeconds: 2}
+		}
+	}
+}
+
+func (m *model) container() corev1.Container {
+	c := corev1.Container{
+		Name:            m.name,
+		Image:           fmt.Sprintf("%s:%s@%s", m.svc.Base.Image, placeholderTag, placeholderDigest),
+		ImagePullPolicy: corev1.PullAlways,
+		Env:             m.containerEnv(),
+		EnvFrom:         []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-env"}}}},
+		Resources:       m.resources(),
+		SecurityContext: &corev1.SecurityContext{
+			RunAsNonRoot:             ptr(true),
+			RunAsUser:                ptr(int64(RunAsID)),
+			RunAsGroup:               ptr(int64(RunAsID)),
+			Privileged:               ptr(false),
+			AllowPrivilegeEscalation: ptr(false),
+			ReadOnlyRootFilesystem:   ptr(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		VolumeMounts: []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+	}
+	if m.s.Port != 0 {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: m.portName(), ContainerPort: int32(m.s.Port), Protocol: corev1.ProtocolTCP})
+	}
+	if m.s.MetricsPort != 0 {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: "metrics", ContainerPort: int32(m.s.MetricsPort), Protocol: corev1.ProtocolTCP})
+	}
+	if m.hasSecrets() {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: SecretsDir, ReadOnly: true})
+	}
+	m.probes(&c)
+	return c
+}
+
+func (m *model) podTemplate() corev1.PodTemplateSpec {
+	spec := corev1.PodSpec{
+		ServiceAccountName:           m.name,
+		AutomountServiceAccountToken: ptr(false),
+		EnableServiceLinks:           ptr(false), // no Docker-link env vars for every Service in the namespace
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot:   ptr(true),
+			RunAsUser:      ptr(int64(RunAsID)),
+			RunAsGroup:     ptr(int64(RunAsID)),
+			FSGroup:        ptr(int64(RunAsID)),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		TerminationGracePeriodSeconds: ptr(int64(30)),
+		Containers:                    []corev1.Container{m.container()},
+		Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+			SizeLimit: ptr(resource.MustParse("64Mi")),
+		}}}},
+	}
+	if m.hasSecrets() {
+		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "secrets", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: m.name + "-secrets", DefaultMode: ptr(int32(0o440)),
+		}}})
+	}
+	if m.longLived() {
+		sel := &metav1.LabelSelector{MatchLabels: m.selector()}
+		spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+				Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{LabelSelector: sel, TopologyKey: "kubernetes.io/hostname"},
+			}},
+		}}
+		spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+			MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway, LabelSelector: sel,
+		}}
+	} else {
+		spec.RestartPolicy = corev1.RestartPolicyNever
+	}
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: m.labels(), Annotations: m.podAnnotations()},
+		Spec:       spec,
+	}
+}
+
+func (m *model) podAnnotations() map[string]string {
+	a := map[string]string{"gantry.dev/env-hash": m.envHash()}
+	switch m.p.Spec.Mesh {
+	case "istio":
+		a["sidecar.istio.io/inject"] = "true"
+	case "linkerd":
+		a["linkerd.io/inject"] = "enabled"
+	}
+	return a
+}
+
+func (m *model) workload() any {
+	tmpl := m.podTemplate()
+	switch m.s.Type {
+	case blueprints.TypeCron:
+		return batchv1.CronJob{TypeMeta: typeMeta("batch/v1", "CronJob"), ObjectMeta: m.meta(m.name), Spec: batchv1.CronJobSpec{
+			Schedule:                   m.s.Schedule,
+			TimeZone:                   ptr("Etc/UTC"),
+			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
+			StartingDeadlineSeconds:    ptr(int64(300)),
+			SuccessfulJobsHistoryLimit: ptr(int32(3)),
+			FailedJobsHistoryLimit:     ptr(int32(3)),
+			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.labels()}, Spec: m.jobSpec(tmpl)},
+		}}
+	case blueprints.TypeJob:
+		meta := m.meta(m.name)
+		// A Job's pod template cannot change: the GitOps engine replaces it on every sync instead.
+		meta.Annotations = map[string]string{
+			"argocd.argoproj.io/hook":               "Sync",
+			"argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+			"kustomize.toolkit.fluxcd.io/force":     "enabled",
+		}
+		return batchv1.Job{TypeMeta: typeMeta("batch/v1", "Job"), ObjectMeta: meta, Spec: m.jobSpec(tmpl)}
+	}
+	d := appsv1.Deployment{TypeMeta: typeMeta("apps/v1", "Deployment"), ObjectMeta: m.meta(m.name), Spec: appsv1.DeploymentSpec{
+		Selector:             &metav1.LabelSelector{MatchLabels: m.selector()},
+		RevisionHistoryLimit: ptr(int32(5)),
+		Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{
+			MaxUnavailable: ptr(intstr.FromInt32(0)), MaxSurge: ptr(intstr.FromString("25%")),
+		}},
+		Template: tmpl,
+	}}
+	return d
+}
+
+func (m *model) jobSpec(tmpl corev1.PodTemplateSpec) batchv1.JobSpec {
+	return batchv1.JobSpec{BackoffLimit: ptr(int32(2)), ActiveDeadlineSeconds: ptr(int64(3600)), Template: tmpl}
+}
+
+// workloadPatch is what an overlay changes in the workload: replicas (unless an autoscaler owns them),
+// resources, and the settings hash.
+func (m *model) workloadPatch() any {
+	c := map[string]any{"name": m.name, "resources": m.resources()}
+	podSpec := map[string]any{"containers": []any{c}}
+	tmpl := map[string]any{"metadata": map[string]any{"annotations": map[string]string{"gantry.dev/env-hash": m.envHash()}}, "spec": podSpec}
+	meta := map[string]any{"name": m.name, "namespace": m.ns}
+	switch m.s.Type {
+	case blueprints.TypeCron:
+		return map[string]any{"apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta,
+			"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": tmpl}}}}
+	case blueprints.TypeJob:
+		return map[string]any{"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": map[string]any{"template": tmpl}}
+	}
+	spec := map[string]any{"template": tmpl}
+	if !m.autoscaled() {
+		spec["replicas"] = m.replicas()
+	}
+	return map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
+}
+
+func (m *model) service() corev1.Service {
+	s := corev1.Service{TypeMeta: typeMeta("v1", "Service"), ObjectMeta: m.meta(m.name), Spec: corev1.ServiceSpec{
+		Type:     corev1.ServiceTypeClusterIP,
+		Selector: m.selector(),
+	}}
+	if m.s.Port != 0 {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: m.portName(), Port: int32(m.s.Port),
+			TargetPort: intstr.FromString(m.portName()), Protocol: corev1.ProtocolTCP, AppProtocol: m.appProtocol()})
+	}
+	if m.s.MetricsPort != 0 {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: int32(m.s.MetricsPort),
+			TargetPort: intstr.FromString("metrics"), Protocol: corev1.ProtocolTCP, AppProtocol: ptr("http")})
+	}
+	return s
+}
+
+func (m *model) appProtocol() *string {
+	switch m.s.Protocol {
+	case "grpc":
+		return ptr("kubernetes.io/h2c")
+	case "tcp":
+		return ptr("tcp")
+	}
+	return ptr("http")
+}
+
+func (m *model) hpa() autoscalingv2.HorizontalPodAutoscaler {
+	return autoscalingv2.HorizontalPodAutoscaler{TypeMeta: typeMeta("autoscaling/v2", "HorizontalPodAutoscaler"), ObjectMeta: m.meta(m.name),
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: m.name},
+			MinReplicas:    ptr(m.replicas()),
+			MaxReplicas:    m.maxReplicas(),
+			Metrics: []autoscalingv2.MetricSpec{{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{
+				Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(m.s.Replicas.CPU))},
+			}}},
+		}}
+}
+
+func (m *model) pdb() policyv1.PodDisruptionBudget {
+	return policyv1.PodDisruptionBudget{TypeMeta: typeMeta("policy/v1", "PodDisruptionBudget"), ObjectMeta: m.meta(m.name),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable:             ptr(intstr.FromInt32(1)),
+			Selector:                   &metav1.LabelSelector{MatchLabels: m.selector()},
+			UnhealthyPodEvictionPolicy: ptr(policyv1.AlwaysAllow),
+		}}
+}
+
+// secretData maps each secret name, and each credentialed dependency's password, from the store.
+// Keys in the store are <team>/<service>/<name>; a dependency's is a JSON document with a password.
+func (m *model) secretData() []ExternalSecretData {
+	var data []ExternalSecretData
+	for _, s := range m.s.Secrets {
+		data = append(data, ExternalSecretData{SecretKey: s, RemoteRef: RemoteRef{Key: m.storeKey(s)}})
+	}
+	for _, d := range m.s.Dependencies {
+		if credentialed(d) {
+			data = append(data, ExternalSecretData{SecretKey: blueprints.EnvPrefix(d) + "PASSWORD",
+				RemoteRef: RemoteRef{Key: m.storeKey(d.Name), Property: "password"}})
+		}
+	}
+	slices.SortFunc(data, func(a, b ExternalSecretData) int { return strings.Compare(a.SecretKey, b.SecretKey) })
+	return data
+}
+
+func (m *model) storeKey(name string) string {
+	return strings.Join([]string{m.svc.Team, m.name, name}, "/")
+}
+
+func (m *model) externalSecret() ExternalSecret {
+	return ExternalSecret{TypeMeta: typeMeta("external-secrets.io/v1", "ExternalSecret"), ObjectMeta: m.meta(m.name),
+		Spec: ExternalSecretSpec{
+			RefreshInterval: "1h",
+			SecretStoreRef:  SecretStoreRef{Kind: "ClusterSecretStore", Name: SecretStore},
+			Target:          ExternalSecretTarget{Name: m.name + "-secrets", CreationPolicy: "Owner", DeletionPolicy: "Retain"},
+			Data:            m.secretData(),
+		}}
+}
+
+func (m *model) serviceMonitor() ServiceMonitor {
+	return ServiceMonitor{TypeMeta: typeMeta("monitoring.coreos.com/v1", "ServiceMonitor"), ObjectMeta: m.meta(m.name),
+		Spec: ServiceMonitorSpec{
+			Selector:  metav1.LabelSelector{MatchLabels: m.selector()},
+			Endpoints: []MonitorEndpoint{{Port: "metrics", Path: "/metrics", Interval: "30s"}},
+		}}
+}
+
+func (m *model) gateway() string {
+	if m.s.Ingress.Public {
+		return PublicGateway
+	}
+	return InternalGateway
+}
+
+func (m *model) httpRoute() HTTPRoute {
+	var matches []HTTPRouteMatch
+	for _, p := range m.s.Ingress.Paths {
+		matches = append(matches, HTTPRouteMatch{Path: HTTPPathMatch{Type: "PathPrefix", Value: p}})
+	}
+	return HTTPRoute{TypeMeta: typeMeta("gateway.networking.k8s.io/v1", "HTTPRoute"), ObjectMeta: m.meta(m.name),
+		Spec: HTTPRouteSpec{
+			ParentRefs: []ParentRef{{Name: m.gateway(), Namespace: GatewayNamespace, SectionName: "https"}},
+			Hostnames:  []string{m.s.Ingress.Host},
+			Rules:      []HTTPRouteRule{{Matches: matches, BackendRefs: []BackendRef{{Name: m.name, Port: int32(m.s.Port)}}}},
+		}}
+}
+
+func (m *model) ingress() networkingv1.Ingress {
+	var paths []networkingv1.HTTPIngressPath
+	for _, p := range m.s.Ingress.Paths {
+		paths = append(paths, networkingv1.HTTPIngressPath{Path: p, PathType: ptr(networkingv1.PathTypePrefix),
+			Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+				Name: m.name, Port: networkingv1.ServiceBackendPort{Name: m.portName()},
+			}}})
+	}
+	return networkingv1.Ingress{TypeMeta: typeMeta("networking.k8s.io/v1", "Ingress"), ObjectMeta: m.meta(m.name),
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: ptr(m.gateway()),
+			TLS:              []networkingv1.IngressTLS{{Hosts: []string{m.s.Ingress.Host}, SecretName: m.name + "-tls"}},
+			Rules: []networkingv1.IngressRule{{Host: m.s.Ingress.Host, IngressRuleValue: networkingv1.IngressRuleValue{
+				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths},
+			}}},
+		}}
+}
+
+// peer is a namespace and pod selector for NetworkPolicy rules.
+func peer(ns string, pods map[string]string) networkingv1.NetworkPolicyPeer {
+	p := networkingv1.NetworkPolicyPeer{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}}
+	if pods != nil {
+		p.PodSelector = &metav1.LabelSelector{MatchLabels: pods}
+	}
+	return p
+}
+
+func tcpPorts(ports ...int32) []networkingv1.NetworkPolicyPort {
+	var out []networkingv1.NetworkPolicyPort
+	for _, p := range ports {
+		out = append(out, networkingv1.NetworkPolicyPort{Protocol: ptr(corev1.ProtocolTCP), Port: ptr(intstr.FromInt32(p))})
+	}
+	return out
+}
+
+// find returns a service of the platform named by a calls/callers entry.
+func (m *model) find(ref string) *blueprints.ResolvedService {
+	name, ns, _ := strings.Cut(ref, ".")
+	for _, s := range m.p.Services {
+		if s.Name == name && (ns == "" || s.Base.Namespace == ns) {
+			return s
+		}
+	}
+	return nil
+}
+
+// networkPolicy lets in only the declared callers (and the gateway, and the metrics scraper) and lets
+// out only DNS, the declared callees, dependencies and external hosts, and the telemetry collector.
+func (m *model) networkPolicy() networkingv1.NetworkPolicy {
+	np := networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: m.meta(m.name),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: m.selector()},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+		}}
+	in := &np.Spec.Ingress
+	if m.web() {
+		var from []networkingv1.NetworkPolicyPeer
+		for _, c := range m.s.Callers {
+			if s := m.find(c); s != nil {
+				from = append(from, peer(s.Base.Namespace, map[string]string{"app.kubernetes.io/name": s.Name}))
+			}
+		}
+		if m.s.Ingress.Host != "" {
+			from = append(from, peer(GatewayNamespace, nil))
+		}
+		if len(from) > 0 {
+			*in = append(*in, networkingv1.NetworkPolicyIngressRule{From: from, Ports: tcpPorts(int32(m.s.Port))})
+		}
+	}
+	if m.s.MetricsPort != 0 {
+		*in = append(*in, networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{peer(MonitoringNamespace, nil)},
+			Ports: tcpPorts(int32(m.s.MetricsPort))})
+	}
+	out := &np.Spec.Egress
+	*out = append(*out, networkingv1.NetworkPolicyEgressRule{
+		To: []networkingv1.NetworkPolicyPeer{peer("kube-system", map[string]string{"k8s-app": "kube-dns"})},
+		Ports: []networkingv1.NetworkPolicyPort{
+			{Protocol: ptr(corev1.ProtocolUDP), Port: ptr(intstr.FromInt32(53))},
+			{Protocol: ptr(corev1.ProtocolTCP), Port: ptr(intstr.FromInt32(53))},
+		},
+	})
+	for _, c := range m.s.Calls {
+		if s := m.find(c); s != nil && s.Base.Port != 0 {
+			*out = append(*out, networkingv1.NetworkPolicyEgressRule{
+				To: []networkingv1.NetworkPolicyPeer{peer(s.Base.Namespace, map[string]string{"app.kubernetes.io/name": s.Name})}, Ports: tcpPorts(int32(s.Base.Port)),
+			})
+		}
+	}
+	var depPorts []int32
+	for _, d := range m.s.Dependencies {
+		depPorts = append(depPorts, dependencyPorts[d.Type]...)
+	}
+	slices.Sort(depPorts)
+	if depPorts = slices.Compact(depPorts); len(depPorts) > 0 {
+		var to []networkingv1.NetworkPolicyPeer
+		for _, r := range privateRanges {
+			to = append(to, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: r}})
+		}
+		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: to, Ports: tcpPorts(depPorts...)})
+	}
+	for _, h := range m.s.Egress {
+		host, port, _ := blueprints.SplitHostPort(h)
+		n, _ := strconv.Atoi(port)
+		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{{IPBlock: externalBlock(host)}},
+			Ports: tcpPorts(int32(n))})
+	}
+	*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer(ObservabilityNamespace, nil)},
+		Ports: tcpPorts(CollectorPort)})
+	switch m.p.Spec.Mesh {
+	case "istio": // the sidecar's configuration and certificates come from istiod
+		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer("istio-system", nil)}, Ports: tcpPorts(15012)})
+	case "linkerd": // destination, identity and policy controllers
+		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer("linkerd", nil)}, Ports: tcpPorts(8080, 8086, 8090)})
+	}
+	return np
+}
+
+// externalBlock is where an egress host may be: the address itself when it is one, otherwise anywhere
+// outside the private ranges (a NetworkPolicy cannot name hosts; the mesh's ServiceEntry can).
+func externalBlock(host string) *networkingv1.IPBlock {
+	if a, err := netip.ParseAddr(host); err == nil {
+		bits := 32
+		if a.Is6() {
+			bits = 128
+		}
+		return &networkingv1.IPBlock{CIDR: netip.PrefixFrom(a, bits).String()}
+	}
+	if p, err := netip.ParsePrefix(host); err == nil {
+		return &networkingv1.IPBlock{CIDR: p.Masked().String()}
+	}
+	return &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: privateRanges}
+}
