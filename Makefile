@@ -17,8 +17,9 @@ build: ## build bin/gantry
 	$(GO) build -o $(BIN) ./cmd/gantry
 
 .PHONY: examples
-examples: ## run gantry on the example blueprints
+examples: ## run gantry on the example blueprints: validate them and generate their output into out/examples
 	$(GO) run ./cmd/gantry validate blueprints/examples
+	$(GO) run ./cmd/gantry generate blueprints/examples -o out/examples
 
 .PHONY: test
 test: lint ## run every test, the linters and the golden-file checks (what CI runs)

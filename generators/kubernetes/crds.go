@@ -65,6 +65,19 @@ type MonitorEndpoint struct {
 	Interval string `json:"interval"`
 }
 
+// PodMonitor is monitoring.coreos.com/v1: scrapes pods that no Service selects.
+type PodMonitor struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              PodMonitorSpec `json:"spec"`
+}
+
+// PodMonitorSpec selects the pods and port Prometheus scrapes.
+type PodMonitorSpec struct {
+	Selector            metav1.LabelSelector `json:"selector"`
+	PodMetricsEndpoints []MonitorEndpoint    `json:"podMetricsEndpoints"`
+}
+
 // HTTPRoute is gateway.networking.k8s.io/v1.
 type HTTPRoute struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -1,8 +1,6 @@
 package kubernetes
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -117,18 +115,21 @@ func (m *model) workloadFile() string {
 func (m *model) baseObjects() []object {
 	objs := []object{
 		{"serviceaccount.yaml", []any{m.serviceAccount()}},
-		{"configmap.yaml", []any{m.configMap()}},
 		{m.workloadFile(), []any{m.workload()}},
 		{"networkpolicy.yaml", []any{m.networkPolicy()}},
 	}
-	if m.web() || (m.s.Type == blueprints.TypeWorker && m.s.MetricsPort != 0) {
+	if m.web() {
 		objs = append(objs, object{"service.yaml", []any{m.service()}})
 	}
 	if m.hasSecrets() {
 		objs = append(objs, object{"externalsecret.yaml", []any{m.externalSecret()}})
 	}
-	if m.longLived() && m.s.MetricsPort != 0 {
+	switch {
+	case m.web() && m.s.MetricsPort != 0:
 		objs = append(objs, object{"servicemonitor.yaml", []any{m.serviceMonitor()}})
+	case m.s.Type == blueprints.TypeWorker && m.s.MetricsPort != 0:
+		// A worker has no Service (nothing calls it), so Prometheus finds its pods directly.
+		objs = append(objs, object{"podmonitor.yaml", []any{m.podMonitor()}})
 	}
 	if m.web() && m.s.Ingress.Host != "" {
 		if m.p.Spec.Routing == "ingress" {
@@ -164,8 +165,10 @@ func (m *model) serviceAccount() corev1.ServiceAccount {
 	}
 }
 
-// envData is the service's plain settings, plus what tells it where it runs.
-func (m *model) envData() map[string]string {
+// settings are the service's plain settings, plus (in an environment) what tells it where it runs,
+// sorted by name. They go straight into the container's env rather than a ConfigMap: a change rolls the
+// pods by itself, and ConfigMap content heuristics do not misread a timeout as a passport number.
+func (m *model) settings() []corev1.EnvVar {
 	data := maps.Clone(m.s.Env)
 	if data == nil {
 		data = map[string]string{}
@@ -175,20 +178,20 @@ func (m *model) envData() map[string]string {
 		data["OTEL_RESOURCE_ATTRIBUTES"] = fmt.Sprintf("deployment.environment.name=%s,service.namespace=%s,service.version=%s",
 			m.env, m.ns, placeholderTag)
 	}
-	return data
-}
-
-func (m *model) configMap() corev1.ConfigMap {
-	return corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: m.meta(m.name + "-env"), Data: m.envData()}
-}
-
-// envHash changes when the settings change, so the pods roll to pick them up.
-func (m *model) envHash() string {
-	h := sha256.New()
-	for _, k := range sortedKeys(m.envData()) {
-		fmt.Fprintf(h, "%q=%q\n", k, m.envData()[k])
+	var env []corev1.EnvVar
+	for _, k := range sortedKeys(data) {
+		env = append(env, corev1.EnvVar{Name: k, Value: escapeEnv(data[k])})
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return env
+}
+
+// escapeEnv keeps a value literal: the kubelet expands $(NAME) and turns $$ into $, so where either
+// could happen every $ is doubled, which the kubelet turns back into exactly the value written.
+func escapeEnv(v string) string {
+	if strings.Contains(v, "$(") || strings.Contains(v, "$$") {
+		return strings.ReplaceAll(v, "$", "$$")
+	}
+	return v
 }
 
 func (m *model) quantities() corev1.ResourceList {
@@ -217,6 +220,7 @@ func (m *model) containerEnv() []corev1.EnvVar {
 		corev1.EnvVar{Name: "OTEL_SERVICE_NAME", Value: m.name},
 		corev1.EnvVar{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Value: CollectorEndpoint},
 	)
+	env = append(env, m.settings()...)
 	// Connection settings come from the ConfigMap that the service's Terraform writes.
 	for _, d := range m.s.Dependencies {
 		for _, k := range blueprints.DependencyEnv(d) {
@@ -262,7 +266,6 @@ func (m *model) container() corev1.Container {
 		Image:           fmt.Sprintf("%s:%s@%s", m.svc.Base.Image, placeholderTag, placeholderDigest),
 		ImagePullPolicy: corev1.PullAlways,
 		Env:             m.containerEnv(),
-		EnvFrom:         []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-env"}}}},
 		Resources:       m.resources(),
 		SecurityContext: &corev1.SecurityContext{
 			RunAsNonRoot:             ptr(true),
@@ -332,14 +335,13 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 }
 
 func (m *model) podAnnotations() map[string]string {
-	a := map[string]string{"gantry.dev/env-hash": m.envHash()}
 	switch m.p.Spec.Mesh {
 	case "istio":
-		a["sidecar.istio.io/inject"] = "true"
+		return map[string]string{"sidecar.istio.io/inject": "true"}
 	case "linkerd":
-		a["linkerd.io/inject"] = "enabled"
+		return map[string]string{"linkerd.io/inject": "enabled"}
 	}
-	return a
+	return nil
 }
 
 func (m *model) workload() any {
@@ -381,11 +383,12 @@ func (m *model) jobSpec(tmpl corev1.PodTemplateSpec) batchv1.JobSpec {
 }
 
 // workloadPatch is what an overlay changes in the workload: replicas (unless an autoscaler owns them),
-// resources, and the settings hash.
+// resources, and the settings (merged by name into the base's env; an environment only adds or
+// overrides settings).
 func (m *model) workloadPatch() any {
-	c := map[string]any{"name": m.name, "resources": m.resources()}
+	c := map[string]any{"name": m.name, "resources": m.resources(), "env": m.settings()}
 	podSpec := map[string]any{"containers": []any{c}}
-	tmpl := map[string]any{"metadata": map[string]any{"annotations": map[string]string{"gantry.dev/env-hash": m.envHash()}}, "spec": podSpec}
+	tmpl := map[string]any{"spec": podSpec}
 	meta := map[string]any{"name": m.name, "namespace": m.ns}
 	switch m.s.Type {
 	case blueprints.TypeCron:
@@ -484,6 +487,14 @@ func (m *model) serviceMonitor() ServiceMonitor {
 		Spec: ServiceMonitorSpec{
 			Selector:  metav1.LabelSelector{MatchLabels: m.selector()},
 			Endpoints: []MonitorEndpoint{{Port: "metrics", Path: "/metrics", Interval: "30s"}},
+		}}
+}
+
+func (m *model) podMonitor() PodMonitor {
+	return PodMonitor{TypeMeta: typeMeta("monitoring.coreos.com/v1", "PodMonitor"), ObjectMeta: m.meta(m.name),
+		Spec: PodMonitorSpec{
+			Selector:            metav1.LabelSelector{MatchLabels: m.selector()},
+			PodMetricsEndpoints: []MonitorEndpoint{{Port: "metrics", Path: "/metrics", Interval: "30s"}},
 		}}
 }
 

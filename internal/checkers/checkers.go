@@ -1,0 +1,120 @@
+// Package checkers finds the pinned third-party checkers the tests run on generated output
+// (kubeconform, kube-score, kustomize, trivy, kube-apiserver, etcd, the Kubernetes and CRD schemas).
+// They are installed by the repository's own files: tools/go.mod for Go tools, hack/install-tools.sh for
+// the rest, cached outside the repository by tool and version.
+package checkers
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Root is the repository root, found from this file's location.
+var Root = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}()
+
+var (
+	installOnce sync.Once
+	installed   map[string]string
+	installErr  error
+)
+
+// Installed returns the tools of hack/install-tools.sh by name (trivy, kube-apiserver, etcd,
+// kube-schemas, crds/<project>), installing what is missing on first use. It fails the test when
+// the install fails: the checks are part of the suite, not optional extras.
+func Installed(t testing.TB) map[string]string {
+	t.Helper()
+	installOnce.Do(func() {
+		cmd := exec.Command("bash", filepath.Join(Root, "hack", "install-tools.sh"))
+		cmd.Dir = Root
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			installErr = fmt.Errorf("hack/install-tools.sh: %v\n%s", err, errOut.String())
+			return
+		}
+		installed = map[string]string{}
+		sc := bufio.NewScanner(&out)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+				installed[k] = v
+			}
+		}
+	})
+	if installErr != nil {
+		t.Fatal(installErr)
+	}
+	return installed
+}
+
+var (
+	goToolMu    sync.Mutex
+	goToolPaths = map[string]string{}
+)
+
+// GoTool returns the path of a tool pinned in tools/go.mod, building it on first use.
+func GoTool(t testing.TB, name string) string {
+	t.Helper()
+	goToolMu.Lock()
+	defer goToolMu.Unlock()
+	if p, ok := goToolPaths[name]; ok {
+		return p
+	}
+	cmd := exec.Command("go", "tool", "-n", "-modfile="+filepath.Join(Root, "tools", "go.mod"), name)
+	cmd.Dir = Root
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("go tool -n %s: %v\n%s", name, err, stderr)
+	}
+	p := strings.TrimSpace(string(out))
+	goToolPaths[name] = p
+	return p
+}
+
+// SchemaDir returns kubeconform's schema folder for a Kubernetes minor version such as "1.35", and
+// the full version it was made from, running hack/kube-schemas.sh (cached).
+func SchemaDir(t testing.TB, minor string) (dir, version string) {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join(Root, "hack", "kube-schemas.sh"), minor)
+	cmd.Dir = Root
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hack/kube-schemas.sh %s: %v\n%s", minor, err, errOut.String())
+	}
+	dir = strings.TrimSpace(string(out))
+	base := filepath.Base(dir) // v1.35.4-standalone-strict
+	version = strings.TrimPrefix(strings.TrimSuffix(base, "-standalone-strict"), "v")
+	return filepath.Dir(dir), version
+}
+
+// Run runs a checker and returns its combined output and whether it exited 0.
+func Run(t testing.TB, dir, name string, args ...string) (string, bool) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("running %s: %v", name, err)
+		}
+		return string(out), false
+	}
+	return string(out), true
+}
