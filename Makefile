@@ -22,8 +22,12 @@ examples: ## run gantry on the example blueprints: validate them and generate th
 	$(GO) run ./cmd/gantry generate blueprints/examples -o out/examples
 
 .PHONY: test
-test: lint ## run every test, the linters and the golden-file checks (what CI runs)
+test: lint tools ## run every test, the linters, the golden-file checks and the real checkers (what CI runs)
 	$(GO) test -count=1 ./...
+
+.PHONY: tools
+tools: ## install the pinned checkers into ~/.cache/gantry-tools (cold: about 20 minutes; then under a second)
+	bash hack/install-tools.sh >/dev/null
 
 .PHONY: golden
 golden: ## rewrite the golden files and the committed schema and docs (review the diff)
@@ -34,6 +38,7 @@ lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
+	cd tools && $(GO) vet ./... && $(GO) tool staticcheck ./...
 
 .PHONY: fuzz
 fuzz: ## run each fuzzer for FUZZTIME (default 60s)

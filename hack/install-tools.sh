@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Installs the pinned checker binaries that Gantry's tests run against the manifests it
+# generates, into a cache outside the repo keyed by tool and version:
+#
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
+#
+# Everything is built from the Go module proxy (or, for etcd, installed from Debian), so it
+# needs no other network access. A tool that is already cached is not rebuilt.
+#
+# Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds
+#
+# stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
+# hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
+# project of hack/crds.sh); progress and timings go to stderr.
+set -euo pipefail
+
+# Pinned versions. KUBE_VERSION must be the 1.35 entry of hack/kube-schemas.sh's table.
+TRIVY_VERSION=v0.74.0
+KUBE_VERSION=v1.35.4
+# Debian bookworm's etcd-server; used if the exact version is no longer served, with a warning.
+ETCD_DEB_VERSION=3.4.23-4+b4
+
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds)
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+only=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) [ $# -ge 2 ] || die "--only needs a NAME"; only+=("$2"); shift 2 ;;
+	--only=*) only+=("${1#--only=}"); shift ;;
+	-h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument: $1 (see --help)" ;;
+	esac
+done
+[ ${#only[@]} -gt 0 ] || only=("${ALL_TOOLS[@]}")
+for t in "${only[@]}"; do
+	case " ${ALL_TOOLS[*]} " in *" $t "*) ;; *) die "unknown tool: $t (one of: ${ALL_TOOLS[*]})" ;; esac
+done
+
+command -v go >/dev/null || die "go is not on PATH"
+mkdir -p "$cache"
+
+# Builds run in a scratch module dir; no go.work from a parent dir, no vendoring.
+export GOWORK=off GOFLAGS="${GOFLAGS:-} -mod=mod"
+# Keep other work on the machine responsive while a multi-minute build runs.
+nice_cmd=(nice -n 10)
+
+# moddir MODULE VERSION: downloads the module zip (no build) and prints its read-only Dir.
+moddir() {
+	local json dir
+	json="$(cd "$scratch_root" && go mod download -json "$1@$2")" || die "go mod download $1@$2 failed: $json"
+	dir="$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+	if [ -z "$dir" ] || [ ! -d "$dir" ]; then die "no Dir for $1@$2 in: $json"; fi
+	printf '%s\n' "$dir"
+}
+
+# writable_copy SRC: copies a module dir into a fresh scratch dir and prints its path.
+writable_copy() {
+	local dst
+	if [ -z "$1" ] || [ ! -f "$1/go.mod" ]; then die "not a module dir: '$1'"; fi
+	dst="$(mktemp -d "$scratch_root/src.XXXXXX")"
+	cp -R "$1/." "$dst/"
+	chmod -R u+w "$dst"
+	printf '%s\n' "$dst"
+}
+
+# with_lock NAME CMD...: serialises concurrent installs of the same tool (e.g. parallel go test packages).
+with_lock() {
+	local name="$1"; shift
+	(
+		flock 9
+		"$@"
+	) 9>"$cache/.lock-$name"
+}
+
+# finish NAME BIN DEST [ARG...]: verifies a freshly built binary (`BIN ARG...`, default --version),
+# then moves it into its cache dir atomically.
+finish() {
+	local name="$1" bin="$2" dest="$3" tmp
+	shift 3
+	[ $# -gt 0 ] || set -- --version
+	"$bin" "$@" >&2 || die "$name: built binary does not run: $bin $*"
+	tmp="$(mktemp -d "$cache/.tmp-$name.XXXXXX")"
+	mv "$bin" "$tmp/$name"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+}
+
+install_trivy() {
+	local dest="$cache/trivy-$TRIVY_VERSION" mod src start
+	[ -x "$dest/trivy" ] && return 0
+	start=$SECONDS
+	log "building trivy $TRIVY_VERSION (about 6 min, 3.5 GiB of memory)"
+	mod="$(moddir github.com/aquasecurity/trivy "$TRIVY_VERSION")"
+	src="$(writable_copy "$mod")"
+	# Same flags as trivy's magefile; its misconfiguration checks are embedded in the binary,
+	# so `trivy config --skip-check-update` works offline.
+	(cd "$src" && CGO_ENABLED=0 GOEXPERIMENT=jsonv2 "${nice_cmd[@]}" go build -trimpath \
+		-ldflags "-s -w -X=github.com/aquasecurity/trivy/pkg/version/app.ver=${TRIVY_VERSION#v}" \
+		-o "$src/trivy.bin" ./cmd/trivy) >&2
+	finish trivy "$src/trivy.bin" "$dest"
+	log "trivy $TRIVY_VERSION built in $((SECONDS - start))s"
+}
+
+# install_kube NAME: builds ./cmd/NAME (kube-apiserver, kubectl) of k8s.io/kubernetes@KUBE_VERSION.
+install_kube() {
+	local name="$1" dest="$cache/$1-$KUBE_VERSION" src start staging_ver minor edits=() mod
+	[ -x "$dest/$name" ] && return 0
+	start=$SECONDS
+	log "building $name $KUBE_VERSION (about 4 min, 2 GiB of memory)"
+	mod="$(moddir k8s.io/kubernetes "$KUBE_VERSION")"
+	src="$(writable_copy "$mod")"
+	# The module zip leaves out ./staging (each staging dir is its own module), so swap the
+	# `k8s.io/foo => ./staging/src/k8s.io/foo` replaces for the published v0.NN.N releases.
+	staging_ver="v0.${KUBE_VERSION#v1.}"
+	while read -r m; do
+		edits+=("-dropreplace=$m" "-require=$m@$staging_ver")
+	done < <(sed -n 's#^[[:space:]]*\(replace[[:space:]]\{1,\}\)\{0,1\}\(k8s\.io/[^[:space:]]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\2#p' "$src/go.mod")
+	[ ${#edits[@]} -gt 0 ] || die "$name: found no ./staging replaces in k8s.io/kubernetes@$KUBE_VERSION go.mod"
+	(cd "$src" && go mod edit "${edits[@]}")
+	minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+	local pkg=k8s.io/component-base/version
+	(cd "$src" && CGO_ENABLED=0 "${nice_cmd[@]}" go build -trimpath \
+		-ldflags "-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean" \
+		-o "$src/$name.bin" "./cmd/$name") >&2
+	# kubectl has no --version flag.
+	local check=(--version)
+	[ "$name" = kubectl ] && check=(version --client)
+	finish "$name" "$src/$name.bin" "$dest" "${check[@]}"
+	log "$name $KUBE_VERSION built in $((SECONDS - start))s"
+}
+
+etcd_path=""
+install_etcd() {
+	local sudo=() start
+	etcd_path="$(command -v etcd || true)"
+	[ -n "$etcd_path" ] && return 0
+	start=$SECONDS
+	[ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo=(sudo -n); } || die "etcd is missing and installing it needs root (apt-get install etcd-server)"
+	command -v apt-get >/dev/null || die "etcd is missing and there is no apt-get to install Debian's etcd-server"
+	log "installing Debian's etcd-server $ETCD_DEB_VERSION"
+	if ! apt-cache policy etcd-server 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
+	fi
+	# On a host that runs systemd the package also enables a system etcd service on
+	# 127.0.0.1:2379/2380; tests start their own etcd on other ports with their own data dir.
+	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "etcd-server=$ETCD_DEB_VERSION" >&2; then
+		log "warning: etcd-server=$ETCD_DEB_VERSION is not available; installing the candidate $(apt-cache policy etcd-server | sed -n 's/.*Candidate: //p')"
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >&2
+	fi
+	etcd_path="$(command -v etcd)" || die "etcd-server installed but no etcd on PATH"
+	"$etcd_path" --version >&2
+	log "etcd installed in $((SECONDS - start))s"
+}
+
+kube_schemas_path=""
+install_kube_schemas() {
+	local minor="${KUBE_VERSION#v1.}"
+	kube_schemas_path="$("$here/kube-schemas.sh" "1.${minor%%.*}")"
+}
+
+scratch_root="$(mktemp -d "${TMPDIR:-/tmp}/gantry-tools.XXXXXX")"
+trap 'chmod -R u+w "$scratch_root" 2>/dev/null; rm -rf "$scratch_root"' EXIT
+
+for t in "${only[@]}"; do
+	case "$t" in
+	trivy) with_lock trivy install_trivy; echo "trivy=$cache/trivy-$TRIVY_VERSION/trivy" ;;
+	kube-apiserver | kubectl) with_lock "$t" install_kube "$t"; echo "$t=$cache/$t-$KUBE_VERSION/$t" ;;
+	etcd) install_etcd; echo "etcd=$etcd_path" ;;
+	kube-schemas) install_kube_schemas; echo "kube-schemas=$kube_schemas_path" ;;
+	crds) "$here/crds.sh" | while read -r d; do p="${d##*/}"; echo "crds/${p%-v*}=$d"; done ;;
+	esac
+done
