@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
@@ -141,9 +140,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// envName turns a dependency or secret name into the file and key names used in the pod.
-func envName(s string) string {
-	return strings.ToUpper(strings.ReplaceAll(s, "-", "_"))
 }

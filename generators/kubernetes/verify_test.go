@@ -85,15 +85,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// platformOf returns the platform folder a built or generated file belongs to.
-func platformOf(rel string) string {
-	rel = filepath.ToSlash(rel)
-	if i := strings.IndexAny(rel, "/_"); i >= 0 {
-		return rel[:i]
-	}
-	return rel
-}
-
 // TestKustomizeBuild: every base, overlay and namespace folder builds (render fails otherwise), and
 // every overlay holds the workload.
 func TestKustomizeBuild(t *testing.T) {
