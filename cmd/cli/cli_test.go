@@ -247,3 +247,71 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateThenCheck(t *testing.T) {
+	out := t.TempDir()
+	examples, err := filepath.Abs(filepath.Join(repoRoot, "blueprints", "examples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "generate", examples, "-o", out)
+	if r.code != 0 || !strings.Contains(r.out, " written, 0 unchanged in ") {
+		t.Fatalf("generate: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	if r = run(t, "", "generate", examples, "-o", out); r.code != 0 || !strings.HasPrefix(r.out, "0 written, ") {
+		t.Fatalf("second generate rewrote files: exit %d\n%s", r.code, r.out)
+	}
+	if r = run(t, "", "generate", "--check", examples, "-o", out); r.code != 0 || !strings.Contains(r.out, "files up to date") {
+		t.Fatalf("--check on a fresh tree: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	target := filepath.Join(out, "acme", "billing", "payments", "kubernetes", "base", "service.yaml")
+	data, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)-2] ^= 1 // one byte
+	if err := os.WriteFile(target, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "", "generate", "--check", examples, "-o", out)
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "changed: acme/billing/payments/kubernetes/base/service.yaml") {
+		t.Fatalf("--check after a one-byte change: exit %d\n%s", r.code, r.errOut)
+	}
+	if got, _ := os.ReadFile(target); !bytes.Equal(got, data) {
+		t.Error("--check wrote to the tree")
+	}
+}
+
+func TestGenerateNeverOverwritesAUsersFile(t *testing.T) {
+	out := t.TempDir()
+	examples, _ := filepath.Abs(filepath.Join(repoRoot, "blueprints", "examples", "azure"))
+	mine := filepath.Join(out, "contoso", "customers", "portal", "kubernetes", "base", "service.yaml")
+	if err := os.MkdirAll(filepath.Dir(mine), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mine, []byte("# my own service\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "generate", examples, "-o", out)
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "refusing to overwrite 1 file(s) that gantry did not write: contoso/customers/portal/kubernetes/base/service.yaml") {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	if got, _ := os.ReadFile(mine); string(got) != "# my own service\n" {
+		t.Error("the user's file was overwritten")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(mine))
+	if len(entries) != 1 {
+		t.Errorf("files were written before the conflict was found: %v", entries)
+	}
+}
+
+func TestGenerateInvalidBlueprintsWritesNothing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	r := run(t, testdata, "generate", "invalid", "-o", out)
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "validation failed:") {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Error("generate wrote output for invalid blueprints")
+	}
+}
