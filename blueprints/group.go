@@ -105,7 +105,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	base.Environments = nil
 
 	m.ns, m.typ = base.Namespace, base.Type
-	m.res = &ResolvedService{File: f.Path, Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
+	m.res = &ResolvedService{File: f.Path, Source: SourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes

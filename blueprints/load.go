@@ -121,7 +121,17 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 	for pf, svcs := range groups {
 		res.Platforms = append(res.Platforms, l.resolveGroup(pf, svcs, complete))
 	}
-	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int { return cmp.Compare(a.File, b.File) })
+	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
+	})
+	for i := 1; i < len(res.Platforms); i++ {
+		// Each platform's output goes to a folder named after it.
+		if a, b := res.Platforms[i-1], res.Platforms[i]; a.Name == b.Name {
+			l.add(Diagnostic{Pos: Pos{File: b.File}, Path: "metadata.name", Severity: SeverityError,
+				Message: fmt.Sprintf("platform %q is also defined in %s", b.Name, cmp.Or(a.File, "the built-in platform")),
+				Hint:    "give each platform its own name; its output goes to a folder of that name"})
+		}
+	}
 	return res, l.diags.Sorted().Capped()
 }
 
@@ -292,6 +302,26 @@ func (l *loader) platformFor(dir string) *File {
 	}
 	l.platformAt[dir] = found
 	return found
+}
+
+// SourcePath names a blueprint file relative to the root of its repository (the folder with .git), so
+// that what Gantry writes about it does not depend on the working folder; outside a repository, the
+// file name alone.
+func SourcePath(p string) string {
+	abs, err := filepath.Abs(filepath.FromSlash(p))
+	if err != nil {
+		return p
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			if rel, err := filepath.Rel(d, abs); err == nil {
+				return filepath.ToSlash(rel)
+			}
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Base(abs)
+		}
+	}
 }
 
 // displayPath shows a path relative to the working folder where it is below it.

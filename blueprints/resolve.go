@@ -39,6 +39,7 @@ type Resolved struct {
 type ResolvedPlatform struct {
 	Name     string
 	File     string // "" for the built-in platform
+	Source   string // File relative to the repository root: what generated files name, whatever the working folder
 	Spec     PlatformSpec
 	Services []*ResolvedService
 }
@@ -51,7 +52,8 @@ func (p *ResolvedPlatform) Production() string {
 // ResolvedService is a service merged with its platform's defaults: Base without any environment's
 // overrides (a kustomize base), and one entry per platform environment, in promotion order.
 type ResolvedService struct {
-	File         string
+	File         string // as named on the command line or found: for messages
+	Source       string // relative to the repository root: for generated files, whatever the working folder
 	Name         string
 	Team         string
 	Description  string
@@ -233,7 +235,7 @@ func resolvePlatform(f *File) *ResolvedPlatform {
 	if f == nil || f.Platform == nil {
 		return rp
 	}
-	rp.File, rp.Name = f.Path, f.Platform.Metadata.Name
+	rp.File, rp.Source, rp.Name = f.Path, SourcePath(f.Path), f.Platform.Metadata.Name
 	s := f.Platform.Spec
 	set := func(dst *string, v string) {
 		if v != "" {

@@ -1531,9 +1531,19 @@ func TestLoadRules(t *testing.T) {
 			name: "the nearest platform applies",
 			files: map[string]string{
 				"platform.yaml":          rulePlatform("  environments: [dev, prod]"),
-				"shop/platform.yaml":     rulePlatform("  environments: [test, live]"),
+				"shop/platform.yaml":     strings.Replace(rulePlatform("  environments: [test, live]"), "name: acme", "name: shop", 1),
 				"shop/services/api.yaml": ruleService("api", TypeWeb, "  environments:", "    live: {replicas: {min: 3}}"),
 			},
+		},
+		{
+			// Each platform's output goes to a folder named after it: two of one name would collide.
+			name: "two platforms with one name",
+			files: map[string]string{
+				"platform.yaml":          rulePlatform("  environments: [dev, prod]"),
+				"shop/platform.yaml":     rulePlatform("  environments: [test, live]"),
+				"shop/services/api.yaml": ruleService("api", TypeWeb),
+			},
+			want: []string{`shop/platform.yaml: metadata.name: platform "acme" is also defined in platform.yaml (give each platform its own name; its output goes to a folder of that name)`},
 		},
 		{
 			name: "two platform files in one folder",

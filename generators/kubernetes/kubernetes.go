@@ -31,7 +31,7 @@ type object struct {
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService) ([]generators.File, error) {
 	dir := path.Join(generators.ServiceDir(p, svc), "kubernetes")
-	src := svc.File
+	src := svc.Source
 	m := newModel(p, svc, "", svc.Base)
 	base := m.baseObjects()
 	var files []generators.File
@@ -104,14 +104,14 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	namespaces := map[string]string{} // namespace -> a blueprint that uses it, for the header
 	for _, s := range p.Services {
 		if _, ok := namespaces[s.Base.Namespace]; !ok {
-			namespaces[s.Base.Namespace] = s.File
+			namespaces[s.Base.Namespace] = s.Source
 		}
 	}
 	var files []generators.File
 	for _, ns := range sortedKeys(namespaces) {
 		src := "the services of namespace " + ns
-		if p.File != "" {
-			src += " (platform " + p.File + ")"
+		if p.Source != "" {
+			src += " (platform " + p.Source + ")"
 		}
 		dir := path.Join(generators.Root(p), "namespaces", ns)
 		objs := namespaceObjects(p, ns)
