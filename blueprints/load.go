@@ -127,7 +127,11 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 	for i := 1; i < len(res.Platforms); i++ {
 		// Each platform's output goes to a folder named after it.
 		if a, b := res.Platforms[i-1], res.Platforms[i]; a.Name == b.Name {
-			l.add(Diagnostic{Pos: Pos{File: b.File}, Path: "metadata.name", Severity: SeverityError,
+			pos := Pos{File: b.File}
+			if f := l.parsed[b.File]; f != nil {
+				pos = posOf(f.Path, f.nodes["metadata.name"])
+			}
+			l.add(Diagnostic{Pos: pos, Path: "metadata.name", Severity: SeverityError,
 				Message: fmt.Sprintf("platform %q is also defined in %s", b.Name, cmp.Or(a.File, "the built-in platform")),
 				Hint:    "give each platform its own name; its output goes to a folder of that name"})
 		}

@@ -1543,7 +1543,7 @@ func TestLoadRules(t *testing.T) {
 				"shop/platform.yaml":     rulePlatform("  environments: [test, live]"),
 				"shop/services/api.yaml": ruleService("api", TypeWeb),
 			},
-			want: []string{`shop/platform.yaml: metadata.name: platform "acme" is also defined in platform.yaml (give each platform its own name; its output goes to a folder of that name)`},
+			want: []string{`shop/platform.yaml:4:9: metadata.name: platform "acme" is also defined in platform.yaml (give each platform its own name; its output goes to a folder of that name)`},
 		},
 		{
 			name: "two platform files in one folder",
