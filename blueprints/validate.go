@@ -2,6 +2,7 @@ package blueprints
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"path"
 	"regexp"
@@ -350,7 +351,7 @@ func (c *check) envVars(s *ServiceSpec) {
 		c.ferr("spec.env", "keep configuration in a mounted file instead", "more than %d variables", MaxEnvVars)
 	}
 	generated := generatedEnv(s)
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		v := s.Env[k]
 		p := joinPath("spec.env", k)
 		own := c.fromService(p)
@@ -549,7 +550,7 @@ func (c *check) ingress(s *ServiceSpec) {
 
 // environments checks that overrides name platform environments.
 func (c *check) environments(envs map[string]Overrides, field string) {
-	for _, name := range sortedKeys(envs) {
+	for _, name := range slices.Sorted(maps.Keys(envs)) {
 		if !slices.Contains(c.envs, name) {
 			hint := "the platform's environments are: " + strings.Join(c.envs, ", ")
 			if s := closest(name, c.envs); s != "" {
@@ -631,15 +632,6 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 		}
 	}
 	c.environments(s.Defaults.Environments, "spec.defaults.environments")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func hasPrefixAny(s string, prefixes []string) bool {

@@ -6,6 +6,7 @@ package kubernetes
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 
@@ -108,7 +109,7 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 		}
 	}
 	var files []generators.File
-	for _, ns := range sortedKeys(namespaces) {
+	for _, ns := range slices.Sorted(maps.Keys(namespaces)) {
 		src := "the services of namespace " + ns
 		if p.Source != "" {
 			src += " (platform " + p.Source + ")"
@@ -131,13 +132,4 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 		files = append(files, generators.File{Path: path.Join(dir, "kustomization.yaml"), Data: data})
 	}
 	return files, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

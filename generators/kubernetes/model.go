@@ -179,7 +179,7 @@ func (m *model) settings() []corev1.EnvVar {
 			m.env, m.ns, placeholderTag)
 	}
 	var env []corev1.EnvVar
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		env = append(env, corev1.EnvVar{Name: k, Value: escapeEnv(data[k])})
 	}
 	return env

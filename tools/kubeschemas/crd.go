@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -135,7 +137,7 @@ func closeCRDObjects(s any, skipRoot bool) {
 		if !has && !skipRoot && m["x-kubernetes-preserve-unknown-fields"] != true {
 			m["additionalProperties"] = false
 		}
-		for _, k := range sortedKeys(props) {
+		for _, k := range slices.Sorted(maps.Keys(props)) {
 			closeCRDObjects(props[k], false)
 		}
 	}

@@ -41,8 +41,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -185,7 +187,7 @@ func run(in, out string, strict, all, quiet bool) (int, error) {
 		spec := x.expand(defs[j.title]).(object)
 		finishTopLevel(spec, strict)
 		if len(x.broken) > 0 && !quiet {
-			fmt.Fprintf(os.Stderr, "kubeschemas: %s: recursive $ref to %s replaced by {}\n", j.name, strings.Join(sortedKeys(x.broken), ", "))
+			fmt.Fprintf(os.Stderr, "kubeschemas: %s: recursive $ref to %s replaced by {}\n", j.name, strings.Join(slices.Sorted(maps.Keys(x.broken)), ", "))
 		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
@@ -220,7 +222,7 @@ func prepareDefinitions(defs object, strict bool) {
 	// Not valid per the API, but accepted by nearly all Kubernetes tooling.
 	defs[quantity] = object{"oneOf": []any{object{"type": "string"}, object{"type": "number"}}}
 
-	for _, t := range sortedKeys(defs) {
+	for _, t := range slices.Sorted(maps.Keys(defs)) {
 		def, ok := defs[t].(object)
 		if !ok {
 			continue
@@ -271,12 +273,12 @@ func closeObjects(s any) {
 		if _, has := m["additionalProperties"]; !has {
 			m["additionalProperties"] = false
 		}
-		for _, k := range sortedKeys(props) {
+		for _, k := range slices.Sorted(maps.Keys(props)) {
 			closeObjects(props[k])
 		}
 	}
 	if pp, ok := m["patternProperties"].(object); ok {
-		for _, k := range sortedKeys(pp) {
+		for _, k := range slices.Sorted(maps.Keys(pp)) {
 			closeObjects(pp[k])
 		}
 	}
@@ -358,7 +360,7 @@ func finishTopLevel(spec object, strict bool) {
 		return
 	}
 	if strict {
-		for _, k := range sortedKeys(props) {
+		for _, k := range slices.Sorted(maps.Keys(props)) {
 			closeObjects(props[k])
 		}
 	}
@@ -440,13 +442,4 @@ func isRequired(grandParent any, key string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
