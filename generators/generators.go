@@ -17,8 +17,10 @@ import (
 
 // File is one generated file: a slash-separated path under the output root, and its bytes.
 type File struct {
-	Path string
-	Data []byte
+	Path   string
+	Data   []byte
+	Target string // the generator that made it; Run sets it
+	Env    string // the environment it belongs to, "" when it serves every environment
 }
 
 // Generator renders one target for one service.
@@ -78,11 +80,14 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 				if errs[i] != nil {
 					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
 				}
-				return
+			} else {
+				results[i], errs[i] = j.g.Generate(j.p, j.svc)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
+				}
 			}
-			results[i], errs[i] = j.g.Generate(j.p, j.svc)
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
+			for k := range results[i] {
+				results[i][k].Target = j.g.Name()
 			}
 		}()
 	}

@@ -1,6 +1,8 @@
 package generators
 
 import (
+	"errors"
+	"github.com/gantry-dev/gantry/blueprints"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +22,23 @@ func TestCheckPathRejectsEscapes(t *testing.T) {
 	}
 }
 
+func file(p, data string) File { return File{Path: p, Data: []byte(data), Target: "kubernetes"} }
+
+func read(t *testing.T, root, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
 func TestWriteRefusesSymlinkOutOfRoot(t *testing.T) {
 	root, outside := t.TempDir(), t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(root, "acme")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Write(root, []File{{Path: "acme/x.yaml", Data: []byte("# " + Marker + "\n")}})
+	_, err := Write(root, []File{file("acme/x.yaml", "x\n")}, WriteOptions{})
 	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("Write through a symlink: %v", err)
 	}
@@ -34,27 +47,203 @@ func TestWriteRefusesSymlinkOutOfRoot(t *testing.T) {
 	}
 }
 
-func TestWriteLeavesNoTemporaryFiles(t *testing.T) {
+func TestWriteRemovesOnlyWhatItWrote(t *testing.T) {
 	root := t.TempDir()
-	files := []File{{Path: "a/b.yaml", Data: []byte("# " + Marker + "\nx: 1\n")}, {Path: "a/c.yaml", Data: []byte("# " + Marker + "\n")}}
-	sum, err := Write(root, files)
-	if err != nil || len(sum.Written) != 2 {
-		t.Fatalf("Write: %v %v", sum, err)
-	}
-	entries, _ := os.ReadDir(filepath.Join(root, "a"))
-	if len(entries) != 2 {
-		t.Errorf("want exactly the two files, got %v", entries)
-	}
-	st, _ := os.Stat(filepath.Join(root, "a", "b.yaml"))
-	if st.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", st.Mode().Perm())
-	}
-	// An edited generated file (still carrying the marker) is replaced; the manifest of issue 6 will
-	// tell hand edits apart.
-	if err := os.WriteFile(filepath.Join(root, "a", "b.yaml"), []byte("# "+Marker+"\nx: 2\n"), 0o644); err != nil {
+	if _, err := Write(root, []File{file("a/one.yaml", "1\n"), file("b/two.yaml", "2\n")}, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if sum, err := Write(root, files); err != nil || len(sum.Written) != 1 || len(sum.Unchanged) != 1 {
-		t.Errorf("rewrite: %v %v", sum, err)
+	mine := filepath.Join(root, "b", "mine.txt")
+	if err := os.WriteFile(mine, []byte("the user's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Write(root, []File{file("a/one.yaml", "1\n")}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.String(); got != "0 written, 1 unchanged, 1 removed" {
+		t.Errorf("summary %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(root, "b", "two.yaml")); !os.IsNotExist(err) {
+		t.Error("the file no longer generated is still there")
+	}
+	if read(t, root, "b/mine.txt") != "the user's\n" {
+		t.Error("the user's file beside it was touched")
+	}
+}
+
+func TestWriteRefusesEditedAndForeignFiles(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, []File{file("a.yaml", "1\n"), file("b.yaml", "2\n")}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a.yaml"), []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "c.yaml"), []byte("not gantry's\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(root, []File{file("a.yaml", "1b\n"), file("c.yaml", "3\n")}, WriteOptions{}) // b.yaml would go
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) {
+		t.Fatalf("want a ConflictError, got %v", err)
+	}
+	if strings.Join(conflict.Edited, ",") != "a.yaml" || strings.Join(conflict.NotOurs, ",") != "c.yaml" {
+		t.Errorf("conflicts: edited %v, not ours %v", conflict.Edited, conflict.NotOurs)
+	}
+	if !strings.Contains(err.Error(), "--force") {
+		t.Errorf("the message does not name the way out: %v", err)
+	}
+	// Nothing changed: not the edit, not the foreign file, not the file that would have been removed.
+	if read(t, root, "a.yaml") != "edited\n" || read(t, root, "c.yaml") != "not gantry's\n" || read(t, root, "b.yaml") != "2\n" {
+		t.Error("a refused run changed the tree")
+	}
+	sum, err := Write(root, []File{file("a.yaml", "1b\n"), file("c.yaml", "3\n")}, WriteOptions{Force: true})
+	if err != nil || sum.String() != "2 written, 0 unchanged, 1 removed" {
+		t.Errorf("--force: %v %v", sum, err)
+	}
+}
+
+func TestWriteScopeLeavesOtherEnvironments(t *testing.T) {
+	root := t.TempDir()
+	dev, prod := File{Path: "x/dev.yaml", Data: []byte("d\n"), Target: "kubernetes", Env: "dev"}, File{Path: "x/prod.yaml", Data: []byte("p\n"), Target: "kubernetes", Env: "prod"}
+	if _, err := Write(root, []File{dev, prod}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Write(root, []File{prod}, WriteOptions{Scope: Scope{Env: "prod"}})
+	if err != nil || len(sum.Removed) != 0 {
+		t.Fatalf("--env prod removed another environment's file: %v %v", sum, err)
+	}
+	if sum, err := Write(root, []File{prod}, WriteOptions{}); err != nil || strings.Join(sum.Removed, ",") != "x/dev.yaml" {
+		t.Errorf("a full run should remove dev.yaml: %v %v", sum, err)
+	}
+}
+
+// TestWriteInterrupted stops a run after some files: every file is the old or the new version, never
+// a mixture, and the next run completes the job.
+func TestWriteInterrupted(t *testing.T) {
+	root := t.TempDir()
+	var old, next []File
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		old = append(old, file(n+".yaml", "old "+n+"\n"))
+		next = append(next, file(n+".yaml", "new "+n+"\n"))
+	}
+	if _, err := Write(root, old, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() { afterWrite = nil; recover() }()
+		afterWrite = func(done int) {
+			if done == 2 {
+				panic("killed")
+			}
+		}
+		Write(root, next, WriteOptions{})
+	}()
+	for _, f := range next {
+		got := read(t, root, f.Path)
+		if got != "old "+f.Path[:1]+"\n" && got != "new "+f.Path[:1]+"\n" {
+			t.Errorf("%s is neither old nor new: %q", f.Path, got)
+		}
+	}
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+	sum, err := Write(root, next, WriteOptions{})
+	if err != nil || len(sum.Written) != 3 || len(sum.Unchanged) != 2 {
+		t.Errorf("the next run: %v %v", sum, err)
+	}
+}
+
+func TestWriteLockKeepsASecondRunOut(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, StateDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lock(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
+		t.Fatalf("second run: %v", err)
+	}
+}
+
+func TestWritePermissions(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, []File{file("a/b.yaml", "x\n")}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"a", "a/b.yaml", StateDir, StateDir + "/manifest.json"} {
+		st, err := os.Stat(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm()&0o002 != 0 {
+			t.Errorf("%s is world-writable: %v", p, st.Mode())
+		}
+	}
+}
+
+func TestCheckFindsStale(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, []File{file("a.yaml", "1\n"), file("b.yaml", "2\n")}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Check(root, []File{file("a.yaml", "1\n")}, Scope{})
+	if err != nil || strings.Join(d.Stale, ",") != "b.yaml" || len(d.Changed)+len(d.Missing) != 0 {
+		t.Errorf("Check: %+v %v", d, err)
+	}
+}
+
+func TestUnifiedDiff(t *testing.T) {
+	got := UnifiedDiff("a/x", "b/x", []byte("1\n2\n3\n4\n5\n6\n7\n8\n9\n"), []byte("1\n2\n3\n4\nfive\n6\n7\n8\n9\n"))
+	want := "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	if UnifiedDiff("a", "b", []byte("same\n"), []byte("same\n")) != "" {
+		t.Error("equal files give a diff")
+	}
+}
+
+func TestTamperedManifestCannotDeleteOutsideRoot(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "out")
+	victim := filepath.Join(parent, "victim.txt")
+	if err := os.WriteFile(victim, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := filepath.Join(root, StateDir, "manifest.json")
+	data, _ := os.ReadFile(manifest)
+	tampered := strings.Replace(string(data), `"a.yaml"`, `"../victim.txt"`, 1)
+	if err := os.WriteFile(manifest, []byte(tampered), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(root, nil, WriteOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "keep\n" {
+		t.Error("a tampered manifest made Write delete a file outside the root")
+	}
+}
+
+type hostile struct{}
+
+func (hostile) Name() string { return "hostile" }
+func (hostile) Generate(*blueprints.ResolvedPlatform, *blueprints.ResolvedService) ([]File, error) {
+	return []File{{Path: "../../etc/cron.d/x", Data: []byte("x")}}, nil
+}
+
+func TestRunRefusesPathsOutsideRoot(t *testing.T) {
+	res := &blueprints.Resolved{Platforms: []*blueprints.ResolvedPlatform{{Name: "p", Services: []*blueprints.ResolvedService{{Name: "s"}}}}}
+	if _, err := Run(res, []Generator{hostile{}}); err == nil || !strings.Contains(err.Error(), "outside the output folder") {
+		t.Errorf("Run accepted a path outside the root: %v", err)
 	}
 }

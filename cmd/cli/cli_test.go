@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -255,7 +257,7 @@ func TestGenerateThenCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, "", "generate", examples, "-o", out)
-	if r.code != 0 || !strings.Contains(r.out, " written, 0 unchanged in ") {
+	if r.code != 0 || !strings.Contains(r.out, " written, 0 unchanged, 0 removed in ") {
 		t.Fatalf("generate: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
 	if r = run(t, "", "generate", examples, "-o", out); r.code != 0 || !strings.HasPrefix(r.out, "0 written, ") {
@@ -293,7 +295,7 @@ func TestGenerateNeverOverwritesAUsersFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, "", "generate", examples, "-o", out)
-	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "refusing to overwrite 1 file(s) that gantry did not write: contoso/customers/portal/kubernetes/base/service.yaml") {
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "refusing to overwrite 1 file(s) that gantry did not write: contoso/customers/portal/kubernetes/base/service.yaml (move the change into the blueprint, or move the file away; --force replaces them)") {
 		t.Fatalf("exit %d\n%s", r.code, r.errOut)
 	}
 	if got, _ := os.ReadFile(mine); string(got) != "# my own service\n" {
@@ -314,4 +316,138 @@ func TestGenerateInvalidBlueprintsWritesNothing(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Error("generate wrote output for invalid blueprints")
 	}
+}
+
+// copyExamples copies the example blueprints into a fresh repository folder the test may change.
+func copyExamples(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(filepath.Join(dir, "blueprints"), os.DirFS(filepath.Join(repoRoot, "blueprints", "examples"))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestGenerateRefusesHandEdits(t *testing.T) {
+	dir := copyExamples(t)
+	if r := run(t, dir, "generate", "blueprints", "-o", "deploy"); r.code != 0 {
+		t.Fatalf("generate: %d\n%s", r.code, r.errOut)
+	}
+	edited := filepath.Join("deploy", "acme", "billing", "payments", "kubernetes", "base", "service.yaml")
+	data, _ := os.ReadFile(edited)
+	data = append(data, "# my tweak\n"...)
+	if err := os.WriteFile(edited, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A blueprint change that regenerates that file: refused, nothing changed.
+	svc := filepath.Join("blueprints", "acme", "payments.yaml")
+	bp, _ := os.ReadFile(svc)
+	if err := os.WriteFile(svc, []byte(strings.Replace(string(bp), "port: 8080", "port: 8081", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, "deploy")
+	r := run(t, "", "generate", "blueprints", "-o", "deploy")
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "edited by hand since gantry wrote them: acme/billing/payments/kubernetes/base/service.yaml") {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	if after := snapshot(t, "deploy"); !maps.Equal(before, after) {
+		t.Error("a refused run changed the output tree")
+	}
+	if r := run(t, "", "generate", "--force", "blueprints", "-o", "deploy"); r.code != 0 {
+		t.Fatalf("--force: %d\n%s", r.code, r.errOut)
+	}
+}
+
+func TestGenerateRemovesARemovedService(t *testing.T) {
+	dir := copyExamples(t)
+	if r := run(t, dir, "generate", "blueprints", "-o", "deploy"); r.code != 0 {
+		t.Fatalf("generate: %d\n%s", r.code, r.errOut)
+	}
+	// migrate shares its team and namespace with payments and ledger: only its own files may go.
+	mine := filepath.Join("deploy", "acme", "billing", "migrate", "NOTES.md")
+	if err := os.WriteFile(mine, []byte("ours\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, "deploy")
+	if err := os.Remove(filepath.Join("blueprints", "acme", "migrate.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "generate", "--json", "blueprints", "-o", "deploy")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	var sum struct{ Written, Unchanged, Removed []string }
+	if err := json.Unmarshal([]byte(r.out), &sum); err != nil {
+		t.Fatalf("--json: %v\n%s", err, r.out)
+	}
+	after := snapshot(t, "deploy")
+	for p := range before {
+		_, still := after[p]
+		its := strings.HasPrefix(p, "acme/billing/migrate/kubernetes/") || strings.HasSuffix(p, "/migrate.yaml")
+		switch {
+		case its && still:
+			t.Errorf("%s of the removed service is still there", p)
+		case !its && !still:
+			t.Errorf("%s was removed", p)
+		}
+	}
+	if _, ok := after["acme/billing/migrate/NOTES.md"]; !ok {
+		t.Error("the user's file beside the removed service's files was deleted")
+	}
+	for _, p := range sum.Removed {
+		if !strings.Contains(p, "migrate") {
+			t.Errorf("removed %s, which is not the removed service's", p)
+		}
+	}
+	if len(sum.Removed) == 0 {
+		t.Error("nothing reported removed")
+	}
+}
+
+func TestGenerateCheckDiffAndScope(t *testing.T) {
+	dir := copyExamples(t)
+	if r := run(t, dir, "generate", "--quiet", "blueprints", "-o", "deploy"); r.code != 0 || r.out != "" {
+		t.Fatalf("--quiet: exit %d, printed %q\n%s", r.code, r.out, r.errOut)
+	}
+	target := filepath.Join("deploy", "acme", "web", "gateway", "kubernetes", "overlays", "prod", "patch-workload.yaml")
+	data, _ := os.ReadFile(target)
+	if err := os.WriteFile(target, []byte(strings.Replace(string(data), "cpu: 100m", "cpu: 900m", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "generate", "--check", "--diff", "blueprints", "-o", "deploy")
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.out, "-            cpu: 900m\n+            cpu: 100m\n") {
+		t.Fatalf("--check --diff: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	// Only the dev environment of the kubernetes target: the changed prod file is out of scope.
+	if r := run(t, "", "generate", "--check", "--only", "kubernetes", "--env", "dev", "blueprints", "-o", "deploy"); r.code != 0 {
+		t.Errorf("--check of another environment: exit %d\n%s", r.code, r.errOut)
+	}
+	if r := run(t, "", "generate", "--only", "terraform", "blueprints", "-o", "deploy"); r.code != cmdutil.ExitUsage {
+		t.Errorf("--only with an unknown target: exit %d", r.code)
+	}
+}
+
+// snapshot reads every file under root, by slash path.
+func snapshot(t *testing.T, root string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if strings.HasPrefix(rel, ".gantry") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

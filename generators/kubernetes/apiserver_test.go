@@ -39,7 +39,7 @@ func TestAPIServerDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if _, err := generators.Write(out, files); err != nil {
+	if _, err := generators.Write(out, files, generators.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
@@ -41,7 +42,11 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		if err != nil {
 			return fmt.Errorf("rendering %s: %w", name, err)
 		}
-		files = append(files, generators.File{Path: path.Join(dir, name), Data: data})
+		f := generators.File{Path: path.Join(dir, name), Data: data}
+		if env, ok := strings.CutPrefix(name, "overlays/"); ok {
+			f.Env, _, _ = strings.Cut(env, "/")
+		}
+		files = append(files, f)
 		return nil
 	}
 	rendered := map[string][]byte{}

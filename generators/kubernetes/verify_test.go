@@ -42,7 +42,7 @@ func render(t *testing.T) rendered {
 	if _, err := os.Stat(r.built); err == nil {
 		return r
 	}
-	if _, err := generators.Write(r.dir, generate(t)); err != nil {
+	if _, err := generators.Write(r.dir, generate(t), generators.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	kustomize := checkers.GoTool(t, "kustomize")
