@@ -134,11 +134,12 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 	var conflict ConflictError
 	var todo []File
 	generated := map[string]bool{}
+	safe := safeDirs{}
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
 			return sum, err
 		}
-		if err := noSymlinks(root, f.Path); err != nil {
+		if err := safe.noSymlinks(root, f.Path); err != nil {
 			return sum, err
 		}
 		generated[f.Path] = true
@@ -169,7 +170,7 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 		if generated[p] || !opts.Scope.Contains(e.Target, e.Env) {
 			continue
 		}
-		if CheckPath(p) != nil || noSymlinks(root, p) != nil {
+		if CheckPath(p) != nil || safe.noSymlinks(root, p) != nil {
 			continue // a tampered manifest cannot make Gantry delete outside the root
 		}
 		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
@@ -260,12 +261,20 @@ func removeEmptyParents(root, dir string) {
 	}
 }
 
+// safeDirs remembers the folders already found free of symbolic links in one run: thousands of files
+// share a few hundred folders.
+type safeDirs map[string]bool
+
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
 // the output folder.
-func noSymlinks(root, rel string) error {
+func (safe safeDirs) noSymlinks(root, rel string) error {
 	p := root
-	for _, part := range strings.Split(rel, "/") {
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
 		p = filepath.Join(p, part)
+		if i < len(parts)-1 && safe[p] {
+			continue
+		}
 		st, err := os.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
@@ -275,6 +284,9 @@ func noSymlinks(root, rel string) error {
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
 			return fmt.Errorf("refusing to write through the symbolic link %s", p)
+		}
+		if i < len(parts)-1 {
+			safe[p] = true
 		}
 	}
 	return nil

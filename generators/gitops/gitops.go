@@ -10,10 +10,10 @@ import (
 	"path"
 	"slices"
 
-	"sigs.k8s.io/yaml"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/render"
 )
 
 // Namespaces the engines run in.
@@ -64,7 +64,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		default:
 			return nil, nil
 		}
-		data, err := render(s.Source, obj)
+		data, err := document(s.Source, obj)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +132,7 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	}
 	var files []generators.File
 	add := func(rel, env string, objs ...any) error {
-		data, err := render(src, objs...)
+		data, err := document(src, objs...)
 		if err != nil {
 			return err
 		}
@@ -204,14 +204,14 @@ func kustomization(resources []string) kustomizationFile {
 	return kustomizationFile{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Resources: resources}
 }
 
-// render writes objects as one YAML file with Gantry's header.
-func render(source string, objs ...any) ([]byte, error) {
+// document writes objects as one YAML file with Gantry's header.
+func document(source string, objs ...any) ([]byte, error) {
 	out := []byte(fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n", generators.Marker, source))
 	for i, o := range objs {
 		if i > 0 {
 			out = append(out, "---\n"...)
 		}
-		data, err := yaml.Marshal(o)
+		data, err := render.YAML(o)
 		if err != nil {
 			return nil, err
 		}

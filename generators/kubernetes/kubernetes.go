@@ -4,10 +4,10 @@
 package kubernetes
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -49,13 +49,13 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		files = append(files, f)
 		return nil
 	}
-	rendered := map[string][]byte{}
+	baseObjs := map[string][]any{}
 	var resources []string
 	for _, o := range base {
 		if err := add("base/"+o.file, o.objs...); err != nil {
 			return nil, err
 		}
-		rendered[o.file] = files[len(files)-1].Data
+		baseObjs[o.file] = o.objs
 		resources = append(resources, o.file)
 	}
 	k, err := m.baseKustomization(resources)
@@ -74,11 +74,8 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 			if o.file == m.workloadFile() || o.file == "serviceaccount.yaml" {
 				continue // the workload gets a small patch below; the ServiceAccount never differs
 			}
-			data, err := document(src, o.objs...)
-			if err != nil {
-				return nil, err
-			}
-			if !bytes.Equal(data, rendered[o.file]) {
+			// Comparing the objects, not their rendering: most are the same in every environment.
+			if !reflect.DeepEqual(o.objs, baseObjs[o.file]) {
 				name := "patch-" + o.file
 				if err := add(path.Join("overlays", env.Name, name), o.objs...); err != nil {
 					return nil, err
