@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 
-
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/render"
