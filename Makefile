@@ -44,6 +44,7 @@ lint: ## gofmt, go vet and staticcheck
 fuzz: ## run each fuzzer for FUZZTIME (default 60s)
 	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./generators/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## run the Go benchmarks
