@@ -121,6 +121,13 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 		return sum, err
 	}
 	defer unlock()
+	// The lock file is this machine's business; the manifest is committed with the output.
+	ignore := filepath.Join(root, StateDir, ".gitignore")
+	if _, err := os.Stat(ignore); errors.Is(err, fs.ErrNotExist) {
+		if err := writeAtomic(ignore, []byte("lock\n")); err != nil {
+			return sum, err
+		}
+	}
 	old, err := readManifest(root)
 	if err != nil {
 		return sum, err
