@@ -1,5 +1,11 @@
 package kubernetes
 
+import (
+	"slices"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
 // Cluster conventions: what the generated manifests assume the platform team has installed. They are
 // documented in the README ("Cluster conventions"); a platform setting may make them configurable later.
 const (
@@ -26,6 +32,21 @@ const (
 // privateRanges are the RFC 1918 ranges: a dependency (a managed database, cache, queue) lives in the
 // cloud network on one of them; external egress hosts are reached anywhere else.
 var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
+// googleAPIRanges are Private Google Access's addresses (private.googleapis.com and
+// restricted.googleapis.com): how pods in a private GKE cluster reach Cloud Storage and Pub/Sub.
+var googleAPIRanges = []string{"199.36.153.4/30", "199.36.153.8/30"}
+
+// dependencyRanges is where a service's dependencies are: the private network (managed databases,
+// caches and Kafka; on AWS and Azure also the storage and queue APIs, through interface or private
+// endpoints), and on GCP Google's API addresses for buckets and queues.
+func dependencyRanges(cloud string, deps []blueprints.Dependency) []string {
+	ranges := slices.Clone(privateRanges)
+	if cloud == "gcp" && slices.ContainsFunc(deps, func(d blueprints.Dependency) bool { return d.Type == "bucket" || d.Type == "queue" }) {
+		ranges = append(ranges, googleAPIRanges...)
+	}
+	return ranges
+}
 
 // Ports of the dependency types, for NetworkPolicy egress. Buckets and queues are cloud APIs over HTTPS.
 var dependencyPorts = map[string][]int32{

@@ -335,11 +335,22 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 }
 
 func (m *model) podAnnotations() map[string]string {
+	// A Job's pod must be able to finish: the proxy runs as a native sidecar (an init container that
+	// restarts always), which the kubelet stops when the main container exits.
+	finite := !m.longLived()
 	switch m.p.Spec.Mesh {
 	case "istio":
-		return map[string]string{"sidecar.istio.io/inject": "true"}
+		a := map[string]string{"sidecar.istio.io/inject": "true"}
+		if finite {
+			a["sidecar.istio.io/nativeSidecar"] = "true"
+		}
+		return a
 	case "linkerd":
-		return map[string]string{"linkerd.io/inject": "enabled"}
+		a := map[string]string{"linkerd.io/inject": "enabled"}
+		if finite {
+			a["config.alpha.linkerd.io/proxy-enable-native-sidecar"] = "true"
+		}
+		return a
 	}
 	return nil
 }
@@ -613,7 +624,7 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 	slices.Sort(depPorts)
 	if depPorts = slices.Compact(depPorts); len(depPorts) > 0 {
 		var to []networkingv1.NetworkPolicyPeer
-		for _, r := range privateRanges {
+		for _, r := range dependencyRanges(m.p.Spec.Cloud.Provider, m.s.Dependencies) {
 			to = append(to, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: r}})
 		}
 		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: to, Ports: tcpPorts(depPorts...)})
