@@ -7,7 +7,7 @@
 # Everything is built from the Go module proxy (or, for etcd, installed from Debian), so it
 # needs no other network access. A tool that is already cached is not rebuilt.
 #
-# Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds
+# Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
 #
 # stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
 # hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
@@ -19,8 +19,11 @@ TRIVY_VERSION=v0.74.0
 KUBE_VERSION=v1.35.4
 # Debian bookworm's etcd-server; used if the exact version is no longer served, with a warning.
 ETCD_DEB_VERSION=3.4.23-4+b4
+# Newest served by the module proxy (v1.16.5+, v1.17.0 and tflint v0.64.1+ answer 403); see tools/README.md.
+TERRAFORM_VERSION=v1.16.4
+TFLINT_VERSION=v0.64.0
 
-ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds)
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
@@ -135,6 +138,57 @@ install_kube() {
 	log "$name $KUBE_VERSION built in $((SECONDS - start))s"
 }
 
+# install_terraform: builds the terraform CLI from the github.com/hashicorp/terraform module zip.
+# `go install github.com/hashicorp/terraform@VERSION` is refused (its go.mod has replace directives),
+# and the zip leaves out the nested modules those replaces point at (./internal/legacy and the
+# remote-state backends azurerm, consul, cos, gcs, kubernetes, oci, oss, pg, s3, each its own
+# go.mod). Only internal/backend/init imports them, so this build drops those nine backends from
+# its table: the local, remote, http, inmem and cloud backends stay; fmt, init -backend=false,
+# validate and `providers schema` do not touch a backend anyway.
+install_terraform() {
+	local dest="$cache/terraform-$TERRAFORM_VERSION" mod src start init_go edits=() m
+	local dropped="azure consul cos gcs kubernetes oci oss pg s3"
+	[ -x "$dest/terraform" ] && return 0
+	start=$SECONDS
+	log "building terraform $TERRAFORM_VERSION (about 4 min, 1.5 GiB of memory)"
+	mod="$(moddir github.com/hashicorp/terraform "$TERRAFORM_VERSION")"
+	src="$(writable_copy "$mod")"
+	init_go="$src/internal/backend/init/init.go"
+	for m in $dropped; do
+		grep -q "\"github.com/hashicorp/terraform/internal/backend/remote-state/$m\"" "$init_go" ||
+			die "terraform: $init_go no longer imports remote-state/$m; recheck the patch"
+		edits+=("-dropreplace=github.com/hashicorp/terraform/internal/backend/remote-state/$m"
+			"-droprequire=github.com/hashicorp/terraform/internal/backend/remote-state/$m")
+	done
+	edits+=(-dropreplace=github.com/hashicorp/terraform/internal/legacy -droprequire=github.com/hashicorp/terraform/internal/legacy)
+	# The import lines, and the map entries that use their aliases (the azure backend is "azurerm").
+	sed -i -E \
+		-e '/"github\.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/(azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3)"$/d' \
+		-e '/^[[:space:]]*"(azurerm|consul|cos|gcs|kubernetes|oci|oss|pg|s3)":[[:space:]]*func\(\) backend\.Backend/d' \
+		"$init_go"
+	(cd "$src" && go mod edit "${edits[@]}")
+	(cd "$src" && CGO_ENABLED=0 "${nice_cmd[@]}" go build -trimpath \
+		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+		-o "$src/terraform.bin" .) >&2
+	CHECKPOINT_DISABLE=1 finish terraform "$src/terraform.bin" "$dest" version
+	log "terraform $TERRAFORM_VERSION built in $((SECONDS - start))s"
+}
+
+# install_tflint: builds tflint from its module zip (no replaces; its go.mod pins the bundled
+# terraform ruleset, tflint-ruleset-terraform). A .tflint.hcl whose `plugin "terraform"` block
+# has no `source` uses that bundled ruleset, so no `tflint --init` and no download is needed.
+install_tflint() {
+	local dest="$cache/tflint-$TFLINT_VERSION" mod src start
+	[ -x "$dest/tflint" ] && return 0
+	start=$SECONDS
+	log "building tflint $TFLINT_VERSION (about 3 min, 1 GiB of memory)"
+	mod="$(moddir github.com/terraform-linters/tflint "$TFLINT_VERSION")"
+	src="$(writable_copy "$mod")"
+	(cd "$src" && CGO_ENABLED=0 "${nice_cmd[@]}" go build -trimpath -ldflags "-s -w" -o "$src/tflint.bin" .) >&2
+	finish tflint "$src/tflint.bin" "$dest" --version
+	log "tflint $TFLINT_VERSION built in $((SECONDS - start))s"
+}
+
 etcd_path=""
 install_etcd() {
 	local sudo=() start
@@ -174,5 +228,7 @@ for t in "${only[@]}"; do
 	etcd) install_etcd; echo "etcd=$etcd_path" ;;
 	kube-schemas) install_kube_schemas; echo "kube-schemas=$kube_schemas_path" ;;
 	crds) "$here/crds.sh" | while read -r d; do p="${d##*/}"; echo "crds/${p%-v*}=$d"; done ;;
+	terraform) with_lock terraform install_terraform; echo "terraform=$cache/terraform-$TERRAFORM_VERSION/terraform" ;;
+	tflint) with_lock tflint install_tflint; echo "tflint=$cache/tflint-$TFLINT_VERSION/tflint" ;;
 	esac
 done

@@ -17,11 +17,12 @@ import (
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gitops"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
+	"github.com/gantry-dev/gantry/generators/terraform"
 )
 
 // Targets are every generator, in one place (no init-time registration).
 func Targets() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), gitops.New()}
+	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New()}
 }
 
 // Options are the inputs of `gantry generate`.

@@ -1,0 +1,534 @@
+package terraform
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// aws renders a service's module for AWS: RDS, ElastiCache, S3, SQS and MSK behind one customer-managed
+// KMS key, in the platform's private subnets, reached by the workload through EKS Pod Identity.
+type aws struct{}
+
+func (a *aws) files(m *module) ([]*file, error) {
+	files := []*file{a.versions(m), a.providers(m), a.variables(m), a.main(m)}
+	for _, d := range m.s.Base.Dependencies {
+		f := newFile(d.Name + ".tf")
+		switch d.Type {
+		case "postgres", "mysql":
+			a.rds(m, f, d)
+		case "redis":
+			a.redis(m, f, d)
+		case "bucket":
+			a.bucket(m, f, d)
+		case "queue":
+			a.queue(m, f, d)
+		case "kafka":
+			a.kafka(m, f, d)
+		default:
+			return nil, fmt.Errorf("dependency %s: type %q has no AWS resources", d.Name, d.Type)
+		}
+		files = append(files, f)
+	}
+	files = append(files, a.identity(m), a.outputs(m))
+	return files, nil
+}
+
+func hasType(m *module, types ...string) bool {
+	return slices.ContainsFunc(m.s.Base.Dependencies, func(d blueprints.Dependency) bool { return slices.Contains(types, d.Type) })
+}
+
+func provider(source, version string) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"source": cty.StringVal(source), "version": cty.StringVal(version)})
+}
+
+func (a *aws) versions(m *module) *file {
+	f := newFile("versions.tf")
+	tf := f.top("terraform")
+	tf.str("required_version", RequiredTerraform)
+	rp := tf.block("required_providers")
+	rp.set("aws", provider("hashicorp/aws", AWSProvider))
+	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
+	if hasType(m, "redis") {
+		rp.set("random", provider("hashicorp/random", RandomProvider))
+	}
+	// The platform configures the state's bucket, key and lock table at `terraform init -backend-config=...`.
+	tf.blank().block("backend", "s3")
+	return f
+}
+
+func (a *aws) providers(m *module) *file {
+	f := newFile("providers.tf")
+	p := f.top("provider", "aws")
+	p.expr("region", "var.region")
+	p.block("default_tags").expr("tags", "local.tags")
+	f.data("aws_eks_cluster", "this").expr("name", "var.cluster_name")
+	k := f.top("provider", "kubernetes")
+	k.expr("host", "data.aws_eks_cluster.this.endpoint")
+	k.expr("cluster_ca_certificate", "base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)")
+	e := k.block("exec")
+	e.str("api_version", "client.authentication.k8s.io/v1beta1")
+	e.str("command", "aws")
+	e.expr("args", `["eks", "get-token", "--cluster-name", var.cluster_name]`)
+	return f
+}
+
+func (a *aws) variables(m *module) *file {
+	f := newFile("variables.tf")
+	envs := m.p.Spec.Environments
+	v := f.top("variable", "environment")
+	v.expr("type", "string")
+	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
+	val := v.block("validation")
+	quoted := make([]string, len(envs))
+	for i, e := range envs {
+		quoted[i] = `"` + e + `"`
+	}
+	val.expr("condition", "contains(["+strings.Join(quoted, ", ")+"], var.environment)")
+	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
+	v = f.top("variable", "region")
+	v.expr("type", "string")
+	v.str("description", "AWS region of the resources.")
+	v.str("default", m.p.Spec.Cloud.Region)
+	networked := hasType(m, "postgres", "mysql", "redis", "kafka")
+	for _, x := range []struct{ name, typ, desc string }{
+		{"vpc_id", "string", "VPC of the EKS cluster; the resources get private addresses in it."},
+		{"private_subnet_ids", "list(string)", "Private subnets (at least two zones) for databases, caches and brokers."},
+		{"cluster_name", "string", "EKS cluster the service runs in (Pod Identity association, Kubernetes provider)."},
+		{"cluster_security_group_id", "string", "Security group of the cluster's pods: the only source allowed to reach the resources."},
+		{"access_log_bucket", "string", "Existing S3 bucket that receives the access logs of the service's buckets."},
+	} {
+		switch x.name {
+		case "access_log_bucket":
+			if !hasType(m, "bucket") {
+				continue
+			}
+		case "vpc_id", "private_subnet_ids", "cluster_security_group_id":
+			if !networked {
+				continue // buckets and queues are reached through their APIs, not the network
+			}
+		}
+		v := f.top("variable", x.name)
+		v.expr("type", x.typ)
+		v.str("description", x.desc)
+		if x.name == "private_subnet_ids" {
+			val := v.block("validation")
+			val.expr("condition", "length(var.private_subnet_ids) >= 2")
+			val.str("error_message", "give private subnets in at least two availability zones.")
+		}
+	}
+	return f
+}
+
+func (a *aws) main(m *module) *file {
+	f := newFile("main.tf")
+	l := f.top("locals")
+	l.interp("name", m.s.Name+"-${var.environment}")
+	if hasType(m, "postgres", "mysql", "redis", "kafka") {
+		// Production gets high availability: multi-AZ databases and caches, more brokers.
+		l.expr("production", `var.environment == "`+m.production()+`"`)
+	}
+	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{
+		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
+		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
+	}))
+	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
+	f.data("aws_caller_identity", "current")
+	f.data("aws_partition", "current")
+
+	k := f.resource("aws_kms_key", "this")
+	k.interp("description", "gantry ${local.name}: encryption of the service's data")
+	k.boolean("enable_key_rotation", true)
+	k.num("deletion_window_in_days", 30)
+	// The key policy delegates to IAM in this account; the workload's role gets only kms:Decrypt and
+	// kms:GenerateDataKey on this key (identity.tf).
+	k.expr("policy", `jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountAdministration"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })`)
+	k.tags("${local.name}")
+	al := f.resource("aws_kms_alias", "this")
+	al.interp("name", "alias/gantry/${local.name}")
+	al.expr("target_key_id", "aws_kms_key.this.key_id")
+
+	if hasType(m, "postgres", "mysql") {
+		r := f.resource("aws_iam_role", "rds_monitoring")
+		r.interp("name", "${local.name}-rds-monitoring")
+		r.expr("assume_role_policy", `jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "monitoring.rds.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })`)
+		r.tags("${local.name}-rds-monitoring")
+		att := f.resource("aws_iam_role_policy_attachment", "rds_monitoring")
+		att.expr("role", "aws_iam_role.rds_monitoring.name")
+		att.interp("policy_arn", "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+	}
+	return f
+}
+
+// securityGroup lets only the cluster's pods reach a dependency's port.
+func (a *aws) securityGroup(f *file, dep string, port int) {
+	l := label(dep)
+	sg := f.resource("aws_security_group", l)
+	sg.interp("name", "${local.name}-"+dep)
+	sg.interp("description", "gantry ${local.name}: "+dep+", reachable from the cluster only")
+	sg.expr("vpc_id", "var.vpc_id")
+	sg.tags("${local.name}-" + dep)
+	in := f.resource("aws_vpc_security_group_ingress_rule", l)
+	in.expr("security_group_id", "aws_security_group."+l+".id")
+	in.interp("description", "from the pods of cluster ${var.cluster_name}")
+	in.expr("referenced_security_group_id", "var.cluster_security_group_id")
+	in.str("ip_protocol", "tcp")
+	in.num("from_port", port)
+	in.num("to_port", port)
+}
+
+// secret creates the secret-store entry the Kubernetes side's ExternalSecret reads, encrypted with the
+// service's key. Its value goes in through a write-only attribute: never in plan, state or outputs.
+func (a *aws) secret(m *module, f *file, dep, value string) {
+	l := label(dep)
+	s := f.resource("aws_secretsmanager_secret", l)
+	// One environment per account: the key is the same in each, as the ExternalSecret expects.
+	s.str("name", m.storeKey(dep))
+	s.interp("description", "gantry ${local.name}: credentials of "+dep)
+	s.expr("kms_key_id", "aws_kms_key.this.arn")
+	s.num("recovery_window_in_days", 30)
+	s.tags("${local.name}-" + dep)
+	v := f.resource("aws_secretsmanager_secret_version", l)
+	v.expr("secret_id", "aws_secretsmanager_secret."+l+".id")
+	v.expr("secret_string_wo", value)
+	v.num("secret_string_wo_version", 1)
+}
+
+func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	pg := d.Type == "postgres"
+	port, engine, version, family, logs := 3306, "mysql", "8.4", "mysql8.4", []string{"error", "general", "slowquery"}
+	if pg {
+		port, engine, version, family, logs = 5432, "postgres", "17", "postgres17", []string{"postgresql", "upgrade"}
+	}
+	a.securityGroup(f, d.Name, port)
+	sn := f.resource("aws_db_subnet_group", l)
+	sn.interp("name", "${local.name}-"+d.Name)
+	sn.expr("subnet_ids", "var.private_subnet_ids")
+	sn.tags("${local.name}-" + d.Name)
+	pgrp := f.resource("aws_db_parameter_group", l)
+	pgrp.interp("name", "${local.name}-"+d.Name)
+	pgrp.str("family", family)
+	param := pgrp.block("parameter")
+	if pg {
+		param.str("name", "rds.force_ssl")
+		param.str("value", "1")
+	} else {
+		param.str("name", "require_secure_transport")
+		param.str("value", "ON")
+	}
+	pgrp.tags("${local.name}-" + d.Name)
+
+	eph := f.top("ephemeral", "aws_secretsmanager_random_password", l)
+	eph.num("password_length", 32)
+	eph.boolean("exclude_punctuation", true)
+
+	db := f.resource("aws_db_instance", l)
+	db.interp("identifier", "${local.name}-"+d.Name)
+	db.str("engine", engine)
+	db.str("engine_version", version)
+	db.str("instance_class", size("aws", d.Type, d.Size))
+	db.num("allocated_storage", 20)
+	db.num("max_allocated_storage", 200)
+	db.str("storage_type", "gp3")
+	db.boolean("storage_encrypted", true)
+	db.expr("kms_key_id", "aws_kms_key.this.arn")
+	db.str("db_name", strings.ReplaceAll(d.Name, "-", "_"))
+	db.str("username", "app")
+	db.expr("password_wo", "ephemeral.aws_secretsmanager_random_password."+l+".random_password")
+	db.num("password_wo_version", 1)
+	db.boolean("iam_database_authentication_enabled", true)
+	db.expr("db_subnet_group_name", "aws_db_subnet_group."+l+".name")
+	db.expr("vpc_security_group_ids", "[aws_security_group."+l+".id]")
+	db.expr("parameter_group_name", "aws_db_parameter_group."+l+".name")
+	db.boolean("publicly_accessible", false)
+	db.expr("multi_az", "local.production")
+	db.boolean("deletion_protection", true)
+	db.expr("backup_retention_period", "local.production ? 30 : 7")
+	db.boolean("copy_tags_to_snapshot", true)
+	db.boolean("skip_final_snapshot", false)
+	db.interp("final_snapshot_identifier", "${local.name}-"+d.Name+"-final")
+	db.boolean("performance_insights_enabled", true)
+	db.expr("performance_insights_kms_key_id", "aws_kms_key.this.arn")
+	db.num("performance_insights_retention_period", 7)
+	db.num("monitoring_interval", 60)
+	db.expr("monitoring_role_arn", "aws_iam_role.rds_monitoring.arn")
+	db.strs("enabled_cloudwatch_logs_exports", logs...)
+	db.boolean("auto_minor_version_upgrade", true)
+	db.tags("${local.name}-" + d.Name)
+
+	a.secret(m, f, d.Name, `jsonencode({
+    username = "app"
+    password = ephemeral.aws_secretsmanager_random_password.`+l+`.random_password
+  })`)
+}
+
+func (a *aws) redis(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	a.securityGroup(f, d.Name, 6379)
+	sn := f.resource("aws_elasticache_subnet_group", l)
+	sn.interp("name", "${local.name}-"+d.Name)
+	sn.expr("subnet_ids", "var.private_subnet_ids")
+	sn.tags("${local.name}-" + d.Name)
+	pw := f.resource("random_password", l)
+	pw.num("length", 48)
+	pw.boolean("special", false)
+	rg := f.resource("aws_elasticache_replication_group", l)
+	// At most 40 characters, a provider limit.
+	rg.expr("replication_group_id", `substr("${local.name}-`+d.Name+`", 0, 40)`)
+	rg.interp("description", "gantry ${local.name}: "+d.Name)
+	rg.str("engine", "redis")
+	rg.str("engine_version", "7.1")
+	rg.str("node_type", size("aws", "redis", d.Size))
+	rg.num("port", 6379)
+	rg.expr("num_cache_clusters", "local.production ? 2 : 1")
+	rg.expr("automatic_failover_enabled", "local.production")
+	rg.expr("multi_az_enabled", "local.production")
+	rg.expr("subnet_group_name", "aws_elasticache_subnet_group."+l+".name")
+	rg.expr("security_group_ids", "[aws_security_group."+l+".id]")
+	rg.boolean("at_rest_encryption_enabled", true)
+	rg.expr("kms_key_id", "aws_kms_key.this.arn")
+	rg.boolean("transit_encryption_enabled", true)
+	rg.expr("auth_token", "random_password."+l+".result")
+	rg.num("snapshot_retention_limit", 7)
+	rg.boolean("auto_minor_version_upgrade", true)
+	rg.tags("${local.name}-" + d.Name)
+	a.secret(m, f, d.Name, `jsonencode({ password = random_password.`+l+`.result })`)
+}
+
+func (a *aws) bucket(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	b := f.resource("aws_s3_bucket", l)
+	// Bucket names are global: the account ID keeps them apart, the substr within 63 characters.
+	b.expr("bucket", `"${substr("${local.name}-`+d.Name+`", 0, 50)}-${data.aws_caller_identity.current.account_id}"`)
+	b.boolean("force_destroy", false)
+	b.tags("${local.name}-" + d.Name)
+	pab := f.resource("aws_s3_bucket_public_access_block", l)
+	pab.expr("bucket", "aws_s3_bucket."+l+".id")
+	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		pab.boolean(k, true)
+	}
+	own := f.resource("aws_s3_bucket_ownership_controls", l)
+	own.expr("bucket", "aws_s3_bucket."+l+".id")
+	own.block("rule").str("object_ownership", "BucketOwnerEnforced")
+	enc := f.resource("aws_s3_bucket_server_side_encryption_configuration", l)
+	enc.expr("bucket", "aws_s3_bucket."+l+".id")
+	rule := enc.block("rule")
+	def := rule.block("apply_server_side_encryption_by_default")
+	def.str("sse_algorithm", "aws:kms")
+	def.expr("kms_master_key_id", "aws_kms_key.this.arn")
+	rule.boolean("bucket_key_enabled", true)
+	ver := f.resource("aws_s3_bucket_versioning", l)
+	ver.expr("bucket", "aws_s3_bucket."+l+".id")
+	ver.block("versioning_configuration").str("status", "Enabled")
+	lg := f.resource("aws_s3_bucket_logging", l)
+	lg.expr("bucket", "aws_s3_bucket."+l+".id")
+	lg.expr("target_bucket", "var.access_log_bucket")
+	lg.interp("target_prefix", "${local.name}/"+d.Name+"/")
+	pol := f.resource("aws_s3_bucket_policy", l)
+	pol.expr("bucket", "aws_s3_bucket."+l+".id")
+	pol.expr("policy", `jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.`+l+`.arn, "${aws_s3_bucket.`+l+`.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })`)
+}
+
+func (a *aws) queue(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	dlq := f.resource("aws_sqs_queue", l+"_dlq")
+	dlq.interp("name", "${local.name}-"+d.Name+"-dlq")
+	dlq.expr("kms_master_key_id", "aws_kms_key.this.arn")
+	dlq.num("message_retention_seconds", 1209600)
+	dlq.tags("${local.name}-" + d.Name + "-dlq")
+	q := f.resource("aws_sqs_queue", l)
+	q.interp("name", "${local.name}-"+d.Name)
+	q.expr("kms_master_key_id", "aws_kms_key.this.arn")
+	q.num("kms_data_key_reuse_period_seconds", 300)
+	q.num("visibility_timeout_seconds", 60)
+	q.num("message_retention_seconds", 345600)
+	q.expr("redrive_policy", `jsonencode({ deadLetterTargetArn = aws_sqs_queue.`+l+`_dlq.arn, maxReceiveCount = 5 })`)
+	q.tags("${local.name}-" + d.Name)
+}
+
+func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	a.securityGroup(f, d.Name, 9098) // IAM authentication over TLS
+	lg := f.resource("aws_cloudwatch_log_group", l)
+	lg.interp("name", "/gantry/${local.name}/"+d.Name)
+	lg.num("retention_in_days", 30)
+	lg.expr("kms_key_id", "aws_kms_key.this.arn")
+	k := f.resource("aws_msk_cluster", l)
+	k.interp("cluster_name", "${local.name}-"+d.Name)
+	k.str("kafka_version", "3.8.x")
+	k.expr("number_of_broker_nodes", "length(var.private_subnet_ids) * (local.production ? 2 : 1)")
+	bn := k.block("broker_node_group_info")
+	bn.str("instance_type", size("aws", "kafka", d.Size))
+	bn.expr("client_subnets", "var.private_subnet_ids")
+	bn.expr("security_groups", "[aws_security_group."+l+".id]")
+	bn.block("storage_info").block("ebs_storage_info").num("volume_size", 100)
+	bn.block("connectivity_info").block("public_access").str("type", "DISABLED")
+	enc := k.block("encryption_info")
+	enc.expr("encryption_at_rest_kms_key_arn", "aws_kms_key.this.arn")
+	tr := enc.block("encryption_in_transit")
+	tr.str("client_broker", "TLS")
+	tr.boolean("in_cluster", true)
+	ca := k.block("client_authentication")
+	ca.boolean("unauthenticated", false)
+	ca.block("sasl").boolean("iam", true)
+	li := k.block("logging_info").block("broker_logs").block("cloudwatch_logs")
+	li.boolean("enabled", true)
+	li.expr("log_group", "aws_cloudwatch_log_group."+l+".name")
+	k.str("enhanced_monitoring", "PER_TOPIC_PER_BROKER")
+	k.tags("${local.name}-" + d.Name)
+}
+
+// identity gives the service's Kubernetes ServiceAccount an IAM role through EKS Pod Identity, allowed
+// exactly what its dependencies need on exactly its own resources.
+func (a *aws) identity(m *module) *file {
+	f := newFile("identity.tf")
+	r := f.resource("aws_iam_role", "workload")
+	r.interp("name", "${local.name}-workload")
+	r.expr("assume_role_policy", `jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "pods.eks.amazonaws.com" }
+      Action    = ["sts:AssumeRole", "sts:TagSession"]
+    }]
+  })`)
+	r.tags("${local.name}-workload")
+
+	stmts := []string{`{
+        Sid      = "UseTheServiceKey"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource = [aws_kms_key.this.arn]
+      }`}
+	for _, d := range m.s.Base.Dependencies {
+		l := label(d.Name)
+		sid := strings.ReplaceAll(strings.Title(strings.ReplaceAll(d.Name, "-", " ")), " ", "") //nolint:staticcheck // ASCII names
+		switch d.Type {
+		case "postgres", "mysql":
+			stmts = append(stmts, `{
+        Sid      = "Connect`+sid+`"
+        Effect   = "Allow"
+        Action   = ["rds-db:connect"]
+        Resource = ["arn:${data.aws_partition.current.partition}:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.`+l+`.resource_id}/app"]
+      }`)
+		case "bucket":
+			stmts = append(stmts, `{
+        Sid      = "Objects`+sid+`"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource = ["${aws_s3_bucket.`+l+`.arn}/*"]
+      }`, `{
+        Sid      = "List`+sid+`"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [aws_s3_bucket.`+l+`.arn]
+      }`)
+		case "queue":
+			stmts = append(stmts, `{
+        Sid      = "Messages`+sid+`"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+        Resource = [aws_sqs_queue.`+l+`.arn]
+      }`)
+		case "kafka":
+			stmts = append(stmts, `{
+        Sid      = "Cluster`+sid+`"
+        Effect   = "Allow"
+        Action   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
+        Resource = [aws_msk_cluster.`+l+`.arn]
+      }`, `{
+        Sid      = "Topics`+sid+`"
+        Effect   = "Allow"
+        Action   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData", "kafka-cluster:CreateTopic", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
+        Resource = ["arn:${data.aws_partition.current.partition}:kafka:${var.region}:${data.aws_caller_identity.current.account_id}:topic/${aws_msk_cluster.`+l+`.cluster_name}/*", "arn:${data.aws_partition.current.partition}:kafka:${var.region}:${data.aws_caller_identity.current.account_id}:group/${aws_msk_cluster.`+l+`.cluster_name}/*"]
+      }`)
+		}
+	}
+	p := f.resource("aws_iam_role_policy", "workload")
+	p.interp("name", "${local.name}-workload")
+	p.expr("role", "aws_iam_role.workload.id")
+	p.expr("policy", "jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [\n      "+strings.Join(stmts, ",\n      ")+",\n    ]\n  })")
+	pi := f.resource("aws_eks_pod_identity_association", "workload")
+	pi.expr("cluster_name", "var.cluster_name")
+	pi.str("namespace", m.s.Base.Namespace)
+	pi.str("service_account", m.s.Name)
+	pi.expr("role_arn", "aws_iam_role.workload.arn")
+	return f
+}
+
+// outputs exports the connection settings and writes them into the ConfigMap the workload reads them
+// from (<service>-dependencies); credentials stay in the secret store.
+func (a *aws) outputs(m *module) *file {
+	f := newFile("outputs.tf")
+	data := map[string]string{}
+	for _, d := range m.s.Base.Dependencies {
+		l, p := label(d.Name), blueprints.EnvPrefix(d)
+		switch d.Type {
+		case "postgres", "mysql":
+			data[p+"HOST"] = "aws_db_instance." + l + ".address"
+			data[p+"PORT"] = "tostring(aws_db_instance." + l + ".port)"
+			data[p+"NAME"] = "aws_db_instance." + l + ".db_name"
+			data[p+"USER"] = "aws_db_instance." + l + ".username"
+		case "redis":
+			data[p+"HOST"] = "aws_elasticache_replication_group." + l + ".primary_endpoint_address"
+			data[p+"PORT"] = `"6379"`
+		case "bucket":
+			data[p+"BUCKET"] = "aws_s3_bucket." + l + ".bucket"
+		case "queue":
+			data[p+"QUEUE"] = "aws_sqs_queue." + l + ".url"
+		case "kafka":
+			data[p+"BROKERS"] = "aws_msk_cluster." + l + ".bootstrap_brokers_sasl_iam"
+		}
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	cm := f.resource("kubernetes_config_map_v1", "dependencies")
+	md := cm.block("metadata")
+	md.str("name", m.s.Name+"-dependencies")
+	md.str("namespace", m.s.Base.Namespace)
+	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
+	var lines []string
+	for _, k := range keys {
+		lines = append(lines, "    "+k+" = "+data[k])
+	}
+	cm.expr("data", "{\n"+strings.Join(lines, "\n")+"\n  }")
+	for _, k := range keys {
+		o := f.top("output", strings.ToLower(k))
+		o.str("description", "Connection setting "+k+" of the service.")
+		o.expr("value", data[k])
+	}
+	o := f.top("output", "workload_role_arn")
+	o.str("description", "IAM role the service's pods assume through EKS Pod Identity.")
+	o.expr("value", "aws_iam_role.workload.arn")
+	return f
+}

@@ -1,0 +1,102 @@
+// Package terraform generates a Terraform root module per service for the cloud resources its
+// dependencies need, secure by default (encrypted with a customer-managed key, private, backed up,
+// deletion-protected, TLS only) and reached through workload identity, never static keys. One module
+// serves every environment: each environment is a `terraform apply -var-file=envs/<env>.tfvars`, with
+// its own state (the backend is configured by the platform at init).
+package terraform
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+)
+
+// Generator is the terraform target.
+type Generator struct{}
+
+// New returns the terraform target.
+func New() *Generator { return &Generator{} }
+
+// Name implements generators.Generator.
+func (*Generator) Name() string { return "terraform" }
+
+// Provider versions the generated modules require: the provider schemas the tests check against are
+// of these releases (generators/terraform/testdata/schemas).
+const (
+	RequiredTerraform  = ">= 1.11" // write-only attributes keep passwords out of the state
+	AWSProvider        = "~> 6.0"
+	KubernetesProvider = "~> 2.38"
+	RandomProvider     = "~> 3.7"
+)
+
+// Generate implements generators.Generator. A service without dependencies, or on a platform without
+// a cloud, needs no Terraform.
+func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
+	if len(s.Base.Dependencies) == 0 {
+		return nil, nil
+	}
+	var c cloud
+	switch p.Spec.Cloud.Provider {
+	case "aws":
+		c = &aws{}
+	default:
+		return nil, nil // gcp and azure: next; none: nothing to create
+	}
+	m := &module{p: p, s: s}
+	files, err := c.files(m)
+	if err != nil {
+		return nil, err
+	}
+	dir := path.Join(generators.ServiceDir(p, s), "terraform")
+	header := fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n\n", generators.Marker, s.Source)
+	var out []generators.File
+	for _, f := range files {
+		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header)})
+	}
+	for _, e := range s.Environments {
+		f := newFile("envs/" + e.Name + ".tfvars")
+		f.root().str("environment", e.Name)
+		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header), Env: e.Name})
+	}
+	return out, nil
+}
+
+// cloud renders the module's files for one provider.
+type cloud interface {
+	files(m *module) ([]*file, error)
+}
+
+// module is one service's Terraform, with the names its resources share.
+type module struct {
+	p *blueprints.ResolvedPlatform
+	s *blueprints.ResolvedService
+}
+
+func (m *module) production() string { return m.p.Production() }
+
+// label turns a dependency name into a Terraform block label (db, orders_cache).
+func label(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// storeKey is where a dependency's credentials live in the secret store; the Kubernetes side's
+// ExternalSecret reads the same key.
+func (m *module) storeKey(dep string) string {
+	return strings.Join([]string{m.s.Team, m.s.Name, dep}, "/")
+}
+
+// size picks a dependency's capacity class for a cloud, from the one table below.
+func size(cloud, typ, sz string) string {
+	return sizes[cloud][typ][sz]
+}
+
+// sizes maps a dependency's size to each cloud's instance classes, in one place.
+var sizes = map[string]map[string]map[string]string{
+	"aws": {
+		"postgres": {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
+		"mysql":    {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
+		"redis":    {"small": "cache.t4g.small", "medium": "cache.m7g.large", "large": "cache.r7g.xlarge"},
+		"kafka":    {"small": "kafka.t3.small", "medium": "kafka.m7g.large", "large": "kafka.m7g.xlarge"},
+	},
+}
