@@ -429,7 +429,7 @@ func (a *aws) identity(m *module) *file {
       }`}
 	for _, d := range m.s.Base.Dependencies {
 		l := label(d.Name)
-		sid := strings.ReplaceAll(strings.Title(strings.ReplaceAll(d.Name, "-", " ")), " ", "") //nolint:staticcheck // ASCII names
+		sid := statementID(d.Name)
 		switch d.Type {
 		case "postgres", "mysql":
 			stmts = append(stmts, `{
@@ -531,4 +531,15 @@ func (a *aws) outputs(m *module) *file {
 	o.str("description", "IAM role the service's pods assume through EKS Pod Identity.")
 	o.expr("value", "aws_iam_role.workload.arn")
 	return f
+}
+
+// statementID turns a dependency name (a DNS label) into the CamelCase an IAM statement ID allows.
+func statementID(name string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
