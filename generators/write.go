@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -195,8 +196,13 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
 		return sum, &conflict
 	}
+	made := dirs{}
 	for i, f := range todo {
-		if err := writeAtomic(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data); err != nil {
+		target := filepath.Join(root, filepath.FromSlash(f.Path))
+		if err := made.ensure(filepath.Dir(target)); err != nil {
+			return sum, err
+		}
+		if err := writeAtomic(target, f.Data); err != nil {
 			return sum, err
 		}
 		sum.Written = append(sum.Written, f.Path)
@@ -299,30 +305,54 @@ func (safe safeDirs) noSymlinks(root, rel string) error {
 	return nil
 }
 
+// tmpSeq numbers temporary files, so that concurrent writers in one process never collide.
+var tmpSeq atomic.Uint64
+
+// writeAtomic writes data to a temporary file beside target and renames it over target. The folder
+// must exist. Permissions are 0644 less the umask: never world-writable.
 func writeAtomic(target string, data []byte) error {
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
+	dir, base := filepath.Split(target)
+	var tmp *os.File
+	var err error
+	for range 100 { // a leftover of a killed run may hold a name: take the next
+		name := filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.gantry-tmp", base, os.Getpid(), tmpSeq.Add(1)))
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
 	}
-	tmp, err := os.CreateTemp(dir, ".gantry-*.tmp")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", target, err)
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) error {
 		tmp.Close()
+		os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", target, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil { // never world-writable, whatever the umask
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", target, err)
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", target, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), target); err != nil {
+		os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", target, err)
 	}
+	return nil
+}
+
+// dirs creates output folders once per run: thousands of files share a few hundred folders.
+type dirs map[string]bool
+
+func (d dirs) ensure(dir string) error {
+	if d[dir] {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	d[dir] = true
 	return nil
 }
 

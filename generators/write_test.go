@@ -147,7 +147,7 @@ func TestWriteInterrupted(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(root)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".tmp") {
+		if strings.HasSuffix(e.Name(), ".gantry-tmp") {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}

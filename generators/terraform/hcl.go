@@ -3,6 +3,7 @@ package terraform
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -53,7 +54,14 @@ func (b body) interp(name, template string) body {
 	return b.expr(name, `"`+template+`"`)
 }
 
+// parsed caches the tokens of each expression: the same few hundred expressions recur in every module,
+// and parsing dominates otherwise.
+var parsed sync.Map // string -> hclwrite.Tokens
+
 func exprTokens(src string) (hclwrite.Tokens, hcl.Diagnostics) {
+	if t, ok := parsed.Load(src); ok {
+		return copyTokens(t.(hclwrite.Tokens)), nil
+	}
 	if _, diags := hclsyntax.ParseExpression([]byte(src), "expr", hcl.InitialPos); diags.HasErrors() {
 		return nil, diags
 	}
@@ -61,7 +69,19 @@ func exprTokens(src string) (hclwrite.Tokens, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	return f.Body().GetAttribute("x").Expr().BuildTokens(nil), nil
+	t := f.Body().GetAttribute("x").Expr().BuildTokens(nil)
+	parsed.Store(src, t)
+	return copyTokens(t), nil
+}
+
+// copyTokens gives each use its own tokens: hclwrite.Format rewrites the spacing in place.
+func copyTokens(t hclwrite.Tokens) hclwrite.Tokens {
+	out := make(hclwrite.Tokens, len(t))
+	for i, tok := range t {
+		c := *tok
+		out[i] = &c
+	}
+	return out
 }
 
 func (b body) block(typ string, labels ...string) body {
