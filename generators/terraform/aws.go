@@ -79,18 +79,8 @@ func (a *aws) providers(m *module) *file {
 
 func (a *aws) variables(m *module) *file {
 	f := newFile("variables.tf")
-	envs := m.p.Spec.Environments
-	v := f.top("variable", "environment")
-	v.expr("type", "string")
-	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
-	val := v.block("validation")
-	quoted := make([]string, len(envs))
-	for i, e := range envs {
-		quoted[i] = `"` + e + `"`
-	}
-	val.expr("condition", "contains(["+strings.Join(quoted, ", ")+"], var.environment)")
-	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
-	v = f.top("variable", "region")
+	environmentVariable(f, m)
+	v := f.top("variable", "region")
 	v.expr("type", "string")
 	v.str("description", "AWS region of the resources.")
 	v.str("default", m.p.Spec.Cloud.Region)
@@ -486,7 +476,6 @@ func (a *aws) identity(m *module) *file {
 // outputs exports the connection settings and writes them into the ConfigMap the workload reads them
 // from (<service>-dependencies); credentials stay in the secret store.
 func (a *aws) outputs(m *module) *file {
-	f := newFile("outputs.tf")
 	data := map[string]string{}
 	for _, d := range m.s.Base.Dependencies {
 		l, p := label(d.Name), blueprints.EnvPrefix(d)
@@ -507,26 +496,7 @@ func (a *aws) outputs(m *module) *file {
 			data[p+"BROKERS"] = "aws_msk_cluster." + l + ".bootstrap_brokers_sasl_iam"
 		}
 	}
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	cm := f.resource("kubernetes_config_map_v1", "dependencies")
-	md := cm.block("metadata")
-	md.str("name", m.s.Name+"-dependencies")
-	md.str("namespace", m.s.Base.Namespace)
-	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
-	var lines []string
-	for _, k := range keys {
-		lines = append(lines, "    "+k+" = "+data[k])
-	}
-	cm.expr("data", "{\n"+strings.Join(lines, "\n")+"\n  }")
-	for _, k := range keys {
-		o := f.top("output", strings.ToLower(k))
-		o.str("description", "Connection setting "+k+" of the service.")
-		o.expr("value", data[k])
-	}
+	f := connectionOutputs(m, data)
 	o := f.top("output", "workload_role_arn")
 	o.str("description", "IAM role the service's pods assume through EKS Pod Identity.")
 	o.expr("value", "aws_iam_role.workload.arn")

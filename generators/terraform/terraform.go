@@ -28,6 +28,8 @@ func (*Generator) Name() string { return "terraform" }
 const (
 	RequiredTerraform  = ">= 1.11" // write-only attributes keep passwords out of the state
 	AWSProvider        = "~> 6.0"
+	GoogleProvider     = "~> 7.0"
+	AzureProvider      = "~> 4.0"
 	KubernetesProvider = "~> 2.38"
 	RandomProvider     = "~> 3.7"
 )
@@ -42,6 +44,8 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	switch p.Spec.Cloud.Provider {
 	case "aws":
 		c = &aws{}
+	case "gcp":
+		c = &gcp{}
 	default:
 		return nil, nil // gcp and azure: next; none: nothing to create
 	}
@@ -98,5 +102,9 @@ var sizes = map[string]map[string]map[string]string{
 		"mysql":    {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
 		"redis":    {"small": "cache.t4g.small", "medium": "cache.m7g.large", "large": "cache.r7g.xlarge"},
 		"kafka":    {"small": "kafka.t3.small", "medium": "kafka.m7g.large", "large": "kafka.m7g.xlarge"},
+	},
+	"gcp": {
+		"postgres": {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
+		"mysql":    {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
 	},
 }

@@ -1,0 +1,418 @@
+package terraform
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// gcp renders a service's module for Google Cloud: Cloud SQL, Memorystore, Cloud Storage, Pub/Sub and
+// Managed Service for Apache Kafka behind one Cloud KMS key, on the platform's VPC through private
+// services access, reached by the workload through GKE Workload Identity Federation (roles granted to
+// the Kubernetes ServiceAccount's principal directly: no Google service account, no key, no annotation).
+type gcp struct{}
+
+func (g *gcp) files(m *module) ([]*file, error) {
+	files := []*file{g.versions(m), g.providers(m), g.variables(m), g.main(m)}
+	for _, d := range m.s.Base.Dependencies {
+		f := newFile(d.Name + ".tf")
+		switch d.Type {
+		case "postgres", "mysql":
+			g.sql(m, f, d)
+		case "redis":
+			g.redis(m, f, d)
+		case "bucket":
+			g.bucket(m, f, d)
+		case "queue":
+			g.queue(m, f, d)
+		case "kafka":
+			g.kafka(m, f, d)
+		default:
+			return nil, fmt.Errorf("dependency %s: type %q has no GCP resources", d.Name, d.Type)
+		}
+		files = append(files, f)
+	}
+	files = append(files, g.outputs(m))
+	return files, nil
+}
+
+func (g *gcp) versions(m *module) *file {
+	f := newFile("versions.tf")
+	tf := f.top("terraform")
+	tf.str("required_version", RequiredTerraform)
+	rp := tf.block("required_providers")
+	rp.set("google", provider("hashicorp/google", GoogleProvider))
+	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
+	if hasType(m, "postgres", "mysql") {
+		rp.set("random", provider("hashicorp/random", RandomProvider))
+	}
+	tf.blank().block("backend", "gcs")
+	return f
+}
+
+func (g *gcp) providers(m *module) *file {
+	f := newFile("providers.tf")
+	p := f.top("provider", "google")
+	p.expr("project", "var.project")
+	p.expr("region", "var.region")
+	p.expr("default_labels", "local.labels")
+	f.data("google_client_config", "current")
+	c := f.data("google_container_cluster", "this")
+	c.expr("name", "var.cluster_name")
+	c.expr("location", "var.cluster_location")
+	k := f.top("provider", "kubernetes")
+	k.interp("host", "https://${data.google_container_cluster.this.endpoint}")
+	k.expr("token", "data.google_client_config.current.access_token")
+	k.expr("cluster_ca_certificate", "base64decode(data.google_container_cluster.this.master_auth[0].cluster_ca_certificate)")
+	return f
+}
+
+func (g *gcp) variables(m *module) *file {
+	f := newFile("variables.tf")
+	environmentVariable(f, m)
+	for _, x := range []struct{ name, typ, desc, def string }{
+		{"project", "string", "GCP project of the resources (and of the GKE cluster's workload identity pool).", m.p.Spec.Cloud.Project},
+		{"region", "string", "Region of the resources.", m.p.Spec.Cloud.Region},
+		{"network_id", "string", "VPC network (projects/P/global/networks/N) with private services access: the resources get private addresses in it.", ""},
+		{"subnet_id", "string", "Subnetwork (projects/P/regions/R/subnetworks/S) where the Kafka cluster gets its addresses.", ""},
+		{"cluster_name", "string", "GKE cluster the service runs in (Kubernetes provider).", ""},
+		{"cluster_location", "string", "Region or zone of the GKE cluster.", ""},
+		{"access_log_bucket", "string", "Existing Cloud Storage bucket that receives the access logs of the service's buckets.", ""},
+	} {
+		switch x.name {
+		case "access_log_bucket":
+			if !hasType(m, "bucket") {
+				continue
+			}
+		case "network_id":
+			if !hasType(m, "postgres", "mysql", "redis") {
+				continue
+			}
+		case "subnet_id":
+			if !hasType(m, "kafka") {
+				continue
+			}
+		}
+		v := f.top("variable", x.name)
+		v.expr("type", x.typ)
+		v.str("description", x.desc)
+		if x.def != "" {
+			v.str("default", x.def)
+		}
+	}
+	return f
+}
+
+// environmentVariable declares var.environment, limited to the platform's environments.
+func environmentVariable(f *file, m *module) {
+	envs := m.p.Spec.Environments
+	v := f.top("variable", "environment")
+	v.expr("type", "string")
+	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
+	val := v.block("validation")
+	quoted := make([]string, len(envs))
+	for i, e := range envs {
+		quoted[i] = `"` + e + `"`
+	}
+	val.expr("condition", "contains(["+strings.Join(quoted, ", ")+"], var.environment)")
+	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
+}
+
+// serviceAgents are the Google-managed identities that encrypt with the service's key for each
+// dependency type.
+var serviceAgents = map[string]string{
+	"postgres": "gcp-sa-cloud-sql", "mysql": "gcp-sa-cloud-sql", "redis": "cloud-redis",
+	"bucket": "gs-project-accounts", "queue": "gcp-sa-pubsub", "kafka": "gcp-sa-managedkafka",
+}
+
+func (g *gcp) main(m *module) *file {
+	f := newFile("main.tf")
+	l := f.top("locals")
+	l.interp("name", m.s.Name+"-${var.environment}")
+	if hasType(m, "postgres", "mysql", "redis", "kafka") {
+		l.expr("production", `var.environment == "`+m.production()+`"`)
+	}
+	l.set("base_labels", cty.ObjectVal(map[string]cty.Value{
+		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
+		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
+	}))
+	l.expr("labels", `merge(local.base_labels, { environment = var.environment })`)
+	// The workload's identity: its Kubernetes ServiceAccount, as a Workload Identity Federation principal.
+	l.interp("workload", "principal://iam.googleapis.com/projects/${data.google_project.this.number}/locations/global/workloadIdentityPools/${var.project}.svc.id.goog/subject/ns/"+m.s.Base.Namespace+"/sa/"+m.s.Name)
+	f.data("google_project", "this").expr("project_id", "var.project")
+
+	kr := f.resource("google_kms_key_ring", "this")
+	kr.interp("name", "gantry-${local.name}")
+	kr.expr("location", "var.region")
+	k := f.resource("google_kms_crypto_key", "this")
+	k.str("name", "data")
+	k.expr("key_ring", "google_kms_key_ring.this.id")
+	k.str("rotation_period", "7776000s")
+	k.str("purpose", "ENCRYPT_DECRYPT")
+	k.block("lifecycle").boolean("prevent_destroy", true)
+
+	var agents []string
+	for _, d := range m.s.Base.Dependencies {
+		if a := serviceAgents[d.Type]; !slices.Contains(agents, a) {
+			agents = append(agents, a)
+		}
+	}
+	slices.Sort(agents)
+	for _, a := range agents {
+		grant := f.resource("google_kms_crypto_key_iam_member", strings.ReplaceAll(a, "-", "_"))
+		grant.expr("crypto_key_id", "google_kms_crypto_key.this.id")
+		grant.str("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter")
+		grant.interp("member", "serviceAccount:service-${data.google_project.this.number}@"+a+".iam.gserviceaccount.com")
+	}
+	return f
+}
+
+// secret stores credentials in Secret Manager, encrypted with the service's key; the value goes in
+// through a write-only attribute.
+func (g *gcp) secret(m *module, f *file, dep, value string) {
+	l := label(dep)
+	s := f.resource("google_secret_manager_secret", l)
+	s.str("secret_id", strings.ReplaceAll(m.storeKey(dep), "/", "-"))
+	rep := s.block("replication").block("user_managed").block("replicas")
+	rep.expr("location", "var.region")
+	rep.block("customer_managed_encryption").expr("kms_key_name", "google_kms_crypto_key.this.id")
+	s.expr("labels", "local.labels")
+	v := f.resource("google_secret_manager_secret_version", l)
+	v.expr("secret", "google_secret_manager_secret."+l+".id")
+	v.expr("secret_data_wo", value)
+	v.num("secret_data_wo_version", 1)
+	gr := f.resource("google_secret_manager_secret_iam_member", l)
+	gr.expr("secret_id", "google_secret_manager_secret."+l+".id")
+	gr.str("role", "roles/secretmanager.secretAccessor")
+	gr.expr("member", "local.workload")
+}
+
+func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	pg := d.Type == "postgres"
+	version := "MYSQL_8_4"
+	if pg {
+		version = "POSTGRES_17"
+	}
+	i := f.resource("google_sql_database_instance", l)
+	i.interp("name", "${local.name}-"+d.Name)
+	i.str("database_version", version)
+	i.expr("region", "var.region")
+	i.boolean("deletion_protection", true)
+	i.expr("encryption_key_name", "google_kms_crypto_key.this.id")
+	st := i.block("settings")
+	st.str("tier", size("gcp", d.Type, d.Size))
+	st.str("edition", "ENTERPRISE")
+	st.expr("availability_type", `local.production ? "REGIONAL" : "ZONAL"`)
+	st.boolean("deletion_protection_enabled", true)
+	st.boolean("disk_autoresize", true)
+	st.str("disk_type", "PD_SSD")
+	st.expr("user_labels", "local.labels")
+	ip := st.block("ip_configuration")
+	ip.boolean("ipv4_enabled", false)
+	ip.expr("private_network", "var.network_id")
+	ip.str("ssl_mode", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED")
+	bk := st.block("backup_configuration")
+	bk.boolean("enabled", true)
+	if pg {
+		bk.boolean("point_in_time_recovery_enabled", true)
+	} else {
+		bk.boolean("binary_log_enabled", true)
+	}
+	bk.str("start_time", "02:00")
+	bk.num("transaction_log_retention_days", 7)
+	bk.block("backup_retention_settings").num("retained_backups", 14)
+	flags := [][2]string{{"cloudsql.iam_authentication", "on"}, {"log_checkpoints", "on"}, {"log_connections", "on"},
+		{"log_disconnections", "on"}, {"log_lock_waits", "on"}, {"log_min_error_statement", "error"}, {"log_temp_files", "0"},
+		{"log_min_duration_statement", "-1"}, {"log_min_messages", "warning"}, {"cloudsql.enable_pgaudit", "on"}, {"pgaudit.log", "all"}}
+	if !pg {
+		flags = [][2]string{{"cloudsql_iam_authentication", "on"}, {"local_infile", "off"}, {"skip_show_database", "on"}}
+	}
+	for _, fl := range flags {
+		b := st.block("database_flags")
+		b.str("name", fl[0])
+		b.str("value", fl[1])
+	}
+	st.block("insights_config").boolean("query_insights_enabled", true)
+
+	db := f.resource("google_sql_database", l)
+	db.str("name", strings.ReplaceAll(d.Name, "-", "_"))
+	db.expr("instance", "google_sql_database_instance."+l+".name")
+
+	eph := f.top("ephemeral", "random_password", l)
+	eph.num("length", 32)
+	eph.boolean("special", false)
+	adm := f.resource("google_sql_user", l)
+	adm.str("name", "app")
+	adm.expr("instance", "google_sql_database_instance."+l+".name")
+	adm.expr("password_wo", "ephemeral.random_password."+l+".result")
+	adm.num("password_wo_version", 1)
+	g.secret(m, f, d.Name, `jsonencode({ username = "app", password = ephemeral.random_password.`+l+`.result })`)
+	client := f.resource("google_project_iam_member", l+"_client")
+	client.expr("project", "var.project")
+	client.str("role", "roles/cloudsql.client")
+	client.expr("member", "local.workload")
+}
+
+func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	r := f.resource("google_redis_instance", l)
+	r.interp("name", "${local.name}-"+d.Name)
+	r.expr("region", "var.region")
+	r.expr("tier", `local.production ? "STANDARD_HA" : "BASIC"`)
+	r.num("memory_size_gb", map[string]int{"small": 1, "medium": 5, "large": 16}[d.Size])
+	r.str("redis_version", "REDIS_7_2")
+	r.expr("authorized_network", "var.network_id")
+	r.str("connect_mode", "PRIVATE_SERVICE_ACCESS")
+	r.boolean("auth_enabled", true)
+	r.str("transit_encryption_mode", "SERVER_AUTHENTICATION")
+	r.expr("customer_managed_key", "google_kms_crypto_key.this.id")
+	pc := r.block("persistence_config")
+	pc.str("persistence_mode", "RDB")
+	pc.str("rdb_snapshot_period", "TWELVE_HOURS")
+	r.expr("labels", "local.labels")
+	g.secret(m, f, d.Name, `jsonencode({ password = google_redis_instance.`+l+`.auth_string })`)
+}
+
+func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	b := f.resource("google_storage_bucket", l)
+	b.expr("name", `"${substr("${local.name}-`+d.Name+`", 0, 50)}-${data.google_project.this.number}"`)
+	b.expr("location", "var.region")
+	b.boolean("uniform_bucket_level_access", true)
+	b.str("public_access_prevention", "enforced")
+	b.boolean("force_destroy", false)
+	b.block("versioning").boolean("enabled", true)
+	b.block("encryption").expr("default_kms_key_name", "google_kms_crypto_key.this.id")
+	lg := b.block("logging")
+	lg.expr("log_bucket", "var.access_log_bucket")
+	lg.interp("log_object_prefix", "${local.name}/"+d.Name+"/")
+	b.block("soft_delete_policy").num("retention_duration_seconds", 604800)
+	b.expr("labels", "local.labels")
+	b.expr("depends_on", "[google_kms_crypto_key_iam_member.gs_project_accounts]")
+	gr := f.resource("google_storage_bucket_iam_member", l)
+	gr.expr("bucket", "google_storage_bucket."+l+".name")
+	gr.str("role", "roles/storage.objectUser")
+	gr.expr("member", "local.workload")
+}
+
+func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	for _, suffix := range []string{"", "_dlq"} {
+		t := f.resource("google_pubsub_topic", l+suffix)
+		t.interp("name", "${local.name}-"+d.Name+strings.ReplaceAll(suffix, "_", "-"))
+		t.expr("kms_key_name", "google_kms_crypto_key.this.id")
+		t.str("message_retention_duration", "604800s")
+		t.expr("labels", "local.labels")
+		t.expr("depends_on", "[google_kms_crypto_key_iam_member.gcp_sa_pubsub]")
+	}
+	s := f.resource("google_pubsub_subscription", l)
+	s.interp("name", "${local.name}-"+d.Name)
+	s.expr("topic", "google_pubsub_topic."+l+".id")
+	s.num("ack_deadline_seconds", 60)
+	s.str("message_retention_duration", "604800s")
+	dl := s.block("dead_letter_policy")
+	dl.expr("dead_letter_topic", "google_pubsub_topic."+l+"_dlq.id")
+	dl.num("max_delivery_attempts", 5)
+	s.expr("labels", "local.labels")
+	// Pub/Sub's own identity moves undeliverable messages: it publishes to the dead-letter topic and
+	// acknowledges on the subscription.
+	for _, x := range []struct{ typ, name, attr, ref, role string }{
+		{"google_pubsub_topic_iam_member", l + "_dlq_agent", "topic", "google_pubsub_topic." + l + "_dlq.id", "roles/pubsub.publisher"},
+		{"google_pubsub_subscription_iam_member", l + "_agent", "subscription", "google_pubsub_subscription." + l + ".id", "roles/pubsub.subscriber"},
+	} {
+		r := f.resource(x.typ, x.name)
+		r.expr(x.attr, x.ref)
+		r.str("role", x.role)
+		r.interp("member", "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com")
+	}
+	for _, x := range []struct{ typ, name, attr, ref, role string }{
+		{"google_pubsub_topic_iam_member", l, "topic", "google_pubsub_topic." + l + ".id", "roles/pubsub.publisher"},
+		{"google_pubsub_subscription_iam_member", l, "subscription", "google_pubsub_subscription." + l + ".id", "roles/pubsub.subscriber"},
+	} {
+		r := f.resource(x.typ, x.name)
+		r.expr(x.attr, x.ref)
+		r.str("role", x.role)
+		r.expr("member", "local.workload")
+	}
+}
+
+func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	k := f.resource("google_managed_kafka_cluster", l)
+	k.interp("cluster_id", "${local.name}-"+d.Name)
+	k.expr("location", "var.region")
+	cc := k.block("capacity_config")
+	vcpu := map[string]int{"small": 3, "medium": 6, "large": 12}[d.Size]
+	cc.num("vcpu_count", vcpu)
+	cc.num("memory_bytes", vcpu*4*1<<30)
+	gc := k.block("gcp_config")
+	gc.block("access_config").block("network_configs").expr("subnet", "var.subnet_id")
+	gc.expr("kms_key", "google_kms_crypto_key.this.id")
+	k.expr("labels", "local.labels")
+	k.expr("depends_on", "[google_kms_crypto_key_iam_member.gcp_sa_managedkafka]")
+	client := f.resource("google_project_iam_member", l+"_client")
+	client.expr("project", "var.project")
+	client.str("role", "roles/managedkafka.client")
+	client.expr("member", "local.workload")
+}
+
+// outputs exports the connection settings and writes them into the workload's ConfigMap.
+func (g *gcp) outputs(m *module) *file {
+	data := map[string]string{}
+	for _, d := range m.s.Base.Dependencies {
+		l, p := label(d.Name), blueprints.EnvPrefix(d)
+		switch d.Type {
+		case "postgres", "mysql":
+			port := `"3306"`
+			if d.Type == "postgres" {
+				port = `"5432"`
+			}
+			data[p+"HOST"] = "google_sql_database_instance." + l + ".private_ip_address"
+			data[p+"PORT"] = port
+			data[p+"NAME"] = "google_sql_database." + l + ".name"
+			data[p+"USER"] = "google_sql_user." + l + ".name"
+		case "redis":
+			data[p+"HOST"] = "google_redis_instance." + l + ".host"
+			data[p+"PORT"] = "tostring(google_redis_instance." + l + ".port)"
+		case "bucket":
+			data[p+"BUCKET"] = "google_storage_bucket." + l + ".name"
+		case "queue":
+			data[p+"QUEUE"] = "google_pubsub_subscription." + l + ".id"
+		case "kafka":
+			data[p+"BROKERS"] = `"bootstrap.${google_managed_kafka_cluster.` + l + `.cluster_id}.${var.region}.managedkafka.${var.project}.cloud.goog:9092"`
+		}
+	}
+	return connectionOutputs(m, data)
+}
+
+// connectionOutputs writes the ConfigMap the workload reads its connection settings from, and one
+// output per setting (plus extra outputs, if any).
+func connectionOutputs(m *module, data map[string]string) *file {
+	f := newFile("outputs.tf")
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	cm := f.resource("kubernetes_config_map_v1", "dependencies")
+	md := cm.block("metadata")
+	md.str("name", m.s.Name+"-dependencies")
+	md.str("namespace", m.s.Base.Namespace)
+	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
+	var lines []string
+	for _, k := range keys {
+		lines = append(lines, "    "+k+" = "+data[k])
+	}
+	cm.expr("data", "{\n"+strings.Join(lines, "\n")+"\n  }")
+	for _, k := range keys {
+		o := f.top("output", strings.ToLower(k))
+		o.str("description", "Connection setting "+k+" of the service.")
+		o.expr("value", data[k])
+	}
+	return f
+}
