@@ -328,8 +328,13 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 	} else {
 		spec.RestartPolicy = corev1.RestartPolicyNever
 	}
+	labels := m.labels()
+	if m.p.Spec.Cloud.Provider == "azure" {
+		// Azure Workload Identity injects the federated token only into pods that ask for it.
+		labels["azure.workload.identity/use"] = "true"
+	}
 	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: m.labels(), Annotations: m.podAnnotations()},
+		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: m.podAnnotations()},
 		Spec:       spec,
 	}
 }

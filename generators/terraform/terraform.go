@@ -46,6 +46,8 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		c = &aws{}
 	case "gcp":
 		c = &gcp{}
+	case "azure":
+		c = &azure{}
 	default:
 		return nil, nil // gcp and azure: next; none: nothing to create
 	}
@@ -102,6 +104,10 @@ var sizes = map[string]map[string]map[string]string{
 		"mysql":    {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
 		"redis":    {"small": "cache.t4g.small", "medium": "cache.m7g.large", "large": "cache.r7g.xlarge"},
 		"kafka":    {"small": "kafka.t3.small", "medium": "kafka.m7g.large", "large": "kafka.m7g.xlarge"},
+	},
+	"azure": {
+		"postgres": {"small": "B_Standard_B1ms", "medium": "GP_Standard_D2ds_v5", "large": "GP_Standard_D4ds_v5"},
+		"mysql":    {"small": "B_Standard_B1ms", "medium": "GP_Standard_D2ds_v4", "large": "GP_Standard_D4ds_v4"},
 	},
 	"gcp": {
 		"postgres": {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},

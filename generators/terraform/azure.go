@@ -1,0 +1,410 @@
+package terraform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// azure renders a service's module for Azure: Database for PostgreSQL or MySQL flexible servers, Azure
+// Cache for Redis, a Storage account container, a Service Bus queue and an Event Hubs namespace with
+// its Kafka endpoint; each with public network access off, reached through a private endpoint, TLS 1.2
+// at least, local (key) authentication off where the service allows it; reached by the workload through
+// Azure Workload Identity (a user-assigned identity federated with its Kubernetes ServiceAccount).
+type azure struct{}
+
+func (z *azure) files(m *module) ([]*file, error) {
+	files := []*file{z.versions(m), z.providers(m), z.variables(m), z.main(m)}
+	for _, d := range m.s.Base.Dependencies {
+		f := newFile(d.Name + ".tf")
+		switch d.Type {
+		case "postgres", "mysql":
+			z.flexible(m, f, d)
+		case "redis":
+			z.redis(m, f, d)
+		case "bucket":
+			z.storage(m, f, d)
+		case "queue":
+			z.serviceBus(m, f, d)
+		case "kafka":
+			z.eventHubs(m, f, d)
+		default:
+			return nil, fmt.Errorf("dependency %s: type %q has no Azure resources", d.Name, d.Type)
+		}
+		files = append(files, f)
+	}
+	files = append(files, z.outputs(m))
+	return files, nil
+}
+
+func (z *azure) versions(m *module) *file {
+	f := newFile("versions.tf")
+	tf := f.top("terraform")
+	tf.str("required_version", RequiredTerraform)
+	rp := tf.block("required_providers")
+	rp.set("azurerm", provider("hashicorp/azurerm", AzureProvider))
+	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
+	if hasType(m, "postgres", "mysql") {
+		rp.set("random", provider("hashicorp/random", RandomProvider))
+	}
+	tf.blank().block("backend", "azurerm")
+	return f
+}
+
+func (z *azure) providers(m *module) *file {
+	f := newFile("providers.tf")
+	p := f.top("provider", "azurerm")
+	p.block("features")
+	// Storage is reached with Entra ID tokens, not account keys (shared keys are off).
+	p.boolean("storage_use_azuread", true)
+	c := f.data("azurerm_kubernetes_cluster", "this")
+	c.expr("name", "var.cluster_name")
+	c.expr("resource_group_name", "var.cluster_resource_group_name")
+	k := f.top("provider", "kubernetes")
+	k.expr("host", "data.azurerm_kubernetes_cluster.this.kube_config[0].host")
+	k.expr("cluster_ca_certificate", "base64decode(data.azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate)")
+	e := k.block("exec")
+	e.str("api_version", "client.authentication.k8s.io/v1beta1")
+	e.str("command", "kubelogin")
+	e.expr("args", `["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]`)
+	return f
+}
+
+func (z *azure) variables(m *module) *file {
+	f := newFile("variables.tf")
+	environmentVariable(f, m)
+	for _, x := range []struct{ name, desc, def string }{
+		{"location", "Azure location of the resources.", m.p.Spec.Cloud.Region},
+		{"resource_group_name", "Existing resource group for the service's resources.", ""},
+		{"subnet_id", "Subnet for the private endpoints of the resources (in the cluster's virtual network).", ""},
+		{"cluster_name", "AKS cluster the service runs in.", ""},
+		{"cluster_resource_group_name", "Resource group of the AKS cluster.", ""},
+		{"oidc_issuer_url", "OIDC issuer URL of the AKS cluster, for the workload identity federation.", ""},
+	} {
+		v := f.top("variable", x.name)
+		v.expr("type", "string")
+		v.str("description", x.desc)
+		if x.def != "" {
+			v.str("default", x.def)
+		}
+	}
+	return f
+}
+
+func (z *azure) main(m *module) *file {
+	f := newFile("main.tf")
+	l := f.top("locals")
+	l.interp("name", m.s.Name+"-${var.environment}")
+	l.expr("production", `var.environment == "`+m.production()+`"`)
+	// Globally unique names (Key Vault, Storage) of at most 24 lower-case letters and digits.
+	l.expr("unique", `substr(sha1("${data.azurerm_client_config.current.subscription_id}/${local.name}"), 0, 16)`)
+	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{
+		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
+		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
+	}))
+	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
+	f.data("azurerm_client_config", "current")
+
+	kv := f.resource("azurerm_key_vault", "this")
+	kv.interp("name", "kv${local.unique}")
+	kv.expr("location", "var.location")
+	kv.expr("resource_group_name", "var.resource_group_name")
+	kv.expr("tenant_id", "data.azurerm_client_config.current.tenant_id")
+	kv.str("sku_name", "standard")
+	kv.boolean("rbac_authorization_enabled", true)
+	kv.boolean("purge_protection_enabled", true)
+	kv.num("soft_delete_retention_days", 90)
+	kv.boolean("public_network_access_enabled", false)
+	acl := kv.block("network_acls")
+	acl.str("default_action", "Deny")
+	acl.str("bypass", "AzureServices")
+	kv.expr("tags", "local.tags")
+	z.privateEndpoint(f, "key_vault", "azurerm_key_vault.this.id", "vault")
+
+	id := f.resource("azurerm_user_assigned_identity", "workload")
+	id.interp("name", "${local.name}-workload")
+	id.expr("location", "var.location")
+	id.expr("resource_group_name", "var.resource_group_name")
+	id.expr("tags", "local.tags")
+	fc := f.resource("azurerm_federated_identity_credential", "workload")
+	fc.interp("name", "${local.name}-kubernetes")
+	fc.expr("user_assigned_identity_id", "azurerm_user_assigned_identity.workload.id")
+	fc.strs("audience", "api://AzureADTokenExchange")
+	fc.expr("issuer", "var.oidc_issuer_url")
+	fc.str("subject", "system:serviceaccount:"+m.s.Base.Namespace+":"+m.s.Name)
+	z.role(f, "key_vault_secrets", "azurerm_key_vault.this.id", "Key Vault Secrets User")
+
+	// The ServiceAccount the kubernetes target generates learns which identity it federates with.
+	ann := f.resource("kubernetes_annotations", "workload")
+	ann.str("api_version", "v1")
+	ann.str("kind", "ServiceAccount")
+	md := ann.block("metadata")
+	md.str("name", m.s.Name)
+	md.str("namespace", m.s.Base.Namespace)
+	ann.expr("annotations", `{ "azure.workload.identity/client-id" = azurerm_user_assigned_identity.workload.client_id }`)
+	ann.str("field_manager", "gantry-terraform")
+	return f
+}
+
+// privateEndpoint connects a resource into the cluster's network.
+func (z *azure) privateEndpoint(f *file, name, resource, subresource string) {
+	pe := f.resource("azurerm_private_endpoint", name)
+	pe.interp("name", "${local.name}-"+subresource+"-"+name)
+	pe.expr("location", "var.location")
+	pe.expr("resource_group_name", "var.resource_group_name")
+	pe.expr("subnet_id", "var.subnet_id")
+	psc := pe.block("private_service_connection")
+	psc.interp("name", "${local.name}-"+name)
+	psc.expr("private_connection_resource_id", resource)
+	psc.strs("subresource_names", subresource)
+	psc.boolean("is_manual_connection", false)
+	pe.expr("tags", "local.tags")
+}
+
+// role grants the workload's identity a built-in role on exactly one resource.
+func (z *azure) role(f *file, name, scope, role string) {
+	r := f.resource("azurerm_role_assignment", name)
+	r.expr("scope", scope)
+	r.str("role_definition_name", role)
+	r.expr("principal_id", "azurerm_user_assigned_identity.workload.principal_id")
+	r.str("principal_type", "ServicePrincipal")
+}
+
+// secret stores credentials in the service's Key Vault; the value goes in through a write-only attribute.
+func (z *azure) secret(m *module, f *file, dep, value string) {
+	s := f.resource("azurerm_key_vault_secret", label(dep))
+	// Key Vault names allow letters, digits and '-': team-service-dependency, as the ExternalSecret reads it.
+	s.str("name", m.s.Team+"--"+m.s.Name+"--"+dep)
+	s.expr("key_vault_id", "azurerm_key_vault.this.id")
+	s.expr("value_wo", value)
+	s.num("value_wo_version", 1)
+	s.str("content_type", "application/json")
+}
+
+func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	pg := d.Type == "postgres"
+	typ, version, sub := "azurerm_mysql_flexible_server", "8.0.21", "mysqlServer"
+	if pg {
+		typ, version, sub = "azurerm_postgresql_flexible_server", "16", "postgresqlServer"
+	}
+	eph := f.top("ephemeral", "random_password", l)
+	eph.num("length", 32)
+	eph.boolean("special", false)
+	s := f.resource(typ, l)
+	s.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	s.expr("location", "var.location")
+	s.expr("resource_group_name", "var.resource_group_name")
+	s.str("version", version)
+	s.str("sku_name", size("azure", d.Type, d.Size))
+	s.str("administrator_login", "app")
+	s.expr("administrator_password_wo", "ephemeral.random_password."+l+".result")
+	s.num("administrator_password_wo_version", 1)
+	s.expr("backup_retention_days", "local.production ? 35 : 7")
+	s.expr("geo_redundant_backup_enabled", "local.production")
+	s.boolean("public_network_access_enabled", false)
+	if pg {
+		s.num("storage_mb", 32768)
+		auth := s.block("authentication")
+		auth.boolean("active_directory_auth_enabled", true)
+		auth.boolean("password_auth_enabled", true)
+		auth.expr("tenant_id", "data.azurerm_client_config.current.tenant_id")
+	} else {
+		s.block("storage").num("size_gb", 32)
+	}
+	ha := s.b.AppendNewBlock("dynamic", []string{"high_availability"}).Body()
+	body{ha}.expr("for_each", "local.production ? [1] : []")
+	body{ha.AppendNewBlock("content", nil).Body()}.str("mode", "ZoneRedundant")
+	s.expr("tags", "local.tags")
+	db := f.resource(typ[:len(typ)-len("server")]+map[bool]string{true: "server_database", false: "database"}[pg], l)
+	db.str("name", d.Name)
+	if pg {
+		db.expr("server_id", typ+"."+l+".id")
+	} else {
+		db.expr("server_name", typ+"."+l+".name")
+		db.expr("resource_group_name", "var.resource_group_name")
+		db.str("charset", "utf8mb4")
+		db.str("collation", "utf8mb4_unicode_ci")
+	}
+	params := [][2]string{{"require_secure_transport", "ON"}}
+	if pg {
+		params = [][2]string{{"require_secure_transport", "on"}, {"log_connections", "on"}, {"log_checkpoints", "on"},
+			{"connection_throttle.enable", "on"}}
+	}
+	for _, p := range params {
+		c := f.resource(typ+"_configuration", l+"_"+strings.NewReplacer(".", "_").Replace(p[0]))
+		c.str("name", p[0])
+		if pg {
+			c.expr("server_id", typ+"."+l+".id")
+		} else {
+			c.expr("server_name", typ+"."+l+".name")
+			c.expr("resource_group_name", "var.resource_group_name")
+		}
+		c.str("value", p[1])
+	}
+	z.privateEndpoint(f, l, typ+"."+l+".id", sub)
+	z.secret(m, f, d.Name, `jsonencode({ username = "app", password = ephemeral.random_password.`+l+`.result })`)
+}
+
+func (z *azure) redis(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	r := f.resource("azurerm_redis_cache", l)
+	r.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	r.expr("location", "var.location")
+	r.expr("resource_group_name", "var.resource_group_name")
+	r.num("capacity", map[string]int{"small": 1, "medium": 2, "large": 3}[d.Size])
+	r.str("family", "C")
+	r.expr("sku_name", `local.production ? "Standard" : "Basic"`)
+	r.str("minimum_tls_version", "1.2")
+	r.boolean("non_ssl_port_enabled", false)
+	r.boolean("public_network_access_enabled", false)
+	r.block("redis_configuration").boolean("active_directory_authentication_enabled", true)
+	r.expr("tags", "local.tags")
+	z.privateEndpoint(f, l, "azurerm_redis_cache."+l+".id", "redisCache")
+	z.secret(m, f, d.Name, `jsonencode({ password = azurerm_redis_cache.`+l+`.primary_access_key })`)
+}
+
+func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	a := f.resource("azurerm_storage_account", l)
+	a.interp("name", "st${substr(sha1(\"${local.unique}/"+d.Name+"\"), 0, 20)}")
+	a.expr("location", "var.location")
+	a.expr("resource_group_name", "var.resource_group_name")
+	a.str("account_tier", "Standard")
+	a.expr("account_replication_type", `local.production ? "ZRS" : "LRS"`)
+	a.str("min_tls_version", "TLS1_2")
+	a.boolean("https_traffic_only_enabled", true)
+	a.boolean("public_network_access_enabled", false)
+	a.boolean("allow_nested_items_to_be_public", false)
+	a.boolean("shared_access_key_enabled", false)
+	a.boolean("infrastructure_encryption_enabled", true)
+	a.boolean("default_to_oauth_authentication", true)
+	bp := a.block("blob_properties")
+	bp.boolean("versioning_enabled", true)
+	bp.block("delete_retention_policy").num("days", 7)
+	bp.block("container_delete_retention_policy").num("days", 7)
+	nr := a.block("network_rules")
+	nr.str("default_action", "Deny")
+	nr.strs("bypass", "AzureServices")
+	// Encrypted with the service's own key in its Key Vault, through an identity of the account's own.
+	ai := a.block("identity")
+	ai.str("type", "UserAssigned")
+	ai.expr("identity_ids", "[azurerm_user_assigned_identity."+l+"_storage.id]")
+	cmk := a.block("customer_managed_key")
+	cmk.expr("key_vault_key_id", "azurerm_key_vault_key."+l+".versionless_id")
+	cmk.expr("user_assigned_identity_id", "azurerm_user_assigned_identity."+l+"_storage.id")
+	ql := a.block("queue_properties").block("logging")
+	ql.boolean("delete", true)
+	ql.boolean("read", true)
+	ql.boolean("write", true)
+	ql.str("version", "1.0")
+	ql.num("retention_policy_days", 30)
+	a.expr("tags", "local.tags")
+	a.expr("depends_on", "[azurerm_role_assignment."+l+"_storage_key]")
+	sid := f.resource("azurerm_user_assigned_identity", l+"_storage")
+	sid.interp("name", "${local.name}-"+d.Name+"-storage")
+	sid.expr("location", "var.location")
+	sid.expr("resource_group_name", "var.resource_group_name")
+	sid.expr("tags", "local.tags")
+	key := f.resource("azurerm_key_vault_key", l)
+	key.interp("name", "${local.name}-"+d.Name)
+	key.expr("key_vault_id", "azurerm_key_vault.this.id")
+	key.str("key_type", "RSA")
+	key.num("key_size", 3072)
+	key.strs("key_opts", "unwrapKey", "wrapKey")
+	rp := key.block("rotation_policy")
+	rp.str("expire_after", "P2Y")
+	rp.str("notify_before_expiry", "P30D")
+	rp.block("automatic").str("time_before_expiry", "P60D")
+	ra := f.resource("azurerm_role_assignment", l+"_storage_key")
+	ra.expr("scope", "azurerm_key_vault.this.id")
+	ra.str("role_definition_name", "Key Vault Crypto Service Encryption User")
+	ra.expr("principal_id", "azurerm_user_assigned_identity."+l+"_storage.principal_id")
+	ra.str("principal_type", "ServicePrincipal")
+	c := f.resource("azurerm_storage_container", l)
+	c.str("name", d.Name)
+	c.expr("storage_account_id", "azurerm_storage_account."+l+".id")
+	c.str("container_access_type", "private")
+	z.privateEndpoint(f, l, "azurerm_storage_account."+l+".id", "blob")
+	z.role(f, l, "azurerm_storage_container."+l+".id", "Storage Blob Data Contributor")
+}
+
+func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	n := f.resource("azurerm_servicebus_namespace", l)
+	n.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	n.expr("location", "var.location")
+	n.expr("resource_group_name", "var.resource_group_name")
+	n.str("sku", "Premium") // private endpoints need Premium
+	n.num("capacity", 1)
+	n.num("premium_messaging_partitions", 1)
+	n.str("minimum_tls_version", "1.2")
+	n.boolean("local_auth_enabled", false)
+	n.boolean("public_network_access_enabled", false)
+	n.expr("tags", "local.tags")
+	q := f.resource("azurerm_servicebus_queue", l)
+	q.str("name", d.Name)
+	q.expr("namespace_id", "azurerm_servicebus_namespace."+l+".id")
+	q.boolean("dead_lettering_on_message_expiration", true)
+	q.num("max_delivery_count", 5)
+	z.privateEndpoint(f, l, "azurerm_servicebus_namespace."+l+".id", "namespace")
+	z.role(f, l+"_send", "azurerm_servicebus_queue."+l+".id", "Azure Service Bus Data Sender")
+	z.role(f, l+"_receive", "azurerm_servicebus_queue."+l+".id", "Azure Service Bus Data Receiver")
+}
+
+func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) {
+	l := label(d.Name)
+	n := f.resource("azurerm_eventhub_namespace", l)
+	n.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	n.expr("location", "var.location")
+	n.expr("resource_group_name", "var.resource_group_name")
+	n.str("sku", "Standard") // the Kafka endpoint needs Standard or above
+	n.num("capacity", map[string]int{"small": 1, "medium": 2, "large": 4}[d.Size])
+	n.str("minimum_tls_version", "1.2")
+	n.boolean("local_authentication_enabled", false)
+	n.boolean("public_network_access_enabled", false)
+	n.expr("tags", "local.tags")
+	h := f.resource("azurerm_eventhub", l)
+	h.str("name", d.Name)
+	h.expr("namespace_id", "azurerm_eventhub_namespace."+l+".id")
+	h.num("partition_count", 4)
+	h.num("message_retention", 7)
+	z.privateEndpoint(f, l, "azurerm_eventhub_namespace."+l+".id", "namespace")
+	z.role(f, l+"_send", "azurerm_eventhub."+l+".id", "Azure Event Hubs Data Sender")
+	z.role(f, l+"_receive", "azurerm_eventhub."+l+".id", "Azure Event Hubs Data Receiver")
+}
+
+func (z *azure) outputs(m *module) *file {
+	data := map[string]string{}
+	for _, d := range m.s.Base.Dependencies {
+		l, p := label(d.Name), blueprints.EnvPrefix(d)
+		switch d.Type {
+		case "postgres", "mysql":
+			typ, port := "azurerm_mysql_flexible_server", `"3306"`
+			if d.Type == "postgres" {
+				typ, port = "azurerm_postgresql_flexible_server", `"5432"`
+			}
+			data[p+"HOST"] = typ + "." + l + ".fqdn"
+			data[p+"PORT"] = port
+			data[p+"NAME"] = `"` + d.Name + `"`
+			data[p+"USER"] = typ + "." + l + ".administrator_login"
+		case "redis":
+			data[p+"HOST"] = "azurerm_redis_cache." + l + ".hostname"
+			data[p+"PORT"] = "tostring(azurerm_redis_cache." + l + ".ssl_port)"
+		case "bucket":
+			data[p+"BUCKET"] = `"${azurerm_storage_account.` + l + `.primary_blob_endpoint}${azurerm_storage_container.` + l + `.name}"`
+		case "queue":
+			data[p+"QUEUE"] = `"${azurerm_servicebus_namespace.` + l + `.name}.servicebus.windows.net/${azurerm_servicebus_queue.` + l + `.name}"`
+		case "kafka":
+			data[p+"BROKERS"] = `"${azurerm_eventhub_namespace.` + l + `.name}.servicebus.windows.net:9093"`
+		}
+	}
+	f := connectionOutputs(m, data)
+	o := f.top("output", "workload_client_id")
+	o.str("description", "Client ID of the identity the service's pods use through Azure Workload Identity.")
+	o.expr("value", "azurerm_user_assigned_identity.workload.client_id")
+	return f
+}
