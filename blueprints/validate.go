@@ -34,6 +34,7 @@ const (
 
 var (
 	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	labelChars   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*((:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)?$`)
 	registryRE   = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
@@ -114,17 +115,17 @@ func (c *check) notFor(path, typ, hint string, set bool, clear func()) {
 }
 
 func dnsLabelProblem(s string, maxLen int) string {
+	if !labelChars.MatchString(s) { // the characters first: "too long" is no help for "../../etc"
+		return fmt.Sprintf("%q is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", s)
+	}
 	if len(s) > maxLen {
 		return fmt.Sprintf("%q is longer than %d characters", s, maxLen)
-	}
-	if errs := validation.IsDNS1123Label(s); len(errs) > 0 {
-		return fmt.Sprintf("%q is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", s)
 	}
 	return ""
 }
 
 func hintLabel(s string) string {
-	fixed := strings.Trim(regexp.MustCompile(`[^a-z0-9-]+`).ReplaceAllString(strings.ToLower(s), "-"), "-")
+	fixed := strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if fixed != "" && fixed != s && len(validation.IsDNS1123Label(fixed)) == 0 {
 		return fmt.Sprintf("for example %q", fixed)
 	}
@@ -134,7 +135,8 @@ func hintLabel(s string) string {
 // spec validates a resolved ServiceSpec and clears inherited fields that do not apply to its type.
 func (c *check) spec(s *ServiceSpec, meta ServiceMeta) {
 	// A missing or malformed spec was reported by the parser; its fields' absence is no news.
-	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode {
+	// A spec with a merge key was reported too; its missing fields may be behind the merge.
+	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode && !hasMergeKey(n) {
 		if s.Runtime == "" {
 			c.errf("spec.runtime", "add `runtime: go`; or node, python, java, rust, dotnet, static", "required field is missing")
 		}
@@ -386,6 +388,9 @@ func (c *check) secrets(names []string) {
 	seen := map[string]int{}
 	for i, n := range names {
 		p := fmt.Sprintf("spec.secrets[%d]", i)
+		if !c.decoded(p) {
+			continue
+		}
 		if what, ok := looksLikeCredential(n); ok {
 			c.ferr(p, "put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY",
 				"looks like %s: secrets must be names, never values", what)
@@ -433,8 +438,8 @@ func splitRef(ref string) (name, ns string) {
 // refProblem says what is wrong with a calls/callers entry's form, or "".
 func refProblem(ref string) string {
 	name, ns := splitRef(ref)
-	if msg := dnsLabelProblem(name, 63); msg != "" {
-		return msg
+	if dnsLabelProblem(name, 63) != "" {
+		return fmt.Sprintf("%q is not a service name: lower-case letters, digits and '-', starting and ending with a letter or digit", ref)
 	}
 	if strings.Contains(ns, ".") || (ns != "" && dnsLabelProblem(ns, 63) != "") {
 		return fmt.Sprintf("%q is not name or name.namespace", ref)
@@ -456,6 +461,9 @@ func (c *check) refs(field string, refs []string, meta ServiceMeta, namespace st
 	seen := map[string]int{}
 	for i, ref := range refs {
 		p := fmt.Sprintf("%s[%d]", field, i)
+		if !c.decoded(p) {
+			continue
+		}
 		if msg := refProblem(ref); msg != "" {
 			c.ferr(p, "a service name, or name.namespace", "%s", msg)
 			continue
@@ -478,6 +486,9 @@ func (c *check) egress(hosts []string) {
 	seen := map[string]int{}
 	for i, h := range hosts {
 		p := fmt.Sprintf("spec.egress[%d]", i)
+		if !c.decoded(p) {
+			continue
+		}
 		host, port, ok := SplitHostPort(h)
 		n, err := strconv.Atoi(port)
 		switch {
@@ -641,6 +652,25 @@ func hasPrefixAny(s string, prefixes []string) bool {
 		}
 	}
 	return false
+}
+
+func hasMergeKey(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "<<" {
+			return true
+		}
+	}
+	return false
+}
+
+// decoded reports whether the list entry at path was a plain value: an entry of the wrong type was
+// reported by the parser and is not checked again.
+func (c *check) decoded(path string) bool {
+	n, ok := c.l.nodes[path]
+	for ok && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return !ok || n.Kind == yaml.ScalarNode
 }
 
 func (in Ingress) set() bool { return in.Host != "" || len(in.Paths) > 0 || in.Public }

@@ -1124,7 +1124,7 @@ func TestRuleService(t *testing.T) {
 			// An entry that cannot be a service is not also "no service ... among the blueprints".
 			name:  "calls entry not a DNS label",
 			files: ruleWeb("  calls: [Ledger]"),
-			want:  []string{`svc.yaml:10:11: spec.calls[0]: "Ledger" ` + msgNotDNS + " (" + hintRef + ")"},
+			want:  []string{`svc.yaml:10:11: spec.calls[0]: "Ledger" is not a service name: lower-case letters, digits and '-', starting and ending with a letter or digit (` + hintRef + ")"},
 		},
 		{
 			name:  "calls entry with two dots",

@@ -1,0 +1,65 @@
+package blueprints
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestHostileCorpus loads each file of testdata/hostile on its own (one file per attack) and pins
+// every message in one catalogue, testdata/hostile/catalogue.golden, so reviewers read all of them
+// in one place. Every attack must be rejected with at least one error, within a bounded allocation;
+// bom-crlf-valid.yaml is the one file that must load cleanly. A 10 MiB file is made here.
+func TestHostileCorpus(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
+	if err != nil || len(files) < 30 {
+		t.Fatalf("hostile corpus: %d files, %v", len(files), err)
+	}
+	big := filepath.Join(t.TempDir(), "ten-mib.yaml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("# padding\n"), 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, big)
+	slices.Sort(files)
+	var catalogue strings.Builder
+	for _, f := range files {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, diags := Load(LoadOptions{Paths: []string{f}})
+		runtime.ReadMemStats(&after)
+		name := filepath.Base(f)
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%s: allocated %d MiB", name, alloc>>20)
+		}
+		errs, _ := diags.Count()
+		switch {
+		case name == "bom-crlf-valid.yaml" && len(diags) > 0:
+			t.Errorf("%s must load cleanly: %v", name, diags)
+		case name != "bom-crlf-valid.yaml" && errs == 0:
+			t.Errorf("%s was not rejected", name)
+		}
+		catalogue.WriteString("== " + name + "\n")
+		for _, d := range diags {
+			d.Pos.File = filepath.Base(d.Pos.File)
+			catalogue.WriteString(d.String() + "\n")
+		}
+	}
+	golden := filepath.Join("testdata", "hostile", "catalogue.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(catalogue.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run `make golden`)", err)
+	}
+	if catalogue.String() != string(want) {
+		t.Errorf("%s is stale: run `make golden` and review the diff\n%s", golden, catalogue.String())
+	}
+}
