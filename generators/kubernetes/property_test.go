@@ -1,0 +1,162 @@
+package kubernetes_test
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/kubernetes"
+	"github.com/gantry-dev/gantry/internal/checkers"
+)
+
+var samples = flag.Int("samples", 200, "random blueprints in the property tests")
+
+// hostileValues are env values that have broken YAML, shells and template engines before.
+var hostileValues = []string{
+	`it's "quoted"`, "#not a comment", "a #b", "${HOME}", "${{ secrets.TOKEN }}", "$(HOSTNAME)", "$$(x)", "a$b",
+	"line1\nline2", "tab\there", "ünïcödé ☃", "yes", "no", "on", "off", "null", "~", "0x10", "1e3", "010", "1_000",
+	"12:30", "2026-01-02", "true", "", " leading", "trailing ", "- dash", "? q", ": colon", "key: value", "[a]",
+	"{a: 1}", "|", ">", "*alias", "&anchor", "!tag", "%percent", "@at", "`tick`", "'", `"`, `\`, "=", "<<",
+}
+
+// randomBlueprints writes a platform and n services with random types, dependencies and env values.
+func randomBlueprints(t *testing.T, dir string, n int, r *rand.Rand) map[string]map[string]string {
+	t.Helper()
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("platform.yaml", "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: prop}\nspec:\n"+
+		"  registry: ghcr.io/prop\n  mesh: istio\n  kubernetesVersion: \"1.35\"\n  environments: [dev, prod]\n")
+	types := []string{"web", "worker", "cron", "job"}
+	deps := []string{"postgres", "mysql", "redis", "bucket", "queue", "kafka"}
+	envs := map[string]map[string]string{}
+	for i := range n {
+		name := fmt.Sprintf("svc-%03d", i)
+		typ := types[r.IntN(len(types))]
+		var b strings.Builder
+		fmt.Fprintf(&b, "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: %s, team: team-%d}\nspec:\n  runtime: go\n  type: %s\n", name, r.IntN(5), typ)
+		switch typ {
+		case "web":
+			fmt.Fprintf(&b, "  port: %d\n", 1024+r.IntN(60000))
+		case "cron":
+			b.WriteString("  schedule: \"@hourly\"\n")
+		}
+		if r.IntN(2) == 0 {
+			fmt.Fprintf(&b, "  dependencies:\n    - {name: d%d, type: %s}\n", i, deps[r.IntN(len(deps))])
+		}
+		env := map[string]string{}
+		b.WriteString("  env:\n")
+		for k := range 1 + r.IntN(4) {
+			key := fmt.Sprintf("V%d_%d", i, k)
+			val := hostileValues[r.IntN(len(hostileValues))]
+			env[key] = val
+			fmt.Fprintf(&b, "    %s: %s\n", key, strconv.Quote(val))
+		}
+		envs[name] = env
+		write(name+".yaml", b.String())
+	}
+	return envs
+}
+
+// TestPropertyEnvRoundTrip generates random blueprints with hostile env values: every output file
+// parses, every value comes back exactly as the blueprint wrote it (after the kubelet's own unescaping
+// of $$), and kubeconform -strict accepts every object.
+func TestPropertyEnvRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, uint64(*samples)))
+	in := t.TempDir()
+	want := randomBlueprints(t, in, *samples, r)
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
+	if diags.HasErrors(false) {
+		t.Fatalf("random blueprints do not validate:\n%v", diags)
+	}
+	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var objects []string
+	for _, f := range files {
+		if strings.Contains(f.Path, "/base/") && !strings.HasSuffix(f.Path, "kustomization.yaml") {
+			p := filepath.Join(out, strings.ReplaceAll(f.Path, "/", "__"))
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			objects = append(objects, p)
+		}
+		for _, doc := range strings.Split(string(f.Data), "\n---\n") {
+			var v3 any
+			if err := yaml.Unmarshal([]byte(doc), &v3); err != nil {
+				t.Fatalf("%s: yaml.v3: %v", f.Path, err)
+			}
+			var v1 any
+			if err := sigsyaml.Unmarshal([]byte(doc), &v1); err != nil {
+				t.Fatalf("%s: sigs.k8s.io/yaml: %v", f.Path, err)
+			}
+		}
+		if !strings.HasSuffix(f.Path, "/base/deployment.yaml") && !strings.HasSuffix(f.Path, "/base/cronjob.yaml") && !strings.HasSuffix(f.Path, "/base/job.yaml") {
+			continue
+		}
+		svc := strings.Split(f.Path, "/")[2]
+		got := containerEnv(t, f.Data)
+		for k, v := range want[svc] {
+			if g, ok := got[k]; !ok || kubeletValue(g) != v {
+				t.Errorf("%s: %s = %q after the kubelet, want %q", f.Path, k, kubeletValue(g), v)
+			}
+		}
+	}
+	kubeconform := checkers.GoTool(t, "kubeconform")
+	schemas, version := checkers.SchemaDir(t, "1.35")
+	args := []string{"-strict", "-summary", "-kubernetes-version", version, "-schema-location", schemas,
+		"-skip", "ExternalSecret,ServiceMonitor,PodMonitor,HTTPRoute,PeerAuthentication,AuthorizationPolicy,ServiceEntry"}
+	if msg, ok := checkers.Run(t, out, kubeconform, append(args, objects...)...); !ok {
+		t.Errorf("kubeconform:\n%s", msg)
+	}
+}
+
+// containerEnv returns the first container's plain env values of a workload manifest.
+func containerEnv(t *testing.T, data []byte) map[string]string {
+	t.Helper()
+	var obj map[string]any
+	if err := sigsyaml.Unmarshal(data, &obj); err != nil {
+		t.Fatal(err)
+	}
+	spec := obj["spec"].(map[string]any)
+	if jt, ok := spec["jobTemplate"].(map[string]any); ok {
+		spec = jt["spec"].(map[string]any)
+	}
+	pod := spec["template"].(map[string]any)["spec"].(map[string]any)
+	c := pod["containers"].([]any)[0].(map[string]any)
+	env := map[string]string{}
+	for _, e := range c["env"].([]any) {
+		m := e.(map[string]any)
+		if _, ref := m["valueFrom"]; !ref {
+			v, _ := m["value"].(string) // an empty value is left out, and means ""
+			env[m["name"].(string)] = v
+		}
+	}
+	return env
+}
+
+// kubeletValue applies the kubelet's expansion to a value with no variable references: $$ becomes $.
+func kubeletValue(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '$' && i+1 < len(v) && v[i+1] == '$' {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
+}
