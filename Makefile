@@ -17,9 +17,9 @@ build: ## build bin/gantry
 	$(GO) build -o $(BIN) ./cmd/gantry
 
 .PHONY: examples
-examples: ## run gantry on the example blueprints: validate them and generate their output into out/examples
+examples: ## validate the example blueprints and generate their output (Dockerfiles included) into out/examples
 	$(GO) run ./cmd/gantry validate blueprints/examples
-	$(GO) run ./cmd/gantry generate blueprints/examples -o out/examples
+	$(GO) run ./cmd/gantry generate blueprints/examples -o out/examples --repo out/examples
 
 .PHONY: test
 test: lint tools ## run every test, the linters, the golden-file checks and the real checkers (what CI runs)

@@ -21,6 +21,12 @@ type File struct {
 	Data   []byte
 	Target string // the generator that made it; Run sets it
 	Env    string // the environment it belongs to, "" when it serves every environment
+	// Repo puts the file under the repository root (a Dockerfile beside the service's source, a CI
+	// workflow) instead of the output folder.
+	Repo bool
+	// KeepExisting leaves a file that is already there and that Gantry did not write alone, without a
+	// conflict: it is a default the user has replaced (their own Dockerfile).
+	KeepExisting bool
 }
 
 // Generator renders one target for one service.

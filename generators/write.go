@@ -69,10 +69,21 @@ type Summary struct {
 	Written   []string `json:"written"`
 	Unchanged []string `json:"unchanged"`
 	Removed   []string `json:"removed"`
+	Kept      []string `json:"kept,omitempty"` // the user's own files where Gantry would write a default
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d written, %d unchanged, %d removed", len(s.Written), len(s.Unchanged), len(s.Removed))
+	out := fmt.Sprintf("%d written, %d unchanged, %d removed", len(s.Written), len(s.Unchanged), len(s.Removed))
+	if len(s.Kept) > 0 {
+		out += fmt.Sprintf(", %d of yours kept", len(s.Kept))
+	}
+	return out
+}
+
+// Add merges another root's summary into s.
+func (s Summary) Add(o Summary) Summary {
+	return Summary{Written: append(s.Written, o.Written...), Unchanged: append(s.Unchanged, o.Unchanged...),
+		Removed: append(s.Removed, o.Removed...), Kept: append(s.Kept, o.Kept...)}
 }
 
 // ConflictError lists files Gantry will not touch: files it did not write, and files it wrote that were
@@ -107,21 +118,119 @@ type WriteOptions struct {
 // afterWrite is a test hook, called after each file is in place.
 var afterWrite func(done int)
 
-// Write brings the tree under root in line with files: it writes new and changed files, removes files
-// it wrote earlier that are no longer generated, and leaves everything else alone. Every check (paths,
-// symbolic links, files that are not Gantry's or were edited) is made before anything is written; each
-// file is replaced atomically, so an interrupted run leaves every file either old or new; the manifest
-// is written last. A lock keeps a second run on the same root out.
+// Write brings the tree under root in line with files: Prepare, then Apply.
 func Write(root string, files []File, opts WriteOptions) (Summary, error) {
-	var sum Summary
+	plan, err := Prepare(root, files, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	return plan.Apply()
+}
+
+// Plan is a prepared write: every check made, nothing written yet, the root locked.
+type Plan struct {
+	root   string
+	todo   []File
+	stale  []string
+	next   Manifest
+	sum    Summary
+	unlock func()
+}
+
+// Prepare checks a write to root before anything is written: paths, symbolic links, files that are not
+// Gantry's or were edited since it wrote them. It takes the root's lock, so a second run on the same
+// root fails at once; Apply or Close releases it. When it returns an error (a *ConflictError for files
+// it will not touch), nothing was written and the lock is released.
+func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) {
 	if err := os.MkdirAll(filepath.Join(root, StateDir), 0o755); err != nil {
-		return sum, fmt.Errorf("creating %s: %w", root, err)
+		return nil, fmt.Errorf("creating %s: %w", root, err)
 	}
 	unlock, err := lock(root)
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	defer unlock()
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
+	old, err := readManifest(root)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{root: root, unlock: unlock, next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
+	for path, e := range old.Files {
+		if !opts.Scope.Contains(e.Target, e.Env) {
+			p.next.Files[path] = e // another target's or environment's file: not this run's business
+		}
+	}
+	var conflict ConflictError
+	generated := map[string]bool{}
+	safe := safeDirs{}
+	for _, f := range files {
+		if err := CheckPath(f.Path); err != nil {
+			return nil, err
+		}
+		if err := safe.noSymlinks(root, f.Path); err != nil {
+			return nil, err
+		}
+		generated[f.Path] = true
+		entry, ours := old.Files[f.Path]
+		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			p.todo = append(p.todo, f)
+		case err != nil:
+			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+		case !ours && f.KeepExisting && !opts.Force:
+			p.sum.Kept = append(p.sum.Kept, f.Path) // the user's own (a Dockerfile): theirs to keep
+			continue
+		case bytes.Equal(disk, f.Data):
+			p.sum.Unchanged = append(p.sum.Unchanged, f.Path)
+		case opts.Force:
+			p.todo = append(p.todo, f)
+		case !ours:
+			conflict.NotOurs = append(conflict.NotOurs, f.Path)
+		case entry.SHA256 != hash(disk):
+			conflict.Edited = append(conflict.Edited, f.Path)
+		default:
+			p.todo = append(p.todo, f)
+		}
+		p.next.Files[f.Path] = ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env}
+	}
+	for _, path := range slices.Sorted(maps.Keys(old.Files)) {
+		e := old.Files[path]
+		if generated[path] || !opts.Scope.Contains(e.Target, e.Env) {
+			continue
+		}
+		if CheckPath(path) != nil || safe.noSymlinks(root, path) != nil {
+			continue // a tampered manifest cannot make Gantry delete outside the root
+		}
+		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		case hash(disk) != e.SHA256 && !opts.Force:
+			conflict.Edited = append(conflict.Edited, path)
+			p.next.Files[path] = e // keep tracking it until the user decides
+		default:
+			p.stale = append(p.stale, path)
+		}
+	}
+	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
+		return nil, &conflict
+	}
+	return p, nil
+}
+
+// Close releases a plan's lock without writing.
+func (p *Plan) Close() { p.unlock() }
+
+// Apply writes a prepared plan: each file atomically, then the removals, then the manifest.
+func (p *Plan) Apply() (Summary, error) {
+	defer p.unlock()
+	root, sum := p.root, p.sum
 	// The lock file is this machine's business; the manifest is committed with the output.
 	ignore := filepath.Join(root, StateDir, ".gitignore")
 	if _, err := os.Stat(ignore); errors.Is(err, fs.ErrNotExist) {
@@ -129,75 +238,8 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 			return sum, err
 		}
 	}
-	old, err := readManifest(root)
-	if err != nil {
-		return sum, err
-	}
-	next := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
-	for p, e := range old.Files {
-		if !opts.Scope.Contains(e.Target, e.Env) {
-			next.Files[p] = e // another target's or environment's file: not this run's business
-		}
-	}
-	var conflict ConflictError
-	var todo []File
-	generated := map[string]bool{}
-	safe := safeDirs{}
-	for _, f := range files {
-		if err := CheckPath(f.Path); err != nil {
-			return sum, err
-		}
-		if err := safe.noSymlinks(root, f.Path); err != nil {
-			return sum, err
-		}
-		generated[f.Path] = true
-		next.Files[f.Path] = ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env}
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			todo = append(todo, f)
-		case err != nil:
-			return sum, fmt.Errorf("reading %s: %w", f.Path, err)
-		case bytes.Equal(disk, f.Data):
-			sum.Unchanged = append(sum.Unchanged, f.Path)
-		default:
-			entry, ours := old.Files[f.Path]
-			switch {
-			case opts.Force:
-			case !ours:
-				conflict.NotOurs = append(conflict.NotOurs, f.Path)
-			case entry.SHA256 != hash(disk):
-				conflict.Edited = append(conflict.Edited, f.Path)
-			}
-			todo = append(todo, f)
-		}
-	}
-	var stale []string
-	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
-		e := old.Files[p]
-		if generated[p] || !opts.Scope.Contains(e.Target, e.Env) {
-			continue
-		}
-		if CheckPath(p) != nil || safe.noSymlinks(root, p) != nil {
-			continue // a tampered manifest cannot make Gantry delete outside the root
-		}
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return sum, fmt.Errorf("reading %s: %w", p, err)
-		case hash(disk) != e.SHA256 && !opts.Force:
-			conflict.Edited = append(conflict.Edited, p)
-			next.Files[p] = e // keep tracking it until the user decides
-		default:
-			stale = append(stale, p)
-		}
-	}
-	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
-		return sum, &conflict
-	}
 	made := dirs{}
-	for i, f := range todo {
+	for i, f := range p.todo {
 		target := filepath.Join(root, filepath.FromSlash(f.Path))
 		if err := made.ensure(filepath.Dir(target)); err != nil {
 			return sum, err
@@ -210,15 +252,15 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 			afterWrite(i + 1)
 		}
 	}
-	for _, p := range stale {
-		target := filepath.Join(root, filepath.FromSlash(p))
+	for _, path := range p.stale {
+		target := filepath.Join(root, filepath.FromSlash(path))
 		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return sum, fmt.Errorf("removing %s: %w", p, err)
+			return sum, fmt.Errorf("removing %s: %w", path, err)
 		}
 		removeEmptyParents(root, filepath.Dir(target))
-		sum.Removed = append(sum.Removed, p)
+		sum.Removed = append(sum.Removed, path)
 	}
-	data, err := json.MarshalIndent(next, "", "  ")
+	data, err := json.MarshalIndent(p.next, "", "  ")
 	if err != nil {
 		return sum, err
 	}
@@ -370,12 +412,17 @@ func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale) 
 // Check compares files with the tree under root, writing nothing.
 func Check(root string, files []File, scope Scope) (Drift, error) {
 	var d Drift
+	old, err := readManifest(root)
+	if err != nil {
+		return d, err
+	}
 	generated := map[string]bool{}
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
 			return d, err
 		}
 		generated[f.Path] = true
+		_, ours := old.Files[f.Path]
 		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -383,14 +430,11 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 			d.Files = append(d.Files, f)
 		case err != nil:
 			return d, err
+		case f.KeepExisting && !ours: // the user's own file, which Write keeps too
 		case !bytes.Equal(disk, f.Data):
 			d.Changed = append(d.Changed, f.Path)
 			d.Files = append(d.Files, f)
 		}
-	}
-	old, err := readManifest(root)
-	if err != nil {
-		return d, err
 	}
 	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
 		e := old.Files[p]

@@ -256,14 +256,14 @@ func TestGenerateThenCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, "", "generate", examples, "-o", out)
+	r := run(t, "", "generate", examples, "-o", out, "--repo", out)
 	if r.code != 0 || !strings.Contains(r.out, " written, 0 unchanged, 0 removed in ") {
 		t.Fatalf("generate: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	if r = run(t, "", "generate", examples, "-o", out); r.code != 0 || !strings.HasPrefix(r.out, "0 written, ") {
+	if r = run(t, "", "generate", examples, "-o", out, "--repo", out); r.code != 0 || !strings.HasPrefix(r.out, "0 written, ") {
 		t.Fatalf("second generate rewrote files: exit %d\n%s", r.code, r.out)
 	}
-	if r = run(t, "", "generate", "--check", examples, "-o", out); r.code != 0 || !strings.Contains(r.out, "files up to date") {
+	if r = run(t, "", "generate", "--check", examples, "-o", out, "--repo", out); r.code != 0 || !strings.Contains(r.out, "files up to date") {
 		t.Fatalf("--check on a fresh tree: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
 	target := filepath.Join(out, "acme", "billing", "payments", "kubernetes", "base", "service.yaml")
@@ -275,7 +275,7 @@ func TestGenerateThenCheck(t *testing.T) {
 	if err := os.WriteFile(target, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = run(t, "", "generate", "--check", examples, "-o", out)
+	r = run(t, "", "generate", "--check", examples, "-o", out, "--repo", out)
 	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "changed: acme/billing/payments/kubernetes/base/service.yaml") {
 		t.Fatalf("--check after a one-byte change: exit %d\n%s", r.code, r.errOut)
 	}
@@ -294,7 +294,7 @@ func TestGenerateNeverOverwritesAUsersFile(t *testing.T) {
 	if err := os.WriteFile(mine, []byte("# my own service\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, "", "generate", examples, "-o", out)
+	r := run(t, "", "generate", examples, "-o", out, "--repo", out)
 	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.errOut, "refusing to overwrite 1 file(s) that gantry did not write: contoso/customers/portal/kubernetes/base/service.yaml (move the change into the blueprint, or move the file away; --force replaces them)") {
 		t.Fatalf("exit %d\n%s", r.code, r.errOut)
 	}
@@ -450,4 +450,33 @@ func snapshot(t *testing.T, root string) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestGenerateDockerfilesKeepTheUsersOwn(t *testing.T) {
+	dir := copyExamples(t)
+	t.Chdir(dir)
+	mine := filepath.Join("services", "gateway", "Dockerfile")
+	if err := os.MkdirAll(filepath.Dir(mine), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mine, []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "generate", "blueprints", "-o", "deploy")
+	if r.code != 0 || !strings.Contains(r.out, ", 1 of yours kept in deploy") {
+		t.Fatalf("exit %d: %s%s", r.code, r.out, r.errOut)
+	}
+	if got, _ := os.ReadFile(mine); string(got) != "FROM scratch\n" {
+		t.Error("the user's Dockerfile was replaced")
+	}
+	ours, err := os.ReadFile(filepath.Join("services", "payments", "Dockerfile"))
+	if err != nil || !strings.Contains(string(ours), "USER 65532:65532") {
+		t.Fatalf("no generated Dockerfile beside payments' source: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join("services", "payments", ".dockerignore")); err != nil {
+		t.Error("no .dockerignore beside the Dockerfile")
+	}
+	if r := run(t, "", "generate", "--check", "blueprints", "-o", "deploy"); r.code != 0 {
+		t.Errorf("--check after generate: exit %d\n%s", r.code, r.errOut)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/docker"
 	"github.com/gantry-dev/gantry/generators/gitops"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/generators/terraform"
@@ -22,7 +23,7 @@ import (
 
 // Targets are every generator, in one place (no init-time registration).
 func Targets() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New()}
+	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New()}
 }
 
 // Options are the inputs of `gantry generate`.
@@ -31,6 +32,7 @@ type Options struct {
 	Paths    []string
 	Platform string
 	Output   string
+	Repo     string
 	Check    bool
 	Diff     bool
 	Force    bool
@@ -93,6 +95,7 @@ changed or stale; --diff shows the differences.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Output, "output", "o", DefaultOutput, "folder to write into")
+	f.StringVar(&opts.Repo, "repo", "", "repository root for the files that live beside the sources (Dockerfiles); default: the git repository of the blueprints, else the output folder")
 	f.StringVar(&opts.Platform, "platform", "", "platform file to use instead of the nearest gantry.yaml or platform.yaml")
 	f.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the output folder differs from what would be generated")
 	f.BoolVar(&opts.Diff, "diff", false, "with --check: print a unified diff of every difference")
@@ -122,18 +125,87 @@ func Run(opts *Options) error {
 	}
 	scope := generators.Scope{Targets: opts.Only, Env: opts.Env}
 	files = scope.Filter(files)
+	roots := splitRoots(opts, files)
 	if opts.Check {
-		return check(opts, files, scope)
+		return check(opts, roots, scope)
 	}
-	sum, err := generators.Write(opts.Output, files, generators.WriteOptions{Scope: scope, Force: opts.Force})
-	var conflict *generators.ConflictError
-	if errors.As(err, &conflict) {
-		return fmt.Errorf("%w: %v", cmdutil.ErrInvalid, err)
+	// Every root is prepared (checked and locked) before any is written: a conflict in one writes nothing.
+	var plans []*generators.Plan
+	defer func() {
+		for _, p := range plans {
+			p.Close()
+		}
+	}()
+	for _, r := range roots {
+		plan, err := generators.Prepare(r.dir, r.files, generators.WriteOptions{Scope: scope, Force: opts.Force})
+		var conflict *generators.ConflictError
+		if errors.As(err, &conflict) {
+			return fmt.Errorf("%w: %s: %v", cmdutil.ErrInvalid, r.dir, err)
+		}
+		if err != nil {
+			return err
+		}
+		plans = append(plans, plan)
 	}
-	if err != nil {
-		return err
+	var sum generators.Summary
+	for _, p := range plans {
+		s, err := p.Apply()
+		sum = sum.Add(s)
+		if err != nil {
+			return err
+		}
 	}
+	plans = nil
 	return report(opts, sum)
+}
+
+// root is a folder files are written under, with its files.
+type root struct {
+	dir   string
+	files []generators.File
+}
+
+// splitRoots sorts the files into the output folder and the repository root (one root when they are
+// the same folder, so one manifest records everything).
+func splitRoots(opts *Options, files []generators.File) []root {
+	repo := opts.Repo
+	if repo == "" {
+		repo = repoRoot(opts.Paths, opts.Output)
+	}
+	out, rep := root{dir: opts.Output}, root{dir: repo}
+	for _, f := range files {
+		if f.Repo {
+			rep.files = append(rep.files, f)
+		} else {
+			out.files = append(out.files, f)
+		}
+	}
+	a, errA := filepath.Abs(out.dir)
+	b, errB := filepath.Abs(rep.dir)
+	if errA == nil && errB == nil && a == b {
+		return []root{{dir: out.dir, files: files}}
+	}
+	return []root{out, rep}
+}
+
+// repoRoot is the git repository that holds the first blueprint path; outside one, the output folder.
+func repoRoot(paths []string, output string) string {
+	start := "."
+	if len(paths) > 0 {
+		start = paths[0]
+	}
+	abs, err := filepath.Abs(start)
+	if err != nil {
+		return output
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return output
+		}
+	}
 }
 
 func hasEnv(res *blueprints.Resolved, env string) bool {
@@ -158,10 +230,22 @@ func report(opts *Options, sum generators.Summary) error {
 	return err
 }
 
-func check(opts *Options, files []generators.File, scope generators.Scope) error {
-	drift, err := generators.Check(opts.Output, files, scope)
-	if err != nil {
-		return err
+func check(opts *Options, roots []root, scope generators.Scope) error {
+	var drift generators.Drift
+	var files []generators.File
+	for _, r := range roots {
+		d, err := generators.Check(r.dir, r.files, scope)
+		if err != nil {
+			return err
+		}
+		files = append(files, r.files...)
+		drift.Missing = append(drift.Missing, d.Missing...)
+		drift.Changed = append(drift.Changed, d.Changed...)
+		drift.Stale = append(drift.Stale, d.Stale...)
+		for _, f := range d.Files {
+			f.Path = filepath.ToSlash(filepath.Join(r.dir, f.Path))
+			drift.Files = append(drift.Files, f)
+		}
 	}
 	if drift.Empty() {
 		if !opts.Quiet {
@@ -180,12 +264,8 @@ func check(opts *Options, files []generators.File, scope generators.Scope) error
 	}
 	if opts.Diff {
 		for _, f := range drift.Files {
-			old, _ := os.ReadFile(filepath.Join(opts.Output, filepath.FromSlash(f.Path)))
+			old, _ := os.ReadFile(filepath.FromSlash(f.Path))
 			fmt.Fprint(opts.IO.Out, generators.UnifiedDiff("a/"+f.Path, "b/"+f.Path, old, f.Data))
-		}
-		for _, p := range drift.Stale {
-			old, _ := os.ReadFile(filepath.Join(opts.Output, filepath.FromSlash(p)))
-			fmt.Fprint(opts.IO.Out, generators.UnifiedDiff("a/"+p, "/dev/null", old, nil))
 		}
 	}
 	return fmt.Errorf("%w: %s is out of date: %d missing, %d changed, %d stale; run `gantry generate` and commit the result",
