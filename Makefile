@@ -48,7 +48,11 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s)
 	$(GO) test ./cmd/cli -run '^$$' -fuzz '^FuzzGenerate$$' -fuzztime $(FUZZTIME)
 
 .PHONY: bench
-bench: ## run the Go benchmarks
+bench: ## time whole processes against helm and cp -r (bench/bench.sh; results in bench/README.md)
+	bash bench/bench.sh
+
+.PHONY: gobench
+gobench: ## run the Go benchmarks
 	$(GO) test ./... -run '^$$' -bench . -benchmem
 
 .PHONY: clean

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Measures whole processes side by side on this machine, several runs each, and prints a Markdown table
+# of medians (wall time and peak memory) with ratios:
+#   - gantry generate of one service vs `helm template` of the chart `helm create` makes;
+#   - gantry generate, generate --check and validate of 1,000 synthetic services vs `cp -r` of the tree.
+# kompose is not measured: the Go module proxy refuses github.com/kubernetes/kompose (403).
+# Usage: bench/bench.sh [RUNS]   (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-5}"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
+HELM_VERSION=v3.22.0
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+log "building gantry"
+go build -o "$work/gantry" ./cmd/gantry
+if [ ! -x "$cache/helm-$HELM_VERSION/helm" ]; then
+	log "installing helm $HELM_VERSION (a few minutes, once)"
+	GOBIN="$cache/helm-$HELM_VERSION" go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+fi
+helm="$cache/helm-$HELM_VERSION/helm"
+
+log "preparing inputs"
+(cd "$work" && "$helm" create demo >/dev/null)
+mkdir -p "$work/one" "$work/many"
+cp blueprints/examples/acme/platform.yaml "$work/one/"
+# The service `helm create` describes: a web server on one port, exposed, autoscaled.
+cat >"$work/one/demo.yaml" <<'YAML'
+apiVersion: gantry.dev/v1
+kind: Service
+metadata: {name: demo, team: web}
+spec:
+  runtime: go
+  type: web
+  port: 8080
+  replicas: {min: 2, max: 10, cpu: 80}
+  ingress: {host: demo.example.com}
+  dependencies:
+    - {name: db, type: postgres}
+YAML
+GANTRY_SYNTHETIC_DIR="$work/many" go test ./cmd/cli -run '^TestWriteSyntheticTo$' -count=1 >/dev/null
+"$work/gantry" generate --quiet "$work/many" -o "$work/many-out"
+
+# measure NAME CMD...: runs CMD $runs times, records median seconds and median peak KiB.
+declare -A wall rss
+measure() {
+	local name="$1"; shift
+	local t=() m=() i out
+	for ((i = 0; i < runs; i++)); do
+		/usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1
+		out="$(tail -n 1 "$work/time")"
+		t+=("${out% *}"); m+=("${out#* }")
+	done
+	wall[$name]="$(printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")"
+	rss[$name]="$(printf '%s\n' "${m[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")"
+	log "$name: ${wall[$name]} s, ${rss[$name]} KiB"
+}
+
+measure "gantry generate (1 service)" bash -c "rm -rf '$work/o1' && '$work/gantry' generate --quiet '$work/one' -o '$work/o1'"
+measure "helm template (helm create chart)" "$helm" template demo "$work/demo"
+measure "gantry generate (1,000 services)" bash -c "rm -rf '$work/o2' && '$work/gantry' generate --quiet '$work/many' -o '$work/o2'"
+measure "gantry generate --check (1,000)" "$work/gantry" generate --check --quiet "$work/many" -o "$work/many-out"
+measure "gantry validate (1,000)" "$work/gantry" validate "$work/many"
+measure "cp -r of the 1,000-service tree" bash -c "rm -rf '$work/o3' && cp -r '$work/many-out' '$work/o3'"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $runs runs each, medians."
+echo
+echo "| command | wall (s) | peak memory (MiB) |"
+echo "| --- | --- | --- |"
+for k in "gantry generate (1 service)" "helm template (helm create chart)" "gantry generate (1,000 services)" \
+	"gantry generate --check (1,000)" "gantry validate (1,000)" "cp -r of the 1,000-service tree"; do
+	printf '| %s | %s | %s |\n' "$k" "${wall[$k]}" "$((${rss[$k]} / 1024))"
+done
+echo
+echo "gantry/helm wall: $(ratio "${wall["gantry generate (1 service)"]}" "${wall["helm template (helm create chart)"]}");" \
+	"generate(1,000)/cp -r: $(ratio "${wall["gantry generate (1,000 services)"]}" "${wall["cp -r of the 1,000-service tree"]}");" \
+	"check/generate: $(ratio "${wall["gantry generate --check (1,000)"]}" "${wall["gantry generate (1,000 services)"]}")"
