@@ -199,8 +199,11 @@ full_schema() {
 		dir="$scratch_root/schema-$name"
 		tinymodule "$dir" "$name"
 		log "terraform init + providers schema -json for $name ${VERSION[$name]}"
-		(cd "$dir" && tf init -backend=false -no-color >&2 && tf providers schema -json >"$raw.tmp") ||
-			die "$name: terraform could not read the provider's schema"
+		if ! (cd "$dir" && tf init -backend=false -no-color >"$dir/init.log" 2>&1); then
+			cat "$dir/init.log" >&2
+			die "$name: terraform init failed against the mirror"
+		fi
+		(cd "$dir" && tf providers schema -json >"$raw.tmp") || die "$name: terraform could not read the provider's schema"
 		mv "$raw.tmp" "$raw"
 	fi
 	printf '%s\n' "$raw"
@@ -214,8 +217,8 @@ validate_check() {
 	[ -f "$stamp" ] && return 0
 	dir="$scratch_root/validate-$name"
 	tinymodule "$dir" "$name" "${PROBE[$name]}"
-	(cd "$dir" && tf fmt -check -diff >&2 && tf init -backend=false -no-color >/dev/null && tf validate -no-color >&2) ||
-		die "$name: terraform validate failed on its probe module ($dir)"
+	(cd "$dir" && tf fmt -check -diff >&2 && tf init -backend=false -no-color >"$dir/init.log" 2>&1 && tf validate -no-color >/dev/null) ||
+		die "$name: terraform fmt -check, init or validate failed on its probe module: $(cat "$dir"/*.log 2>/dev/null)"
 	# Same module with an unknown argument: the provider's schema has to catch it.
 	sed -i 's/^\(resource .*{\)$/\1\n  gantry_no_such_argument = true/' "$dir/main.tf"
 	if out="$(cd "$dir" && tf validate -no-color 2>&1)"; then
@@ -237,7 +240,7 @@ schema() {
 	if [ -z "$terraform" ]; then
 		terraform="$("$here/install-tools.sh" --only terraform | sed -n 's/^terraform=//p')"
 		[ -x "$terraform" ] || die "hack/install-tools.sh --only terraform gave no terraform"
-		terraform_version="$(CHECKPOINT_DISABLE=1 "$terraform" version -json | sed -n 's/^[[:space:]]*"terraform_version": "\(.*\)",\{0,1\}$/\1/p')"
+		terraform_version="$(tf version -json | sed -n 's/^[[:space:]]*"terraform_version": "\(.*\)",\{0,1\}$/\1/p')"
 		[ -n "$terraform_version" ] || die "cannot read the version of $terraform"
 		log "building the schema filter (tools/tfschema)"
 		(cd "$repo/tools" && GOTOOLCHAIN=local GOFLAGS="$user_goflags -mod=readonly" go build -o "$scratch_root/tfschema" ./tfschema)

@@ -28,7 +28,7 @@ func (*Generator) Name() string { return "terraform" }
 const (
 	RequiredTerraform  = ">= 1.11" // write-only attributes keep passwords out of the state
 	AWSProvider        = "~> 6.0"
-	GoogleProvider     = "~> 7.0"
+	GoogleProvider     = "~> 8.0"
 	AzureProvider      = "~> 4.0"
 	KubernetesProvider = "~> 2.38"
 	RandomProvider     = "~> 3.7"
