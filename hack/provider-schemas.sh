@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the pinned Terraform providers (AWS, Google, AzureRM) from the Go module proxy, installs
+# Builds the pinned Terraform providers (AWS, Google, AzureRM; Kubernetes and Random, which the
+# generated modules also require) from the Go module proxy, installs
 # them into a local filesystem mirror so `terraform init` works offline, and writes their
 # schemas, cut down to the types listed in generators/terraform/testdata/schemas/types.txt, to
 # generators/terraform/testdata/schemas/<provider>.json.
@@ -8,7 +9,8 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/terraform-mirror.tfrc   (CLI config: that mirror only)
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/terraform-schemas/      (full schemas, validate stamps)
 #
-# Usage: hack/provider-schemas.sh [--only NAME]... [--build-only] [--out DIR]   NAME: aws | google | azurerm
+# Usage: hack/provider-schemas.sh [--only NAME]... [--build-only] [--out DIR]
+#        NAME: aws | google | azurerm | kubernetes | random
 #
 #   --build-only  build and install the providers, write no schemas
 #   --out DIR     write <provider>.json to DIR instead of generators/terraform/testdata/schemas
@@ -28,7 +30,7 @@ shopt -s inherit_errexit
 # versions of these v0/v1 module paths and answer 403), so each pin is the pseudo-version the
 # proxy serves for the main branch; VERSION is the release it contains (the newest section of
 # the module's CHANGELOG.md that has a date) and is the version the mirror offers it as.
-PROVIDERS=(aws google azurerm)
+PROVIDERS=(aws google azurerm kubernetes random)
 declare -A MODULE PSEUDO COMMIT VERSION RELEASE
 MODULE[aws]=github.com/hashicorp/terraform-provider-aws
 PSEUDO[aws]=v1.60.1-0.20260602190131-5f2286d6d836
@@ -47,6 +49,20 @@ PSEUDO[azurerm]=v1.44.1-0.20260824201233-fae580791926
 COMMIT[azurerm]=fae5807919263b08b33a636135760023d24566fb
 VERSION[azurerm]=5.2.0
 RELEASE[azurerm]="main of 2026-08-24: v5.2.0 (2026-08-20) plus later commits; CHANGELOG.md heads 5.2.0"
+
+MODULE[kubernetes]=github.com/hashicorp/terraform-provider-kubernetes
+PSEUDO[kubernetes]=v1.13.4-0.20260821094251-3a33fb6cc605
+COMMIT[kubernetes]=3a33fb6cc6055853584af1731b1369164c35ffc7
+VERSION[kubernetes]=3.2.1
+RELEASE[kubernetes]="main of 2026-08-21: v3.2.1 (2026-06-30) plus later commits; CHANGELOG.md heads 3.2.1"
+
+# Its go.mod says module github.com/terraform-providers/terraform-provider-random; built as the main
+# module, that does not matter.
+MODULE[random]=github.com/hashicorp/terraform-provider-random
+PSEUDO[random]=v1.3.2-0.20260824155315-e1092b0cfc07
+COMMIT[random]=e1092b0cfc07fdc20ebb363d8fae366ca69b806f
+VERSION[random]=3.9.0
+RELEASE[random]="main of 2026-08-24: v3.9.0 (2026-05-12) plus later commits; CHANGELOG.md heads 3.9.0"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -69,7 +85,7 @@ while [ $# -gt 0 ]; do
 	--build-only) build_only=true; shift ;;
 	--out) [ $# -ge 2 ] || die "--out needs a DIR"; out_dir="$2"; shift 2 ;;
 	--out=*) out_dir="${1#--out=}"; shift ;;
-	-h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1 (see --help)" ;;
 	esac
 done
@@ -190,6 +206,19 @@ resource "azurerm_resource_group" "probe" {
   name     = "gantry-probe"
   location = "westeurope"
 }'
+PROBE[kubernetes]='provider "kubernetes" {}
+
+resource "kubernetes_config_map_v1" "probe" {
+  metadata {
+    name = "gantry-probe"
+  }
+  data = {
+    a = "b"
+  }
+}'
+PROBE[random]='resource "random_password" "probe" {
+  length = 32
+}'
 
 # full_schema NAME: prints the path of the provider's full schema, reading it once.
 full_schema() {
@@ -232,20 +261,20 @@ validate_check() {
 	touch "$stamp"
 }
 
+# prepare_schemas: the pinned terraform (hack/install-tools.sh) and the filter (tools/tfschema).
 terraform=""
 terraform_version=""
-tfschema=""
+tfschema="$scratch_root/tfschema"
+prepare_schemas() {
+	terraform="$("$here/install-tools.sh" --only terraform | sed -n 's/^terraform=//p')"
+	[ -x "$terraform" ] || die "hack/install-tools.sh --only terraform gave no terraform"
+	terraform_version="$(tf version -json | sed -n 's/^[[:space:]]*"terraform_version": "\(.*\)",\{0,1\}$/\1/p')"
+	[ -n "$terraform_version" ] || die "cannot read the version of $terraform"
+	(cd "$repo/tools" && GOTOOLCHAIN=local GOFLAGS="$user_goflags -mod=readonly" go build -o "$tfschema" ./tfschema)
+}
+
 schema() {
 	local name="$1" raw out
-	if [ -z "$terraform" ]; then
-		terraform="$("$here/install-tools.sh" --only terraform | sed -n 's/^terraform=//p')"
-		[ -x "$terraform" ] || die "hack/install-tools.sh --only terraform gave no terraform"
-		terraform_version="$(tf version -json | sed -n 's/^[[:space:]]*"terraform_version": "\(.*\)",\{0,1\}$/\1/p')"
-		[ -n "$terraform_version" ] || die "cannot read the version of $terraform"
-		log "building the schema filter (tools/tfschema)"
-		(cd "$repo/tools" && GOTOOLCHAIN=local GOFLAGS="$user_goflags -mod=readonly" go build -o "$scratch_root/tfschema" ./tfschema)
-		tfschema="$scratch_root/tfschema"
-	fi
 	raw="$(full_schema "$name")"
 	validate_check "$name"
 	out="$out_dir/$name.json"
@@ -263,6 +292,7 @@ schema() {
 }
 
 write_cliconfig
+if ! $build_only; then prepare_schemas; fi
 echo "terraform-mirror=$mirror"
 echo "terraform-cli-config=$cliconfig"
 for p in "${only[@]}"; do

@@ -36,7 +36,7 @@ var required = map[string]map[string]string{
 	"google_kms_crypto_key": {"rotation_period": `"7776000s"`},
 	// Azure
 	"azurerm_postgresql_flexible_server": {"public_network_access_enabled": "false", "authentication.active_directory_auth_enabled": "true"},
-	"azurerm_mysql_flexible_server":      {"public_network_access_enabled": "false"},
+	"azurerm_mysql_flexible_server":      {"public_network_access": `"Disabled"`},
 	"azurerm_redis_cache":                {"minimum_tls_version": `"1.2"`, "non_ssl_port_enabled": "false", "public_network_access_enabled": "false"},
 	"azurerm_storage_account": {"min_tls_version": `"TLS1_2"`, "https_traffic_only_enabled": "true", "public_network_access_enabled": "false",
 		"allow_nested_items_to_be_public": "false", "shared_access_key_enabled": "false", "blob_properties.versioning_enabled": "true"},

@@ -29,7 +29,7 @@ const (
 	RequiredTerraform  = ">= 1.11" // write-only attributes keep passwords out of the state
 	AWSProvider        = "~> 6.0"
 	GoogleProvider     = "~> 8.0"
-	AzureProvider      = "~> 4.0"
+	AzureProvider      = "~> 5.0"
 	KubernetesProvider = "~> 2.38"
 	RandomProvider     = "~> 3.7"
 )

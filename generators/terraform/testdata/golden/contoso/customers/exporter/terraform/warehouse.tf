@@ -16,7 +16,7 @@ resource "azurerm_mysql_flexible_server" "warehouse" {
   administrator_password_wo_version = 1
   backup_retention_days             = local.production ? 35 : 7
   geo_redundant_backup_enabled      = local.production
-  public_network_access_enabled     = false
+  public_network_access             = "Disabled"
   storage {
     size_gb = 32
   }

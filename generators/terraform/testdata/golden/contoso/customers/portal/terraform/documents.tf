@@ -34,15 +34,6 @@ resource "azurerm_storage_account" "documents" {
     key_vault_key_id          = azurerm_key_vault_key.documents.versionless_id
     user_assigned_identity_id = azurerm_user_assigned_identity.documents_storage.id
   }
-  queue_properties {
-    logging {
-      delete                = true
-      read                  = true
-      write                 = true
-      version               = "1.0"
-      retention_policy_days = 30
-    }
-  }
   tags       = local.tags
   depends_on = [azurerm_role_assignment.documents_storage_key]
 }
@@ -74,6 +65,17 @@ resource "azurerm_role_assignment" "documents_storage_key" {
   role_definition_name = "Key Vault Crypto Service Encryption User"
   principal_id         = azurerm_user_assigned_identity.documents_storage.principal_id
   principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_storage_account_queue_properties" "documents" {
+  storage_account_id = azurerm_storage_account.documents.id
+  logging {
+    delete                = true
+    read                  = true
+    write                 = true
+    version               = "1.0"
+    retention_policy_days = 30
+  }
 }
 
 resource "azurerm_storage_container" "documents" {
