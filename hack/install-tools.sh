@@ -142,15 +142,16 @@ install_kube() {
 # `go install github.com/hashicorp/terraform@VERSION` is refused (its go.mod has replace directives),
 # and the zip leaves out the nested modules those replaces point at (./internal/legacy and the
 # remote-state backends azurerm, consul, cos, gcs, kubernetes, oci, oss, pg, s3, each its own
-# go.mod). Only internal/backend/init imports them, so this build drops those nine backends from
-# its table: the local, remote, http, inmem and cloud backends stay; fmt, init -backend=false,
-# validate and `providers schema` do not touch a backend anyway.
+# go.mod). Only internal/backend/init imports them, so this build swaps those nine backends for a
+# stand-in that keeps the name known (so `terraform validate` accepts `backend "s3" {}`, as it
+# checks only that the type exists) and fails with a clear error if a backend is configured
+# (`terraform init` without -backend=false). local, remote, http, inmem and cloud are the real ones.
 install_terraform() {
 	local dest="$cache/terraform-$TERRAFORM_VERSION" mod src start init_go edits=() m
 	local dropped="azure consul cos gcs kubernetes oci oss pg s3"
 	[ -x "$dest/terraform" ] && return 0
 	start=$SECONDS
-	log "building terraform $TERRAFORM_VERSION (about 4 min, 1.5 GiB of memory)"
+	log "building terraform $TERRAFORM_VERSION (about 4 min, 1.3 GiB of memory)"
 	mod="$(moddir github.com/hashicorp/terraform "$TERRAFORM_VERSION")"
 	src="$(writable_copy "$mod")"
 	init_go="$src/internal/backend/init/init.go"
@@ -161,11 +162,45 @@ install_terraform() {
 			"-droprequire=github.com/hashicorp/terraform/internal/backend/remote-state/$m")
 	done
 	edits+=(-dropreplace=github.com/hashicorp/terraform/internal/legacy -droprequire=github.com/hashicorp/terraform/internal/legacy)
-	# The import lines, and the map entries that use their aliases (the azure backend is "azurerm").
+	# Drop the import lines; point each map entry (the azure backend is named "azurerm") at the stand-in.
 	sed -i -E \
 		-e '/"github\.com\/hashicorp\/terraform\/internal\/backend\/remote-state\/(azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3)"$/d' \
-		-e '/^[[:space:]]*"(azurerm|consul|cos|gcs|kubernetes|oci|oss|pg|s3)":[[:space:]]*func\(\) backend\.Backend/d' \
+		-e 's/^([[:space:]]*)"(azurerm|consul|cos|gcs|kubernetes|oci|oss|pg|s3)":[[:space:]]*func\(\) backend\.Backend \{ return backend[A-Za-z0-9]+\.New\(\) \},$/\1"\2": unavailableBackend("\2"),/' \
 		"$init_go"
+	[ "$(grep -c 'unavailableBackend("' "$init_go")" -eq 9 ] || die "terraform: could not patch the backend table in $init_go"
+	cat >"$src/internal/backend/init/gantry_unavailable.go" <<'EOF'
+package init
+
+// Added by Gantry's hack/install-tools.sh: this build leaves out the remote-state backends whose
+// modules are not in the terraform module zip.
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform/internal/backend"
+	backendInmem "github.com/hashicorp/terraform/internal/backend/remote-state/inmem"
+	"github.com/hashicorp/terraform/internal/tfdiags"
+	"github.com/zclconf/go-cty/cty"
+)
+
+type unavailable struct {
+	backend.Backend
+	name string
+}
+
+func unavailableBackend(name string) backend.InitFn {
+	return func() backend.Backend { return unavailable{Backend: backendInmem.New(), name: name} }
+}
+
+func (b unavailable) diags() tfdiags.Diagnostics {
+	var diags tfdiags.Diagnostics
+	return diags.Append(tfdiags.Sourceless(tfdiags.Error, "Backend not included in this build",
+		fmt.Sprintf("This terraform was built from the Go module proxy without the %q backend (its module is not in the module zip). Use terraform init -backend=false.", b.name)))
+}
+
+func (b unavailable) PrepareConfig(v cty.Value) (cty.Value, tfdiags.Diagnostics) { return v, b.diags() }
+func (b unavailable) Configure(cty.Value) tfdiags.Diagnostics { return b.diags() }
+EOF
 	(cd "$src" && go mod edit "${edits[@]}")
 	(cd "$src" && CGO_ENABLED=0 "${nice_cmd[@]}" go build -trimpath \
 		-ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \

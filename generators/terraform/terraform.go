@@ -30,7 +30,7 @@ const (
 	AWSProvider        = "~> 6.0"
 	GoogleProvider     = "~> 8.0"
 	AzureProvider      = "~> 5.0"
-	KubernetesProvider = "~> 2.38"
+	KubernetesProvider = "~> 3.0"
 	RandomProvider     = "~> 3.7"
 )
 
