@@ -41,6 +41,12 @@ type PlatformGenerator interface {
 	GeneratePlatform(p *blueprints.ResolvedPlatform) ([]File, error)
 }
 
+// Header is the first line of every generated file: what made it, from which blueprint, and how to
+// change it. It carries Marker.
+func Header(source string) string {
+	return fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n", Marker, source)
+}
+
 // Root returns the output folder of a platform, relative to the output root: one folder per platform, so
 // that the layout does not change when a second platform appears.
 func Root(p *blueprints.ResolvedPlatform) string {

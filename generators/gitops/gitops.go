@@ -205,7 +205,7 @@ func kustomization(resources []string) kustomizationFile {
 
 // document writes objects as one YAML file with Gantry's header.
 func document(source string, objs ...any) ([]byte, error) {
-	out := []byte(fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n", generators.Marker, source))
+	out := []byte(generators.Header(source))
 	for i, o := range objs {
 		if i > 0 {
 			out = append(out, "---\n"...)

@@ -2,17 +2,13 @@ package kubernetes
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/render"
 )
 
 // header starts every file: what made it, from which blueprint, and how to change it.
-func header(source string) string {
-	return fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n",
-		generators.Marker, source)
-}
+func header(source string) string { return generators.Header(source) }
 
 // document renders objects as one YAML file: the header, then each object with sorted keys, without the
 // nulls and empty status that typed Kubernetes structs carry.

@@ -6,7 +6,6 @@
 package terraform
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
@@ -57,7 +56,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		return nil, err
 	}
 	dir := path.Join(generators.ServiceDir(p, s), "terraform")
-	header := fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n\n", generators.Marker, s.Source)
+	header := generators.Header(s.Source) + "\n"
 	var out []generators.File
 	for _, f := range files {
 		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header)})
