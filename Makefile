@@ -10,7 +10,7 @@ GOLDEN_PKGS := ./blueprints ./cmd/cli ./generators/...
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-17s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## build bin/gantry
@@ -28,6 +28,10 @@ test: lint tools ## run every test, the linters, the golden-file checks and the 
 .PHONY: tools
 tools: ## install the pinned checkers into ~/.cache/gantry-tools (cold: about 20 minutes; then under a second)
 	bash hack/install-tools.sh >/dev/null
+
+.PHONY: provider-schemas
+provider-schemas: ## build the Terraform providers into a local mirror (cold: about 80 minutes) and refresh their committed schemas
+	bash hack/provider-schemas.sh >/dev/null
 
 .PHONY: golden
 golden: ## rewrite the golden files and the committed schema and docs (review the diff)
