@@ -3,8 +3,8 @@ GO        ?= go
 TOOL      := $(GO) tool -modfile=tools/go.mod
 BIN       := bin/gantry
 FUZZTIME  ?= 60s
-# Packages whose tests keep golden files (each declares the -update flag).
-GOLDEN_PKGS := ./blueprints ./cmd/cli ./generators/...
+# Packages whose tests keep golden files: those that declare the -update flag.
+GOLDEN_PKGS = $(sort $(patsubst %/,./%,$(dir $(shell git grep -l '"update", false' -- '*_test.go'))))
 
 .DEFAULT_GOAL := help
 

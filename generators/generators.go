@@ -27,6 +27,11 @@ type File struct {
 	// KeepExisting leaves a file that is already there and that Gantry did not write alone, without a
 	// conflict: it is a default the user has replaced (their own Dockerfile).
 	KeepExisting bool
+	// Seed is written only where it is missing, and never compared or replaced afterwards: a starting
+	// value that something else owns from then on (the image pin that CI's promote step updates with
+	// `kustomize edit set image`). It is still tracked, so removing the service removes it, or reports
+	// it as edited.
+	Seed bool
 }
 
 // Generator renders one target for one service.

@@ -182,6 +182,12 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 			p.todo = append(p.todo, f)
 		case err != nil:
 			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+		case f.Seed:
+			p.sum.Unchanged = append(p.sum.Unchanged, f.Path) // now CI's (or the user's) to change
+			if ours {
+				p.next.Files[f.Path] = entry // as Gantry wrote it: an edited seed is not deleted silently
+			}
+			continue
 		case !ours && f.KeepExisting && !opts.Force:
 			p.sum.Kept = append(p.sum.Kept, f.Path) // the user's own (a Dockerfile): theirs to keep
 			continue
@@ -430,6 +436,7 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 			d.Files = append(d.Files, f)
 		case err != nil:
 			return d, err
+		case f.Seed: // written once, then CI's: never drift
 		case f.KeepExisting && !ours: // the user's own file, which Write keeps too
 		case !bytes.Equal(disk, f.Data):
 			d.Changed = append(d.Changed, f.Path)

@@ -247,3 +247,44 @@ func TestRunRefusesPathsOutsideRoot(t *testing.T) {
 		t.Errorf("Run accepted a path outside the root: %v", err)
 	}
 }
+
+// TestSeedIsWrittenOnceThenLeftAlone: the image pin is Gantry's to create and CI's to change; a change
+// is neither drift nor overwritten, not even with --force, and removing the service does not delete a
+// pin CI has changed without saying so.
+func TestSeedIsWrittenOnceThenLeftAlone(t *testing.T) {
+	root := t.TempDir()
+	seed := File{Path: "svc/image/kustomization.yaml", Data: []byte("digest: placeholder\n"), Target: "kubernetes", Seed: true}
+	other := file("svc/kustomization.yaml", "k\n")
+	if _, err := Write(root, []File{other, seed}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if read(t, root, seed.Path) != "digest: placeholder\n" {
+		t.Fatal("the seed was not written where it was missing")
+	}
+	promoted := []byte("digest: sha256:1111\n") // what CI's promote step does
+	if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(seed.Path)), promoted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := Check(root, []File{other, seed}, Scope{}); err != nil || !d.Empty() {
+		t.Errorf("a promoted pin is reported as drift: %+v %v", d, err)
+	}
+	for _, force := range []bool{false, true} {
+		if _, err := Write(root, []File{other, seed}, WriteOptions{Force: force}); err != nil {
+			t.Fatalf("force=%v: %v", force, err)
+		}
+		if read(t, root, seed.Path) != string(promoted) {
+			t.Fatalf("force=%v: the promoted pin was overwritten", force)
+		}
+	}
+	_, err := Write(root, nil, WriteOptions{}) // the service is gone
+	var conflict *ConflictError
+	if !errors.As(err, &conflict) || strings.Join(conflict.Edited, ",") != seed.Path {
+		t.Fatalf("removing a changed pin: want a conflict naming it, got %v", err)
+	}
+	if _, err := Write(root, nil, WriteOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(seed.Path))); !os.IsNotExist(err) {
+		t.Error("--force did not remove the pin of a removed service")
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/render"
 )
 
 // Generator is the kubernetes target.
@@ -94,9 +95,17 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		}
 		ov.patches = append(ov.patches, "patch-workload.yaml")
 		slices.Sort(ov.patches)
-		if err := add(path.Join("overlays", env.Name, "kustomization.yaml"), em.overlayKustomization(ov, svc.Base.Image)); err != nil {
+		if err := add(path.Join("overlays", env.Name, "kustomization.yaml"), em.overlayKustomization(ov)); err != nil {
 			return nil, err
 		}
+		pin, err := render.YAML(em.imagePin(svc.Base.Image))
+		if err != nil {
+			return nil, err
+		}
+		pin = append([]byte(fmt.Sprintf("# %s from %s. Written once: CI pins the image it built here (kustomize edit set image), and gantry never overwrites it.\n",
+			generators.Marker, src)), pin...)
+		files = append(files, generators.File{Path: path.Join(dir, "overlays", env.Name, imageComponent, "kustomization.yaml"),
+			Data: pin, Env: env.Name, Seed: true})
 	}
 	return files, nil
 }

@@ -11,10 +11,19 @@ const kustomizeAPI = "kustomize.config.k8s.io/v1beta1"
 type kustomization struct {
 	APIVersion string           `json:"apiVersion"`
 	Kind       string           `json:"kind"`
-	Resources  []string         `json:"resources"`
+	Resources  []string         `json:"resources,omitempty"`
+	Components []string         `json:"components,omitempty"`
 	Images     []kustomizeImage `json:"images,omitempty"`
 	Patches    []kustomizePatch `json:"patches,omitempty"`
 }
+
+const (
+	// imageComponent is the overlay's folder holding the image pin (a kustomize Component): Gantry
+	// seeds it once and CI's promote step owns it, so a promotion is not drift and a regeneration
+	// never undoes one.
+	imageComponent    = "image"
+	kustomizeAlphaAPI = "kustomize.config.k8s.io/v1alpha1"
+)
 
 type kustomizeImage struct {
 	Name    string `json:"name"`
@@ -37,19 +46,24 @@ func (m *model) baseKustomization(resources []string) (kustomization, error) {
 	return kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: resources}, nil
 }
 
-// overlayKustomization builds an environment from the base. CI pins the image with
-// `kustomize edit set image <name>=<repo>:<tag>@<digest>` in this file.
-func (m *model) overlayKustomization(ov overlay, baseImage string) kustomization {
-	img := kustomizeImage{Name: baseImage, NewTag: placeholderTag, Digest: placeholderDigest}
-	if m.s.Image != baseImage {
-		img.NewName = m.s.Image
-	}
+// overlayKustomization builds an environment from the base and its image component.
+func (m *model) overlayKustomization(ov overlay) kustomization {
 	k := kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization",
-		Resources: append([]string{"../../base"}, ov.resources...), Images: []kustomizeImage{img}}
+		Resources: append([]string{"../../base"}, ov.resources...), Components: []string{imageComponent}}
 	for _, p := range ov.patches {
 		k.Patches = append(k.Patches, kustomizePatch{Path: p})
 	}
 	return k
+}
+
+// imagePin is the environment's image component: the placeholder tag and digest until CI pins the
+// image it built with `kustomize edit set image <name>=<repo>:<tag>@<digest>` in that folder.
+func (m *model) imagePin(baseImage string) kustomization {
+	img := kustomizeImage{Name: baseImage, NewTag: placeholderTag, Digest: placeholderDigest}
+	if m.s.Image != baseImage {
+		img.NewName = m.s.Image
+	}
+	return kustomization{APIVersion: kustomizeAlphaAPI, Kind: "Component", Images: []kustomizeImage{img}}
 }
 
 // validDNSName reports whether an egress host is a name (not an address or a range).

@@ -48,7 +48,8 @@ func render(t *testing.T) rendered {
 	kustomize := checkers.GoTool(t, "kustomize")
 	var dirs []string
 	err := filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Name() == "kustomization.yaml" {
+		// An overlay's image/ folder is a kustomize Component: built as part of its overlay.
+		if err == nil && d.Name() == "kustomization.yaml" && filepath.Base(filepath.Dir(p)) != "image" {
 			dirs = append(dirs, filepath.Dir(p))
 		}
 		return err
