@@ -8,13 +8,14 @@ import (
 	"embed"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"text/template"
 
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed *.tmpl dockerfiles/*.tmpl ci/pins.yaml
+//go:embed *.tmpl dockerfiles/*.tmpl ci/*.tmpl ci/pins.yaml
 var files embed.FS
 
 var (
@@ -29,6 +30,27 @@ var funcs = template.FuncMap{
 	"yaml": func(s string) string { return strconv.Quote(s) },
 	// pin returns an image reference pinned by digest, from ci/pins.yaml (each pin's evidence is there).
 	"pin": Pin,
+	// action returns `owner/repo@<40-hex commit> # <version>` for a `uses:` of ci/pins.yaml.
+	"action": Action,
+	// tool returns `module/cmd@version` for a Go tool of ci/pins.yaml (go install / go run verify it
+	// against the checksum database, so the version pins the bytes).
+	"tool": Tool,
+	// script renders Gantry's own multi-line shell (never a blueprint value) as a YAML literal block
+	// indented by n spaces.
+	"script": func(n int, s string) string {
+		if !strings.Contains(s, "\n") {
+			return strconv.Quote(s)
+		}
+		var b strings.Builder
+		b.WriteString("|")
+		for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+			b.WriteString("\n")
+			if line != "" {
+				b.WriteString(strings.Repeat(" ", n) + line)
+			}
+		}
+		return b.String()
+	},
 }
 
 // pin is one entry of ci/pins.yaml.
@@ -45,24 +67,59 @@ var (
 	pinsErr  error
 )
 
-// Pin returns name:version@digest for an image in ci/pins.yaml, or an error naming what is missing.
-func Pin(name, version string) (string, error) {
+func loadPins() error {
 	pinsOnce.Do(func() {
 		data, err := files.ReadFile("ci/pins.yaml")
 		if err == nil {
 			err = yaml.Unmarshal(data, &pins)
 		}
-		pinsErr = err
+		if err != nil {
+			pinsErr = fmt.Errorf("reading ci/pins.yaml: %w", err)
+		}
 	})
-	if pinsErr != nil {
-		return "", fmt.Errorf("reading ci/pins.yaml: %w", pinsErr)
+	return pinsErr
+}
+
+func findPin(kind, name, version string) (pin, error) {
+	if err := loadPins(); err != nil {
+		return pin{}, err
 	}
 	for _, p := range pins {
-		if p.Kind == "image" && p.Name == name && p.Version == version {
-			return p.Name + ":" + p.Version + "@" + p.Ref, nil
+		if p.Kind == kind && p.Name == name && (version == "" || p.Version == version) {
+			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no pinned image %s:%s in templates/ci/pins.yaml", name, version)
+	if version != "" {
+		name += ":" + version
+	}
+	return pin{}, fmt.Errorf("no pinned %s %s in templates/ci/pins.yaml", kind, name)
+}
+
+// Pin returns name:version@digest for an image in ci/pins.yaml, or an error naming what is missing.
+func Pin(name, version string) (string, error) {
+	p, err := findPin("image", name, version)
+	if err != nil {
+		return "", err
+	}
+	return p.Name + ":" + p.Version + "@" + p.Ref, nil
+}
+
+// Action returns `name@commit # version` for the action of ci/pins.yaml (each has one entry).
+func Action(name string) (string, error) {
+	p, err := findPin("action", name, "")
+	if err != nil {
+		return "", err
+	}
+	return p.Name + "@" + p.Ref + " # " + p.Version, nil
+}
+
+// Tool returns `package@version` for a Go tool of ci/pins.yaml.
+func Tool(name string) (string, error) {
+	p, err := findPin("go-tool", name, "")
+	if err != nil {
+		return "", err
+	}
+	return p.Ref + "@" + p.Version, nil
 }
 
 // Dockerfile renders the Dockerfile and .dockerignore of a runtime.
@@ -88,7 +145,7 @@ type DockerfileData struct {
 func Render(name string, data any) ([]byte, error) {
 	once.Do(func() {
 		// Parsing is deferred to the first use so start-up pays nothing for commands that render nothing.
-		parsed = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).ParseFS(files, "*.tmpl", "dockerfiles/*.tmpl"))
+		parsed = template.Must(template.New("").Option("missingkey=error").Funcs(funcs).ParseFS(files, "*.tmpl", "dockerfiles/*.tmpl", "ci/*.tmpl"))
 	})
 	var b bytes.Buffer
 	if err := parsed.ExecuteTemplate(&b, name, data); err != nil {

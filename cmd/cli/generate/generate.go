@@ -15,6 +15,7 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/generators/docker"
 	"github.com/gantry-dev/gantry/generators/gitops"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
@@ -23,7 +24,7 @@ import (
 
 // Targets are every generator, in one place (no init-time registration).
 func Targets() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New()}
+	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New()}
 }
 
 // Options are the inputs of `gantry generate`.

@@ -1,0 +1,207 @@
+// Package ci generates each service's pipeline for the platform's CI system: a GitHub Actions workflow
+// (.github/workflows/<service>.yaml) or a GitLab CI file (.gitlab/ci/<service>.yml, included by the
+// repository's .gitlab-ci.yml), with the DevSecOps stages: blueprint and drift checks, secret scan,
+// SAST, lint, unit tests and dependency scan, image build, SBOM and image scan, push by digest,
+// keyless signing and attestations on the default branch, manifest and IaC checks, and promotion
+// through the GitOps overlays.
+//
+// The pipelines are templates (templates/ci). Every value from a blueprint is a validated name, goes
+// into the file through the templates' yaml helper, and reaches a shell only as an environment
+// variable: no script contains a blueprint value.
+package ci
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/templates"
+)
+
+// GantryVersion is the release of gantry the pipelines install to run `gantry validate` and
+// `gantry generate --check`.
+const GantryVersion = "v0.1.0"
+
+// goVersion is the Go the pipelines' tool installs use: the pinned golang image's minor version.
+const goVersion = "1.26"
+
+// terraformVersion is the Terraform CLI the IaC checks run (the version `make test` checks with).
+const terraformVersion = "1.16.4"
+
+// GitLabInclude is where a service's GitLab CI file goes, under the repository root.
+const GitLabInclude = ".gitlab/ci"
+
+// Generator is the ci target.
+type Generator struct{}
+
+// New returns the ci target.
+func New() *Generator { return &Generator{} }
+
+// Name implements generators.Generator.
+func (*Generator) Name() string { return "ci" }
+
+// Generate implements generators.Generator.
+func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
+	var name, tmpl string
+	switch p.Spec.CI {
+	case "github":
+		name, tmpl = path.Join(".github", "workflows", s.Name+".yaml"), "github.yaml.tmpl"
+	case "gitlab":
+		name, tmpl = path.Join(GitLabInclude, s.Name+".yml"), "gitlab.yaml.tmpl"
+	default:
+		return nil, nil
+	}
+	pl := newPipeline(p, s, name)
+	data, err := templates.Render(tmpl, pl)
+	if err != nil {
+		return nil, err
+	}
+	if err := wellFormed(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return []generators.File{{Path: name, Data: data, Repo: true}}, nil
+}
+
+// GeneratePlatform implements generators.PlatformGenerator: GitLab's root .gitlab-ci.yml, which sets
+// the stages and the workflow rules and includes every service's file. It names no platform, so two
+// GitLab platforms in one repository write the same file.
+func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators.File, error) {
+	if p.Spec.CI != "gitlab" {
+		return nil, nil
+	}
+	data, err := templates.Render("gitlab-root.yaml.tmpl", struct {
+		Header, Include string
+	}{
+		Header:  fmt.Sprintf("# %s. Do not edit: change the blueprints and run `gantry generate`.\n", generators.Marker),
+		Include: GitLabInclude + "/*.yml",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := wellFormed(data); err != nil {
+		return nil, fmt.Errorf(".gitlab-ci.yml: %w", err)
+	}
+	return []generators.File{{Path: ".gitlab-ci.yml", Data: data, Repo: true}}, nil
+}
+
+// Pipeline is what the CI templates render: validated blueprint values and Gantry's own constants.
+type Pipeline struct {
+	Header        string
+	Name          string   // the service
+	File          string   // the pipeline file, under the repository root
+	Source        string   // the service's source folder
+	BlueprintDir  string   // the folder of the platform file: what gantry validate and generate read
+	Output        string   // the output folder (spec.gitops.path), under the repository root
+	ServiceOutput string   // the service's generated folder
+	Image         string   // the image CI builds and pushes
+	Branch        string   // the default branch: pushes there sign, attest and promote
+	Paths         []string // what triggers the pipeline
+	Envs          []string
+	EnvList       string // Envs, space-separated, for a shell loop
+	First         string // the environment CI promotes to automatically
+	FirstImage    string // the image name the first environment runs
+	Later         []Promotion
+	PromotionList string // Later as `env=from=image` words, for the manual promotion's shell
+	Terraform     bool
+	Registry      Registry
+	Runtime       *Runtime // nil for static sites: nothing to lint or test
+	Cloud         blueprints.Cloud
+
+	GantryVersion     string
+	GoVersion         string
+	TerraformVersion  string
+	KubernetesVersion string // x.y.0, for kubeconform's schemas
+}
+
+// Promotion is a manual promotion step: Env takes the image From runs.
+type Promotion struct {
+	Env, From, Image string
+}
+
+func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file string) *Pipeline {
+	out := path.Clean(p.Spec.GitOps.Path)
+	if p.Spec.GitOps.Path == "" {
+		out = "deploy"
+	}
+	branch := p.Spec.GitOps.Branch
+	if branch == "" {
+		branch = "main"
+	}
+	svcOut := path.Join(out, generators.ServiceDir(p, s))
+	dir := path.Dir(p.Source)
+	pl := &Pipeline{
+		Header:        generators.Header(s.Source),
+		Name:          s.Name,
+		File:          file,
+		Source:        s.Base.Source,
+		BlueprintDir:  dir,
+		Output:        out,
+		ServiceOutput: svcOut,
+		Image:         s.Base.Image,
+		Branch:        branch,
+		Runtime:       runtimes[s.Base.Runtime],
+		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
+		Cloud:         p.Spec.Cloud,
+		Terraform:     len(s.Base.Dependencies) > 0 && (p.Spec.Cloud.Provider == "aws" || p.Spec.Cloud.Provider == "gcp" || p.Spec.Cloud.Provider == "azure"),
+
+		GantryVersion:     GantryVersion,
+		GoVersion:         goVersion,
+		TerraformVersion:  terraformVersion,
+		KubernetesVersion: p.Spec.KubernetesVersion + ".0",
+	}
+	// A change to the service's source, its blueprint, the platform file, its generated output or the
+	// pipeline itself runs the pipeline; nothing else does (a monorepo builds only what changed).
+	pl.Paths = []string{s.Base.Source + "/**", s.Source, p.Source, svcOut + "/**", file}
+	if p.Source == "" {
+		pl.Paths = []string{s.Base.Source + "/**", s.Source, svcOut + "/**", file}
+		pl.BlueprintDir = path.Dir(s.Source)
+	}
+	var words []string
+	for i, e := range s.Environments {
+		pl.Envs = append(pl.Envs, e.Name)
+		if i == 0 {
+			pl.First, pl.FirstImage = e.Name, e.Spec.Image
+			continue
+		}
+		pr := Promotion{Env: e.Name, From: s.Environments[i-1].Name, Image: e.Spec.Image}
+		pl.Later = append(pl.Later, pr)
+		words = append(words, pr.Env+"="+pr.From+"="+pr.Image)
+	}
+	pl.EnvList = strings.Join(pl.Envs, " ")
+	pl.PromotionList = strings.Join(words, " ")
+	return pl
+}
+
+// Registry says how CI logs in to push: by the cloud's OIDC federation where the registry is the
+// cloud's, with the CI system's own short-lived token for GitHub's and GitLab's registries.
+type Registry struct {
+	Kind        string // ghcr, gitlab, ecr, gar, acr, other
+	Host        string
+	Name        string // the ACR registry name
+	Region      string
+	Permissions []string // extra GitHub job permissions for the push
+}
+
+func registryOf(image string, cloud blueprints.Cloud) Registry {
+	host, _, _ := strings.Cut(image, "/")
+	r := Registry{Host: host, Kind: "other", Region: cloud.Region}
+	switch {
+	case host == "ghcr.io":
+		r.Kind, r.Permissions = "ghcr", []string{"packages: write"}
+	case host == "registry.gitlab.com":
+		r.Kind = "gitlab"
+	case strings.HasSuffix(host, ".amazonaws.com") && strings.Contains(host, ".dkr.ecr."):
+		r.Kind, r.Permissions = "ecr", []string{"id-token: write"}
+		if parts := strings.Split(host, "."); len(parts) > 3 {
+			r.Region = parts[3] // <account>.dkr.ecr.<region>.amazonaws.com
+		}
+	case strings.HasSuffix(host, "-docker.pkg.dev") || host == "gcr.io" || strings.HasSuffix(host, ".gcr.io"):
+		r.Kind, r.Permissions = "gar", []string{"id-token: write"}
+	case strings.HasSuffix(host, ".azurecr.io"):
+		r.Kind, r.Permissions = "acr", []string{"id-token: write"}
+		r.Name = strings.TrimSuffix(host, ".azurecr.io")
+	}
+	return r
+}

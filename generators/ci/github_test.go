@@ -1,0 +1,200 @@
+package ci_test
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/internal/checkers"
+)
+
+// workflows writes the examples' GitHub workflows into a temporary repository and returns its root
+// and the files.
+func workflows(t *testing.T) (string, []generators.File) {
+	t.Helper()
+	var wfs []generators.File
+	for _, f := range generate(t) {
+		if strings.HasPrefix(f.Path, ".github/workflows/") {
+			wfs = append(wfs, f)
+		}
+	}
+	if len(wfs) == 0 {
+		t.Fatal("no GitHub workflow among the examples")
+	}
+	root := t.TempDir()
+	if _, err := generators.Write(root, wfs, generators.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return root, wfs
+}
+
+// TestActionlint runs actionlint, with shellcheck on every run: script, on every workflow: zero findings.
+func TestActionlint(t *testing.T) {
+	actionlint := checkers.GoTool(t, "actionlint")
+	shellcheck := checkers.Installed(t)["shellcheck"]
+	root, wfs := workflows(t)
+	args := []string{"-shellcheck", shellcheck, "-no-color"}
+	for _, f := range wfs {
+		args = append(args, filepath.Join(root, filepath.FromSlash(f.Path)))
+	}
+	if out, ok := checkers.Run(t, root, actionlint, args...); !ok || strings.TrimSpace(out) != "" {
+		t.Errorf("actionlint:\n%s", out)
+	}
+}
+
+// TestActionlintCatchesMistakes proves the check above can fail: an untrusted expression in a script
+// and an unknown job key are reported.
+func TestActionlintCatchesMistakes(t *testing.T) {
+	actionlint := checkers.GoTool(t, "actionlint")
+	shellcheck := checkers.Installed(t)["shellcheck"]
+	root := t.TempDir()
+	bad := []byte(`name: bad
+on: pull_request
+permissions:
+  contents: read
+jobs:
+  x:
+    runs-on: ubuntu-24.04
+    step: []
+    steps:
+      - run: echo "${{ github.event.pull_request.title }}" $UNQUOTED
+`)
+	p := filepath.Join(root, "bad.yaml")
+	if err := writeFile(p, bad); err != nil {
+		t.Fatal(err)
+	}
+	out, ok := checkers.Run(t, root, actionlint, "-shellcheck", shellcheck, "-no-color", p)
+	for _, want := range []string{"potentially untrusted", "unexpected key \"step\"", "SC2086"} {
+		if ok || !strings.Contains(out, want) {
+			t.Errorf("actionlint did not report %q:\n%s", want, out)
+		}
+	}
+}
+
+var (
+	pinnedUses = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$`)
+	pinnedRef  = regexp.MustCompile(`^docker://[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}$`)
+	// Expressions whose value an outsider controls (the checklist's list, and GitHub's hardening guide).
+	untrusted = regexp.MustCompile(`\$\{\{[^}]*(github\.event\.|github\.head_ref|inputs\.|env\.|steps\.|needs\.|vars\.|secrets\.)`)
+)
+
+// TestWorkflowRules checks the checklist's rules on the parsed workflows: every uses: pinned to a
+// commit with its version in a comment, read-only top-level permissions, write scopes only on the jobs
+// that need them, checkout without persisted credentials, concurrency set, no pull_request_target, and
+// no expression at all inside run: (values reach scripts through env:).
+func TestWorkflowRules(t *testing.T) {
+	allowedWrite := map[string][]string{ // job -> the write scopes it may have
+		"image":          {"packages: write", "id-token: write"},
+		"sign":           {"id-token: write", "attestations: write", "packages: write"},
+		"promote":        {"contents: write", "pull-requests: write"},
+		"promote-manual": {"contents: write", "pull-requests: write"},
+	}
+	for _, f := range generate(t) {
+		if !strings.HasPrefix(f.Path, ".github/workflows/") {
+			continue
+		}
+		t.Run(f.Path, func(t *testing.T) {
+			var wf struct {
+				On          map[string]any    `yaml:"on"`
+				Permissions map[string]string `yaml:"permissions"`
+				Concurrency map[string]any    `yaml:"concurrency"`
+				Jobs        map[string]struct {
+					Permissions map[string]string `yaml:"permissions"`
+					Steps       []struct {
+						Uses string            `yaml:"uses"`
+						Run  string            `yaml:"run"`
+						With map[string]string `yaml:"with"`
+					} `yaml:"steps"`
+				} `yaml:"jobs"`
+			}
+			if err := yaml.Unmarshal(f.Data, &wf); err != nil {
+				t.Fatal(err)
+			}
+			if len(wf.Permissions) != 1 || wf.Permissions["contents"] != "read" {
+				t.Errorf("top-level permissions %v, want contents: read only", wf.Permissions)
+			}
+			if _, ok := wf.On["pull_request_target"]; ok {
+				t.Error("pull_request_target")
+			}
+			if wf.Concurrency["group"] == nil {
+				t.Error("no concurrency group")
+			}
+			for name, job := range wf.Jobs {
+				for scope, level := range job.Permissions {
+					if level == "write" && !containsString(allowedWrite[name], scope+": write") {
+						t.Errorf("job %s: %s: write", name, scope)
+					}
+				}
+				for i, st := range job.Steps {
+					where := name + " step " + string(rune('0'+i))
+					if st.Uses != "" && !strings.HasPrefix(st.Uses, "docker://") && !pinnedUses.MatchString(st.Uses) {
+						t.Errorf("%s: uses %q is not pinned to a commit", where, st.Uses)
+					}
+					if strings.HasPrefix(st.Uses, "docker://") && !pinnedRef.MatchString(st.Uses) {
+						t.Errorf("%s: uses %q is not pinned by digest", where, st.Uses)
+					}
+					if strings.HasPrefix(st.Uses, "actions/checkout@") && st.With["persist-credentials"] != "false" {
+						t.Errorf("%s: checkout persists credentials", where)
+					}
+					if strings.Contains(st.Run, "${{") {
+						t.Errorf("%s: an expression inside run:\n%s", where, st.Run)
+					}
+				}
+			}
+			// Every uses: line carries the release it pins as a comment.
+			for _, line := range strings.Split(string(f.Data), "\n") {
+				if _, ref, ok := strings.Cut(line, "uses: "); ok && !strings.HasPrefix(ref, "docker://") &&
+					!regexp.MustCompile(`@[0-9a-f]{40} # (v[0-9][0-9.]*|stable)$`).MatchString(ref) {
+					t.Errorf("uses without its version comment: %s", strings.TrimSpace(line))
+				}
+			}
+			if m := untrusted.FindString(scriptsOnly(f.Data)); m != "" {
+				t.Errorf("untrusted expression in a script: %s", m)
+			}
+		})
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// scriptsOnly returns the run: scripts of a workflow, joined.
+func scriptsOnly(data []byte) string {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == "run" || n.Content[i].Value == "script" || n.Content[i].Value == "before_script" {
+					switch v := n.Content[i+1]; v.Kind {
+					case yaml.ScalarNode: // a script
+						b.WriteString(v.Value + "\n")
+					case yaml.SequenceNode: // GitLab's list of script lines
+						for _, c := range v.Content {
+							b.WriteString(c.Value + "\n")
+						}
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	return b.String()
+}

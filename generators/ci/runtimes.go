@@ -1,0 +1,119 @@
+package ci
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Runtime is how a runtime is set up, linted and tested in CI. The commands are the runtime's own
+// tools, run in the service's source folder, and match what the Dockerfile of templates/dockerfiles
+// builds (the same entry points, the same versions).
+type Runtime struct {
+	Name      string
+	Setup     string // the GitHub action that installs the toolchain ("" when the runner has it)
+	SetupWith []KV
+	Image     [2]string // GitLab: the pinned image (name, version) the jobs run in
+	Steps     []Step
+}
+
+// KV is an action input; InSource makes Value a path under the service's source folder (action inputs
+// are relative to the repository root, not to the job's working directory).
+type KV struct {
+	Key, Value string
+	InSource   bool
+}
+
+// Step is one named shell step: Gantry's own text, never a blueprint value.
+type Step struct{ Name, Run string }
+
+// javaBuild compiles src/main/java, then the tests under src/test/java, and runs every class whose
+// name ends in Test with assertions on: the JDK alone, as the Dockerfile builds with javac.
+const javaBuild = `mkdir -p build
+find src/main/java -name '*.java' > build/main.txt
+javac -Xlint:all -d build/classes @build/main.txt
+if [ -d src/test/java ]; then
+  find src/test/java -name '*.java' > build/test.txt
+  javac -Xlint:all -d build/test-classes -cp build/classes @build/test.txt
+  (cd build/test-classes && find . -name '*Test.class' | sed 's|^\./||; s|\.class$||; s|/|.|g') > build/tests.txt
+  while read -r test; do
+    java -ea -cp build/classes:build/test-classes "$test"
+  done < build/tests.txt
+fi
+`
+
+var runtimes = map[string]*Runtime{
+	"go": {
+		Name: "go", Setup: "actions/setup-go",
+		SetupWith: []KV{{Key: "go-version-file", Value: "go.mod", InSource: true}, {Key: "cache", Value: "false"}},
+		Image:     [2]string{"docker.io/library/golang", "1.26"},
+		Steps: []Step{
+			{"Vet", "go vet ./..."},
+			{"Unit tests", "go test -race ./..."},
+			{"Vulnerabilities (govulncheck)", `go run "$GOVULNCHECK" ./...`},
+		},
+	},
+	"node": {
+		Name: "node", Setup: "actions/setup-node",
+		SetupWith: []KV{{Key: "node-version", Value: "22"}},
+		Image:     [2]string{"docker.io/library/node", "22"},
+		Steps: []Step{
+			{"Install", "npm ci --ignore-scripts"},
+			{"Lint", "npm run lint --if-present"},
+			{"Unit tests", "npm test"},
+			{"Dependency audit", "npm audit --omit=dev --audit-level=high"},
+		},
+	},
+	"python": {
+		Name: "python", Setup: "actions/setup-python",
+		SetupWith: []KV{{Key: "python-version", Value: "3.12"}},
+		Image:     [2]string{"docker.io/library/python", "3.12"},
+		Steps: []Step{
+			{"Install", "if [ -f requirements.txt ]; then python -m pip install --no-cache-dir -r requirements.txt; fi"},
+			{"Compile", "python -m compileall -q ."},
+			{"Unit tests", "python -m unittest discover -v"},
+		},
+	},
+	"java": {
+		Name: "java", Setup: "actions/setup-java",
+		SetupWith: []KV{{Key: "distribution", Value: "temurin"}, {Key: "java-version", Value: "21"}},
+		Image:     [2]string{"docker.io/library/eclipse-temurin", "21"},
+		Steps:     []Step{{"Build and unit tests", javaBuild}},
+	},
+	"rust": {
+		Name:  "rust",
+		Image: [2]string{"docker.io/library/rust", "1.98-slim-trixie"},
+		Steps: []Step{
+			{"Toolchain", "rustup toolchain install 1.98 --profile minimal --component clippy,rustfmt && rustup default 1.98"},
+			{"Format", "cargo fmt --check"},
+			{"Lint", "cargo clippy --locked --all-targets -- -D warnings"},
+			{"Unit tests", "cargo test --locked"},
+		},
+	},
+	"dotnet": {
+		Name: "dotnet", Setup: "actions/setup-dotnet",
+		SetupWith: []KV{{Key: "dotnet-version", Value: "9.0.x"}},
+		Image:     [2]string{"mcr.microsoft.com/dotnet/sdk", "9.0"},
+		Steps: []Step{
+			{"Restore", "dotnet restore"},
+			{"Build", "dotnet build --no-restore -c Release -warnaserror"},
+			{"Unit tests", "dotnet test --no-build -c Release"},
+			{"Vulnerable packages", `dotnet list package --vulnerable --include-transitive | tee "${TMPDIR:-/tmp}/vulnerable.txt"; ! grep -q -i 'has the following vulnerable packages' "${TMPDIR:-/tmp}/vulnerable.txt"`},
+		},
+	},
+	// static: nothing to build or test; secret scan, SAST and the image scan still run.
+}
+
+// wellFormed parses a rendered pipeline: a template mistake is an error here, never a broken file.
+func wellFormed(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return fmt.Errorf("generated YAML does not parse: %w", err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return fmt.Errorf("generated YAML is not one mapping")
+	}
+	return nil
+}
