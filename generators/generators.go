@@ -9,8 +9,10 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -49,6 +51,10 @@ type PlatformGenerator interface {
 // Header is the first line of every generated file: what made it, from which blueprint, and how to
 // change it. It carries Marker.
 func Header(source string) string {
+	// A file name may hold a line break; quoted, it cannot end the comment.
+	if strings.IndexFunc(source, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		source = strconv.Quote(source)
+	}
 	return fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n", Marker, source)
 }
 
