@@ -64,6 +64,7 @@ type pin struct {
 var (
 	pinsOnce sync.Once
 	pins     []pin
+	pinIndex map[string]pin
 	pinsErr  error
 )
 
@@ -75,19 +76,28 @@ func loadPins() error {
 		}
 		if err != nil {
 			pinsErr = fmt.Errorf("reading ci/pins.yaml: %w", err)
+			return
+		}
+		// Rendering one pipeline looks up dozens of pins: index them once, by kind and name, and by
+		// kind, name and version (images have several versions).
+		pinIndex = map[string]pin{}
+		for _, p := range pins {
+			pinIndex[p.Kind+" "+p.Name+" "+p.Version] = p
+			if _, ok := pinIndex[p.Kind+" "+p.Name+" "]; !ok {
+				pinIndex[p.Kind+" "+p.Name+" "] = p
+			}
 		}
 	})
 	return pinsErr
 }
 
+// findPin returns the pin of a kind and name, of the given version ("": the first listed).
 func findPin(kind, name, version string) (pin, error) {
 	if err := loadPins(); err != nil {
 		return pin{}, err
 	}
-	for _, p := range pins {
-		if p.Kind == kind && p.Name == name && (version == "" || p.Version == version) {
-			return p, nil
-		}
+	if p, ok := pinIndex[kind+" "+name+" "+version]; ok {
+		return p, nil
 	}
 	if version != "" {
 		name += ":" + version

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/terraform"
 	"github.com/gantry-dev/gantry/templates"
 )
 
@@ -74,7 +75,7 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	data, err := templates.Render("gitlab-root.yaml.tmpl", struct {
 		Header, Include string
 	}{
-		Header:  fmt.Sprintf("# %s. Do not edit: change the blueprints and run `gantry generate`.\n", generators.Marker),
+		Header:  generators.Header("the platforms' blueprints"),
 		Include: GitLabInclude + "/*.yml",
 	})
 	if err != nil {
@@ -90,7 +91,6 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 type Pipeline struct {
 	Header        string
 	Name          string   // the service
-	File          string   // the pipeline file, under the repository root
 	Source        string   // the service's source folder
 	BlueprintDir  string   // the folder of the platform file: what gantry validate and generate read
 	Output        string   // the output folder (spec.gitops.path), under the repository root
@@ -98,8 +98,7 @@ type Pipeline struct {
 	Image         string   // the image CI builds and pushes
 	Branch        string   // the default branch: pushes there sign, attest and promote
 	Paths         []string // what triggers the pipeline
-	Envs          []string
-	EnvList       string // Envs, space-separated, for a shell loop
+	EnvList       string // the environments, space-separated, for a shell loop
 	First         string // the environment CI promotes to automatically
 	FirstImage    string // the image name the first environment runs
 	Later         []Promotion
@@ -107,7 +106,6 @@ type Pipeline struct {
 	Terraform     bool
 	Registry      Registry
 	Runtime       *Runtime // nil for static sites: nothing to lint or test
-	Cloud         blueprints.Cloud
 
 	GantryVersion     string
 	GoVersion         string
@@ -134,7 +132,6 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 	pl := &Pipeline{
 		Header:        generators.Header(s.Source),
 		Name:          s.Name,
-		File:          file,
 		Source:        s.Base.Source,
 		BlueprintDir:  dir,
 		Output:        out,
@@ -143,24 +140,26 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		Branch:        branch,
 		Runtime:       runtimes[s.Base.Runtime],
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
-		Cloud:         p.Spec.Cloud,
-		Terraform:     len(s.Base.Dependencies) > 0 && (p.Spec.Cloud.Provider == "aws" || p.Spec.Cloud.Provider == "gcp" || p.Spec.Cloud.Provider == "azure"),
+		Terraform:     terraform.HasModule(p, s),
 
 		GantryVersion:     GantryVersion,
 		GoVersion:         goVersion,
 		TerraformVersion:  terraformVersion,
 		KubernetesVersion: p.Spec.KubernetesVersion + ".0",
 	}
-	// A change to the service's source, its blueprint, the platform file, its generated output or the
-	// pipeline itself runs the pipeline; nothing else does (a monorepo builds only what changed).
-	pl.Paths = []string{s.Base.Source + "/**", s.Source, p.Source, svcOut + "/**", file}
+	// A change to the service's source, its blueprint, the platform file (none for the built-in
+	// platform), its generated output or the pipeline itself runs the pipeline; nothing else does (a
+	// monorepo builds only what changed).
+	pl.Paths = []string{s.Base.Source + "/**", s.Source}
 	if p.Source == "" {
-		pl.Paths = []string{s.Base.Source + "/**", s.Source, svcOut + "/**", file}
 		pl.BlueprintDir = path.Dir(s.Source)
+	} else {
+		pl.Paths = append(pl.Paths, p.Source)
 	}
-	var words []string
+	pl.Paths = append(pl.Paths, svcOut+"/**", file)
+	var envs, words []string
 	for i, e := range s.Environments {
-		pl.Envs = append(pl.Envs, e.Name)
+		envs = append(envs, e.Name)
 		if i == 0 {
 			pl.First, pl.FirstImage = e.Name, e.Spec.Image
 			continue
@@ -169,7 +168,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		pl.Later = append(pl.Later, pr)
 		words = append(words, pr.Env+"="+pr.From+"="+pr.Image)
 	}
-	pl.EnvList = strings.Join(pl.Envs, " ")
+	pl.EnvList = strings.Join(envs, " ")
 	pl.PromotionList = strings.Join(words, " ")
 	return pl
 }

@@ -26,8 +26,8 @@ func TestHostileValuesStayData(t *testing.T) {
 	for i, h := range hostile {
 		mk := func(s string) string { return "HOSTILE" + string(rune('A'+i)) + s }
 		pl := &Pipeline{
-			Header: generators.Header(mk(h)), Name: mk(h), File: mk(h), Source: mk(h), BlueprintDir: mk(h), Output: mk(h),
-			ServiceOutput: mk(h), Image: mk(h), Branch: mk(h), Paths: []string{mk(h)}, Envs: []string{mk(h), mk(h)},
+			Header: generators.Header(mk(h)), Name: mk(h), Source: mk(h), BlueprintDir: mk(h), Output: mk(h),
+			ServiceOutput: mk(h), Image: mk(h), Branch: mk(h), Paths: []string{mk(h)},
 			EnvList: mk(h), First: mk(h), FirstImage: mk(h), PromotionList: mk(h), Terraform: true,
 			Later:    []Promotion{{Env: mk(h), From: mk(h), Image: mk(h)}},
 			Registry: Registry{Kind: "acr", Host: mk(h), Name: mk(h), Region: mk(h)}, Runtime: runtimes["go"],

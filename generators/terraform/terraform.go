@@ -33,22 +33,34 @@ const (
 	RandomProvider     = "~> 3.7"
 )
 
+// HasModule reports whether Generate writes a module for the service: it has dependencies and the
+// platform a cloud.
+func HasModule(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) bool {
+	return cloudOf(p, s) != nil
+}
+
+// cloudOf is the service's cloud, nil when it needs no Terraform.
+func cloudOf(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) cloud {
+	if len(s.Base.Dependencies) == 0 {
+		return nil
+	}
+	switch p.Spec.Cloud.Provider {
+	case "aws":
+		return &aws{}
+	case "gcp":
+		return &gcp{}
+	case "azure":
+		return &azure{}
+	}
+	return nil // none: nothing to create
+}
+
 // Generate implements generators.Generator. A service without dependencies, or on a platform without
 // a cloud, needs no Terraform.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
-	if len(s.Base.Dependencies) == 0 {
+	c := cloudOf(p, s)
+	if c == nil {
 		return nil, nil
-	}
-	var c cloud
-	switch p.Spec.Cloud.Provider {
-	case "aws":
-		c = &aws{}
-	case "gcp":
-		c = &gcp{}
-	case "azure":
-		c = &azure{}
-	default:
-		return nil, nil // gcp and azure: next; none: nothing to create
 	}
 	m := &module{p: p, s: s}
 	files, err := c.files(m)
