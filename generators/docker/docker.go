@@ -23,7 +23,7 @@ func (*Generator) Name() string { return "docker" }
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
 	df, ignore, err := templates.Dockerfile(s.Base.Runtime, templates.DockerfileData{
-		Marker: generators.Marker + " from " + s.Source, Name: s.Name, Source: s.Base.Source, Port: s.Base.Port,
+		Marker: generators.Origin(s.Source), Name: s.Name, Source: s.Base.Source, Port: s.Base.Port,
 	})
 	if err != nil {
 		return nil, err

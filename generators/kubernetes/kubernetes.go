@@ -102,8 +102,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		if err != nil {
 			return nil, err
 		}
-		pin = append([]byte(fmt.Sprintf("# %s from %s. Written once: CI pins the image it built here (kustomize edit set image), and gantry never overwrites it.\n",
-			generators.Marker, src)), pin...)
+		pin = append([]byte("# "+generators.Origin(src)+". Written once: CI pins the image it built here (kustomize edit set image), and gantry never overwrites it.\n"), pin...)
 		files = append(files, generators.File{Path: path.Join(dir, "overlays", env.Name, imageComponent, "kustomization.yaml"),
 			Data: pin, Env: env.Name, Seed: true})
 	}
