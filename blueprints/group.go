@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -89,6 +90,22 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 			l.add(Diagnostic{Pos: posOf(f.Path, n), Path: "metadata.team", Message: msg, Hint: hintLabel(meta.Team)})
 		}
 	}
+	// Names the output layout uses for its own files: <env>/<service>.yaml sits beside namespaces.yaml
+	// and kustomization.yaml, Argo CD's projects/<team>.yaml beside <platform>.yaml and
+	// kustomization.yaml, and <platform>/<team>/ beside namespaces/ and gitops/.
+	reserved := func(path, value string, names ...string) {
+		if n := f.nodes[path]; n != nil && slices.Contains(names, value) {
+			l.add(Diagnostic{Pos: posOf(f.Path, n), Path: path,
+				Message: fmt.Sprintf("%q is reserved: the generated output has a file or folder of that name", value),
+				Hint:    "choose another name; reserved here: " + strings.Join(names, ", ")})
+		}
+	}
+	reserved("metadata.name", meta.Name, "kustomization", "namespaces")
+	teams := []string{"kustomization", "namespaces", "gitops"}
+	if rp.Spec.GitOps.Engine == "argocd" {
+		teams = append(teams, rp.Name) // the platform's own AppProject
+	}
+	reserved("metadata.team", meta.Team, teams...)
 
 	newCheck := func(lay layered) *check {
 		return &check{r: r, l: lay, svcFile: f.Path, svcName: meta.Name, fallback: fallback,

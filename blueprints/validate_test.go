@@ -663,6 +663,17 @@ func TestRuleService(t *testing.T) {
 			want:  []string{`svc.yaml:5:9: metadata.team: "default" is reserved for the cluster (set spec.namespace to the team's own namespace)`},
 		},
 		{
+			// <env>/kustomization.yaml of the GitOps output would be this service's Application.
+			name:  "service name the output layout uses",
+			files: map[string]string{"svc.yaml": ruleService("kustomization", TypeWorker)},
+			want:  []string{`svc.yaml:4:9: metadata.name: "kustomization" is reserved: the generated output has a file or folder of that name (choose another name; reserved here: kustomization, namespaces)`},
+		},
+		{
+			name:  "team name the output layout uses",
+			files: withTeam("gitops"),
+			want:  []string{`svc.yaml:5:9: metadata.team: "gitops" is reserved: the generated output has a file or folder of that name (choose another name; reserved here: kustomization, namespaces, gitops)`},
+		},
+		{
 			name:  "namespace not a DNS label",
 			files: ruleWeb("  namespace: Billing_1"),
 			want:  []string{`svc.yaml:10:14: spec.namespace: "Billing_1" ` + msgNotDNS + ` (for example "billing-1")`},
@@ -1387,6 +1398,15 @@ func TestRulePlatform(t *testing.T) {
 // TestRuleCrossService covers the rules across the services of a platform.
 func TestRuleCrossService(t *testing.T) {
 	runRuleCases(t, []ruleCase{
+		{
+			// Argo CD's projects/acme.yaml is the platform's own AppProject.
+			name: "team named like an Argo CD platform",
+			files: map[string]string{
+				"platform.yaml": rulePlatform(`  gitops: {engine: argocd, repoURL: "https://github.com/acme/gitops.git"}`),
+				"svc.yaml":      strings.Replace(ruleService("api", TypeWorker), "team: core", "team: acme", 1),
+			},
+			want: []string{`svc.yaml:5:9: metadata.team: "acme" is reserved: the generated output has a file or folder of that name (choose another name; reserved here: kustomization, namespaces, gitops, acme)`},
+		},
 		{
 			name: "service name defined twice",
 			files: map[string]string{

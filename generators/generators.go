@@ -4,6 +4,7 @@
 package generators
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"path"
@@ -128,9 +129,14 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 		files = append(files, results[i]...)
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	// A file shared by platforms (GitLab's root .gitlab-ci.yml) comes once per platform, the same
+	// each time: keep one. Different contents at one path is a layout clash validation missed.
+	files = slices.CompactFunc(files, func(a, b File) bool {
+		return a.Path == b.Path && a.Repo == b.Repo && a.Target == b.Target && bytes.Equal(a.Data, b.Data)
+	})
 	for i := 1; i < len(files); i++ {
-		if files[i].Path == files[i-1].Path {
-			return nil, fmt.Errorf("two generators produced %s", files[i].Path)
+		if a, b := files[i-1], files[i]; a.Path == b.Path {
+			return nil, fmt.Errorf("the %s and %s targets both produce %s: rename the service, team or platform whose name it holds (please report this: validation should have caught it)", a.Target, b.Target, b.Path)
 		}
 	}
 	for _, f := range files {

@@ -303,3 +303,33 @@ func TestOriginKeepsAFileNameOnItsLine(t *testing.T) {
 		t.Errorf("a plain name is changed: %q", got)
 	}
 }
+
+// shared writes one repository file per platform, with content that depends on the platform when
+// perPlatform is set.
+type shared struct{ perPlatform bool }
+
+func (shared) Name() string { return "shared" }
+func (shared) Generate(*blueprints.ResolvedPlatform, *blueprints.ResolvedService) ([]File, error) {
+	return nil, nil
+}
+func (g shared) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]File, error) {
+	data := "root\n"
+	if g.perPlatform {
+		data += p.Name + "\n"
+	}
+	return []File{{Path: ".gitlab-ci.yml", Data: []byte(data), Repo: true}}, nil
+}
+
+// TestRunSharedFiles: the same file from two platforms is written once; two different files at one
+// path are an error that names the targets.
+func TestRunSharedFiles(t *testing.T) {
+	res := &blueprints.Resolved{Platforms: []*blueprints.ResolvedPlatform{{Name: "a"}, {Name: "b"}}}
+	files, err := Run(res, []Generator{shared{}})
+	if err != nil || len(files) != 1 {
+		t.Fatalf("identical shared file: %d files, %v", len(files), err)
+	}
+	_, err = Run(res, []Generator{shared{perPlatform: true}})
+	if err == nil || !strings.Contains(err.Error(), "the shared and shared targets both produce .gitlab-ci.yml") {
+		t.Errorf("clashing files: %v", err)
+	}
+}
