@@ -98,9 +98,9 @@ type Pipeline struct {
 	Image         string   // the image CI builds and pushes
 	Branch        string   // the default branch: pushes there sign, attest and promote
 	Paths         []string // what triggers the pipeline
-	EnvList       string // the environments, space-separated, for a shell loop
-	First         string // the environment CI promotes to automatically
-	FirstImage    string // the image name the first environment runs
+	EnvList       string   // the environments, space-separated, for a shell loop
+	First         string   // the environment CI promotes to automatically
+	FirstImage    string   // the image name the first environment runs
 	Later         []Promotion
 	PromotionList string // Later as `env=from=image` words, for the manual promotion's shell
 	Terraform     bool

@@ -117,8 +117,8 @@ func Run(opts *Options) error {
 	for _, d := range diags {
 		fmt.Fprintln(opts.IO.ErrOut, d.String())
 	}
-	if opts.Env != "" && !hasEnv(res, opts.Env) {
-		return cmdutil.FlagErrorf("--env: no environment %q in the platforms loaded", opts.Env)
+	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
+		return cmdutil.FlagErrorf("--env: no environment %q in the platforms loaded (environments: %s)", opts.Env, strings.Join(envs, ", "))
 	}
 	files, err := generators.Run(res, Targets())
 	if err != nil {
@@ -209,13 +209,14 @@ func repoRoot(paths []string, output string) string {
 	}
 }
 
-func hasEnv(res *blueprints.Resolved, env string) bool {
+// envNames lists the environments of the platforms loaded, sorted, once each.
+func envNames(res *blueprints.Resolved) []string {
+	var envs []string
 	for _, p := range res.Platforms {
-		if slices.Contains(p.Spec.Environments, env) {
-			return true
-		}
+		envs = append(envs, p.Spec.Environments...)
 	}
-	return false
+	slices.Sort(envs)
+	return slices.Compact(envs)
 }
 
 func report(opts *Options, sum generators.Summary) error {
@@ -240,11 +241,19 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 			return err
 		}
 		files = append(files, r.files...)
-		drift.Missing = append(drift.Missing, d.Missing...)
-		drift.Changed = append(drift.Changed, d.Changed...)
-		drift.Stale = append(drift.Stale, d.Stale...)
+		// Paths as the user can open them: under the output folder or the repository root.
+		in := func(p string) string { return filepath.ToSlash(filepath.Join(r.dir, p)) }
+		for _, p := range d.Missing {
+			drift.Missing = append(drift.Missing, in(p))
+		}
+		for _, p := range d.Changed {
+			drift.Changed = append(drift.Changed, in(p))
+		}
+		for _, p := range d.Stale {
+			drift.Stale = append(drift.Stale, in(p))
+		}
 		for _, f := range d.Files {
-			f.Path = filepath.ToSlash(filepath.Join(r.dir, f.Path))
+			f.Path = in(f.Path)
 			drift.Files = append(drift.Files, f)
 		}
 	}
