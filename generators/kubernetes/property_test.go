@@ -149,12 +149,23 @@ func containerEnv(t *testing.T, data []byte) map[string]string {
 	return env
 }
 
-// kubeletValue applies the kubelet's expansion to a value with no variable references: $$ becomes $.
+// kubeletValue applies the kubelet's expansion of a container env value: $$ becomes $, and $(NAME)
+// is a reference the kubelet replaces (with another variable's value, the pod's name...), modelled as
+// a marker no blueprint value holds, so an unescaped reference never reads back as written.
 func kubeletValue(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
-		if v[i] == '$' && i+1 < len(v) && v[i+1] == '$' {
-			i++
+		if v[i] == '$' && i+1 < len(v) {
+			switch v[i+1] {
+			case '$':
+				i++
+			case '(':
+				if end := strings.IndexByte(v[i:], ')'); end > 0 {
+					b.WriteString("\x00expanded\x00")
+					i += end
+					continue
+				}
+			}
 		}
 		b.WriteByte(v[i])
 	}

@@ -133,10 +133,7 @@ func TestTerraformValidate(t *testing.T) {
 		t.Skip("-short")
 	}
 	tf := checkers.Installed(t)["terraform"]
-	mirror := checkers.TerraformMirror(t)
-	if mirror == "" {
-		return
-	}
+	mirror := checkers.TerraformMirror(t) // skips the test when there is none
 	cache := filepath.Join(filepath.Dir(mirror), "terraform-plugin-cache")
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		t.Fatal(err)
