@@ -95,7 +95,7 @@ func TestDockerfileRules(t *testing.T) {
 // TestDockerfileTrivy scans every runtime's Dockerfile with trivy's embedded Dockerfile checks: zero
 // findings outside internal/checkers/exceptions.yaml.
 func TestDockerfileTrivy(t *testing.T) {
-	trivy := checkers.Installed(t)["trivy"]
+	trivy := checkers.Installed(t, "trivy")["trivy"]
 	ignored := checkers.Exceptions(t, "trivy")
 	dir := t.TempDir()
 	for _, rt := range runtimes {

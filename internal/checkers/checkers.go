@@ -24,37 +24,56 @@ var Root = func() string {
 }()
 
 var (
-	installOnce sync.Once
-	installed   map[string]string
-	installErr  error
+	installMu   sync.Mutex
+	installed   = map[string]string{} // what hack/install-tools.sh printed, by key
+	installDone = map[string]bool{}   // the tool names installed so far
 )
 
-// Installed returns the tools of hack/install-tools.sh by name (trivy, kube-apiserver, etcd,
-// kube-schemas, crds/<project>), installing what is missing on first use. It fails the test when
-// the install fails: the checks are part of the suite, not optional extras.
-func Installed(t testing.TB) map[string]string {
+// Installed returns the keys of hack/install-tools.sh for the named tools (trivy, kube-apiserver,
+// etcd, crds, shellcheck...; a tool may print several keys: crds one crds/<project> per project),
+// installing what is missing on first use: only the tools a test names, so `go test ./pkg` does not
+// build every checker. It fails the test when the install fails: the checks are part of the suite,
+// not optional extras.
+func Installed(t testing.TB, names ...string) map[string]string {
 	t.Helper()
-	installOnce.Do(func() {
-		cmd := exec.Command("bash", filepath.Join(Root, "hack", "install-tools.sh"))
+	if len(names) == 0 {
+		t.Fatal("checkers.Installed: name the tools the test needs")
+	}
+	installMu.Lock()
+	defer installMu.Unlock()
+	var args []string
+	for _, n := range names {
+		if !installDone[n] {
+			args = append(args, "--only", n)
+		}
+	}
+	if len(args) > 0 {
+		cmd := exec.Command("bash", append([]string{filepath.Join(Root, "hack", "install-tools.sh")}, args...)...)
 		cmd.Dir = Root
 		var out, errOut bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Run(); err != nil {
-			installErr = fmt.Errorf("hack/install-tools.sh: %v\n%s", err, errOut.String())
-			return
+			t.Fatalf("hack/install-tools.sh %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
 		}
-		installed = map[string]string{}
 		sc := bufio.NewScanner(&out)
 		for sc.Scan() {
 			if k, v, ok := strings.Cut(sc.Text(), "="); ok {
 				installed[k] = v
 			}
 		}
-	})
-	if installErr != nil {
-		t.Fatal(installErr)
+		for _, n := range names {
+			installDone[n] = true
+		}
 	}
-	return installed
+	tools := map[string]string{}
+	for k, v := range installed {
+		for _, n := range names {
+			if k == n || strings.HasPrefix(k, n+"/") || strings.HasPrefix(k, n+"-") {
+				tools[k] = v
+			}
+		}
+	}
+	return tools
 }
 
 var (

@@ -30,7 +30,7 @@ func (offlineLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("not loading %s: schemas are read offline from their files, remote $refs are refused", url)
 }
 
-// CompileGitLabCISchema compiles the GitLab CI JSON schema at path (Installed(t)["gitlab-ci-schema"]),
+// CompileGitLabCISchema compiles the GitLab CI JSON schema at path (Installed(t, "gitlab-ci-schema")["gitlab-ci-schema"]),
 // once per path. Nothing is fetched: a $ref outside the file fails the compile. The schema's
 // `$schema` (draft-07) picks the draft; the drafts' meta-schemas are built into the library.
 func CompileGitLabCISchema(t testing.TB, path string) *jsonschema.Schema {

@@ -73,7 +73,7 @@ build:
 `
 
 func TestValidateGitLabCI(t *testing.T) {
-	tools := Installed(t)
+	tools := Installed(t, "gitlab-ci-schema")
 	schema := tools["gitlab-ci-schema"]
 	if schema == "" {
 		t.Fatal("hack/install-tools.sh printed no gitlab-ci-schema=")
@@ -113,7 +113,7 @@ func TestValidateGitLabCI(t *testing.T) {
 // schemastore package (an old snapshot) accepts the basics but rejects newer keywords such as
 // id_tokens.
 func TestGitLabCISchemastoreIsOld(t *testing.T) {
-	old := Installed(t)["gitlab-ci-schema-schemastore"]
+	old := Installed(t, "gitlab-ci-schema")["gitlab-ci-schema-schemastore"]
 	if old == "" {
 		t.Fatal("hack/install-tools.sh printed no gitlab-ci-schema-schemastore=")
 	}
