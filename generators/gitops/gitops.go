@@ -9,6 +9,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
@@ -89,7 +90,7 @@ func dependsOn(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) []
 	set := map[string]bool{s.Base.Namespace: true}
 	for _, c := range s.Base.Calls {
 		for _, o := range p.Services {
-			if n, ns := splitRef(c); o.Name == n && (ns == "" || ns == o.Base.Namespace) {
+			if n, ns, _ := strings.Cut(c, "."); o.Name == n && (ns == "" || ns == o.Base.Namespace) {
 				set[o.Base.Namespace] = true
 			}
 		}
@@ -99,15 +100,6 @@ func dependsOn(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) []
 		out = append(out, nsObjectName(p, ns))
 	}
 	return out
-}
-
-func splitRef(ref string) (string, string) {
-	for i := range len(ref) {
-		if ref[i] == '.' {
-			return ref[:i], ref[i+1:]
-		}
-	}
-	return ref, ""
 }
 
 // GeneratePlatform implements generators.PlatformGenerator: per environment, the namespaces' objects and
@@ -203,18 +195,7 @@ func kustomization(resources []string) kustomizationFile {
 	return kustomizationFile{APIVersion: "kustomize.config.k8s.io/v1beta1", Kind: "Kustomization", Resources: resources}
 }
 
-// document writes objects as one YAML file with Gantry's header.
+// document renders objects as one YAML file under the generated-by header.
 func document(source string, objs ...any) ([]byte, error) {
-	out := []byte(generators.Header(source))
-	for i, o := range objs {
-		if i > 0 {
-			out = append(out, "---\n"...)
-		}
-		data, err := render.YAML(o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, data...)
-	}
-	return out, nil
+	return render.Document(generators.Header(source), objs...)
 }

@@ -59,11 +59,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		baseObjs[o.file] = o.objs
 		resources = append(resources, o.file)
 	}
-	k, err := m.baseKustomization(resources)
-	if err != nil {
-		return nil, err
-	}
-	if err := add("base/kustomization.yaml", k); err != nil {
+	if err := add("base/kustomization.yaml", baseKustomization(resources)); err != nil {
 		return nil, err
 	}
 	for _, env := range svc.Environments {

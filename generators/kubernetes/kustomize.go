@@ -42,8 +42,8 @@ type overlay struct {
 	patches   []string
 }
 
-func (m *model) baseKustomization(resources []string) (kustomization, error) {
-	return kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: resources}, nil
+func baseKustomization(resources []string) kustomization {
+	return kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: resources}
 }
 
 // overlayKustomization builds an environment from the base and its image component.

@@ -276,3 +276,20 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// Document renders objects as one YAML file: the header line, then each object (see YAML) as its own
+// document.
+func Document(header string, objs ...any) ([]byte, error) {
+	out := []byte(header)
+	for i, o := range objs {
+		if i > 0 {
+			out = append(out, "---\n"...)
+		}
+		data, err := YAML(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, data...)
+	}
+	return out, nil
+}
