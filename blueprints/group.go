@@ -26,6 +26,9 @@ func (m *member) pos(r *resolver, path string) (Pos, string) {
 // resolveGroup resolves and checks the services of one platform, then checks them against each other.
 func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedPlatform {
 	rp := resolvePlatform(pf)
+	if pf != nil && pf.Platform != nil {
+		rp.Source = l.sourcePath(pf.Path)
+	}
 	r := &resolver{origins: map[*yaml.Node]origin{}, diags: &l.diags}
 	var pdef *yaml.Node
 	var pdefEnv map[string]*yaml.Node
@@ -122,7 +125,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	base.Environments = nil
 
 	m.ns, m.typ = base.Namespace, base.Type
-	m.res = &ResolvedService{File: f.Path, Source: SourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
+	m.res = &ResolvedService{File: f.Path, Source: l.sourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes

@@ -30,13 +30,17 @@ type LoadOptions struct {
 	Paths []string
 	// PlatformFile, when set, is the platform for every service, instead of the nearest platform file.
 	PlatformFile string
+	// Root, when set, is the repository root that blueprint paths are shown relative to in generated
+	// files, instead of the nearest folder with .git above each blueprint (gantry new sets it: its
+	// output must not depend on whether git is installed).
+	Root string
 }
 
 // Load parses, validates, applies defaults and resolves every blueprint named by opts, grouped by
 // platform. It returns every problem at once; the result is only safe to generate from when the
 // diagnostics have no errors.
 func Load(opts LoadOptions) (*Resolved, Diagnostics) {
-	l := &loader{platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{}}
+	l := &loader{platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{}, rootAt: map[string]string{}, root: opts.Root}
 	paths := opts.Paths
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -144,6 +148,8 @@ type loader struct {
 	parsed     map[string]*File
 	data       map[string][]byte // read while searching a folder, parsed later
 	platformAt map[string]*File  // absolute folder -> platform file in it (nil: none)
+	rootAt     map[string]string // absolute folder -> its repository root ("" outside one)
+	root       string            // LoadOptions.Root
 	diags      Diagnostics
 }
 
@@ -312,20 +318,47 @@ func (l *loader) platformFor(dir string) *File {
 // that what Gantry writes about it does not depend on the working folder; outside a repository, the
 // file name alone.
 func SourcePath(p string) string {
+	return (&loader{rootAt: map[string]string{}}).sourcePath(p)
+}
+
+// sourcePath is SourcePath with the loader's root, and with each folder's repository root looked up
+// once: a platform of many services pays one walk per folder, not per file.
+func (l *loader) sourcePath(p string) string {
 	abs, err := filepath.Abs(filepath.FromSlash(p))
 	if err != nil {
 		return p
 	}
-	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			if rel, err := filepath.Rel(d, abs); err == nil {
-				return filepath.ToSlash(rel)
-			}
+	root := l.root
+	if root != "" {
+		if root, err = filepath.Abs(root); err != nil {
+			return p
 		}
-		if filepath.Dir(d) == d {
-			return filepath.Base(abs)
-		}
+	} else {
+		root = l.repoRoot(filepath.Dir(abs))
 	}
+	if root == "" {
+		return filepath.Base(abs)
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		return filepath.Base(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// repoRoot is the nearest folder at or above dir holding .git, or "" when there is none.
+func (l *loader) repoRoot(dir string) string {
+	if r, ok := l.rootAt[dir]; ok {
+		return r
+	}
+	var r string
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		r = dir
+	} else if parent := filepath.Dir(dir); parent != dir {
+		r = l.repoRoot(parent)
+	}
+	l.rootAt[dir] = r
+	return r
 }
 
 // displayPath shows a path relative to the working folder where it is below it.

@@ -235,7 +235,7 @@ func resolvePlatform(f *File) *ResolvedPlatform {
 	if f == nil || f.Platform == nil {
 		return rp
 	}
-	rp.File, rp.Source, rp.Name = f.Path, SourcePath(f.Path), f.Platform.Metadata.Name
+	rp.File, rp.Name = f.Path, f.Platform.Metadata.Name
 	s := f.Platform.Spec
 	set := func(dst *string, v string) {
 		if v != "" {

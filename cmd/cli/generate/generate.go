@@ -34,6 +34,7 @@ type Options struct {
 	Platform string
 	Output   string
 	Repo     string
+	Root     string // LoadOptions.Root: no flag, gantry new sets it
 	Check    bool
 	Diff     bool
 	Force    bool
@@ -110,7 +111,7 @@ changed or stale; --diff shows the differences.`,
 
 // Run loads, generates and writes (or checks).
 func Run(opts *Options) error {
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform})
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root})
 	if diags.HasErrors(false) {
 		return &blueprints.ValidationError{Diagnostics: diags}
 	}
