@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,13 @@ import (
 
 //go:embed *.tmpl dockerfiles/*.tmpl ci/*.tmpl ci/pins.yaml
 var files embed.FS
+
+// scaffold holds the source skeletons of `gantry new`: scaffold/<runtime>/ for each runtime, rendered
+// with the service's data. Every file ends in .tmpl (a go.mod or .go file would be read by the Go tool),
+// a leading "dot-" stands for "." (embed leaves dot files out), and NAME in a path is the service name.
+//
+//go:embed scaffold
+var scaffold embed.FS
 
 var (
 	once   sync.Once
@@ -151,6 +160,20 @@ type DockerfileData struct {
 	Port   int    // 0 for services without a port
 }
 
+// ServiceData fills service.yaml.tmpl, the commented starter blueprint.
+type ServiceData struct {
+	Name, Team, Runtime, Type string
+	Port                      int  // web only
+	MetricsPort               int  // 0: the line is left as a comment
+	Startup                   bool // add a startup probe path
+}
+
+// PlatformData fills platform.yaml.tmpl.
+type PlatformData struct {
+	Name string
+	CI   string // github | gitlab | none
+}
+
 // Render executes the named template with data.
 func Render(name string, data any) ([]byte, error) {
 	once.Do(func() {
@@ -162,4 +185,52 @@ func Render(name string, data any) ([]byte, error) {
 		return nil, fmt.Errorf("rendering %s: %w", name, err)
 	}
 	return b.Bytes(), nil
+}
+
+// SkeletonFile is one file of a source skeleton, its path relative to the service's source folder.
+type SkeletonFile struct {
+	Path string
+	Data []byte
+}
+
+// Skeleton renders the source skeleton of a runtime, sorted by path. name replaces NAME in paths; it is
+// a DNS label, so it cannot add a path separator.
+func Skeleton(runtime, name string, data any) ([]SkeletonFile, error) {
+	root := "scaffold/" + runtime
+	var out []SkeletonFile
+	err := fs.WalkDir(scaffold, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := scaffold.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		t, err := template.New(p).Option("missingkey=error").Funcs(funcs).Parse(string(src))
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if err := t.Execute(&b, data); err != nil {
+			return fmt.Errorf("rendering %s: %w", p, err)
+		}
+		rel := strings.TrimSuffix(strings.TrimPrefix(p, root+"/"), ".tmpl")
+		parts := strings.Split(rel, "/")
+		for i, part := range parts {
+			if rest, ok := strings.CutPrefix(part, "dot-"); ok {
+				part = "." + rest
+			}
+			parts[i] = strings.ReplaceAll(part, "NAME", name)
+		}
+		out = append(out, SkeletonFile{Path: strings.Join(parts, "/"), Data: b.Bytes()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("skeleton %s: %w", runtime, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no skeleton for runtime %q", runtime)
+	}
+	slices.SortFunc(out, func(a, b SkeletonFile) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
 }

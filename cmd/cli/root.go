@@ -14,6 +14,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
+	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/schema"
 	"github.com/gantry-dev/gantry/cmd/cli/validate"
 	"github.com/gantry-dev/gantry/cmd/cli/version"
@@ -92,6 +93,7 @@ Exit codes: 0 ok, 1 invalid input (or drift), 2 usage error, 3 internal error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 	root.AddCommand(
 		initcmd.NewCmdInit(io, nil),
+		newcmd.NewCmdNew(io, nil),
 		validate.NewCmdValidate(io, nil),
 		generate.NewCmdGenerate(io, nil),
 		schema.NewCmdSchema(io, nil),

@@ -3,6 +3,7 @@ package ci
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -25,8 +26,21 @@ type KV struct {
 	InSource   bool
 }
 
-// Step is one named shell step: Gantry's own text, never a blueprint value.
-type Step struct{ Name, Run string }
+// Step is one named shell step: Gantry's own text, never a blueprint value. Network marks a step that
+// downloads a toolchain or tool, or asks an advisory database; `gantry new`'s tests run every other
+// step on each skeleton, offline.
+type Step struct {
+	Name, Run string
+	Network   bool
+}
+
+// Steps are the lint and test steps CI runs for a runtime, in order (none for static).
+func Steps(runtime string) []Step {
+	if r, ok := runtimes[runtime]; ok {
+		return slices.Clone(r.Steps)
+	}
+	return nil
+}
 
 // javaBuild compiles src/main/java, then the tests under src/test/java, and runs every class whose
 // name ends in Test with assertions on: the JDK alone, as the Dockerfile builds with javac.
@@ -49,9 +63,9 @@ var runtimes = map[string]*Runtime{
 		SetupWith: []KV{{Key: "go-version-file", Value: "go.mod", InSource: true}, {Key: "cache", Value: "false"}},
 		Image:     [2]string{"docker.io/library/golang", "1.26"},
 		Steps: []Step{
-			{"Vet", "go vet ./..."},
-			{"Unit tests", "go test -race ./..."},
-			{"Vulnerabilities (govulncheck)", `go run "$GOVULNCHECK" ./...`},
+			{Name: "Vet", Run: "go vet ./..."},
+			{Name: "Unit tests", Run: "go test -race ./..."},
+			{Name: "Vulnerabilities (govulncheck)", Run: `go run "$GOVULNCHECK" ./...`, Network: true},
 		},
 	},
 	"node": {
@@ -59,10 +73,10 @@ var runtimes = map[string]*Runtime{
 		SetupWith: []KV{{Key: "node-version", Value: "22"}},
 		Image:     [2]string{"docker.io/library/node", "22"},
 		Steps: []Step{
-			{"Install", "npm ci --ignore-scripts"},
-			{"Lint", "npm run lint --if-present"},
-			{"Unit tests", "npm test"},
-			{"Dependency audit", "npm audit --omit=dev --audit-level=high"},
+			{Name: "Install", Run: "npm ci --ignore-scripts"},
+			{Name: "Lint", Run: "npm run lint --if-present"},
+			{Name: "Unit tests", Run: "npm test"},
+			{Name: "Dependency audit", Run: "npm audit --omit=dev --audit-level=high", Network: true},
 		},
 	},
 	"python": {
@@ -70,25 +84,25 @@ var runtimes = map[string]*Runtime{
 		SetupWith: []KV{{Key: "python-version", Value: "3.12"}},
 		Image:     [2]string{"docker.io/library/python", "3.12"},
 		Steps: []Step{
-			{"Install", "if [ -f requirements.txt ]; then python -m pip install --no-cache-dir -r requirements.txt; fi"},
-			{"Compile", "python -m compileall -q ."},
-			{"Unit tests", "python -m unittest discover -v"},
+			{Name: "Install", Run: "if [ -f requirements.txt ]; then python -m pip install --no-cache-dir -r requirements.txt; fi"},
+			{Name: "Compile", Run: "python -m compileall -q ."},
+			{Name: "Unit tests", Run: "python -m unittest discover -v"},
 		},
 	},
 	"java": {
 		Name: "java", Setup: "actions/setup-java",
 		SetupWith: []KV{{Key: "distribution", Value: "temurin"}, {Key: "java-version", Value: "21"}},
 		Image:     [2]string{"docker.io/library/eclipse-temurin", "21"},
-		Steps:     []Step{{"Build and unit tests", javaBuild}},
+		Steps:     []Step{{Name: "Build and unit tests", Run: javaBuild}},
 	},
 	"rust": {
 		Name:  "rust",
 		Image: [2]string{"docker.io/library/rust", "1.98-slim-trixie"},
 		Steps: []Step{
-			{"Toolchain", "rustup toolchain install 1.98 --profile minimal --component clippy,rustfmt && rustup default 1.98"},
-			{"Format", "cargo fmt --check"},
-			{"Lint", "cargo clippy --locked --all-targets -- -D warnings"},
-			{"Unit tests", "cargo test --locked"},
+			{Name: "Toolchain", Run: "rustup toolchain install 1.98 --profile minimal --component clippy,rustfmt && rustup default 1.98", Network: true},
+			{Name: "Format", Run: "cargo fmt --check"},
+			{Name: "Lint", Run: "cargo clippy --locked --all-targets -- -D warnings"},
+			{Name: "Unit tests", Run: "cargo test --locked"},
 		},
 	},
 	"dotnet": {
@@ -96,10 +110,10 @@ var runtimes = map[string]*Runtime{
 		SetupWith: []KV{{Key: "dotnet-version", Value: "9.0.x"}},
 		Image:     [2]string{"mcr.microsoft.com/dotnet/sdk", "9.0"},
 		Steps: []Step{
-			{"Restore", "dotnet restore"},
-			{"Build", "dotnet build --no-restore -c Release -warnaserror"},
-			{"Unit tests", "dotnet test --no-build -c Release"},
-			{"Vulnerable packages", `dotnet list package --vulnerable --include-transitive | tee "${TMPDIR:-/tmp}/vulnerable.txt"; ! grep -q -i 'has the following vulnerable packages' "${TMPDIR:-/tmp}/vulnerable.txt"`},
+			{Name: "Restore", Run: "dotnet restore", Network: true},
+			{Name: "Build", Run: "dotnet build --no-restore -c Release -warnaserror"},
+			{Name: "Unit tests", Run: "dotnet test --no-build -c Release"},
+			{Name: "Vulnerable packages", Network: true, Run: `dotnet list package --vulnerable --include-transitive | tee "${TMPDIR:-/tmp}/vulnerable.txt"; ! grep -q -i 'has the following vulnerable packages' "${TMPDIR:-/tmp}/vulnerable.txt"`},
 		},
 	},
 	// static: nothing to build or test; secret scan, SAST and the image scan still run.

@@ -77,19 +77,27 @@ when none is found in the folder or above it. It never overwrites a file.`,
 }
 
 func (o *Options) check() error {
-	for _, v := range []struct{ flag, value string }{{"NAME", o.Name}, {"--team", o.Team}} {
+	return CheckService(o.Name, o.Team, o.Runtime, o.Type, o.Port)
+}
+
+// CheckService checks the service settings that init and new take as flags, as usage errors.
+func CheckService(name, team, runtime, typ string, port int) error {
+	for _, v := range []struct{ flag, value string }{{"NAME", name}, {"--team", team}} {
 		if errs := validation.IsDNS1123Label(v.value); len(errs) > 0 || len(v.value) > blueprints.MaxServiceName {
 			return cmdutil.FlagErrorf("%s %q must be a DNS label of at most %d characters: lower-case letters, digits and '-'",
 				v.flag, v.value, blueprints.MaxServiceName)
 		}
 	}
-	if !slices.Contains(runtimes, o.Runtime) {
+	if !slices.Contains(runtimes, runtime) {
 		return cmdutil.FlagErrorf("--runtime must be one of %s", strings.Join(runtimes, ", "))
 	}
-	if !slices.Contains(types, o.Type) {
+	if !slices.Contains(types, typ) {
 		return cmdutil.FlagErrorf("--type must be one of %s", strings.Join(types, ", "))
 	}
-	if o.Type == blueprints.TypeWeb && (o.Port < 1024 || o.Port > 65535) {
+	if runtime == "static" && typ != blueprints.TypeWeb {
+		return cmdutil.FlagErrorf("--runtime static serves files: it is --type web")
+	}
+	if typ == blueprints.TypeWeb && (port < 1024 || port > 65535) {
 		return cmdutil.FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
 	}
 	return nil
@@ -97,7 +105,9 @@ func (o *Options) check() error {
 
 // Run writes the starter files.
 func Run(opts *Options) error {
-	svc, err := templates.Render("service.yaml.tmpl", opts)
+	svc, err := templates.Render("service.yaml.tmpl", templates.ServiceData{
+		Name: opts.Name, Team: opts.Team, Runtime: opts.Runtime, Type: opts.Type, Port: opts.Port,
+	})
 	if err != nil {
 		return err
 	}
@@ -114,7 +124,7 @@ func Run(opts *Options) error {
 		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
 			name = "platform"
 		}
-		p, err := templates.Render("platform.yaml.tmpl", map[string]string{"Name": name})
+		p, err := templates.Render("platform.yaml.tmpl", templates.PlatformData{Name: name, CI: "github"})
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,98 @@
+// Package scaffold renders the files `gantry new` writes besides the generated output: the blueprint,
+// a platform file, the service's source skeleton (templates/scaffold/<runtime>), a README and a
+// .gitignore. The skeleton keeps every promise the generated manifests rely on; the tests build, run
+// and stop it with each runtime's own tools.
+package scaffold
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/ci"
+	"github.com/gantry-dev/gantry/templates"
+)
+
+// MetricsPort is where the skeletons of web services and workers serve Prometheus metrics.
+const MetricsPort = 9090
+
+// Runtimes are the runtimes with a skeleton: all of the blueprint's.
+var Runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
+
+// Options are the service's settings, already checked by the command.
+type Options struct {
+	Name, Team, Runtime, Type string
+	Port                      int    // web only
+	CI                        string // github | gitlab | none
+}
+
+// Data is what the skeleton and README templates see.
+type Data struct {
+	Options
+	MetricsPort int    // 0 for cron and job
+	Source      string // the source folder, relative to the new folder
+	Web         bool   // type web
+	Worker      bool   // type worker
+	Once        bool   // type cron or job: do the work, exit 0
+	Metrics     bool   // MetricsPort != 0
+	Steps       []ci.Step
+}
+
+// Source is the service's source folder in the new folder: the blueprint's default.
+func Source(name string) string { return "services/" + name }
+
+// Files renders every file of the scaffold, paths relative to the new folder, sorted.
+func Files(o Options) ([]generators.File, error) {
+	if !slices.Contains(Runtimes, o.Runtime) {
+		return nil, fmt.Errorf("no skeleton for runtime %q", o.Runtime)
+	}
+	d := Data{Options: o, Source: Source(o.Name), Steps: ci.Steps(o.Runtime)}
+	switch o.Type {
+	case blueprints.TypeWeb:
+		d.Web = true
+	case blueprints.TypeWorker:
+		d.Worker = true
+	default:
+		d.Once = true
+	}
+	if d.Web || d.Worker {
+		d.MetricsPort, d.Metrics = MetricsPort, true
+		if o.Port == MetricsPort {
+			d.MetricsPort++
+		}
+	}
+	svc, err := templates.Render("service.yaml.tmpl", templates.ServiceData{
+		Name: o.Name, Team: o.Team, Runtime: o.Runtime, Type: o.Type, Port: o.Port,
+		MetricsPort: d.MetricsPort, Startup: d.Web,
+	})
+	if err != nil {
+		return nil, err
+	}
+	platform, err := templates.Render("platform.yaml.tmpl", templates.PlatformData{Name: o.Name, CI: o.CI})
+	if err != nil {
+		return nil, err
+	}
+	files := []generators.File{
+		{Path: path.Join(blueprints.DefaultDir, "platform.yaml"), Data: platform},
+		{Path: path.Join(blueprints.DefaultDir, o.Name+".yaml"), Data: svc},
+	}
+	common, err := templates.Skeleton("common", o.Name, d)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range common {
+		files = append(files, generators.File{Path: f.Path, Data: f.Data})
+	}
+	skel, err := templates.Skeleton(o.Runtime, o.Name, d)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range skel {
+		files = append(files, generators.File{Path: path.Join(d.Source, f.Path), Data: f.Data})
+	}
+	slices.SortFunc(files, func(a, b generators.File) int { return strings.Compare(a.Path, b.Path) })
+	return files, nil
+}
