@@ -34,8 +34,8 @@ const runID = 65532
 // runtimeSpec is how a runtime's skeleton is built the way its Dockerfile builds it, and started the way
 // its Dockerfile's ENTRYPOINT starts it.
 type runtimeSpec struct {
-	tools []string                                    // on PATH, or the runtime is skipped
-	build func(t *testing.T, src, out string)         // build into out, outside the source tree
+	tools []string                                     // on PATH, or the runtime is skipped
+	build func(t *testing.T, src, out string)          // build into out, outside the source tree
 	start func(t *testing.T, src, out string) []string // the command line, run in src
 }
 

@@ -157,8 +157,8 @@ func Run(opts *Options) error {
 // repository root, so the output names paths as a later `gantry generate` in the new repository will.
 func generateInto(opts *Options, stage string) error {
 	g := &generate.Options{
-		IO:    cmdutil.IOStreams{Out: opts.IO.ErrOut, ErrOut: opts.IO.ErrOut},
-		Paths: []string{filepath.Join(stage, blueprints.DefaultDir)},
+		IO:     cmdutil.IOStreams{Out: opts.IO.ErrOut, ErrOut: opts.IO.ErrOut},
+		Paths:  []string{filepath.Join(stage, blueprints.DefaultDir)},
 		Output: filepath.Join(stage, generate.DefaultOutput), Repo: stage, Root: stage, Quiet: true,
 	}
 	if opts.NoGenerate {
