@@ -112,7 +112,8 @@ var runtimes = map[string]*Runtime{
 		Steps: []Step{
 			{Name: "Restore", Run: "dotnet restore", Network: true},
 			{Name: "Build", Run: "dotnet build --no-restore -c Release -warnaserror"},
-			{Name: "Unit tests", Run: "dotnet test --no-build -c Release"},
+			// gantry new's skeleton keeps its xunit project in tests/, outside the app's project.
+			{Name: "Unit tests", Run: "if [ -d tests ]; then dotnet test tests -c Release; else dotnet test --no-build -c Release; fi"},
 			{Name: "Vulnerable packages", Network: true, Run: `dotnet list package --vulnerable --include-transitive | tee "${TMPDIR:-/tmp}/vulnerable.txt"; ! grep -q -i 'has the following vulnerable packages' "${TMPDIR:-/tmp}/vulnerable.txt"`},
 		},
 	},
