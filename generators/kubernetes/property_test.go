@@ -2,11 +2,9 @@ package kubernetes_test
 
 import (
 	"flag"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -15,60 +13,12 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 var samples = flag.Int("samples", 200, "random blueprints in the property tests")
-
-// hostileValues are env values that have broken YAML, shells and template engines before.
-var hostileValues = []string{
-	`it's "quoted"`, "#not a comment", "a #b", "${HOME}", "${{ secrets.TOKEN }}", "$(HOSTNAME)", "$$(x)", "a$b",
-	"line1\nline2", "tab\there", "ünïcödé ☃", "yes", "no", "on", "off", "null", "~", "0x10", "1e3", "010", "1_000",
-	"12:30", "2026-01-02", "true", "", " leading", "trailing ", "- dash", "? q", ": colon", "key: value", "[a]",
-	"{a: 1}", "|", ">", "*alias", "&anchor", "!tag", "%percent", "@at", "`tick`", "'", `"`, `\`, "=", "<<",
-}
-
-// randomBlueprints writes a platform and n services with random types, dependencies and env values.
-func randomBlueprints(t *testing.T, dir string, n int, r *rand.Rand) map[string]map[string]string {
-	t.Helper()
-	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("platform.yaml", "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: prop}\nspec:\n"+
-		"  registry: ghcr.io/prop\n  mesh: istio\n  kubernetesVersion: \"1.35\"\n  environments: [dev, prod]\n")
-	types := []string{"web", "worker", "cron", "job"}
-	deps := []string{"postgres", "mysql", "redis", "bucket", "queue", "kafka"}
-	envs := map[string]map[string]string{}
-	for i := range n {
-		name := fmt.Sprintf("svc-%03d", i)
-		typ := types[r.IntN(len(types))]
-		var b strings.Builder
-		fmt.Fprintf(&b, "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: %s, team: team-%d}\nspec:\n  runtime: go\n  type: %s\n", name, r.IntN(5), typ)
-		switch typ {
-		case "web":
-			fmt.Fprintf(&b, "  port: %d\n", 1024+r.IntN(60000))
-		case "cron":
-			b.WriteString("  schedule: \"@hourly\"\n")
-		}
-		if r.IntN(2) == 0 {
-			fmt.Fprintf(&b, "  dependencies:\n    - {name: d%d, type: %s}\n", i, deps[r.IntN(len(deps))])
-		}
-		env := map[string]string{}
-		b.WriteString("  env:\n")
-		for k := range 1 + r.IntN(4) {
-			key := fmt.Sprintf("V%d_%d", i, k)
-			val := hostileValues[r.IntN(len(hostileValues))]
-			env[key] = val
-			fmt.Fprintf(&b, "    %s: %s\n", key, strconv.Quote(val))
-		}
-		envs[name] = env
-		write(name+".yaml", b.String())
-	}
-	return envs
-}
 
 // TestPropertyEnvRoundTrip generates random blueprints with hostile env values: every output file
 // parses, every value comes back exactly as the blueprint wrote it (after the kubelet's own unescaping
@@ -76,7 +26,7 @@ func randomBlueprints(t *testing.T, dir string, n int, r *rand.Rand) map[string]
 func TestPropertyEnvRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, uint64(*samples)))
 	in := t.TempDir()
-	want := randomBlueprints(t, in, *samples, r)
+	want := gentest.RandomBlueprints(t, in, *samples, r, gentest.RandomOptions{Name: "prop", Cloud: "none", CI: "none", Mesh: "istio"}).Env
 	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
 	if diags.HasErrors(false) {
 		t.Fatalf("random blueprints do not validate:\n%v", diags)

@@ -98,7 +98,10 @@ func (z *azure) main(m *module) *file {
 	f := newFile("main.tf")
 	l := f.top("locals")
 	l.interp("name", m.s.Name+"-${var.environment}")
-	l.expr("production", `var.environment == "`+m.production()+`"`)
+	if hasType(m, "postgres", "mysql", "redis", "bucket") {
+		// Production gets zone-redundant databases, storage and a replicated cache.
+		l.expr("production", `var.environment == "`+m.production()+`"`)
+	}
 	// Globally unique names (Key Vault, Storage) of at most 24 lower-case letters and digits.
 	l.expr("unique", `substr(sha1("${data.azurerm_client_config.current.subscription_id}/${local.name}"), 0, 16)`)
 	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{

@@ -133,7 +133,8 @@ func (g *gcp) main(m *module) *file {
 	f := newFile("main.tf")
 	l := f.top("locals")
 	l.interp("name", m.s.Name+"-${var.environment}")
-	if hasType(m, "postgres", "mysql", "redis", "kafka") {
+	if hasType(m, "postgres", "mysql", "redis") {
+		// Production gets regional databases and a highly available cache.
 		l.expr("production", `var.environment == "`+m.production()+`"`)
 	}
 	l.set("base_labels", cty.ObjectVal(map[string]cty.Value{
