@@ -109,6 +109,14 @@ func (e *ConflictError) Error() string {
 	return b.String()
 }
 
+// RefusedError is a write Gantry refuses for the output's safety: a damaged record of what it wrote, a
+// symbolic link on the way, another run holding the lock. Nothing is written; the user has to act.
+type RefusedError struct{ msg string }
+
+func (e *RefusedError) Error() string { return e.msg }
+
+func refused(format string, args ...any) error { return &RefusedError{msg: fmt.Sprintf(format, args...)} }
+
 // WriteOptions change how Write treats files it did not write.
 type WriteOptions struct {
 	Scope Scope
@@ -286,7 +294,8 @@ func readManifest(root string) (Manifest, error) {
 		return m, err
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("%s is damaged (%v): restore it from version control, or remove it and run with --force", manifestPath, err)
+		p := filepath.ToSlash(filepath.Join(root, filepath.FromSlash(manifestPath)))
+		return m, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
 	}
 	if m.Files == nil {
 		m.Files = map[string]ManifestEntry{}
@@ -303,7 +312,7 @@ func lock(root string) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("another gantry generate is writing to %s; wait for it to finish", root)
+		return nil, refused("another gantry generate is writing to %s (it holds %s); wait for it to finish, then run again", root, filepath.ToSlash(p))
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
@@ -344,7 +353,7 @@ func (safe safeDirs) noSymlinks(root, rel string) error {
 			return err
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("refusing to write through the symbolic link %s", p)
+			return refused("refusing to write through the symbolic link %s: a link could lead outside %s; replace it with a folder, or write elsewhere with -o", filepath.ToSlash(p), filepath.ToSlash(root))
 		}
 		if i < len(parts)-1 {
 			safe[p] = true

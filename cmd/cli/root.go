@@ -18,6 +18,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli/schema"
 	"github.com/gantry-dev/gantry/cmd/cli/validate"
 	"github.com/gantry-dev/gantry/cmd/cli/version"
+	"github.com/gantry-dev/gantry/generators"
 )
 
 // Main runs gantry with the process's arguments and streams and returns the exit code.
@@ -48,12 +49,13 @@ func Run(args []string, io cmdutil.IOStreams) int {
 func ExitCode(err error) int {
 	var flagErr *cmdutil.FlagError
 	var valErr *blueprints.ValidationError
+	var refused *generators.RefusedError
 	switch {
 	case err == nil:
 		return cmdutil.ExitOK
 	case errors.As(err, &flagErr), isCobraUsageError(err):
 		return cmdutil.ExitUsage
-	case errors.As(err, &valErr), errors.Is(err, cmdutil.ErrInvalid), errors.Is(err, cmdutil.ErrSilent):
+	case errors.As(err, &valErr), errors.As(err, &refused), errors.Is(err, cmdutil.ErrInvalid), errors.Is(err, cmdutil.ErrSilent):
 		return cmdutil.ExitInvalid
 	}
 	return cmdutil.ExitInternal

@@ -37,5 +37,16 @@ func FlagErrorf(format string, args ...any) error {
 // invalid blueprints) and only the exit code is left to set.
 var ErrSilent = errors.New("silent failure")
 
-// ErrInvalid marks input problems (exit 1). Wrap it: fmt.Errorf("%w: ...", cmdutil.ErrInvalid).
+// ErrInvalid marks input problems (exit 1); Invalidf makes one.
 var ErrInvalid = errors.New("invalid input")
+
+// invalidError is an input problem whose message stands alone (no "invalid input:" prefix).
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Invalidf returns an input problem (exit 1): say what was wrong and what to do.
+func Invalidf(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}

@@ -142,7 +142,7 @@ func Run(opts *Options) error {
 		plan, err := generators.Prepare(r.dir, r.files, generators.WriteOptions{Scope: scope, Force: opts.Force})
 		var conflict *generators.ConflictError
 		if errors.As(err, &conflict) {
-			return fmt.Errorf("%w: %s: %v", cmdutil.ErrInvalid, r.dir, err)
+			return cmdutil.Invalidf("%s: %v", r.dir, err)
 		}
 		if err != nil {
 			return err
@@ -210,6 +210,18 @@ func repoRoot(paths []string, output string) string {
 	}
 }
 
+// displayPath shows a path relative to the working folder where it is below it.
+func displayPath(p string) string {
+	if filepath.IsAbs(p) {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+				p = rel
+			}
+		}
+	}
+	return filepath.ToSlash(p)
+}
+
 // envNames lists the environments of the platforms loaded, sorted, once each.
 func envNames(res *blueprints.Resolved) []string {
 	var envs []string
@@ -242,8 +254,9 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 			return err
 		}
 		files = append(files, r.files...)
-		// Paths as the user can open them: under the output folder or the repository root.
-		in := func(p string) string { return filepath.ToSlash(filepath.Join(r.dir, p)) }
+		// Paths as the user can open them: under the output folder or the repository root, relative to
+		// the working folder when they are below it.
+		in := func(p string) string { return displayPath(filepath.Join(r.dir, p)) }
 		for _, p := range d.Missing {
 			drift.Missing = append(drift.Missing, in(p))
 		}
@@ -279,6 +292,5 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 			fmt.Fprint(opts.IO.Out, generators.UnifiedDiff("a/"+f.Path, "b/"+f.Path, old, f.Data))
 		}
 	}
-	return fmt.Errorf("%w: %s is out of date: %d missing, %d changed, %d stale; run `gantry generate` and commit the result",
-		cmdutil.ErrInvalid, opts.Output, len(drift.Missing), len(drift.Changed), len(drift.Stale))
+	return cmdutil.Invalidf("%s is out of date: %d missing, %d changed, %d stale; run `gantry generate` and commit the result", opts.Output, len(drift.Missing), len(drift.Changed), len(drift.Stale))
 }

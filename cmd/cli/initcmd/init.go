@@ -94,9 +94,6 @@ func CheckService(name, team, runtime, typ string, port int) error {
 	if !slices.Contains(types, typ) {
 		return cmdutil.FlagErrorf("--type must be one of %s", strings.Join(types, ", "))
 	}
-	if runtime == "static" && typ != blueprints.TypeWeb {
-		return cmdutil.FlagErrorf("--runtime static serves files: it is --type web")
-	}
 	if typ == blueprints.TypeWeb && (port < 1024 || port > 65535) {
 		return cmdutil.FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
 	}
@@ -142,7 +139,7 @@ func Run(opts *Options) error {
 func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%w: %s already exists; init never overwrites (choose another name or --dir)", cmdutil.ErrInvalid, filepath.ToSlash(path))
+		return cmdutil.Invalidf("%s already exists; init never overwrites (choose another name or --dir)", filepath.ToSlash(path))
 	}
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", path, err)

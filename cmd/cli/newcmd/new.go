@@ -77,6 +77,9 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 			if err := initcmd.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
 				return err
 			}
+			if opts.Runtime == "static" && opts.Type != blueprints.TypeWeb {
+				return cmdutil.FlagErrorf("--runtime static makes a site served over HTTP: it is --type web")
+			}
 			if !slices.Contains(ciSystems, opts.CI) {
 				return cmdutil.FlagErrorf("--ci must be one of %s", strings.Join(ciSystems, ", "))
 			}
@@ -190,14 +193,14 @@ func checkEmpty(dir string) error {
 		return err
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%w: %s exists and is not a folder; choose another name or --dir", cmdutil.ErrInvalid, dir)
+		return cmdutil.Invalidf("%s exists and is not a folder; choose another name or --dir", dir)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
 	if len(entries) > 0 {
-		return fmt.Errorf("%w: %s exists and is not empty; new never writes into a folder with files (choose another --dir)", cmdutil.ErrInvalid, dir)
+		return cmdutil.Invalidf("%s exists and is not empty; new never writes into a folder with files (choose another --dir)", dir)
 	}
 	return nil
 }

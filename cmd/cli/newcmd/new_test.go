@@ -161,7 +161,7 @@ func TestRefusals(t *testing.T) {
 		{[]string{"api", "--dir", "afile"}, cmdutil.ExitInvalid, "is not a folder"},
 		{[]string{"Bad_Name"}, cmdutil.ExitUsage, "must be a DNS label"},
 		{[]string{"api", "--runtime", "cobol"}, cmdutil.ExitUsage, "--runtime must be one of"},
-		{[]string{"api", "--runtime", "static", "--type", "worker"}, cmdutil.ExitUsage, "static serves files"},
+		{[]string{"api", "--runtime", "static", "--type", "worker"}, cmdutil.ExitUsage, "static makes a site served over HTTP"},
 		{[]string{"api", "--type", "daemon"}, cmdutil.ExitUsage, "--type must be one of"},
 		{[]string{"api", "--port", "80"}, cmdutil.ExitUsage, "--port must be from 1024"},
 		{[]string{"api", "--ci", "jenkins"}, cmdutil.ExitUsage, "--ci must be one of"},
