@@ -115,7 +115,9 @@ type RefusedError struct{ msg string }
 
 func (e *RefusedError) Error() string { return e.msg }
 
-func refused(format string, args ...any) error { return &RefusedError{msg: fmt.Sprintf(format, args...)} }
+func refused(format string, args ...any) error {
+	return &RefusedError{msg: fmt.Sprintf(format, args...)}
+}
 
 // WriteOptions change how Write treats files it did not write.
 type WriteOptions struct {
