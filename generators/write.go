@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -125,8 +127,9 @@ type WriteOptions struct {
 	Force bool // replace and remove files even when they are not Gantry's or were edited
 }
 
-// afterWrite is a test hook, called after each file is in place.
-var afterWrite func(done int)
+// afterWrite is a test hook, called after each file is in place with the count so far; an error stops
+// the run as a crash would (the files being written finish, no new one starts).
+var afterWrite func(done int) error
 
 // Write brings the tree under root in line with files: Prepare, then Apply.
 func Write(root string, files []File, opts WriteOptions) (Summary, error) {
@@ -240,6 +243,62 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 	return p, nil
 }
 
+// writeAll writes the plan's files from a few goroutines (each file is a handful of system calls, and a
+// platform has thousands; every write is atomic and the folders exist) and returns the paths written, in
+// the plan's order. On an error no new write starts.
+func (p *Plan) writeAll() ([]string, error) {
+	var (
+		next     atomic.Int64
+		stop     atomic.Bool
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	ok := make([]bool, len(p.todo))
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+		stop.Store(true)
+	}
+	for range min(len(p.todo), 2*runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				i := int(next.Add(1)) - 1
+				if i >= len(p.todo) {
+					return
+				}
+				f := p.todo[i]
+				err := writeAtomic(filepath.Join(p.root, filepath.FromSlash(f.Path)), f.Data)
+				mu.Lock()
+				if err != nil {
+					fail(err)
+				} else {
+					ok[i] = true
+					done++
+					if afterWrite != nil {
+						if err := afterWrite(done); err != nil {
+							fail(err)
+						}
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var written []string
+	for i, f := range p.todo {
+		if ok[i] {
+			written = append(written, f.Path)
+		}
+	}
+	return written, firstErr
+}
+
 // Close releases a plan's lock without writing.
 func (p *Plan) Close() { p.unlock() }
 
@@ -255,18 +314,15 @@ func (p *Plan) Apply() (Summary, error) {
 		}
 	}
 	made := dirs{}
-	for i, f := range p.todo {
-		target := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := made.ensure(filepath.Dir(target)); err != nil {
+	for _, f := range p.todo {
+		if err := made.ensure(filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))); err != nil {
 			return sum, err
 		}
-		if err := writeAtomic(target, f.Data); err != nil {
-			return sum, err
-		}
-		sum.Written = append(sum.Written, f.Path)
-		if afterWrite != nil {
-			afterWrite(i + 1)
-		}
+	}
+	written, err := p.writeAll()
+	sum.Written = append(sum.Written, written...)
+	if err != nil {
+		return sum, err
 	}
 	for _, path := range p.stale {
 		target := filepath.Join(root, filepath.FromSlash(path))

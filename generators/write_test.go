@@ -131,13 +131,16 @@ func TestWriteInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	func() {
-		defer func() { afterWrite = nil; recover() }()
-		afterWrite = func(done int) {
+		defer func() { afterWrite = nil }()
+		afterWrite = func(done int) error {
 			if done == 2 {
-				panic("killed")
+				return errors.New("killed")
 			}
+			return nil
 		}
-		Write(root, next, WriteOptions{})
+		if _, err := Write(root, next, WriteOptions{}); err == nil || err.Error() != "killed" {
+			t.Fatalf("err = %v, want the hook's", err)
+		}
 	}()
 	for _, f := range next {
 		got := read(t, root, f.Path)
@@ -151,8 +154,9 @@ func TestWriteInterrupted(t *testing.T) {
 			t.Errorf("temporary file left behind: %s", e.Name())
 		}
 	}
+	// The writes in flight when the run stopped finished; the next run does the rest.
 	sum, err := Write(root, next, WriteOptions{})
-	if err != nil || len(sum.Written) != 3 || len(sum.Unchanged) != 2 {
+	if err != nil || len(sum.Written)+len(sum.Unchanged) != 5 || len(sum.Unchanged) < 2 {
 		t.Errorf("the next run: %v %v", sum, err)
 	}
 }
