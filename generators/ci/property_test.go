@@ -29,16 +29,7 @@ func TestPropertyPipelines(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, uint64(*samples)))
 	for _, system := range []string{"github", "gitlab"} {
 		t.Run(system, func(t *testing.T) {
-			in := t.TempDir()
-			gentest.RandomBlueprints(t, in, max(*samples/2, 1), r, gentest.RandomOptions{Name: "prop", Cloud: "aws", CI: system, Mesh: "none"})
-			res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
-			if diags.HasErrors(false) {
-				t.Fatalf("random blueprints do not validate:\n%v", diags)
-			}
-			files, err := generators.Run(res, []generators.Generator{ci.New()})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res, _, files := gentest.GenerateRandom(t, max(*samples/2, 1), r, gentest.RandomOptions{Name: "prop", Cloud: "aws", CI: system, Mesh: "none"}, ci.New())
 			byPath := map[string][]byte{}
 			for _, f := range files {
 				byPath[f.Path] = f.Data

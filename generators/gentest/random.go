@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
 )
 
 // HostileValues are env values that have broken YAML, shells and template engines before.
@@ -96,4 +99,21 @@ func RandomBlueprints(t testing.TB, dir string, n int, r *rand.Rand, o RandomOpt
 		write(name+".yaml", b.String())
 	}
 	return out
+}
+
+// GenerateRandom writes n random blueprints (RandomBlueprints) into a temporary folder, loads them and
+// runs the targets: what the property tests check.
+func GenerateRandom(t testing.TB, n int, r *rand.Rand, o RandomOptions, targets ...generators.Generator) (*blueprints.Resolved, Random, []generators.File) {
+	t.Helper()
+	in := t.TempDir()
+	rnd := RandomBlueprints(t, in, n, r, o)
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
+	if diags.HasErrors(false) {
+		t.Fatalf("random blueprints do not validate:\n%v", diags)
+	}
+	files, err := generators.Run(res, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, rnd, files
 }

@@ -11,8 +11,6 @@ import (
 	"go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/gantry-dev/gantry/blueprints"
-	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/internal/checkers"
@@ -25,16 +23,8 @@ var samples = flag.Int("samples", 200, "random blueprints in the property tests"
 // of $$), and kubeconform -strict accepts every object.
 func TestPropertyEnvRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, uint64(*samples)))
-	in := t.TempDir()
-	want := gentest.RandomBlueprints(t, in, *samples, r, gentest.RandomOptions{Name: "prop", Cloud: "none", CI: "none", Mesh: "istio"}).Env
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
-	if diags.HasErrors(false) {
-		t.Fatalf("random blueprints do not validate:\n%v", diags)
-	}
-	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rnd, files := gentest.GenerateRandom(t, *samples, r, gentest.RandomOptions{Name: "prop", Cloud: "none", CI: "none", Mesh: "istio"}, kubernetes.New())
+	want := rnd.Env
 	out := t.TempDir()
 	var objects []string
 	for _, f := range files {

@@ -33,16 +33,7 @@ func TestPropertyTerraform(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, uint64(*samples)))
 	for _, cloud := range []string{"aws", "gcp", "azure"} {
 		t.Run(cloud, func(t *testing.T) {
-			in := t.TempDir()
-			gentest.RandomBlueprints(t, in, max(*samples/3, 1), r, gentest.RandomOptions{Name: "prop-" + cloud, Cloud: cloud, CI: "none", Mesh: "none"})
-			res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{in}})
-			if diags.HasErrors(false) {
-				t.Fatalf("random blueprints do not validate:\n%v", diags)
-			}
-			files, err := generators.Run(res, []generators.Generator{terraform.New()})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res, _, files := gentest.GenerateRandom(t, max(*samples/3, 1), r, gentest.RandomOptions{Name: "prop-" + cloud, Cloud: cloud, CI: "none", Mesh: "none"}, terraform.New())
 			if checkSchemas(t, files) == 0 {
 				t.Fatal("no block was checked")
 			}
