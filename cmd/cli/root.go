@@ -82,7 +82,10 @@ func NewRootCmd(io cmdutil.IOStreams) *cobra.Command {
 service's cloud dependencies, CI pipelines and GitOps objects, as plain files a team commits.
 
 Exit codes: 0 ok, 1 invalid input (or drift), 2 usage error, 3 internal error.`,
-		Example: `  # Start a blueprint, check it, and see what it resolves to in each environment
+		Example: `  # Start a service: blueprint, runnable source, Dockerfile, pipeline and manifests
+  gantry new payments --runtime go --type web --port 8080
+
+  # In a platform repository: add a blueprint, check it, see what it resolves to
   gantry init payments --runtime go --type web --port 8080
   gantry validate blueprints/
   gantry validate --print blueprints/payments.yaml`,
