@@ -66,6 +66,14 @@ func (d *decoder) resolve(n *yaml.Node, path string) *yaml.Node {
 	return n
 }
 
+// unalias follows aliases without spending the expansion budget (resolve does, for each value decoded).
+func unalias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
 func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
@@ -159,6 +167,18 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			d.unknownField(k, path, name, info)
 			continue
+		}
+		if f.required && v.Type() != reflect.TypeFor[ServiceSpec]() {
+			// `metadata:` with nothing after it is null: as good as missing, and its own required
+			// fields would go unchecked.
+			if r := unalias(val); r != nil && isNull(r) {
+				hint := requiredHint(f)
+				if f.name == "metadata" || f.name == "spec" {
+					hint = fmt.Sprintf("give %s its fields, indented below it (`gantry init` writes a commented example)", f.name)
+				}
+				d.errorf(r, fpath, hint, "required field is empty")
+				continue
+			}
 		}
 		d.decode(val, v.FieldByIndex(f.index), fpath, f.tag)
 	}

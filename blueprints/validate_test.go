@@ -586,6 +586,20 @@ func TestRuleDecode(t *testing.T) {
 			want:  []string{"svc.yaml:1:1: spec: required field is missing (add `spec:`)"},
 		},
 		{
+			// Found by FuzzGenerate: null metadata and spec used to pass as a service with no name.
+			name:  "empty metadata and spec",
+			files: ruleRaw("apiVersion: gantry.dev/v1", "kind: Service", "metadata: ", "spec:"),
+			want: []string{
+				"svc.yaml:3:10: metadata: required field is empty (give metadata its fields, indented below it (`gantry init` writes a commented example))",
+				"svc.yaml:4:6: spec: required field is empty (give spec its fields, indented below it (`gantry init` writes a commented example))",
+			},
+		},
+		{
+			name:  "empty metadata.team",
+			files: ruleRaw("apiVersion: gantry.dev/v1", "kind: Service", "metadata: {name: api, team: }", "spec: {runtime: go, type: worker}"),
+			want:  []string{"svc.yaml:3:29: metadata.team: required field is empty (add `team: billing`)"},
+		},
+		{
 			name:  "missing runtime",
 			files: ruleRaw("apiVersion: gantry.dev/v1", "kind: Service", "metadata: {name: api, team: core}", "spec:", "  type: worker"),
 			want:  []string{"svc.yaml:5:3: spec.runtime: required field is missing (" + hintReqRuntime + ")"},
