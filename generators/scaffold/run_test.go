@@ -209,6 +209,7 @@ func TestSkeletons(t *testing.T) {
 			}
 			for _, typ := range types {
 				t.Run(typ, func(t *testing.T) {
+					t.Parallel() // a run is mostly waiting: for readiness, the drain, the exit
 					if testing.Short() && typ != "web" {
 						t.Skip("-short: web only")
 					}
