@@ -9,6 +9,8 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
+	"github.com/gantry-dev/gantry/cmd/cli/generate"
+	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
 )
 
@@ -56,5 +58,24 @@ func benchRun(b *testing.B, args ...string) {
 	var errOut strings.Builder
 	if code := cli.Run(args, cmdutil.IOStreams{In: strings.NewReader(""), Out: &strings.Builder{}, ErrOut: &errOut}); code != 0 {
 		b.Fatalf("gantry %s: exit %d\n%s", strings.Join(args, " "), code, errOut.String())
+	}
+}
+
+// BenchmarkGenerateOneService renders one service (acme's payments: web, Postgres and Redis, Istio,
+// Argo CD, GitHub) with each target alone, in memory.
+func BenchmarkGenerateOneService(b *testing.B) {
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{filepath.Join(repoRoot, "blueprints", "examples", "acme", "payments.yaml")}})
+	if diags.HasErrors(false) {
+		b.Fatal(diags)
+	}
+	for _, target := range generate.Targets() {
+		b.Run(target.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := generators.Run(res, []generators.Generator{target}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
