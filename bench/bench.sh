@@ -65,6 +65,28 @@ measure "gantry generate --check (1,000)" "$work/gantry" generate --check --quie
 measure "gantry validate (1,000)" "$work/gantry" validate "$work/many"
 measure "cp -r of the 1,000-service tree" bash -c "rm -rf '$work/o3' && cp -r '$work/many-out' '$work/o3'"
 
+# startup NAME CMD...: milliseconds per start, from 50 starts in a row, median of $runs such rounds.
+declare -A start
+startup() {
+	local name="$1"; shift
+	local r=() i j t0 t1
+	for ((i = 0; i < runs; i++)); do
+		t0="$(date +%s%N)"
+		for ((j = 0; j < 50; j++)); do "$@" >/dev/null 2>&1; done
+		t1="$(date +%s%N)"
+		r+=("$(((t1 - t0) / 50000))")
+	done
+	start[$name]="$(printf '%s\n' "${r[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")"
+	log "$name: ${start[$name]} µs a start"
+}
+# The Go runtime's own start: a program that does nothing, built with the same toolchain.
+mkdir -p "$work/noop"
+printf 'package main\n\nfunc main() {}\n' >"$work/noop/main.go"
+(cd "$work/noop" && go mod init noop >/dev/null 2>&1 && go build -o "$work/noop-bin" .)
+startup "empty Go program" "$work/noop-bin"
+startup "gantry version" "$work/gantry" version
+startup "gantry validate (1 service)" "$work/gantry" validate "$work/one"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $runs runs each, medians."
 echo
@@ -73,6 +95,12 @@ echo "| --- | --- | --- |"
 for k in "gantry generate (1 service)" "helm template (helm create chart)" "gantry generate (1,000 services)" \
 	"gantry generate --check (1,000)" "gantry validate (1,000)" "cp -r of the 1,000-service tree"; do
 	printf '| %s | %s | %s |\n' "$k" "${wall[$k]}" "$((${rss[$k]} / 1024))"
+done
+echo
+echo "| start-up | µs a start |"
+echo "| --- | --- |"
+for k in "empty Go program" "gantry version" "gantry validate (1 service)"; do
+	printf '| %s | %s |\n' "$k" "${start[$k]}"
 done
 echo
 echo "gantry/helm wall: $(ratio "${wall["gantry generate (1 service)"]}" "${wall["helm template (helm create chart)"]}");" \
