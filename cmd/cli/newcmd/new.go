@@ -105,6 +105,10 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 // into place: the target is either complete or untouched.
 func Run(opts *Options) error {
 	dir := filepath.Clean(opts.Dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
 	if err := checkEmpty(dir); err != nil {
 		return err
 	}
@@ -113,7 +117,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	parent := filepath.Dir(dir)
+	parent := filepath.Dir(abs) // of the absolute path: `--dir .` stages beside the working folder
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
 	}
@@ -139,19 +143,40 @@ func Run(opts *Options) error {
 	if err := generateInto(opts, stage); err != nil {
 		return err
 	}
-	// A target that exists is empty (checked above): rename replaces an empty folder on Linux and
-	// macOS; elsewhere, remove it first.
-	if err := os.Rename(stage, dir); err != nil {
-		if rmErr := os.Remove(dir); rmErr != nil {
-			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
-		}
-		if err := os.Rename(stage, dir); err != nil {
-			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
-		}
+	if err := moveInto(stage, dir); err != nil {
+		return err
 	}
 	printTree(opts, dir)
 	if !opts.NoGit {
 		gitInit(opts, dir)
+	}
+	return nil
+}
+
+// moveInto puts the staged scaffold in place: a new folder is one rename. An existing empty folder
+// (checked before) is kept, since it may be someone's working folder, and the staged entries are moved
+// into it one by one; on a failure the ones moved are taken out again.
+func moveInto(stage, dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(stage, dir); err != nil {
+			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
+		}
+		return nil
+	}
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	var moved []string
+	for _, e := range entries {
+		to := filepath.Join(dir, e.Name())
+		if err := os.Rename(filepath.Join(stage, e.Name()), to); err != nil {
+			for _, m := range moved {
+				os.RemoveAll(m)
+			}
+			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
+		}
+		moved = append(moved, to)
 	}
 	return nil
 }

@@ -200,3 +200,24 @@ func TestNothingOnFailure(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// TestIntoWorkingFolder: `--dir .` in an empty working folder fills it, and keeps the folder itself.
+func TestIntoWorkingFolder(t *testing.T) {
+	parent := t.TempDir()
+	here := filepath.Join(parent, "here")
+	os.Mkdir(here, 0o755)
+	before, _ := os.Stat(here)
+	if code, _, errOut := run(t, here, "api", "--dir", ".", "--no-git"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(here, "services", "api", "main.go")); err != nil {
+		t.Error(err)
+	}
+	after, _ := os.Stat(here)
+	if !os.SameFile(before, after) {
+		t.Error("the working folder was replaced, not filled")
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Errorf("left beside it: %v", entries)
+	}
+}
