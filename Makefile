@@ -35,7 +35,7 @@ provider-schemas: ## build the Terraform providers into a local mirror (cold: ab
 
 .PHONY: golden
 golden: ## rewrite the golden files and the committed schema and docs (review the diff)
-	$(GO) test $(GOLDEN_PKGS) -run 'Golden|Schema' -update
+	$(GO) test $(GOLDEN_PKGS) -run 'Golden|Schema|Catalogue|Hostile' -update
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck
