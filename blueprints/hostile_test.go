@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestHostileCorpus loads each file of testdata/hostile on its own (one file per attack) and pins
 // every message in one catalogue, testdata/hostile/catalogue.golden, so reviewers read all of them
-// in one place. Every attack must be rejected with at least one error, within a bounded allocation;
+// in one place. Every attack must be rejected with at least one error, within bounded allocation (64 MiB)
+// and time (5 s, against hangs);
 // bom-crlf-valid.yaml is the one file that must load cleanly. A 10 MiB file is made here.
 func TestHostileCorpus(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "hostile", "*.yaml"))
@@ -29,11 +31,18 @@ func TestHostileCorpus(t *testing.T) {
 	for _, f := range files {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
+		start := time.Now()
 		_, diags := Load(LoadOptions{Paths: []string{f}})
+		took := time.Since(start)
 		runtime.ReadMemStats(&after)
 		name := filepath.Base(f)
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
 			t.Errorf("%s: allocated %d MiB", name, alloc>>20)
+		}
+		// A bound against hangs and blow-ups (each file takes milliseconds), not a speed measure: that is
+		// the benchmarks' job.
+		if took > 5*time.Second {
+			t.Errorf("%s: took %v", name, took)
 		}
 		errs, _ := diags.Count()
 		switch {
