@@ -176,7 +176,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 				if f.name == "metadata" || f.name == "spec" {
 					hint = fmt.Sprintf("give %s its fields, indented below it (`gantry init` writes a commented example)", f.name)
 				}
-				d.errorf(r, fpath, hint, "required field is empty")
+				d.errorf(val, fpath, hint, "required field is empty") // at the key's value, not an anchor elsewhere
 				continue
 			}
 		}

@@ -27,6 +27,7 @@ func TestPropertyEnvRoundTrip(t *testing.T) {
 	want := rnd.Env
 	out := t.TempDir()
 	var objects []string
+	checked := 0 // workloads whose env was read back
 	for _, f := range files {
 		if strings.Contains(f.Path, "/base/") && !strings.HasSuffix(f.Path, "kustomization.yaml") {
 			p := filepath.Join(out, strings.ReplaceAll(f.Path, "/", "__"))
@@ -49,12 +50,19 @@ func TestPropertyEnvRoundTrip(t *testing.T) {
 			continue
 		}
 		svc := strings.Split(f.Path, "/")[2]
+		if _, ok := want[svc]; !ok {
+			t.Fatalf("%s: no service %q among the blueprints (has the layout changed?)", f.Path, svc)
+		}
+		checked++
 		got := containerEnv(t, f.Data)
 		for k, v := range want[svc] {
 			if g, ok := got[k]; !ok || kubeletValue(g) != v {
 				t.Errorf("%s: %s = %q after the kubelet, want %q", f.Path, k, kubeletValue(g), v)
 			}
 		}
+	}
+	if checked != len(want) {
+		t.Errorf("read back the env of %d workloads, want %d", checked, len(want))
 	}
 	kubeconform := checkers.GoTool(t, "kubeconform")
 	schemas, version := checkers.SchemaDir(t, "1.35")

@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -287,7 +289,14 @@ func runService(t *testing.T, typ, src string, argv []string) {
 		}
 	case "worker":
 		waitFor(t, done, fail, "http://127.0.0.1:"+metrics+"/metrics")
-		time.Sleep(1500 * time.Millisecond) // a round or two of work
+		// The worker works: its round counter moves (WORK_INTERVAL_SECONDS=1).
+		rounds := regexp.MustCompile(`(?m)^work_rounds_total ([1-9][0-9]*)$`)
+		for deadline := time.Now().Add(5 * time.Second); !rounds.MatchString(get(t, "http://127.0.0.1:"+metrics+"/metrics")); {
+			if time.Now().After(deadline) {
+				fail("work_rounds_total stayed 0 for 5s")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	if typ == "web" || typ == "worker" {
 		body := get(t, "http://127.0.0.1:"+metrics+"/metrics")
@@ -385,14 +394,31 @@ func get(t *testing.T, url string) string {
 	return string(b)
 }
 
+var (
+	portsMu sync.Mutex
+	given   = map[int]bool{} // ports handed out in this process: parallel runs never share one
+)
+
+// freePort returns a port that was free a moment ago and that no other run of this process got. The
+// kernel hands out ephemeral ports in turn, so it is not reused soon by the tests' own connections.
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 100 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !given[port] {
+			given[port] = true
+			return strconv.Itoa(port)
+		}
 	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	t.Fatal("no free port")
+	return ""
 }
 
 // readOnly removes write permission from the tree: as user 65532 (under root) or as the owner, the

@@ -27,6 +27,7 @@ type Options struct {
 	Name, Team, Runtime, Type string
 	Port                      int    // web only
 	CI                        string // github | gitlab | none
+	NoGenerate                bool   // the README does not list the generated files
 }
 
 // Data is what the skeleton and README templates see.

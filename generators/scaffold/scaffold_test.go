@@ -84,9 +84,16 @@ func TestMetricsPortAvoidsPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	found := false
 	for _, f := range files {
-		if f.Path == "blueprints/demo.yaml" && !bytes.Contains(f.Data, []byte("metricsPort: 9091")) {
-			t.Errorf("blueprint:\n%s", f.Data)
+		if f.Path == "blueprints/demo.yaml" {
+			found = true
+			if !bytes.Contains(f.Data, []byte("metricsPort: 9091")) {
+				t.Errorf("blueprint:\n%s", f.Data)
+			}
 		}
+	}
+	if !found {
+		t.Error("no blueprints/demo.yaml")
 	}
 }

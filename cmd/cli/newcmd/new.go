@@ -8,16 +8,21 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/docker"
 	"github.com/gantry-dev/gantry/generators/scaffold"
 )
 
@@ -36,6 +41,9 @@ type Options struct {
 }
 
 var ciSystems = []string{"github", "gitlab", "none"}
+
+// afterStage is a test hook: an error stands for a failure between staging and moving into place.
+var afterStage func() error
 
 // NewCmdNew builds the command; runF replaces the run function in tests.
 func NewCmdNew(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
@@ -77,6 +85,9 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 			if err := initcmd.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
 				return err
 			}
+			if slices.Contains(blueprints.PlatformFileNames, opts.Name+".yaml") {
+				return cmdutil.FlagErrorf("NAME %q would be blueprints/%s.yaml, the platform file's name: choose another name", opts.Name, opts.Name)
+			}
 			if opts.Runtime == "static" && opts.Type != blueprints.TypeWeb {
 				return cmdutil.FlagErrorf("--runtime static makes a site served over HTTP: it is --type web")
 			}
@@ -101,38 +112,116 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 	return cmd
 }
 
-// Run writes the scaffold into a staging folder beside the target, generates into it, and renames it
-// into place: the target is either complete or untouched.
+// Run writes the scaffold into a staging folder, generates into it, and moves it into place: the
+// target is either complete or untouched.
 func Run(opts *Options) error {
 	dir := filepath.Clean(opts.Dir)
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	if err := checkEmpty(dir); err != nil {
+	exists, err := checkEmpty(dir)
+	if err != nil {
 		return err
 	}
 	files, err := scaffold.Files(scaffold.Options{Name: opts.Name, Team: opts.Team, Runtime: opts.Runtime,
-		Type: opts.Type, Port: opts.Port, CI: opts.CI})
+		Type: opts.Type, Port: opts.Port, CI: opts.CI, NoGenerate: opts.NoGenerate})
 	if err != nil {
 		return err
 	}
-	parent := filepath.Dir(abs) // of the absolute path: `--dir .` stages beside the working folder
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", parent, err)
+	// The staging folder is inside an existing target (the same file system, even on a mount point),
+	// else beside the new one, whose missing parents are made and, on a failure, removed again.
+	stageIn, made := abs, ""
+	if !exists {
+		stageIn = filepath.Dir(abs)
+		if made, err = mkdirAllTracked(stageIn); err != nil {
+			return err
+		}
 	}
-	stage, err := os.MkdirTemp(parent, ".gantry-new-*")
+	stage, err := os.MkdirTemp(stageIn, ".gantry-new-*")
 	if err != nil {
-		return fmt.Errorf("creating a staging folder in %s: %w", parent, err)
+		removeMade(made)
+		return fmt.Errorf("creating a staging folder in %s: %w", stageIn, err)
 	}
-	defer os.RemoveAll(stage) // gone after the rename; cleans up after a failure
+	cleanup := func() { os.RemoveAll(stage); removeMade(made) }
+	// Ctrl-C while staging leaves nothing behind either.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() { signal.Stop(sigs); close(sigs) }()
+	go func() {
+		if _, ok := <-sigs; ok {
+			cleanup()
+			os.Exit(130)
+		}
+	}()
+	if err := stageAll(opts, stage, files); err != nil {
+		cleanup()
+		return err
+	}
+	if afterStage != nil {
+		if err := afterStage(); err != nil {
+			cleanup()
+			return err
+		}
+	}
+	if err := moveInto(stage, dir, exists); err != nil {
+		cleanup()
+		return err
+	}
+	os.Remove(stage) // the emptied staging folder inside an existing target
+	printTree(opts, dir)
+	if opts.NoGit {
+		fmt.Fprintf(opts.IO.ErrOut, "gantry: run `git init` in %s before `gantry generate` there: Gantry finds the repository root by its .git\n", filepath.ToSlash(dir))
+	} else {
+		gitInit(opts, dir)
+	}
+	return nil
+}
+
+// stageAll writes the scaffold, the Dockerfile and the generated output into the staging folder.
+func stageAll(opts *Options, stage string, files []generators.File) error {
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return err
 	}
 	// Plain writes, not generators.Write: these files are the user's from now on, and must not be in
-	// Gantry's record of what it generated (which it removes when no longer generated).
+	// Gantry's record of what it generated (which it replaces, and removes when no longer generated).
+	// The Dockerfile is one of them: written once, then the user's to edit.
+	if err := writePlain(stage, files); err != nil {
+		return err
+	}
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{filepath.Join(stage, blueprints.DefaultDir)}, Root: stage})
+	if diags.HasErrors(false) {
+		// The scaffold's own blueprint is invalid: a bug in Gantry, not in the user's input.
+		return fmt.Errorf("the scaffold's blueprint does not validate (a bug; please report it):\n%v", &blueprints.ValidationError{Diagnostics: diags})
+	}
+	dockerfiles, err := generators.Run(res, []generators.Generator{docker.New()})
+	if err != nil {
+		return err
+	}
+	if err := writePlain(stage, dockerfiles); err != nil {
+		return err
+	}
+	if opts.NoGenerate {
+		return nil
+	}
+	// The rest through gantry generate, with the staging folder as the repository root, so the output
+	// names paths as a later `gantry generate` in the new repository will.
+	var only []string
+	for _, t := range generate.Targets() {
+		if t.Name() != docker.New().Name() {
+			only = append(only, t.Name())
+		}
+	}
+	return generate.Run(&generate.Options{
+		IO:     cmdutil.IOStreams{Out: opts.IO.ErrOut, ErrOut: opts.IO.ErrOut},
+		Paths:  []string{filepath.Join(stage, blueprints.DefaultDir)},
+		Output: filepath.Join(stage, generate.DefaultOutput), Repo: stage, Root: stage, Quiet: true, Only: only,
+	})
+}
+
+func writePlain(root string, files []generators.File) error {
 	for _, f := range files {
-		p := filepath.Join(stage, filepath.FromSlash(f.Path))
+		p := filepath.Join(root, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
@@ -140,24 +229,37 @@ func Run(opts *Options) error {
 			return err
 		}
 	}
-	if err := generateInto(opts, stage); err != nil {
-		return err
-	}
-	if err := moveInto(stage, dir); err != nil {
-		return err
-	}
-	printTree(opts, dir)
-	if !opts.NoGit {
-		gitInit(opts, dir)
-	}
 	return nil
 }
 
-// moveInto puts the staged scaffold in place: a new folder is one rename. An existing empty folder
-// (checked before) is kept, since it may be someone's working folder, and the staged entries are moved
-// into it one by one; on a failure the ones moved are taken out again.
-func moveInto(stage, dir string) error {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+// mkdirAllTracked makes dir and its missing parents and returns the topmost folder it made ("" when
+// dir existed), for removeMade.
+func mkdirAllTracked(dir string) (string, error) {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || filepath.Dir(d) == d {
+			break
+		}
+		top = d
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating %s: %w", dir, err)
+	}
+	return top, nil
+}
+
+func removeMade(top string) {
+	if top != "" {
+		os.RemoveAll(top)
+	}
+}
+
+// moveInto puts the staged scaffold in place. A new folder is one rename (which fails rather than
+// replace a folder that has files). An existing empty folder is kept, since it may be someone's working
+// folder, and the staged entries are moved into it one by one, never over a file that appeared since
+// the check; on a failure the ones moved are taken out again.
+func moveInto(stage, dir string, exists bool) error {
+	if !exists {
 		if err := os.Rename(stage, dir); err != nil {
 			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
 		}
@@ -170,7 +272,7 @@ func moveInto(stage, dir string) error {
 	var moved []string
 	for _, e := range entries {
 		to := filepath.Join(dir, e.Name())
-		if err := os.Rename(filepath.Join(stage, e.Name()), to); err != nil {
+		if err := renameNoReplace(filepath.Join(stage, e.Name()), to); err != nil {
 			for _, m := range moved {
 				os.RemoveAll(m)
 			}
@@ -181,53 +283,42 @@ func moveInto(stage, dir string) error {
 	return nil
 }
 
-// generateInto runs gantry generate on the staged blueprints, with the staging folder as the
-// repository root, so the output names paths as a later `gantry generate` in the new repository will.
-func generateInto(opts *Options, stage string) error {
-	g := &generate.Options{
-		IO:     cmdutil.IOStreams{Out: opts.IO.ErrOut, ErrOut: opts.IO.ErrOut},
-		Paths:  []string{filepath.Join(stage, blueprints.DefaultDir)},
-		Output: filepath.Join(stage, generate.DefaultOutput), Repo: stage, Root: stage, Quiet: true,
+// renameNoReplace renames, failing when the target exists (RENAME_NOREPLACE: one step, no window).
+func renameNoReplace(from, to string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
+		// A file system without the flag: check, then rename (a short window).
+		if _, statErr := os.Lstat(to); statErr == nil {
+			return fmt.Errorf("%s appeared while gantry new ran: %w", to, fs.ErrExist)
+		}
+		return os.Rename(from, to)
 	}
-	if opts.NoGenerate {
-		g.Only = []string{"docker"}
+	if errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("%s appeared while gantry new ran: %w", to, fs.ErrExist)
 	}
-	err := generate.Run(g)
-	var valErr *blueprints.ValidationError
-	if errors.As(err, &valErr) {
-		// The scaffold's own blueprint is invalid: a bug in Gantry, not in the user's input.
-		return fmt.Errorf("the scaffold's blueprint does not validate (a bug; please report it):\n%v", err)
-	}
-	if err != nil {
-		return err
-	}
-	if opts.NoGenerate {
-		// Only the Dockerfile was wanted: no output folder (its record would list nothing).
-		return os.RemoveAll(g.Output)
-	}
-	return nil
+	return err
 }
 
-// checkEmpty refuses a target that exists and is not an empty folder.
-func checkEmpty(dir string) error {
+// checkEmpty refuses a target that exists and is not an empty folder, and reports whether it exists.
+func checkEmpty(dir string) (exists bool, err error) {
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !st.IsDir() {
-		return cmdutil.Invalidf("%s exists and is not a folder; choose another name or --dir", dir)
+		return true, cmdutil.Invalidf("%s exists and is not a folder; choose another name or --dir", dir)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return err
+		return true, err
 	}
 	if len(entries) > 0 {
-		return cmdutil.Invalidf("%s exists and is not empty; new never writes into a folder with files (choose another --dir)", dir)
+		return true, cmdutil.Invalidf("%s exists and is not empty; new never writes into a folder with files (choose another --dir)", dir)
 	}
-	return nil
+	return true, nil
 }
 
 // printTree lists the top of the new folder, and what to do next.
