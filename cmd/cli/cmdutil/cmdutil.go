@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 )
 
 // IOStreams are a command's standard streams; tests pass buffers.
@@ -49,4 +51,14 @@ func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
 // Invalidf returns an input problem (exit 1): say what was wrong and what to do.
 func Invalidf(format string, args ...any) error {
 	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
+
+// ServiceName is the Args check of the commands that take one service name (init, new).
+func ServiceName(verb string) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return FlagErrorf("%s takes the service name, e.g. gantry %s payments", verb, verb)
+		}
+		return nil
+	}
 }

@@ -47,12 +47,7 @@ when none is found in the folder or above it. It never overwrites a file.`,
 
   # A Python worker owned by the comms team
   gantry init notifier --runtime python --type worker --team comms`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return cmdutil.FlagErrorf("init takes the service name, e.g. gantry init payments")
-			}
-			return nil
-		},
+		Args: cmdutil.ServiceName("init"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if opts.Team == "" {

@@ -68,12 +68,7 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 
   # A Python worker owned by the comms team, with GitLab CI
   gantry new notifier --runtime python --type worker --team comms --ci gitlab`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return cmdutil.FlagErrorf("new takes the service name, e.g. gantry new payments")
-			}
-			return nil
-		},
+		Args: cmdutil.ServiceName("new"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if opts.Team == "" {
