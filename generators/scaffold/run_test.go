@@ -57,6 +57,12 @@ var specs = map[string]runtimeSpec{
 	},
 	"python": {
 		tools: []string{"python3"},
+		check: func() string { // the skeleton uses logging.getLevelNamesMapping (3.11)
+			if err := exec.Command("python3", "-c", "import sys; sys.exit(sys.version_info < (3, 11))").Run(); err != nil {
+				return "python3 is older than 3.11, the skeleton's minimum (CI uses 3.12)"
+			}
+			return ""
+		},
 		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "python3"), "main.py"} },
 	},
 	"java": {
