@@ -56,10 +56,10 @@ var specs = map[string]runtimeSpec{
 		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "node"), "server.js"} },
 	},
 	"python": {
-		tools: []string{"python3"},
+		tools: []string{"python", "python3"}, // CI's steps say python, the image's entry point python3
 		check: func() string { // the skeleton uses logging.getLevelNamesMapping (3.11)
-			if err := exec.Command("python3", "-c", "import sys; sys.exit(sys.version_info < (3, 11))").Run(); err != nil {
-				return "python3 is older than 3.11, the skeleton's minimum (CI uses 3.12)"
+			if err := exec.Command("python", "-c", "import sys; sys.exit(sys.version_info < (3, 11))").Run(); err != nil {
+				return "python is older than 3.11, the skeleton's minimum (CI uses 3.12)"
 			}
 			return ""
 		},
