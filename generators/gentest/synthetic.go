@@ -19,9 +19,17 @@ var (
 // next two web services, so the zero-trust rules are exercised on both sides.
 func WriteSynthetic(tb testing.TB, dir string, n int) {
 	tb.Helper()
+	if err := Synthetic(dir, n); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Synthetic is WriteSynthetic for programs (bench/synthetic): it returns the first write error.
+func Synthetic(dir string, n int) error {
+	var werr error
 	write := func(name, content string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			tb.Fatal(err)
+		if werr == nil {
+			werr = os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
 		}
 	}
 	write("platform.yaml", `apiVersion: gantry.dev/v1
@@ -101,4 +109,5 @@ spec:
 		}
 		write(name(i)+".yaml", b.String())
 	}
+	return werr
 }
