@@ -2,6 +2,7 @@ package kubernetes_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,6 +81,10 @@ func render(t *testing.T) rendered {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	// Synchronously, rather than when the supervisors see the binary's pipe close (see StartAPIServer).
+	if err := checkers.StopAPIServer(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the API server:", err)
+	}
 	if renderDir != "" {
 		os.RemoveAll(renderDir)
 	}
