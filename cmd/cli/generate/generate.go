@@ -158,7 +158,7 @@ func Run(opts *Options) error {
 		}
 	}
 	plans = nil
-	return report(opts, sum)
+	return report(opts, sum, roots)
 }
 
 // root is a folder files are written under, with its files.
@@ -232,7 +232,7 @@ func envNames(res *blueprints.Resolved) []string {
 	return slices.Compact(envs)
 }
 
-func report(opts *Options, sum generators.Summary) error {
+func report(opts *Options, sum generators.Summary, roots []root) error {
 	switch {
 	case opts.Quiet:
 		return nil
@@ -241,7 +241,18 @@ func report(opts *Options, sum generators.Summary) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	_, err := fmt.Fprintf(opts.IO.Out, "%s in %s\n", sum, opts.Output)
+	var where []string
+	for _, r := range roots {
+		d := displayPath(r.dir)
+		if abs, err := filepath.Abs(r.dir); err == nil {
+			d = displayPath(abs)
+		}
+		if d == "." {
+			d = "the repository root"
+		}
+		where = append(where, d)
+	}
+	_, err := fmt.Fprintf(opts.IO.Out, "%s in %s\n", sum, strings.Join(where, " and "))
 	return err
 }
 
