@@ -145,6 +145,7 @@ type Plan struct {
 	root   string
 	todo   []File
 	stale  []string
+	old    Manifest // the record as found
 	next   Manifest
 	sum    Summary
 	unlock func()
@@ -171,7 +172,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{root: root, unlock: unlock, next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
+	p := &Plan{root: root, unlock: unlock, old: old, next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
 	for path, e := range old.Files {
 		if !opts.Scope.Contains(e.Target, e.Env) {
 			p.next.Files[path] = e // another target's or environment's file: not this run's business
@@ -322,7 +323,13 @@ func (p *Plan) Apply() (Summary, error) {
 	written, err := p.writeAll()
 	sum.Written = append(sum.Written, written...)
 	if err != nil {
-		return sum, err
+		// Record what did land, so that the next run knows those files for Gantry's: the old record
+		// with the new entries of the files written.
+		partial := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
+		for _, path := range written {
+			partial.Files[path] = p.next.Files[path]
+		}
+		return sum, errors.Join(err, p.writeManifest(partial))
 	}
 	for _, path := range p.stale {
 		target := filepath.Join(root, filepath.FromSlash(path))
@@ -332,14 +339,16 @@ func (p *Plan) Apply() (Summary, error) {
 		removeEmptyParents(root, filepath.Dir(target))
 		sum.Removed = append(sum.Removed, path)
 	}
-	data, err := json.MarshalIndent(p.next, "", "  ")
+	return sum, p.writeManifest(p.next)
+}
+
+// writeManifest replaces the record of what Gantry wrote under the plan's root.
+func (p *Plan) writeManifest(m Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return sum, err
+		return err
 	}
-	if err := writeAtomic(filepath.Join(root, filepath.FromSlash(manifestPath)), append(data, '\n')); err != nil {
-		return sum, err
-	}
-	return sum, nil
+	return writeAtomic(filepath.Join(p.root, filepath.FromSlash(manifestPath)), append(data, '\n'))
 }
 
 func readManifest(root string) (Manifest, error) {

@@ -142,10 +142,18 @@ func TestWriteInterrupted(t *testing.T) {
 			t.Fatalf("err = %v, want the hook's", err)
 		}
 	}()
+	// The record names what landed: each file's entry is the hash of what is on disk.
+	m, err := readManifest(root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range next {
 		got := read(t, root, f.Path)
 		if got != "old "+f.Path[:1]+"\n" && got != "new "+f.Path[:1]+"\n" {
 			t.Errorf("%s is neither old nor new: %q", f.Path, got)
+		}
+		if m.Files[f.Path].SHA256 != hash([]byte(got)) {
+			t.Errorf("%s: the record does not match what is on disk after the interrupted run", f.Path)
 		}
 	}
 	entries, _ := os.ReadDir(root)
