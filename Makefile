@@ -49,6 +49,7 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s)
 	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./blueprints -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./generators/render -run '^$$' -fuzz '^FuzzStringsRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./generators/render -run '^$$' -fuzz '^FuzzDecodeTree$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/cli -run '^$$' -fuzz '^FuzzGenerate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzWritePath$$' -fuzztime $(FUZZTIME)
 

@@ -20,10 +20,8 @@ func YAML(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers keep the digits json.Marshal wrote
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
+	tree, err := decodeTree(raw) // numbers keep the digits json.Marshal wrote
+	if err != nil {
 		return nil, err
 	}
 	tree = prune(tree)
