@@ -112,18 +112,8 @@ func (p *treeParser) object(depth int) (any, error) {
 			return nil, err
 		}
 		m[k] = v // a repeated key: the last one wins, as in encoding/json
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return m, nil
-		default:
-			return nil, p.fail("expected ',' or '}'")
+		if done, err := p.after('}'); done || err != nil {
+			return m, err
 		}
 	}
 }
@@ -143,20 +133,27 @@ func (p *treeParser) array(depth int) (any, error) {
 			return nil, err
 		}
 		l = append(l, v)
-		p.space()
-		if p.pos >= len(p.data) {
-			return nil, p.fail("unexpected end")
-		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return l, nil
-		default:
-			return nil, p.fail("expected ',' or ']'")
+		if done, err := p.after(']'); done || err != nil {
+			return l, err
 		}
 	}
+}
+
+// after reads what follows a member or element: ',' (more to come) or the closing bracket.
+func (p *treeParser) after(closing byte) (done bool, err error) {
+	p.space()
+	if p.pos >= len(p.data) {
+		return false, p.fail("unexpected end")
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		return false, nil
+	case closing:
+		p.pos++
+		return true, nil
+	}
+	return false, p.fail("expected ',' or '" + string(closing) + "'")
 }
 
 // str reads a string. Without escapes and with valid UTF-8 (what json.Marshal writes nearly always)
