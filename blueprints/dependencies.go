@@ -29,3 +29,13 @@ func DependencyEnv(d Dependency) []string {
 	}
 	return out
 }
+
+// DependencyConfigMap names the ConfigMap that a service's Terraform writes its connection settings
+// (DependencyEnv) into and that its workload reads them from: the contract of the two targets.
+func DependencyConfigMap(service string) string { return service + "-dependencies" }
+
+// SecretStoreKey is where a secret, or a dependency's credentials, live in the secret store: Terraform
+// writes the key, the workload's ExternalSecret reads it.
+func SecretStoreKey(team, service, name string) string {
+	return strings.Join([]string{team, service, name}, "/")
+}

@@ -225,7 +225,7 @@ func (m *model) containerEnv() []corev1.EnvVar {
 	for _, d := range m.s.Dependencies {
 		for _, k := range blueprints.DependencyEnv(d) {
 			env = append(env, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
-				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-dependencies"}, Key: k},
+				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: blueprints.DependencyConfigMap(m.name)}, Key: k},
 			}})
 		}
 	}
@@ -485,7 +485,7 @@ func (m *model) secretData() []ExternalSecretData {
 }
 
 func (m *model) storeKey(name string) string {
-	return strings.Join([]string{m.svc.Team, m.name, name}, "/")
+	return blueprints.SecretStoreKey(m.svc.Team, m.name, name)
 }
 
 func (m *model) externalSecret() ExternalSecret {

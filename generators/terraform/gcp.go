@@ -402,7 +402,7 @@ func connectionOutputs(m *module, data map[string]string) *file {
 	slices.Sort(keys)
 	cm := f.resource("kubernetes_config_map_v1", "dependencies")
 	md := cm.block("metadata")
-	md.str("name", m.s.Name+"-dependencies")
+	md.str("name", blueprints.DependencyConfigMap(m.s.Name))
 	md.str("namespace", m.s.Base.Namespace)
 	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
 	var lines []string

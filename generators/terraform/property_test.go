@@ -61,8 +61,8 @@ func TestPropertyTerraform(t *testing.T) {
 					}
 					name, keys := configMap(t, dir, data)
 					slices.Sort(want)
-					if name != s.Name+"-dependencies" || !slices.Equal(keys, want) {
-						t.Errorf("%s: ConfigMap %q has %v, the manifests read %q with %v", dir, name, keys, s.Name+"-dependencies", want)
+					if name != blueprints.DependencyConfigMap(s.Name) || !slices.Equal(keys, want) {
+						t.Errorf("%s: ConfigMap %q has %v, the manifests read %q with %v", dir, name, keys, blueprints.DependencyConfigMap(s.Name), want)
 					}
 				}
 			}

@@ -100,7 +100,7 @@ func label(name string) string { return strings.ReplaceAll(name, "-", "_") }
 // storeKey is where a dependency's credentials live in the secret store; the Kubernetes side's
 // ExternalSecret reads the same key.
 func (m *module) storeKey(dep string) string {
-	return strings.Join([]string{m.s.Team, m.s.Name, dep}, "/")
+	return blueprints.SecretStoreKey(m.s.Team, m.s.Name, dep)
 }
 
 // size picks a dependency's capacity class for a cloud, from the one table below.
