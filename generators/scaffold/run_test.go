@@ -25,6 +25,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/generators/scaffold"
+	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 // gracePeriod is the pods' terminationGracePeriodSeconds: a service must exit within it after SIGTERM.
@@ -218,6 +219,7 @@ func newScaffold(t *testing.T, o newcmd.Options) string {
 // must become ready, serve its probes and metrics, turn unready on SIGTERM and exit 0 within the grace
 // period; a worker must serve metrics and exit 0 on SIGTERM; a cron job or job must exit 0 by itself.
 func TestSkeletons(t *testing.T) {
+	checkers.Installed(t, "runtimes") // Java, Python and Node from Debian where they are missing
 	for _, rt := range scaffold.Runtimes {
 		t.Run(rt, func(t *testing.T) {
 			spec := specs[rt]
