@@ -24,6 +24,14 @@ const (
 	TypeJob    = "job"
 )
 
+// Runtimes and Types are the values of spec.runtime and spec.type, in the order the docs list them; the
+// enum tags of ServiceSpec repeat them (a struct tag cannot name a variable), TestEnumLists keeps both
+// in step.
+var (
+	Runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
+	Types    = []string{TypeWeb, TypeWorker, TypeCron, TypeJob}
+)
+
 // Platform is a `kind: Platform` file: organisation-wide settings and defaults, one per repository.
 type Platform struct {
 	APIVersion string       `json:"apiVersion" required:"true" enum:"gantry.dev/v1" desc:"Blueprint API version."`

@@ -61,6 +61,7 @@ var errorCases = []errorCase{
 	{"init name not a DNS label", nil, []string{"init", "Payments_API"}, 2},
 	{"init unknown runtime", nil, []string{"init", "api", "--runtime", "cobol"}, 2},
 	{"init privileged port", nil, []string{"init", "api", "--port", "80"}, 2},
+	{"init named like the platform file", nil, []string{"init", "platform"}, 2},
 	{"new static worker", nil, []string{"new", "site", "--runtime", "static", "--type", "worker"}, 2},
 	{"new unknown CI", nil, []string{"new", "api", "--ci", "jenkins"}, 2},
 	{"schema with an argument", nil, []string{"schema", "service.yaml"}, 2},

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
-	"github.com/gantry-dev/gantry/generators/scaffold"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
@@ -26,7 +26,7 @@ func TestOutputChecks(t *testing.T) {
 	schemas, version := checkers.SchemaDir(t, "1.35")
 
 	var overlays, workflows []string
-	for _, rt := range scaffold.Runtimes {
+	for _, rt := range blueprints.Runtimes {
 		for _, typ := range types(rt) {
 			if rt != "go" && typ != "web" {
 				continue // the manifests depend on the type, not the runtime; the pipeline on the runtime

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/generators/ci"
@@ -220,31 +221,20 @@ func newScaffold(t *testing.T, o newcmd.Options) string {
 // period; a worker must serve metrics and exit 0 on SIGTERM; a cron job or job must exit 0 by itself.
 func TestSkeletons(t *testing.T) {
 	checkers.Installed(t, "runtimes") // Java, Python and Node from Debian where they are missing
-	for _, rt := range scaffold.Runtimes {
+	for _, rt := range blueprints.Runtimes {
 		t.Run(rt, func(t *testing.T) {
 			spec := specs[rt]
 			for _, tool := range spec.tools {
 				if _, err := exec.LookPath(tool); err != nil {
-					// A machine that must check a runtime says so: GANTRY_REQUIRE_RUNTIMES=dotnet,rust.
-					if slices.Contains(strings.Split(os.Getenv("GANTRY_REQUIRE_RUNTIMES"), ","), rt) {
-						t.Fatalf("%s is not installed, and GANTRY_REQUIRE_RUNTIMES requires the %s skeleton", tool, rt)
-					}
-					t.Skipf("%s is not installed: the %s skeleton is not built here (GANTRY_REQUIRE_RUNTIMES=%s makes this a failure)", tool, rt, rt)
+					skipOrRequire(t, rt, fmt.Sprintf("%s is not installed: the %s skeleton is not built here", tool, rt))
 				}
 			}
 			if spec.check != nil {
 				if why := spec.check(); why != "" {
-					if slices.Contains(strings.Split(os.Getenv("GANTRY_REQUIRE_RUNTIMES"), ","), rt) {
-						t.Fatal(why)
-					}
-					t.Skip(why)
+					skipOrRequire(t, rt, why)
 				}
 			}
-			types := []string{"web", "worker", "cron", "job"}
-			if rt == "static" {
-				types = []string{"web"}
-			}
-			for _, typ := range types {
+			for _, typ := range types(rt) {
 				t.Run(typ, func(t *testing.T) {
 					t.Parallel() // a run is mostly waiting: for readiness, the drain, the exit
 					if testing.Short() && typ != "web" {
@@ -269,6 +259,16 @@ func TestSkeletons(t *testing.T) {
 			}
 		})
 	}
+}
+
+// skipOrRequire skips a runtime the machine cannot build, unless GANTRY_REQUIRE_RUNTIMES names it
+// (a machine that must check it: GANTRY_REQUIRE_RUNTIMES=dotnet,rust).
+func skipOrRequire(t *testing.T, rt, why string) {
+	t.Helper()
+	if slices.Contains(strings.Split(os.Getenv("GANTRY_REQUIRE_RUNTIMES"), ","), rt) {
+		t.Fatalf("%s, and GANTRY_REQUIRE_RUNTIMES requires it", why)
+	}
+	t.Skipf("%s (GANTRY_REQUIRE_RUNTIMES=%s makes this a failure)", why, rt)
 }
 
 // runService starts the service and checks its behaviour for its type.

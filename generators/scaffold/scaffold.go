@@ -5,7 +5,6 @@
 package scaffold
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -18,9 +17,6 @@ import (
 
 // MetricsPort is where the skeletons of web services and workers serve Prometheus metrics.
 const MetricsPort = 9090
-
-// Runtimes are the runtimes with a skeleton: all of the blueprint's.
-var Runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
 
 // Options are the service's settings, already checked by the command.
 type Options struct {
@@ -35,39 +31,31 @@ type Data struct {
 	Options
 	MetricsPort int    // 0 for cron and job
 	Source      string // the source folder, relative to the new folder
-	Web         bool   // type web
-	Worker      bool   // type worker
-	Once        bool   // type cron or job: do the work, exit 0
-	Metrics     bool   // MetricsPort != 0
 	Steps       []ci.Step
 }
+
+// Web, Worker and Once (a cron job or job: do the work, exit 0) say the type; Metrics whether the
+// service serves metrics.
+func (d Data) Web() bool     { return d.Type == blueprints.TypeWeb }
+func (d Data) Worker() bool  { return d.Type == blueprints.TypeWorker }
+func (d Data) Once() bool    { return !d.Web() && !d.Worker() }
+func (d Data) Metrics() bool { return d.MetricsPort != 0 }
 
 // Source is the service's source folder in the new folder: the blueprint's default.
 func Source(name string) string { return "services/" + name }
 
 // Files renders every file of the scaffold, paths relative to the new folder, sorted.
 func Files(o Options) ([]generators.File, error) {
-	if !slices.Contains(Runtimes, o.Runtime) {
-		return nil, fmt.Errorf("no skeleton for runtime %q", o.Runtime)
-	}
 	d := Data{Options: o, Source: Source(o.Name), Steps: ci.Steps(o.Runtime)}
-	switch o.Type {
-	case blueprints.TypeWeb:
-		d.Web = true
-	case blueprints.TypeWorker:
-		d.Worker = true
-	default:
-		d.Once = true
-	}
-	if d.Web || d.Worker {
-		d.MetricsPort, d.Metrics = MetricsPort, true
+	if !d.Once() {
+		d.MetricsPort = MetricsPort
 		if o.Port == MetricsPort {
 			d.MetricsPort++
 		}
 	}
 	svc, err := templates.Render("service.yaml.tmpl", templates.ServiceData{
 		Name: o.Name, Team: o.Team, Runtime: o.Runtime, Type: o.Type, Port: o.Port,
-		MetricsPort: d.MetricsPort, Startup: d.Web,
+		MetricsPort: d.MetricsPort, Startup: d.Web(),
 	})
 	if err != nil {
 		return nil, err

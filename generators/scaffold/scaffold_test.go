@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators/scaffold"
 )
 
@@ -24,7 +25,7 @@ func types(runtime string) []string {
 // TestGolden keeps every runtime's and type's scaffold (the files `gantry new` writes besides the
 // generated output) in testdata/golden/<runtime>-<type>.txtar, one archive each, for review.
 func TestGolden(t *testing.T) {
-	for _, rt := range scaffold.Runtimes {
+	for _, rt := range blueprints.Runtimes {
 		for _, typ := range types(rt) {
 			t.Run(rt+"-"+typ, func(t *testing.T) {
 				files, err := scaffold.Files(scaffold.Options{Name: "demo", Team: "demo", Runtime: rt, Type: typ, Port: 8080, CI: "github"})

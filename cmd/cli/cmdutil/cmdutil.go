@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/gantry-dev/gantry/blueprints"
 )
 
 // IOStreams are a command's standard streams; tests pass buffers.
@@ -61,4 +66,28 @@ func ServiceName(verb string) func(*cobra.Command, []string) error {
 		}
 		return nil
 	}
+}
+
+// CheckService checks the service settings that init and new take as flags, as usage errors.
+func CheckService(name, team, runtime, typ string, port int) error {
+	for _, v := range []struct{ flag, value string }{{"NAME", name}, {"--team", team}} {
+		if errs := validation.IsDNS1123Label(v.value); len(errs) > 0 || len(v.value) > blueprints.MaxServiceName {
+			return FlagErrorf("%s %q must be a DNS label of at most %d characters: lower-case letters, digits and '-'",
+				v.flag, v.value, blueprints.MaxServiceName)
+		}
+	}
+	// The blueprint is written as <NAME>.yaml beside the platform file.
+	if slices.Contains(blueprints.PlatformFileNames, name+".yaml") {
+		return FlagErrorf("NAME %q would be %s.yaml, the platform file's name: choose another name", name, name)
+	}
+	if !slices.Contains(blueprints.Runtimes, runtime) {
+		return FlagErrorf("--runtime must be one of %s", strings.Join(blueprints.Runtimes, ", "))
+	}
+	if !slices.Contains(blueprints.Types, typ) {
+		return FlagErrorf("--type must be one of %s", strings.Join(blueprints.Types, ", "))
+	}
+	if typ == blueprints.TypeWeb && (port < 1024 || port > 65535) {
+		return FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,11 +27,6 @@ type Options struct {
 	Port    int
 	Dir     string
 }
-
-var (
-	runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
-	types    = []string{blueprints.TypeWeb, blueprints.TypeWorker, blueprints.TypeCron, blueprints.TypeJob}
-)
 
 // NewCmdInit builds the command; runF replaces the run function in tests.
 func NewCmdInit(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
@@ -64,35 +58,15 @@ when none is found in the folder or above it. It never overwrites a file.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Team, "team", "", "owning team, also the namespace (default: the service name)")
-	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(runtimes, ", "))
-	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(types, ", "))
+	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))
+	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(blueprints.Types, ", "))
 	f.IntVar(&opts.Port, "port", 8080, "port of a web service")
 	f.StringVar(&opts.Dir, "dir", blueprints.DefaultDir, "folder to write the blueprint in")
 	return cmd
 }
 
 func (o *Options) check() error {
-	return CheckService(o.Name, o.Team, o.Runtime, o.Type, o.Port)
-}
-
-// CheckService checks the service settings that init and new take as flags, as usage errors.
-func CheckService(name, team, runtime, typ string, port int) error {
-	for _, v := range []struct{ flag, value string }{{"NAME", name}, {"--team", team}} {
-		if errs := validation.IsDNS1123Label(v.value); len(errs) > 0 || len(v.value) > blueprints.MaxServiceName {
-			return cmdutil.FlagErrorf("%s %q must be a DNS label of at most %d characters: lower-case letters, digits and '-'",
-				v.flag, v.value, blueprints.MaxServiceName)
-		}
-	}
-	if !slices.Contains(runtimes, runtime) {
-		return cmdutil.FlagErrorf("--runtime must be one of %s", strings.Join(runtimes, ", "))
-	}
-	if !slices.Contains(types, typ) {
-		return cmdutil.FlagErrorf("--type must be one of %s", strings.Join(types, ", "))
-	}
-	if typ == blueprints.TypeWeb && (port < 1024 || port > 65535) {
-		return cmdutil.FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
-	}
-	return nil
+	return cmdutil.CheckService(o.Name, o.Team, o.Runtime, o.Type, o.Port)
 }
 
 // Run writes the starter files.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -20,7 +21,6 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
-	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/docker"
 	"github.com/gantry-dev/gantry/generators/scaffold"
@@ -77,11 +77,8 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 			if opts.Dir == "" {
 				opts.Dir = opts.Name
 			}
-			if err := initcmd.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
+			if err := cmdutil.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
 				return err
-			}
-			if slices.Contains(blueprints.PlatformFileNames, opts.Name+".yaml") {
-				return cmdutil.FlagErrorf("NAME %q would be blueprints/%s.yaml, the platform file's name: choose another name", opts.Name, opts.Name)
 			}
 			if opts.Runtime == "static" && opts.Type != blueprints.TypeWeb {
 				return cmdutil.FlagErrorf("--runtime static makes a site served over HTTP: it is --type web")
@@ -97,8 +94,8 @@ writes nothing unless it can write everything. It runs git init in the folder wh
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Team, "team", "", "owning team, also the namespace (default: the service name)")
-	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(scaffold.Runtimes, ", "))
-	f.StringVar(&opts.Type, "type", "web", "type: web, worker, cron, job")
+	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))
+	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(blueprints.Types, ", "))
 	f.IntVar(&opts.Port, "port", 8080, "port of a web service")
 	f.StringVar(&opts.CI, "ci", "github", "CI system: "+strings.Join(ciSystems, ", "))
 	f.StringVar(&opts.Dir, "dir", "", "folder to create (default: the service name)")
@@ -138,32 +135,9 @@ func Run(opts *Options) error {
 		removeMade(made)
 		return fmt.Errorf("creating a staging folder in %s: %w", stageIn, err)
 	}
-	cleanup := func() { os.RemoveAll(stage); removeMade(made) }
-	// Ctrl-C while staging leaves nothing behind either.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer func() { signal.Stop(sigs); close(sigs) }()
-	go func() {
-		if _, ok := <-sigs; ok {
-			cleanup()
-			os.Exit(130)
-		}
-	}()
-	if err := stageAll(opts, stage, files); err != nil {
-		cleanup()
+	if err := place(opts, stage, files, dir, exists, made); err != nil {
 		return err
 	}
-	if afterStage != nil {
-		if err := afterStage(); err != nil {
-			cleanup()
-			return err
-		}
-	}
-	if err := moveInto(stage, dir, exists); err != nil {
-		cleanup()
-		return err
-	}
-	os.Remove(stage) // the emptied staging folder inside an existing target
 	printTree(opts, dir)
 	if opts.NoGit {
 		fmt.Fprintf(opts.IO.ErrOut, "gantry: run `git init` in %s before `gantry generate` there: Gantry finds the repository root by its .git\n", filepath.ToSlash(dir))
@@ -249,11 +223,58 @@ func removeMade(top string) {
 	}
 }
 
+// place stages the scaffold and moves it into dir. Until it has succeeded, a failure or Ctrl-C removes
+// the staging folder, the folders made on the way and whatever was already moved into dir.
+func place(opts *Options, stage string, files []generators.File, dir string, exists bool, made string) error {
+	var (
+		mu    sync.Mutex
+		moved []string // in dir, by moveInto
+		done  bool
+	)
+	cleanup := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return
+		}
+		for _, m := range moved {
+			os.RemoveAll(m)
+		}
+		os.RemoveAll(stage)
+		removeMade(made)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() { signal.Stop(sigs); close(sigs) }()
+	go func() {
+		if _, ok := <-sigs; ok {
+			cleanup()
+			os.Exit(130)
+		}
+	}()
+	err := stageAll(opts, stage, files)
+	if err == nil && afterStage != nil {
+		err = afterStage()
+	}
+	if err == nil {
+		err = moveInto(stage, dir, exists, func(p string) { mu.Lock(); moved = append(moved, p); mu.Unlock() })
+	}
+	if err != nil {
+		cleanup()
+		return err
+	}
+	mu.Lock()
+	done = true
+	mu.Unlock()
+	os.Remove(stage) // the emptied staging folder inside an existing target
+	return nil
+}
+
 // moveInto puts the staged scaffold in place. A new folder is one rename (which fails rather than
 // replace a folder that has files). An existing empty folder is kept, since it may be someone's working
 // folder, and the staged entries are moved into it one by one, never over a file that appeared since
-// the check; on a failure the ones moved are taken out again.
-func moveInto(stage, dir string, exists bool) error {
+// the check; each one moved is reported, for place to take out again on a failure.
+func moveInto(stage, dir string, exists bool, movedOne func(string)) error {
 	if !exists {
 		if err := os.Rename(stage, dir); err != nil {
 			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
@@ -264,16 +285,12 @@ func moveInto(stage, dir string, exists bool) error {
 	if err != nil {
 		return err
 	}
-	var moved []string
 	for _, e := range entries {
 		to := filepath.Join(dir, e.Name())
 		if err := renameNoReplace(filepath.Join(stage, e.Name()), to); err != nil {
-			for _, m := range moved {
-				os.RemoveAll(m)
-			}
 			return fmt.Errorf("moving the scaffold into %s: %w", dir, err)
 		}
-		moved = append(moved, to)
+		movedOne(to)
 	}
 	return nil
 }
@@ -304,14 +321,14 @@ func checkEmpty(dir string) (exists bool, err error) {
 		return false, err
 	}
 	if !st.IsDir() {
-		return true, cmdutil.Invalidf("%s exists and is not a folder; choose another name or --dir", dir)
+		return true, cmdutil.Invalidf("%s exists and is not a folder; choose another name or --dir", filepath.ToSlash(dir))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return true, err
 	}
 	if len(entries) > 0 {
-		return true, cmdutil.Invalidf("%s exists and is not empty; new never writes into a folder with files (choose another --dir)", dir)
+		return true, cmdutil.Invalidf("%s exists and is not empty; new never writes into a folder with files (choose another --dir, or empty it)", filepath.ToSlash(dir))
 	}
 	return true, nil
 }
