@@ -293,7 +293,7 @@ func (l *loader) platformFor(dir string) *File {
 	for _, name := range PlatformFileNames {
 		path := filepath.Join(dir, name)
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-			found = l.parse(displayPath(path))
+			found = l.parse(DisplayPath(path))
 			if found != nil && found.Kind != KindPlatform {
 				l.add(Diagnostic{Pos: posOf(found.Path, found.nodes["kind"]), Path: "kind",
 					Message: name + " is found as the platform file but is not kind: Platform", Hint: "rename it, or make it the platform"})
@@ -314,15 +314,19 @@ func (l *loader) platformFor(dir string) *File {
 	return found
 }
 
-// SourcePath names a blueprint file relative to the root of its repository (the folder with .git), so
-// that what Gantry writes about it does not depend on the working folder; outside a repository, the
-// file name alone.
-func SourcePath(p string) string {
-	return (&loader{rootAt: map[string]string{}}).sourcePath(p)
+// RepoRoot is the repository (the nearest folder with .git) holding dir, or "" outside one.
+func RepoRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	return (&loader{rootAt: map[string]string{}}).repoRoot(abs)
 }
 
-// sourcePath is SourcePath with the loader's root, and with each folder's repository root looked up
-// once: a platform of many services pays one walk per folder, not per file.
+// sourcePath names a blueprint file relative to the root of its repository (LoadOptions.Root, else
+// the nearest folder with .git), so that what Gantry writes about it does not depend on the working
+// folder; outside a repository, the file name alone. Each folder's repository root is looked up once:
+// a platform of many services pays one walk per folder, not per file.
 func (l *loader) sourcePath(p string) string {
 	abs, err := filepath.Abs(filepath.FromSlash(p))
 	if err != nil {
@@ -361,8 +365,12 @@ func (l *loader) repoRoot(dir string) string {
 	return r
 }
 
-// displayPath shows a path relative to the working folder where it is below it.
-func displayPath(abs string) string {
+// DisplayPath shows a path relative to the working folder where it is below it, with slashes.
+func DisplayPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
 	if wd, err := os.Getwd(); err == nil {
 		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
 			return filepath.ToSlash(rel)

@@ -301,11 +301,14 @@ func (p *Plan) writeAll() ([]string, error) {
 }
 
 // Close releases a plan's lock without writing.
-func (p *Plan) Close() { p.unlock() }
+func (p *Plan) Close() {
+	p.unlock()
+	p.unlock = func() {} // Apply unlocks too: a deferred Close after it is harmless
+}
 
 // Apply writes a prepared plan: each file atomically, then the removals, then the manifest.
 func (p *Plan) Apply() (Summary, error) {
-	defer p.unlock()
+	defer p.Close()
 	root, sum := p.root, p.sum
 	// The lock file is this machine's business; the manifest is committed with the output.
 	ignore := filepath.Join(root, StateDir, ".gitignore")
@@ -420,7 +423,7 @@ func (safe safeDirs) noSymlinks(root, rel string) error {
 			return err
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
-			return refused("refusing to write through the symbolic link %s: a link could lead outside %s; replace it with a folder, or write elsewhere with -o", filepath.ToSlash(p), filepath.ToSlash(root))
+			return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
 		}
 		if i < len(parts)-1 {
 			safe[p] = true
@@ -482,10 +485,11 @@ func (d dirs) ensure(dir string) error {
 
 // Drift is what differs between the generated files and the tree on disk.
 type Drift struct {
-	Missing []string // generated, not on disk
-	Changed []string // on disk with other content
-	Stale   []string // written by an earlier run, no longer generated, still on disk
-	Files   []File   // the generated files of Missing and Changed, for a diff
+	Missing []string          // generated, not on disk
+	Changed []string          // on disk with other content
+	Stale   []string          // written by an earlier run, no longer generated, still on disk
+	Files   []File            // the generated files of Missing and Changed, for a diff
+	Old     map[string][]byte // what is on disk for Changed and Stale, for a diff
 }
 
 // Empty reports whether the tree matches.
@@ -493,14 +497,19 @@ func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale) 
 
 // Check compares files with the tree under root, writing nothing.
 func Check(root string, files []File, scope Scope) (Drift, error) {
-	var d Drift
+	d := Drift{Old: map[string][]byte{}}
 	old, err := readManifest(root)
 	if err != nil {
 		return d, err
 	}
 	generated := map[string]bool{}
+	safe := safeDirs{}
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
+			return d, err
+		}
+		// As Prepare: a link could lead outside the root, and --diff would print what is behind it.
+		if err := safe.noSymlinks(root, f.Path); err != nil {
 			return d, err
 		}
 		generated[f.Path] = true
@@ -517,15 +526,17 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 		case !bytes.Equal(disk, f.Data):
 			d.Changed = append(d.Changed, f.Path)
 			d.Files = append(d.Files, f)
+			d.Old[f.Path] = disk
 		}
 	}
 	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
 		e := old.Files[p]
-		if generated[p] || !scope.Contains(e.Target, e.Env) || CheckPath(p) != nil {
+		if generated[p] || !scope.Contains(e.Target, e.Env) || CheckPath(p) != nil || safe.noSymlinks(root, p) != nil {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil {
+		if disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p))); err == nil {
 			d.Stale = append(d.Stale, p)
+			d.Old[p] = disk
 		}
 	}
 	return d, nil

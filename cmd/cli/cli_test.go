@@ -428,6 +428,14 @@ func TestGenerateCheckDiffAndScope(t *testing.T) {
 	if r := run(t, "", "generate", "--only", "helm", "blueprints", "-o", "deploy"); r.code != cmdutil.ExitUsage {
 		t.Errorf("--only with an unknown target: exit %d", r.code)
 	}
+	// A file no longer generated (its service is gone) is diffed against /dev/null.
+	if err := os.Remove(filepath.Join("blueprints", "acme", "reports.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, "", "generate", "--check", "--diff", "blueprints", "-o", "deploy")
+	if r.code != cmdutil.ExitInvalid || !strings.Contains(r.out, "+++ /dev/null") || !strings.Contains(r.errOut, "stale:   deploy/acme/data/reports/") {
+		t.Fatalf("--check --diff of a removed service: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
 }
 
 // snapshot reads every file under root, by slash path.

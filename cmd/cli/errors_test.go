@@ -102,6 +102,14 @@ var errorCases = []errorCase{
 		os.MkdirAll(filepath.Join(dir, "deploy", "default"), 0o755)
 		os.Symlink(t.TempDir(), filepath.Join(dir, "deploy", "default", "core"))
 	}, []string{"generate"}, 1},
+	{"check through a symbolic link that leaves the output", func(t *testing.T, dir string) {
+		generated(t, dir)
+		p := filepath.Join(dir, "deploy", "default", "core", "api", "kubernetes", "base", "service.yaml")
+		os.Remove(p)
+		secret := filepath.Join(t.TempDir(), "secret")
+		writeFile(t, secret, "not for the diff\n")
+		os.Symlink(secret, p)
+	}, []string{"generate", "--check", "--diff"}, 1},
 	{"check finds drift", func(t *testing.T, dir string) {
 		generated(t, dir)
 		writeFile(t, filepath.Join(dir, "blueprints", "api.yaml"), strings.Replace(okService, "8080", "8081", 1))

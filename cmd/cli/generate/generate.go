@@ -187,7 +187,23 @@ func splitRoots(opts *Options, files []generators.File) []root {
 	if errA == nil && errB == nil && a == b {
 		return []root{{dir: out.dir, files: files}}
 	}
-	return []root{out, rep}
+	// A root with nothing to write and no record of earlier writes (--only kubernetes) is left alone:
+	// no empty record appears there.
+	var roots []root
+	for _, r := range []root{out, rep} {
+		if len(r.files) > 0 || hasRecord(r.dir) {
+			roots = append(roots, r)
+		}
+	}
+	if len(roots) == 0 {
+		roots = []root{out} // nothing at all to write: the summary still names -o
+	}
+	return roots
+}
+
+func hasRecord(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, generators.StateDir, "manifest.json"))
+	return err == nil
 }
 
 // repoRoot is the git repository that holds the first blueprint path; outside one, the output folder.
@@ -196,30 +212,13 @@ func repoRoot(paths []string, output string) string {
 	if len(paths) > 0 {
 		start = paths[0]
 	}
-	abs, err := filepath.Abs(start)
-	if err != nil {
-		return output
+	if st, err := os.Stat(start); err == nil && !st.IsDir() {
+		start = filepath.Dir(start)
 	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return output
-		}
+	if r := blueprints.RepoRoot(start); r != "" {
+		return r
 	}
-}
-
-// displayPath shows a path relative to the working folder where it is below it.
-func displayPath(p string) string {
-	if filepath.IsAbs(p) {
-		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
-				p = rel
-			}
-		}
-	}
-	return filepath.ToSlash(p)
+	return output
 }
 
 // envNames lists the environments of the platforms loaded, sorted, once each.
@@ -232,6 +231,20 @@ func envNames(res *blueprints.Resolved) []string {
 	return slices.Compact(envs)
 }
 
+// describe names the folders written under: the output folder, and the repository root when it is
+// another one.
+func describe(roots []root) string {
+	var where []string
+	for _, r := range roots {
+		d := blueprints.DisplayPath(r.dir)
+		if d == "." && len(roots) > 1 {
+			d = "the repository root"
+		}
+		where = append(where, d)
+	}
+	return strings.Join(where, " and ")
+}
+
 func report(opts *Options, sum generators.Summary, roots []root) error {
 	switch {
 	case opts.Quiet:
@@ -241,67 +254,57 @@ func report(opts *Options, sum generators.Summary, roots []root) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(sum)
 	}
-	var where []string
-	for _, r := range roots {
-		d := displayPath(r.dir)
-		if abs, err := filepath.Abs(r.dir); err == nil {
-			d = displayPath(abs)
-		}
-		if d == "." {
-			d = "the repository root"
-		}
-		where = append(where, d)
-	}
-	_, err := fmt.Fprintf(opts.IO.Out, "%s in %s\n", sum, strings.Join(where, " and "))
+	_, err := fmt.Fprintf(opts.IO.Out, "%s in %s\n", sum, describe(roots))
 	return err
 }
 
 func check(opts *Options, roots []root, scope generators.Scope) error {
-	var drift generators.Drift
-	var files []generators.File
+	var missing, changed, stale []string
+	var diff strings.Builder
+	n := 0
 	for _, r := range roots {
 		d, err := generators.Check(r.dir, r.files, scope)
 		if err != nil {
 			return err
 		}
-		files = append(files, r.files...)
+		n += len(r.files)
 		// Paths as the user can open them: under the output folder or the repository root, relative to
 		// the working folder when they are below it.
-		in := func(p string) string { return displayPath(filepath.Join(r.dir, p)) }
+		in := func(p string) string { return blueprints.DisplayPath(filepath.Join(r.dir, p)) }
 		for _, p := range d.Missing {
-			drift.Missing = append(drift.Missing, in(p))
+			missing = append(missing, in(p))
 		}
 		for _, p := range d.Changed {
-			drift.Changed = append(drift.Changed, in(p))
+			changed = append(changed, in(p))
 		}
 		for _, p := range d.Stale {
-			drift.Stale = append(drift.Stale, in(p))
+			stale = append(stale, in(p))
 		}
-		for _, f := range d.Files {
-			f.Path = in(f.Path)
-			drift.Files = append(drift.Files, f)
+		if opts.Diff {
+			for _, f := range d.Files {
+				diff.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
+			}
+			for _, p := range d.Stale {
+				diff.WriteString(generators.UnifiedDiff("a/"+in(p), "/dev/null", d.Old[p], nil))
+			}
 		}
 	}
-	if drift.Empty() {
+	where := describe(roots)
+	if len(missing)+len(changed)+len(stale) == 0 {
 		if !opts.Quiet {
-			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", len(files), opts.Output)
+			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", n, where)
 		}
 		return nil
 	}
-	for _, p := range drift.Missing {
+	for _, p := range missing {
 		fmt.Fprintf(opts.IO.ErrOut, "missing: %s\n", p)
 	}
-	for _, p := range drift.Changed {
+	for _, p := range changed {
 		fmt.Fprintf(opts.IO.ErrOut, "changed: %s\n", p)
 	}
-	for _, p := range drift.Stale {
+	for _, p := range stale {
 		fmt.Fprintf(opts.IO.ErrOut, "stale:   %s (no longer generated)\n", p)
 	}
-	if opts.Diff {
-		for _, f := range drift.Files {
-			old, _ := os.ReadFile(filepath.FromSlash(f.Path))
-			fmt.Fprint(opts.IO.Out, generators.UnifiedDiff("a/"+f.Path, "b/"+f.Path, old, f.Data))
-		}
-	}
-	return cmdutil.Invalidf("%s is out of date: %d missing, %d changed, %d stale; run `gantry generate` and commit the result", opts.Output, len(drift.Missing), len(drift.Changed), len(drift.Stale))
+	fmt.Fprint(opts.IO.Out, diff.String())
+	return cmdutil.Invalidf("out of date in %s: %d missing, %d changed, %d stale; run `gantry generate` and commit the result", where, len(missing), len(changed), len(stale))
 }
