@@ -34,8 +34,16 @@ func DependencyEnv(d Dependency) []string {
 // (DependencyEnv) into and that its workload reads them from: the contract of the two targets.
 func DependencyConfigMap(service string) string { return service + "-dependencies" }
 
-// SecretStoreKey is where a secret, or a dependency's credentials, live in the secret store: Terraform
-// writes the key, the workload's ExternalSecret reads it.
-func SecretStoreKey(team, service, name string) string {
+// SecretStoreKey is where a secret, or a dependency's credentials, live in the cloud's secret store:
+// Terraform writes the key, the workload's ExternalSecret reads it. AWS Secrets Manager takes paths;
+// Google's Secret Manager ids allow letters, digits, '-' and '_'; Azure Key Vault names letters, digits
+// and '-' only, so '--' separates the parts there (a DNS label may not start or end with '-').
+func SecretStoreKey(cloud, team, service, name string) string {
+	switch cloud {
+	case "gcp":
+		return strings.Join([]string{team, service, name}, "-")
+	case "azure":
+		return strings.Join([]string{team, service, strings.ReplaceAll(name, "_", "-")}, "--")
+	}
 	return strings.Join([]string{team, service, name}, "/")
 }

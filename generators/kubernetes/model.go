@@ -485,7 +485,7 @@ func (m *model) secretData() []ExternalSecretData {
 }
 
 func (m *model) storeKey(name string) string {
-	return blueprints.SecretStoreKey(m.svc.Team, m.name, name)
+	return blueprints.SecretStoreKey(m.p.Spec.Cloud.Provider, m.svc.Team, m.name, name)
 }
 
 func (m *model) externalSecret() ExternalSecret {

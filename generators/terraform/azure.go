@@ -179,8 +179,7 @@ func (z *azure) role(f *file, name, scope, role string) {
 // secret stores credentials in the service's Key Vault; the value goes in through a write-only attribute.
 func (z *azure) secret(m *module, f *file, dep, value string) {
 	s := f.resource("azurerm_key_vault_secret", label(dep))
-	// Key Vault names allow letters, digits and '-': team-service-dependency, as the ExternalSecret reads it.
-	s.str("name", m.s.Team+"--"+m.s.Name+"--"+dep)
+	s.str("name", m.storeKey(dep)) // as the ExternalSecret reads it
 	s.expr("key_vault_id", "azurerm_key_vault.this.id")
 	s.expr("value_wo", value)
 	s.num("value_wo_version", 1)

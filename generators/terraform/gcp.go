@@ -177,7 +177,7 @@ func (g *gcp) main(m *module) *file {
 func (g *gcp) secret(m *module, f *file, dep, value string) {
 	l := label(dep)
 	s := f.resource("google_secret_manager_secret", l)
-	s.str("secret_id", strings.ReplaceAll(m.storeKey(dep), "/", "-"))
+	s.str("secret_id", m.storeKey(dep))
 	rep := s.block("replication").block("user_managed").block("replicas")
 	rep.expr("location", "var.region")
 	rep.block("customer_managed_encryption").expr("kms_key_name", "google_kms_crypto_key.this.id")

@@ -6,8 +6,11 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -15,17 +18,61 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
+	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/generators/terraform"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 var samples = flag.Int("samples", 150, "random blueprints in the property test (split over the three clouds)")
 
+// checkSecretKeys: every credential an ExternalSecret reads (remoteRef with property password) is a
+// secret the same service's Terraform writes under that exact name.
+func checkSecretKeys(t *testing.T, files []generators.File) {
+	t.Helper()
+	tf := map[string]string{} // service folder -> its Terraform, joined
+	for _, f := range files {
+		if f.Target == "terraform" {
+			dir := path.Dir(path.Dir(f.Path))
+			tf[dir] += string(f.Data)
+		}
+	}
+	checked := 0
+	for _, f := range files {
+		if path.Base(f.Path) != "externalsecret.yaml" {
+			continue
+		}
+		var es struct {
+			Spec struct {
+				Data []struct {
+					RemoteRef struct{ Key, Property string } `json:"remoteRef"`
+				} `json:"data"`
+			} `json:"spec"`
+		}
+		if err := sigsyaml.Unmarshal(f.Data, &es); err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		dir := path.Dir(path.Dir(path.Dir(f.Path))) // <service>/kubernetes/base
+		for _, d := range es.Spec.Data {
+			if d.RemoteRef.Property != "password" {
+				continue // a secret of spec.secrets: put in the store by people, not Terraform
+			}
+			checked++
+			if !strings.Contains(tf[dir], strconv.Quote(d.RemoteRef.Key)) {
+				t.Errorf("%s reads %q, which the service's Terraform does not write", f.Path, d.RemoteRef.Key)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no dependency credentials were read by any ExternalSecret")
+	}
+}
+
 // TestPropertyTerraform generates random blueprints on each cloud (random runtimes, types and 0 to 3
 // dependencies of every type and size) and checks the Terraform of every one: it parses, every block
 // matches its provider's schema, `terraform fmt` has nothing to change, tflint finds nothing in a
-// sample of modules, and the connection settings the module writes are exactly the ones the
-// Kubernetes manifests read (blueprints.DependencyEnv of each dependency), in the ConfigMap they name.
+// sample of modules, and it writes what the Kubernetes manifests read: the connection settings
+// (blueprints.DependencyEnv of each dependency) in the ConfigMap they name, and the credentials under
+// the secret names their ExternalSecrets use.
 func TestPropertyTerraform(t *testing.T) {
 	tf := checkers.Installed(t, "terraform")["terraform"]
 	tflint := checkers.Installed(t, "tflint")["tflint"]
@@ -33,7 +80,14 @@ func TestPropertyTerraform(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, uint64(*samples)))
 	for _, cloud := range []string{"aws", "gcp", "azure"} {
 		t.Run(cloud, func(t *testing.T) {
-			res, _, files := gentest.GenerateRandom(t, max(*samples/3, 1), r, gentest.RandomOptions{Name: "prop-" + cloud, Cloud: cloud, CI: "none", Mesh: "none"}, terraform.New())
+			res, _, all := gentest.GenerateRandom(t, max(*samples/3, 1), r, gentest.RandomOptions{Name: "prop-" + cloud, Cloud: cloud, CI: "none", Mesh: "none"}, terraform.New(), kubernetes.New())
+			var files []generators.File
+			for _, f := range all {
+				if f.Target == "terraform" {
+					files = append(files, f)
+				}
+			}
+			checkSecretKeys(t, all)
 			if checkSchemas(t, files) == 0 {
 				t.Fatal("no block was checked")
 			}

@@ -97,10 +97,10 @@ func (m *module) production() string { return m.p.Production() }
 // label turns a dependency name into a Terraform block label (db, orders_cache).
 func label(name string) string { return strings.ReplaceAll(name, "-", "_") }
 
-// storeKey is where a dependency's credentials live in the secret store; the Kubernetes side's
+// storeKey is where a dependency's credentials live in the cloud's secret store; the Kubernetes side's
 // ExternalSecret reads the same key.
 func (m *module) storeKey(dep string) string {
-	return blueprints.SecretStoreKey(m.s.Team, m.s.Name, dep)
+	return blueprints.SecretStoreKey(m.p.Spec.Cloud.Provider, m.s.Team, m.s.Name, dep)
 }
 
 // size picks a dependency's capacity class for a cloud, from the one table below.
