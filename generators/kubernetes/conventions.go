@@ -48,12 +48,27 @@ func dependencyRanges(cloud string, deps []blueprints.Dependency) []string {
 	return ranges
 }
 
-// Ports of the dependency types, for NetworkPolicy egress. Buckets and queues are cloud APIs over HTTPS.
-var dependencyPorts = map[string][]int32{
+// Ports of the dependency types, for NetworkPolicy egress: the ones the connection settings name
+// (the Terraform outputs). Buckets and queues are cloud APIs over HTTPS.
+var dependencyPortsByType = map[string][]int32{
 	"postgres": {5432},
 	"mysql":    {3306},
 	"redis":    {6379},
-	"kafka":    {9092, 9094, 9096, 9098},
+	"kafka":    {9092, 9094, 9096, 9098}, // MSK: plaintext, TLS, SASL/SCRAM, IAM
 	"bucket":   {443},
 	"queue":    {443},
+}
+
+// dependencyPorts are a dependency's ports on a cloud, where the cloud's service differs from the
+// type's usual ports.
+func dependencyPorts(cloud, typ string) []int32 {
+	switch {
+	case cloud == "azure" && typ == "redis":
+		return []int32{6380} // Azure Cache for Redis serves TLS only, on its ssl_port
+	case cloud == "azure" && typ == "kafka":
+		return []int32{9093} // Event Hubs' Kafka endpoint
+	case cloud == "gcp" && typ == "redis":
+		return []int32{6378} // Memorystore with in-transit encryption (SERVER_AUTHENTICATION)
+	}
+	return dependencyPortsByType[typ]
 }

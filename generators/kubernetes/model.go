@@ -624,7 +624,7 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 	}
 	var depPorts []int32
 	for _, d := range m.s.Dependencies {
-		depPorts = append(depPorts, dependencyPorts[d.Type]...)
+		depPorts = append(depPorts, dependencyPorts(m.p.Spec.Cloud.Provider, d.Type)...)
 	}
 	slices.Sort(depPorts)
 	if depPorts = slices.Compact(depPorts); len(depPorts) > 0 {
