@@ -39,7 +39,7 @@ func FuzzGenerate(f *testing.F) {
 			t.Fatal(err)
 		}
 		var stdout, stderr strings.Builder
-		code := cli.Run([]string{"generate", "--quiet", in, "-o", out}, cmdutil.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr})
+		code := cli.Run([]string{"generate", "--quiet", in, "-o", out, "--repo", out}, cmdutil.IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr})
 		if code != 0 && code != 1 {
 			t.Fatalf("exit %d\n%s", code, stderr.String())
 		}

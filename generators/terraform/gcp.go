@@ -164,7 +164,7 @@ func (g *gcp) main(m *module) *file {
 	}
 	slices.Sort(agents)
 	for _, a := range agents {
-		grant := f.resource("google_kms_crypto_key_iam_member", strings.ReplaceAll(a, "-", "_"))
+		grant := f.resource("google_kms_crypto_key_iam_member", label(a))
 		grant.expr("crypto_key_id", "google_kms_crypto_key.this.id")
 		grant.str("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter")
 		grant.interp("member", "serviceAccount:service-${data.google_project.this.number}@"+a+".iam.gserviceaccount.com")

@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 // The subset of `terraform providers schema -json` the check reads; hack/provider-schemas.sh writes a
@@ -54,21 +56,31 @@ func TestProviderSchemas(t *testing.T) {
 	t.Logf("checked %d blocks against the provider schemas", checkSchemas(t, generate(t)))
 }
 
+// loadSchemas reads the committed provider schemas once per test binary (tens of thousands of lines of
+// JSON; the property test checks against them per cloud), by type prefix (aws_).
+var loadSchemas = sync.OnceValues(func() (map[string]*schemaFile, error) {
+	schemas := map[string]*schemaFile{}
+	for _, p := range checkers.TerraformProviders {
+		data, err := os.ReadFile(filepath.Join("testdata", "schemas", p+".json"))
+		if err != nil { // all are committed: hack/provider-schemas.sh writes them
+			return nil, err
+		}
+		var s schemaFile
+		if err := json.Unmarshal(data, &s); err != nil {
+			return nil, fmt.Errorf("%s.json: %w", p, err)
+		}
+		schemas[p+"_"] = &s
+	}
+	return schemas, nil
+})
+
 // checkSchemas checks every block of the files against the committed provider schemas and returns how
 // many it checked.
 func checkSchemas(t *testing.T, files []generators.File) int {
 	t.Helper()
-	schemas := map[string]*schemaFile{} // type prefix (aws_) -> schema
-	for _, p := range []string{"aws", "google", "azurerm", "kubernetes", "random"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "schemas", p+".json"))
-		if err != nil { // all five are committed: hack/provider-schemas.sh writes them
-			t.Fatal(err)
-		}
-		var s schemaFile
-		if err := json.Unmarshal(data, &s); err != nil {
-			t.Fatalf("%s.json: %v", p, err)
-		}
-		schemas[p+"_"] = &s
+	schemas, err := loadSchemas()
+	if err != nil {
+		t.Fatal(err)
 	}
 	checked := 0
 	for _, f := range files {
