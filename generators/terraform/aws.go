@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -14,28 +13,28 @@ import (
 // KMS key, in the platform's private subnets, reached by the workload through EKS Pod Identity.
 type aws struct{}
 
-func (a *aws) files(m *module) ([]*file, error) {
-	files := []*file{a.versions(m), a.providers(m), a.variables(m), a.main(m)}
-	for _, d := range m.s.Base.Dependencies {
-		f := newFile(d.Name + ".tf")
-		switch d.Type {
-		case "postgres", "mysql":
-			a.rds(m, f, d)
-		case "redis":
-			a.redis(m, f, d)
-		case "bucket":
-			a.bucket(m, f, d)
-		case "queue":
-			a.queue(m, f, d)
-		case "kafka":
-			a.kafka(m, f, d)
-		default:
-			return nil, fmt.Errorf("dependency %s: type %q has no AWS resources", d.Name, d.Type)
-		}
-		files = append(files, f)
+func (*aws) name() string { return "AWS" }
+
+func (a *aws) head(m *module) []*file {
+	return []*file{a.versions(m), a.providers(m), a.variables(m), a.main(m)}
+}
+
+func (a *aws) tail(m *module) []*file { return []*file{a.identity(m), a.outputs(m)} }
+
+func (a *aws) dependency(typ string) func(*module, *file, blueprints.Dependency) {
+	switch typ {
+	case "postgres", "mysql":
+		return a.rds
+	case "redis":
+		return a.redis
+	case "bucket":
+		return a.bucket
+	case "queue":
+		return a.queue
+	case "kafka":
+		return a.kafka
 	}
-	files = append(files, a.identity(m), a.outputs(m))
-	return files, nil
+	return nil
 }
 
 func hasType(m *module, types ...string) bool {

@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -16,28 +15,28 @@ import (
 // Azure Workload Identity (a user-assigned identity federated with its Kubernetes ServiceAccount).
 type azure struct{}
 
-func (z *azure) files(m *module) ([]*file, error) {
-	files := []*file{z.versions(m), z.providers(m), z.variables(m), z.main(m)}
-	for _, d := range m.s.Base.Dependencies {
-		f := newFile(d.Name + ".tf")
-		switch d.Type {
-		case "postgres", "mysql":
-			z.flexible(m, f, d)
-		case "redis":
-			z.redis(m, f, d)
-		case "bucket":
-			z.storage(m, f, d)
-		case "queue":
-			z.serviceBus(m, f, d)
-		case "kafka":
-			z.eventHubs(m, f, d)
-		default:
-			return nil, fmt.Errorf("dependency %s: type %q has no Azure resources", d.Name, d.Type)
-		}
-		files = append(files, f)
+func (*azure) name() string { return "Azure" }
+
+func (z *azure) head(m *module) []*file {
+	return []*file{z.versions(m), z.providers(m), z.variables(m), z.main(m)}
+}
+
+func (z *azure) tail(m *module) []*file { return []*file{z.outputs(m)} }
+
+func (z *azure) dependency(typ string) func(*module, *file, blueprints.Dependency) {
+	switch typ {
+	case "postgres", "mysql":
+		return z.flexible
+	case "redis":
+		return z.redis
+	case "bucket":
+		return z.storage
+	case "queue":
+		return z.serviceBus
+	case "kafka":
+		return z.eventHubs
 	}
-	files = append(files, z.outputs(m))
-	return files, nil
+	return nil
 }
 
 func (z *azure) versions(m *module) *file {

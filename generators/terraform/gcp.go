@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -16,28 +15,28 @@ import (
 // the Kubernetes ServiceAccount's principal directly: no Google service account, no key, no annotation).
 type gcp struct{}
 
-func (g *gcp) files(m *module) ([]*file, error) {
-	files := []*file{g.versions(m), g.providers(m), g.variables(m), g.main(m)}
-	for _, d := range m.s.Base.Dependencies {
-		f := newFile(d.Name + ".tf")
-		switch d.Type {
-		case "postgres", "mysql":
-			g.sql(m, f, d)
-		case "redis":
-			g.redis(m, f, d)
-		case "bucket":
-			g.bucket(m, f, d)
-		case "queue":
-			g.queue(m, f, d)
-		case "kafka":
-			g.kafka(m, f, d)
-		default:
-			return nil, fmt.Errorf("dependency %s: type %q has no GCP resources", d.Name, d.Type)
-		}
-		files = append(files, f)
+func (*gcp) name() string { return "GCP" }
+
+func (g *gcp) head(m *module) []*file {
+	return []*file{g.versions(m), g.providers(m), g.variables(m), g.main(m)}
+}
+
+func (g *gcp) tail(m *module) []*file { return []*file{g.outputs(m)} }
+
+func (g *gcp) dependency(typ string) func(*module, *file, blueprints.Dependency) {
+	switch typ {
+	case "postgres", "mysql":
+		return g.sql
+	case "redis":
+		return g.redis
+	case "bucket":
+		return g.bucket
+	case "queue":
+		return g.queue
+	case "kafka":
+		return g.kafka
 	}
-	files = append(files, g.outputs(m))
-	return files, nil
+	return nil
 }
 
 func (g *gcp) versions(m *module) *file {

@@ -6,6 +6,7 @@
 package terraform
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -63,7 +64,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		return nil, nil
 	}
 	m := &module{p: p, s: s}
-	files, err := c.files(m)
+	files, err := moduleFiles(c, m)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +82,28 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	return out, nil
 }
 
-// cloud renders the module's files for one provider.
+// cloud is one provider's part of a module: the files every module has, and a writer per dependency
+// type (validation admits no other types).
 type cloud interface {
-	files(m *module) ([]*file, error)
+	name() string
+	head(m *module) []*file // versions, providers, variables, main
+	tail(m *module) []*file // after the dependencies' files: identity, outputs
+	dependency(typ string) func(m *module, f *file, d blueprints.Dependency)
+}
+
+// moduleFiles renders a module: the cloud's head files, one file per dependency, then its tail files.
+func moduleFiles(c cloud, m *module) ([]*file, error) {
+	out := c.head(m)
+	for _, d := range m.s.Base.Dependencies {
+		write := c.dependency(d.Type)
+		if write == nil {
+			return nil, fmt.Errorf("%s: dependency %s: type %q has no %s resources (please report this: validation should have refused it)", m.s.File, d.Name, d.Type, c.name())
+		}
+		f := newFile(d.Name + ".tf")
+		write(m, f, d)
+		out = append(out, f)
+	}
+	return append(out, c.tail(m)...), nil
 }
 
 // module is one service's Terraform, with the names its resources share.
