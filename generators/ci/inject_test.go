@@ -31,7 +31,10 @@ func TestHostileValuesStayData(t *testing.T) {
 			EnvList: mk(h), First: mk(h), FirstImage: mk(h), PromotionList: mk(h), Terraform: true,
 			Later:    []Promotion{{Env: mk(h), From: mk(h), Image: mk(h)}},
 			Registry: Registry{Kind: "acr", Host: mk(h), Name: mk(h), Region: mk(h)}, Runtime: runtimes["go"],
-			GantryVersion: mk(h), GoVersion: mk(h), TerraformVersion: mk(h), KubernetesVersion: mk(h),
+			GantryVersion: mk(h), TerraformVersion: mk(h), KubernetesVersion: mk(h),
+			// GoVersion picks the pinned Go image (pin fails on an unpinned version): Gantry's own
+			// constant, never a blueprint value.
+			GoVersion: goVersion,
 		}
 		for _, tmpl := range []string{"github.yaml.tmpl", "gitlab.yaml.tmpl"} {
 			data, err := templates.Render(tmpl, pl)
