@@ -49,9 +49,12 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		}
 	}
 	complete := true
+	var searched []string
 	for _, p := range paths {
 		if isFile := l.collect(p); isFile {
 			complete = false
+		} else {
+			searched = append(searched, l.searched(filepath.ToSlash(p)))
 		}
 	}
 	if len(l.files) > MaxFiles {
@@ -121,10 +124,20 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 			groups[f] = nil // a platform with no service yet is still validated
 		}
 	}
-	res := &Resolved{}
+	res := &Resolved{Reach: Reach{Complete: complete, Searched: slices.Compact(slices.Sorted(slices.Values(searched)))}}
 	for pf, svcs := range groups {
-		res.Platforms = append(res.Platforms, l.resolveGroup(pf, svcs, complete))
+		rp := l.resolveGroup(pf, svcs, complete)
+		res.Platforms = append(res.Platforms, rp)
+		res.Reach.Platforms = append(res.Reach.Platforms, rp.Name)
+		if rp.Source != "" {
+			res.Reach.Loaded = append(res.Reach.Loaded, rp.Source)
+		}
+		for _, s := range rp.Services {
+			res.Reach.Loaded = append(res.Reach.Loaded, s.Source)
+		}
 	}
+	slices.Sort(res.Reach.Platforms)
+	slices.Sort(res.Reach.Loaded)
 	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
 	})

@@ -33,6 +33,7 @@ const (
 // Resolved is every loaded blueprint, grouped by platform and fully resolved: what the generators read.
 type Resolved struct {
 	Platforms []*ResolvedPlatform
+	Reach     Reach // what the run speaks for, when it writes
 }
 
 // ResolvedPlatform is a platform with its built-in defaults filled in, and its services sorted by name.
