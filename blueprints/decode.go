@@ -126,10 +126,12 @@ func kindName(n *yaml.Node) string {
 	return fmt.Sprintf("%s %q", n.Tag, truncate(n.Value, 40))
 }
 
+// truncate shortens a value quoted in a message to n characters. Credentials are redacted first: a
+// token cut in half would no longer be recognised by Sanitize.
 func truncate(s string, n int) string {
-	r := []rune(s)
+	r := []rune(RedactCredentials(s))
 	if len(r) <= n {
-		return s
+		return string(r)
 	}
 	return string(r[:n]) + "…"
 }

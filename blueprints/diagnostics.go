@@ -3,6 +3,7 @@ package blueprints
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -48,8 +49,9 @@ type Diagnostic struct {
 	Severity Severity
 }
 
-// String renders the diagnostic as `file:line:col: path: message (hint)`.
+// String renders the diagnostic as `file:line:col: path: message (hint)`, sanitized (see Sanitize).
 func (d Diagnostic) String() string {
+	d = d.Sanitized()
 	var b strings.Builder
 	b.WriteString(d.Pos.String())
 	b.WriteString(": ")
@@ -67,6 +69,52 @@ func (d Diagnostic) String() string {
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// Limits on what a diagnostic shows: a word (a run of characters without spaces) longer than maxWord is
+// cut to its first wordKeep characters, and a path, message or hint to maxText characters. A blueprint
+// value can be 200,000 characters long; its diagnostic is one line of a CI log.
+const (
+	maxWord  = 160
+	wordKeep = 100
+	maxText  = 1000
+)
+
+var longWordRE = regexp.MustCompile(fmt.Sprintf(`\S{%d,}`, maxWord+1))
+
+// Sanitize makes a text safe to print in a terminal, a CI log or an annotation: what looks like a
+// credential is redacted (RedactCredentials), long words are cut and the whole is capped. It is
+// idempotent, so sanitizing twice (in Load and again in String) changes nothing more.
+func Sanitize(s string) string {
+	s = RedactCredentials(s)
+	s = longWordRE.ReplaceAllStringFunc(s, func(w string) string {
+		r := []rune(w)
+		tail := len(r)
+		for tail > len(r)-3 && strings.ContainsRune(`"')]},.;:`, r[tail-1]) {
+			tail-- // keep the closing quote or bracket
+		}
+		return string(r[:wordKeep]) + "…" + string(r[tail:])
+	})
+	if r := []rune(s); len(r) > maxText {
+		s = string(r[:maxText]) + "…"
+	}
+	return s
+}
+
+// Sanitized returns the diagnostic with its path, message and hint sanitized (see Sanitize).
+func (d Diagnostic) Sanitized() Diagnostic {
+	d.Path, d.Message, d.Hint = Sanitize(d.Path), Sanitize(d.Message), Sanitize(d.Hint)
+	return d
+}
+
+// Sanitized returns the diagnostics, each sanitized: what every output format (text, JSON, annotations)
+// prints.
+func (ds Diagnostics) Sanitized() Diagnostics {
+	out := make(Diagnostics, len(ds))
+	for i, d := range ds {
+		out[i] = d.Sanitized()
+	}
+	return out
 }
 
 // Diagnostics is a list of problems, reported all at once.

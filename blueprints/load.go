@@ -153,7 +153,7 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 				Hint:    "give each platform its own name; its output goes to a folder of that name"})
 		}
 	}
-	return res, l.diags.Sorted().Capped()
+	return res, l.diags.Sorted().Capped().Sanitized()
 }
 
 type loader struct {

@@ -370,12 +370,16 @@ func (c *check) envVars(s *ServiceSpec) {
 		if len(v) > MaxEnvValue {
 			c.ferr(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
 		}
+		// The rules are credentials.go's; the value is never printed whole.
 		if what, ok := looksLikeCredential(v); ok {
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
-				"value looks like %s; env values are not secret", what)
+				"value %s looks like %s; env values are not secret", redactValue(v), what)
+		} else if keyShapedUnderCredentialName(k, v) {
+			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
+				"value %s looks like a key or token, and %s names a credential; env values are not secret", redactValue(v), k)
 		} else if credentialKey(k) && v != "" {
-			c.ferr(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store", k),
-				"%s looks like it holds a credential; env values are not secret", k)
+			c.ferr(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store; if it holds no credential, rename it", k),
+				"%s looks like it holds a credential (value %s); env values are not secret", k, redactValue(v))
 		}
 	}
 }
@@ -393,7 +397,7 @@ func (c *check) secrets(names []string) {
 		}
 		if what, ok := looksLikeCredential(n); ok {
 			c.ferr(p, "put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY",
-				"looks like %s: secrets must be names, never values", what)
+				"%s looks like %s: secrets must be names, never values", redactValue(n), what)
 			continue
 		}
 		if len(n) > 63 || !secretNameRE.MatchString(n) {

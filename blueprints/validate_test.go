@@ -1044,41 +1044,100 @@ func TestRuleService(t *testing.T) {
 		{
 			name:  "env value an AWS key",
 			files: ruleWeb("  env: {UPLOAD_ID: AKIAIOSFODNN7EXAMPLE}"),
-			want:  []string{"svc.yaml:10:20: spec.env.UPLOAD_ID: value looks like an AWS access key ID; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [UPLOAD_ID])"},
+			want:  []string{"svc.yaml:10:20: spec.env.UPLOAD_ID: value \"AKIA…\" looks like an AWS access key ID; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [UPLOAD_ID])"},
 		},
 		{
 			name:  "env value a GitHub token",
 			files: ruleWeb("  env: {GH: ghp_0123456789abcdefghijABCDEFGHIJ012345}"),
-			want:  []string{"svc.yaml:10:13: spec.env.GH: value looks like a GitHub token; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [GH])"},
+			want:  []string{"svc.yaml:10:13: spec.env.GH: value \"ghp_…\" looks like a GitHub token; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [GH])"},
 		},
 		{
 			name:  "env value a private key",
 			files: ruleWeb(`  env: {TLS: "-----BEGIN RSA PRIVATE KEY-----\nMIIE..."}`),
-			want:  []string{"svc.yaml:10:14: spec.env.TLS: value looks like a private key; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [TLS])"},
+			want:  []string{"svc.yaml:10:14: spec.env.TLS: value \"----…\" looks like a private key; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [TLS])"},
 		},
 		{
 			name:  "env value a JWT",
 			files: ruleWeb("  env: {SESSION: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln}"),
-			want:  []string{"svc.yaml:10:18: spec.env.SESSION: value looks like a JSON Web Token; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [SESSION])"},
+			want:  []string{"svc.yaml:10:18: spec.env.SESSION: value \"eyJh…\" looks like a JSON Web Token; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [SESSION])"},
 		},
 		{
 			name:  "env value a URL with a password",
 			files: ruleWeb(`  env: {DATABASE_URL: "postgres://app:hunter2@db:5432/app"}`),
-			want:  []string{"svc.yaml:10:23: spec.env.DATABASE_URL: value looks like a URL with a password; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DATABASE_URL])"},
+			want:  []string{"svc.yaml:10:23: spec.env.DATABASE_URL: value \"post…\" looks like a URL with a password; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DATABASE_URL])"},
 		},
 		{
 			name:  "env value a random token",
 			files: ruleWeb("  env: {SIGNING: Zx9qL2mN8vB4kR7tY1wE5uI3oP6aS0dF}"),
-			want:  []string{"svc.yaml:10:18: spec.env.SIGNING: value looks like a random token (high entropy); env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [SIGNING])"},
+			want:  []string{"svc.yaml:10:18: spec.env.SIGNING: value \"Zx9q…\" looks like a random token (high entropy); env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [SIGNING])"},
 		},
 		{
 			name:  "env credential name with a value",
 			files: ruleWeb("  env: {DB_PASSWORD: hunter2}"),
-			want:  []string{"svc.yaml:10:22: spec.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential; env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store)"},
+			want:  []string{"svc.yaml:10:22: spec.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store; if it holds no credential, rename it)"},
 		},
 		{
 			name:  "env credential name without a value",
 			files: ruleWeb(`  env: {API_TOKEN: ""}`),
+		},
+		{
+			// Every diagnostic is sanitized: a word longer than 160 characters is cut to 100.
+			name:  "name of 200,000 characters",
+			files: map[string]string{"svc.yaml": strings.Replace(ruleService("api", TypeWorker), "name: api", "name: "+strings.Repeat("a", 200000), 1)},
+			want:  []string{`svc.yaml:4:9: metadata.name: "` + strings.Repeat("a", 99) + `…" is longer than 40 characters`},
+		},
+		// The credential detector's shapes (credentials.go); the value is shown redacted.
+		{
+			name:  "env value a URL password with an empty user",
+			files: ruleWeb(`  env: {DB_URL: "postgres://:s3cr3t@db.example.com/app"}`),
+			want:  []string{`svc.yaml:10:17: spec.env.DB_URL: value "post…" looks like a URL with a password; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DB_URL])`},
+		},
+		{
+			name:  "env value a URL password with a slash",
+			files: ruleWeb(`  env: {DB_URL: "https://app:pa/ss@db.example.com/app"}`),
+			want:  []string{`svc.yaml:10:17: spec.env.DB_URL: value "http…" looks like a URL with a password; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DB_URL])`},
+		},
+		{
+			name:  "env value a password in a query string",
+			files: ruleWeb(`  env: {API: "https://api.example.com/v1?user=app&password=hunter2", HOOK: "https://hooks.example.com/x?access_token=abc"}`),
+			want: []string{
+				`svc.yaml:10:14: spec.env.API: value "http…" looks like a credential in a URL query; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [API])`,
+				`svc.yaml:10:76: spec.env.HOOK: value "http…" looks like a credential in a URL query; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [HOOK])`,
+			},
+		},
+		{
+			name:  "env value lower-case hex and UUID keys under key names",
+			files: ruleWeb(`  env: {DD_APP_KEY: 0123456789abcdef0123456789abcdef01234567, HEROKU_KEY: 01234567-89ab-cdef-0123-456789abcdef, DD_API_KEY_ID: 9f86d081884c7d659a2feaa0c55ad015}`),
+			want: []string{
+				`svc.yaml:10:21: spec.env.DD_APP_KEY: value "0123…" looks like a key or token, and DD_APP_KEY names a credential; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DD_APP_KEY])`,
+				`svc.yaml:10:75: spec.env.HEROKU_KEY: value "0123…" looks like a key or token, and HEROKU_KEY names a credential; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [HEROKU_KEY])`,
+				`svc.yaml:10:128: spec.env.DD_API_KEY_ID: value "9f86…" looks like a key or token, and DD_API_KEY_ID names a credential; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [DD_API_KEY_ID])`,
+			},
+		},
+		{
+			name:  "env value a bearer token",
+			files: ruleWeb(`  env: {UPSTREAM_AUTHORIZATION: "Bearer 3f9a1c2e7b"}`),
+			want:  []string{`svc.yaml:10:33: spec.env.UPSTREAM_AUTHORIZATION: value "Bear…" looks like an HTTP authorization value; env values are not secret (move it to the secret store and list its name under secrets, e.g. secrets: [UPSTREAM_AUTHORIZATION])`},
+		},
+		{
+			name:  "env credential names with any value",
+			files: ruleWeb(`  env: {SMTP_PASS: x, ADMIN_PASSWORD: changeme, SORT_KEY: name, CI_TOKEN: abc, dbPassword: x}`),
+			want: []string{
+				`svc.yaml:10:20: spec.env.SMTP_PASS: SMTP_PASS looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [SMTP_PASS] and keep the value in the secret store; if it holds no credential, rename it)`,
+				`svc.yaml:10:39: spec.env.ADMIN_PASSWORD: ADMIN_PASSWORD looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [ADMIN_PASSWORD] and keep the value in the secret store; if it holds no credential, rename it)`,
+				`svc.yaml:10:59: spec.env.SORT_KEY: SORT_KEY looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [SORT_KEY] and keep the value in the secret store; if it holds no credential, rename it)`,
+				`svc.yaml:10:75: spec.env.CI_TOKEN: CI_TOKEN looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [CI_TOKEN] and keep the value in the secret store; if it holds no credential, rename it)`,
+				`svc.yaml:10:92: spec.env.dbPassword: dbPassword looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [dbPassword] and keep the value in the secret store; if it holds no credential, rename it)`,
+			},
+		},
+		{
+			// What the detector leaves alone: a credential word inside a name with a value that is not
+			// key-shaped, hex and UUIDs under plain names, URLs whose ':' is a port, prose.
+			name: "env not credentials",
+			files: ruleWeb(`  env: {PUBLIC_KEY_PATH: /etc/x, CACHE_KEY_PREFIX: orders, SESSION_KEY_NAME: session_cookie_v2_name, LOG_LEVEL: info, ` +
+				`GIT_SHA: 0123456789abcdef0123456789abcdef01234567, TENANT_ID: 01234567-89ab-cdef-0123-456789abcdef, ` +
+				`ME_URL: "https://api.example.com:8443/v1/@me", REPO_URL: "ssh://git@github.com/acme/x.git", ` +
+				`HELP: "Basic configuration", TOKEN_TTL: 1h, PWD: /app, PASSWORD_MIN_LENGTH: "12"}`),
 		},
 		{
 			name:  "env plain values",
@@ -1097,14 +1156,14 @@ func TestRuleService(t *testing.T) {
 		{
 			name:  "env credential in an environment",
 			files: ruleWeb("  environments:", "    dev: {env: {DB_PASSWORD: hunter2}}"),
-			want:  []string{"svc.yaml:11:30: spec.environments.dev.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential; env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store)"},
+			want:  []string{"svc.yaml:11:30: spec.environments.dev.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store; if it holds no credential, rename it)"},
 		},
 
 		// Secrets.
 		{
 			name:  "secret that is a value",
 			files: ruleWeb("  secrets: [AKIAIOSFODNN7EXAMPLE]"),
-			want:  []string{"svc.yaml:10:13: spec.secrets[0]: looks like an AWS access key ID: secrets must be names, never values (put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY)"},
+			want:  []string{"svc.yaml:10:13: spec.secrets[0]: \"AKIA…\" looks like an AWS access key ID: secrets must be names, never values (put the value in the secret store and write only its name here, e.g. STRIPE_API_KEY)"},
 		},
 		{
 			name:  "secret name not valid",
@@ -1350,6 +1409,12 @@ func TestRulePlatform(t *testing.T) {
 			name:  "gitops repoURL not valid",
 			files: platformOnly("  gitops: {engine: argocd, repoURL: github.com/acme/gitops}"),
 			want:  []string{`platform.yaml:6:37: spec.gitops.repoURL: "github.com/acme/gitops" is not a Git repository URL (https://host/org/repo.git, ssh://host/org/repo.git or git@host:org/repo.git)`},
+		},
+		{
+			// Every diagnostic is sanitized (Diagnostic.Sanitized): a token in a URL is not printed.
+			name:  "gitops repoURL with a token",
+			files: platformOnly(`  gitops: {engine: argocd, repoURL: "https://x-access-token:ghp_0123456789abcdefghijABCDEFGHIJ012345@github.com/acme/x.git"}`),
+			want:  []string{`platform.yaml:6:37: spec.gitops.repoURL: "https://[redacted]@github.com/acme/x.git" is not a Git repository URL (https://host/org/repo.git, ssh://host/org/repo.git or git@host:org/repo.git)`},
 		},
 		{
 			name:  "gitops repoURL forms",
@@ -1726,7 +1791,7 @@ func TestValidateSortedDeduplicated(t *testing.T) {
 		`b.yaml:10:20: spec.resources.cpu: "lots" is not a quantity (` + hintQuantity + ")",
 		`b.yaml:11:11: spec.calls[0]: no service "nobody" among the blueprints (add its blueprint, or remove it from calls)`,
 		`b.yaml:12:13: warning: spec.callers[0]: a is allowed to call b but does not list it in its calls (add "b" to a's spec.calls (a.yaml:7:3), or remove it here)`,
-		"platform.yaml:8:24: spec.defaults.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential; env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store)",
+		"platform.yaml:8:24: spec.defaults.env.DB_PASSWORD: DB_PASSWORD looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [DB_PASSWORD] and keep the value in the secret store; if it holds no credential, rename it)",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
