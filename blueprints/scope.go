@@ -52,3 +52,7 @@ func (l *loader) searched(dir string) string {
 	}
 	return path.Dir(rel)
 }
+
+// IsBlueprint reports whether data looks like a blueprint file: what Gantry never removes, whatever its
+// record says.
+func IsBlueprint(data []byte) bool { return looksLikeBlueprint(data) }

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -18,30 +19,63 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 )
 
-// File is one generated file: a slash-separated path under the output root, and its bytes.
+// File is one generated file: a slash-separated path under its root, its bytes, and whose it is.
 type File struct {
 	Path   string
 	Data   []byte
+	Kind   Kind   // where it goes and who owns it once written
 	Target string // the generator that made it; Run sets it
 	Env    string // the environment it belongs to, "" when it serves every environment
-	// Repo puts the file under the repository root (a Dockerfile beside the service's source, a CI
-	// workflow) instead of the output folder.
-	Repo bool
-	// KeepExisting leaves a file that is already there and that Gantry did not write alone, without a
-	// conflict: it is a default the user has replaced (their own Dockerfile).
-	KeepExisting bool
-	// Seed is written only where it is missing, and never compared or replaced afterwards: a starting
-	// value that something else owns from then on (the image pin that CI's promote step updates with
-	// `kustomize edit set image`). It is still tracked, so removing the service removes it, or reports
-	// it as edited.
-	Seed bool
+	// Source is the service blueprint the file derives from (relative to the repository root), "" for
+	// a platform-wide file, which derives from every service of Platform. Run sets both; the record
+	// keeps them, so that a run removes only what the blueprints it speaks for no longer produce.
+	Source   string
+	Platform string
 }
+
+// Kind is where a file goes and who owns it after Gantry writes it: one value, so that no invalid
+// combination (a seed that is also the user's default) can be said.
+type Kind uint8
+
+const (
+	// Managed files live under the output folder and are Gantry's: replaced when the blueprint changes,
+	// removed when it no longer produces them, drift when edited.
+	Managed Kind = iota
+	// Seeded files live under the output folder and are written only where missing, never compared or
+	// replaced afterwards: a starting value that something else owns from then on (the image pin that
+	// CI's promote step updates with `kustomize edit set image`). They are still recorded, so removing
+	// the service removes them, or reports them as edited.
+	Seeded
+	// RepoManaged files live under the repository root (CI pipelines) and are Gantry's.
+	RepoManaged
+	// RepoDefault files live under the repository root (a Dockerfile beside the service's source) and
+	// are defaults: a file already there that Gantry did not write is the user's own, and kept.
+	RepoDefault
+)
+
+// InRepo reports whether files of kind k go under the repository root instead of the output folder.
+func (k Kind) InRepo() bool { return k == RepoManaged || k == RepoDefault }
 
 // Generator renders one target for one service.
 type Generator interface {
 	Name() string
 	Generate(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService) ([]File, error)
+	// Produces reports whether the target could have written path under its root: the writer honours
+	// a record entry only there, so a tampered record cannot make Gantry delete any other file.
+	Produces(path string) bool
 }
+
+// Layout is a Produces made of a regular expression, compiled on first use (not at start-up).
+func Layout(pattern string) func(string) bool {
+	re := sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+	return func(p string) bool { return re().MatchString(p) }
+}
+
+// Label and Name are the pieces of the layout patterns: a blueprint name (DNS-1123 label), a file name.
+const (
+	LabelRE = `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
+	NameRE  = `[A-Za-z0-9_][A-Za-z0-9._-]*`
+)
 
 // PlatformGenerator is implemented by targets that also render files shared by several services (a
 // namespace, a team's project).
@@ -116,7 +150,11 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 				}
 			}
 			for k := range results[i] {
-				results[i][k].Target = j.g.Name()
+				f := &results[i][k]
+				f.Target, f.Platform = j.g.Name(), j.p.Name
+				if j.svc != nil {
+					f.Source = j.svc.Source
+				}
 			}
 		}()
 	}
@@ -128,11 +166,12 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 		}
 		files = append(files, results[i]...)
 	}
-	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	slices.SortFunc(files, func(a, b File) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Platform, b.Platform)) })
 	// A file shared by platforms (GitLab's root .gitlab-ci.yml) comes once per platform, the same
-	// each time: keep one. Different contents at one path is a layout clash validation missed.
+	// each time: keep one (the first platform's, by name). Different contents at one path is a layout
+	// clash validation missed.
 	files = slices.CompactFunc(files, func(a, b File) bool {
-		return a.Path == b.Path && a.Repo == b.Repo && a.Target == b.Target && bytes.Equal(a.Data, b.Data)
+		return a.Path == b.Path && a.Kind == b.Kind && a.Target == b.Target && a.Source == "" && b.Source == "" && bytes.Equal(a.Data, b.Data)
 	})
 	for i := 1; i < len(files); i++ {
 		if a, b := files[i-1], files[i]; a.Path == b.Path {

@@ -7,17 +7,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/gantry-dev/gantry/blueprints"
 )
 
 // Marker is in the first line of every file Gantry writes.
@@ -39,8 +43,25 @@ type Manifest struct {
 // ManifestEntry is one written file.
 type ManifestEntry struct {
 	SHA256 string `json:"sha256"`
-	Target string `json:"target"`
-	Env    string `json:"env,omitempty"`
+	// Pending is the hash of the content a run was writing when it stopped (a crash, kill -9): the
+	// file on disk is Gantry's if it holds either version. A run that finishes leaves none.
+	Pending  string `json:"pending,omitempty"`
+	Target   string `json:"target"`
+	Env      string `json:"env,omitempty"`
+	Source   string `json:"source,omitempty"`   // the service blueprint, relative to the repository root
+	Platform string `json:"platform,omitempty"` // the platform; with no Source, the file is platform-wide
+}
+
+// wrote reports whether disk is content Gantry wrote for this entry: the recorded version, or the one
+// an interrupted run was writing.
+func (e ManifestEntry) wrote(disk []byte) bool {
+	h := hash(disk)
+	return h == e.SHA256 || (e.Pending != "" && h == e.Pending)
+}
+
+// entry is the record of f once written.
+func (f *File) entry() ManifestEntry {
+	return ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform}
 }
 
 func hash(data []byte) string {
@@ -48,11 +69,20 @@ func hash(data []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Scope says which part of the output a run owns: with --only or --env, files of other targets or
-// environments are neither written nor removed.
+// Scope says which part of the output a run speaks for. Files outside it are neither written nor
+// removed, and their entries in the record are kept as they are.
 type Scope struct {
-	Targets []string // empty: all
-	Env     string   // empty: all
+	Targets []string // --only; empty: all
+	Env     string   // --env; empty: all
+	// Reach is what the run loaded: a recorded file derived from a blueprint the run neither loaded nor
+	// searched for is another run's (one blueprint named, or another blueprint folder sharing the
+	// repository root), and so is a platform-wide file unless the run loaded all of its platform. nil:
+	// every recorded file is the run's (tests that write without blueprints).
+	Reach *blueprints.Reach
+	// Layout reports whether target could have produced path in this root. A record entry outside it is
+	// never honoured: a tampered record cannot make Gantry delete .git/HEAD or a blueprint. nil: any
+	// clean relative path (tests).
+	Layout func(target, path string) bool
 }
 
 // Contains reports whether a file of target and env is in scope. Files that no environment owns are in
@@ -66,12 +96,42 @@ func (s Scope) Filter(files []File) []File {
 	return slices.DeleteFunc(slices.Clone(files), func(f File) bool { return !s.Contains(f.Target, f.Env) })
 }
 
+// speaksFor reports whether the run may replace or remove what a record entry names.
+func (s Scope) speaksFor(e ManifestEntry) bool {
+	switch {
+	case !s.Contains(e.Target, e.Env):
+		return false
+	case s.Reach == nil:
+		return true
+	case e.Source != "":
+		return s.Reach.Owns(e.Source)
+	default:
+		return s.Reach.OwnsPlatform(e.Platform)
+	}
+}
+
+// honoured reports whether a record entry names a path Gantry could have written in this root: a clean
+// relative path, not in a repository's or Gantry's own folder, and in its target's layout.
+func (s Scope) honoured(p string, e ManifestEntry) bool {
+	if CheckPath(p) != nil {
+		return false
+	}
+	for part := range strings.SplitSeq(p, "/") {
+		if part == ".git" || part == StateDir {
+			return false
+		}
+	}
+	return s.Layout == nil || s.Layout(e.Target, p)
+}
+
 // Summary says what Write did, or what Check found.
 type Summary struct {
 	Written   []string `json:"written"`
 	Unchanged []string `json:"unchanged"`
 	Removed   []string `json:"removed"`
-	Kept      []string `json:"kept,omitempty"` // the user's own files where Gantry would write a default
+	Kept      []string `json:"kept,omitempty"`     // the user's own files where Gantry would write a default
+	Deferred  []string `json:"deferred,omitempty"` // platform-wide files left as they are: they list blueprints this run did not load
+	Cleaned   []string `json:"cleaned,omitempty"`  // temporary files of an interrupted run, removed
 }
 
 func (s Summary) String() string {
@@ -79,13 +139,20 @@ func (s Summary) String() string {
 	if len(s.Kept) > 0 {
 		out += fmt.Sprintf(", %d of yours kept", len(s.Kept))
 	}
+	if len(s.Deferred) > 0 {
+		out += fmt.Sprintf(", %d shared left as they are (they list blueprints not named: run gantry generate on the whole folder to update them)", len(s.Deferred))
+	}
+	if len(s.Cleaned) > 0 {
+		out += fmt.Sprintf(", %d temporary files of an interrupted run removed", len(s.Cleaned))
+	}
 	return out
 }
 
 // Add merges another root's summary into s.
 func (s Summary) Add(o Summary) Summary {
 	return Summary{Written: append(s.Written, o.Written...), Unchanged: append(s.Unchanged, o.Unchanged...),
-		Removed: append(s.Removed, o.Removed...), Kept: append(s.Kept, o.Kept...)}
+		Removed: append(s.Removed, o.Removed...), Kept: append(s.Kept, o.Kept...),
+		Deferred: append(s.Deferred, o.Deferred...), Cleaned: append(s.Cleaned, o.Cleaned...)}
 }
 
 // ConflictError lists files Gantry will not touch: files it did not write, and files it wrote that were
@@ -131,6 +198,10 @@ type WriteOptions struct {
 // the run as a crash would (the files being written finish, no new one starts).
 var afterWrite func(done int) error
 
+// crashPoint is a test hook called at each step of Apply where a kill -9 could land; the crash tests
+// kill the process there.
+var crashPoint = func(string) {}
+
 // Write brings the tree under root in line with files: Prepare, then Apply.
 func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 	plan, err := Prepare(root, files, opts)
@@ -140,25 +211,173 @@ func Write(root string, files []File, opts WriteOptions) (Summary, error) {
 	return plan.Apply()
 }
 
+// Action is what a run does with one path: the single classification behind both Write and Check.
+type Action uint8
+
+const (
+	Create      Action = iota // generated, not on disk
+	Update                    // generated, on disk with other content that Gantry wrote (or --force)
+	Unchanged                 // generated, on disk as generated
+	Keep                      // generated, left as it is: a seed already there, or the user's own default
+	Defer                     // generated platform-wide file whose record lists blueprints the run did not load
+	NotOurs                   // generated, on disk, never written by Gantry: a conflict
+	Edited                    // generated, on disk, edited since Gantry wrote it: a conflict
+	Remove                    // recorded, no longer generated, as Gantry wrote it (or --force)
+	EditedStale               // recorded, no longer generated, edited since: a conflict
+	Leave                     // recorded, not this run's: another target, environment or blueprint's
+	Ignore                    // recorded, but not a path Gantry could have written: never touched, dropped from the record
+)
+
+// Decision is the classification of one path.
+type Decision struct {
+	Path     string
+	Action   Action
+	File     *File         // the generated file; nil for recorded paths no longer generated
+	Entry    ManifestEntry // the record's entry, when Recorded
+	Recorded bool
+	Disk     []byte // what is on disk; nil when missing
+}
+
+// classification is everything a run found under a root before acting.
+type classification struct {
+	old       Manifest
+	raw       []byte // the record as read, to skip rewriting an unchanged one
+	decisions []Decision
+	leftovers []string // temporary files of an interrupted run, relative to the root
+}
+
+// classify compares files with the tree under root and its record, reading and writing nothing else.
+func classify(root string, files []File, opts WriteOptions) (*classification, error) {
+	safe := safeDirs{}
+	old, raw, err := readManifest(root, safe)
+	if err != nil {
+		return nil, err
+	}
+	c := &classification{old: old, raw: raw}
+	generated := make(map[string]bool, len(files))
+	dirs := map[string]bool{StateDir: true}
+	for i := range files {
+		f := &files[i]
+		if err := CheckPath(f.Path); err != nil {
+			return nil, err
+		}
+		if err := safe.noSymlinks(root, f.Path); err != nil {
+			return nil, err
+		}
+		generated[f.Path] = true
+		dirs[path.Dir(f.Path)] = true
+		entry, ours := old.Files[f.Path]
+		d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
+		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+		}
+		d.Disk = disk
+		exists := err == nil
+		switch {
+		case ours && f.Source == "" && !opts.Scope.speaksFor(entry):
+			d.Action = Defer
+		case !exists:
+			d.Action = Create
+		case f.Kind == Seeded:
+			d.Action = Keep
+		case !ours && f.Kind == RepoDefault && !opts.Force:
+			d.Action = Keep
+		case bytes.Equal(disk, f.Data):
+			d.Action = Unchanged
+		case opts.Force:
+			d.Action = Update
+		case !ours:
+			d.Action = NotOurs
+		case !entry.wrote(disk):
+			d.Action = Edited
+		default:
+			d.Action = Update
+		}
+		c.decisions = append(c.decisions, d)
+	}
+	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
+		if generated[p] {
+			continue
+		}
+		e := old.Files[p]
+		d := Decision{Path: p, Entry: e, Recorded: true, Action: Leave}
+		switch {
+		case !opts.Scope.honoured(p, e) || safe.noSymlinks(root, p) != nil:
+			d.Action = Ignore // a tampered record cannot make Gantry delete anything outside its layout
+		case !opts.Scope.speaksFor(e):
+		default:
+			dirs[path.Dir(p)] = true
+			disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				d.Action = Ignore // already gone: nothing to do, nothing to record
+			case err != nil:
+				return nil, fmt.Errorf("reading %s: %w", p, err)
+			case blueprints.IsBlueprint(disk):
+				d.Action = Ignore // never a blueprint, whatever the record says
+			case !e.wrote(disk) && !opts.Force:
+				d.Action, d.Disk = EditedStale, disk
+			default:
+				d.Action, d.Disk = Remove, disk
+			}
+		}
+		c.decisions = append(c.decisions, d)
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		if safe.noSymlinks(root, dir) != nil {
+			continue
+		}
+		c.leftovers = append(c.leftovers, leftovers(root, dir)...)
+	}
+	return c, nil
+}
+
+// tmpName matches the temporary files writeAtomic makes: .<name>.<pid>-<n>.gantry-tmp.
+var tmpName = regexp.MustCompile(`^\..+\.[0-9]+-[0-9]+\.gantry-tmp$`)
+
+// leftovers lists the temporary files of an interrupted run in dir (relative to root): regular files
+// with writeAtomic's names, owned by this user. Nothing else is ever taken for one.
+func leftovers(root, dir string) []string {
+	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !tmpName.MatchString(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+			continue
+		}
+		out = append(out, path.Join(dir, e.Name()))
+	}
+	return out
+}
+
 // Plan is a prepared write: every check made, nothing written yet, the root locked.
 type Plan struct {
-	root   string
-	todo   []File
-	stale  []string
-	old    Manifest // the record as found
-	next   Manifest
-	sum    Summary
-	unlock func()
+	root    string
+	todo    []File
+	stale   []string
+	cleanup []string
+	old     Manifest // the record as found
+	raw     []byte
+	next    Manifest
+	sum     Summary
+	unlock  func()
 }
 
 // Prepare checks a write to root before anything is written: paths, symbolic links, files that are not
 // Gantry's or were edited since it wrote them. It takes the root's lock, so a second run on the same
 // root fails at once; Apply or Close releases it. When it returns an error (a *ConflictError for files
-// it will not touch), nothing was written and the lock is released.
+// it will not touch), nothing was written or created and the lock is released.
 func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) {
-	if err := os.MkdirAll(filepath.Join(root, StateDir), 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", root, err)
-	}
 	unlock, err := lock(root)
 	if err != nil {
 		return nil, err
@@ -168,74 +387,49 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 			unlock()
 		}
 	}()
-	old, err := readManifest(root)
+	c, err := classify(root, files, opts)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{root: root, unlock: unlock, old: old, next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
-	for path, e := range old.Files {
-		if !opts.Scope.Contains(e.Target, e.Env) {
-			p.next.Files[path] = e // another target's or environment's file: not this run's business
-		}
-	}
+	p := &Plan{root: root, unlock: unlock, old: c.old, raw: c.raw, cleanup: c.leftovers,
+		next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
 	var conflict ConflictError
-	generated := map[string]bool{}
-	safe := safeDirs{}
-	for _, f := range files {
-		if err := CheckPath(f.Path); err != nil {
-			return nil, err
-		}
-		if err := safe.noSymlinks(root, f.Path); err != nil {
-			return nil, err
-		}
-		generated[f.Path] = true
-		entry, ours := old.Files[f.Path]
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			p.todo = append(p.todo, f)
-		case err != nil:
-			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
-		case f.Seed:
-			p.sum.Unchanged = append(p.sum.Unchanged, f.Path) // now CI's (or the user's) to change
-			if ours {
-				p.next.Files[f.Path] = entry // as Gantry wrote it: an edited seed is not deleted silently
+	for _, d := range c.decisions {
+		if d.File != nil {
+			if d.Action == Defer || (d.Action == Keep && d.File.Kind == Seeded) {
+				// As found: a seed is recorded as Gantry wrote it (an edited one is not deleted silently);
+				// a deferred file keeps the entry of the run that wrote it.
+				if d.Recorded {
+					p.next.Files[d.Path] = d.Entry
+				}
+			} else if d.Action != Keep {
+				p.next.Files[d.Path] = d.File.entry()
 			}
-			continue
-		case !ours && f.KeepExisting && !opts.Force:
-			p.sum.Kept = append(p.sum.Kept, f.Path) // the user's own (a Dockerfile): theirs to keep
-			continue
-		case bytes.Equal(disk, f.Data):
-			p.sum.Unchanged = append(p.sum.Unchanged, f.Path)
-		case opts.Force:
-			p.todo = append(p.todo, f)
-		case !ours:
-			conflict.NotOurs = append(conflict.NotOurs, f.Path)
-		case entry.SHA256 != hash(disk):
-			conflict.Edited = append(conflict.Edited, f.Path)
-		default:
-			p.todo = append(p.todo, f)
 		}
-		p.next.Files[f.Path] = ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env}
-	}
-	for _, path := range slices.Sorted(maps.Keys(old.Files)) {
-		e := old.Files[path]
-		if generated[path] || !opts.Scope.Contains(e.Target, e.Env) {
-			continue
-		}
-		if CheckPath(path) != nil || safe.noSymlinks(root, path) != nil {
-			continue // a tampered manifest cannot make Gantry delete outside the root
-		}
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		case hash(disk) != e.SHA256 && !opts.Force:
-			conflict.Edited = append(conflict.Edited, path)
-			p.next.Files[path] = e // keep tracking it until the user decides
-		default:
-			p.stale = append(p.stale, path)
+		switch d.Action {
+		case Create, Update:
+			p.todo = append(p.todo, *d.File)
+		case Unchanged:
+			p.sum.Unchanged = append(p.sum.Unchanged, d.Path)
+		case Keep:
+			if d.File.Kind == Seeded {
+				p.sum.Unchanged = append(p.sum.Unchanged, d.Path) // now CI's (or the user's) to change
+			} else {
+				p.sum.Kept = append(p.sum.Kept, d.Path) // the user's own (a Dockerfile): theirs to keep
+			}
+		case Defer:
+			p.sum.Deferred = append(p.sum.Deferred, d.Path)
+		case NotOurs:
+			conflict.NotOurs = append(conflict.NotOurs, d.Path)
+		case Edited:
+			conflict.Edited = append(conflict.Edited, d.Path)
+		case EditedStale:
+			conflict.Edited = append(conflict.Edited, d.Path)
+			p.next.Files[d.Path] = d.Entry // keep tracking it until the user decides
+		case Remove:
+			p.stale = append(p.stale, d.Path)
+		case Leave:
+			p.next.Files[d.Path] = d.Entry // not this run's business
 		}
 	}
 	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
@@ -306,18 +500,41 @@ func (p *Plan) Close() {
 	p.unlock = func() {} // Apply unlocks too: a deferred Close after it is harmless
 }
 
-// Apply writes a prepared plan: each file atomically, then the removals, then the manifest.
+// Apply writes a prepared plan. The record is written first with both hashes of every file about to
+// change (Pending), so that a run killed at any point leaves a record under which each file is
+// Gantry's, old or new; then the temporary files of an earlier interrupted run go, each file is written
+// atomically, the removals follow, and the final record last.
 func (p *Plan) Apply() (Summary, error) {
 	defer p.Close()
 	root, sum := p.root, p.sum
-	// The lock file is this machine's business; the manifest is committed with the output.
-	ignore := filepath.Join(root, StateDir, ".gitignore")
-	if _, err := os.Stat(ignore); errors.Is(err, fs.ErrNotExist) {
-		if err := writeAtomic(ignore, []byte("lock\n")); err != nil {
+	made := dirs{}
+	if len(p.todo)+len(p.stale)+len(p.cleanup) > 0 || !maps.Equal(p.old.Files, p.next.Files) {
+		if err := made.ensure(filepath.Join(root, StateDir)); err != nil {
 			return sum, err
 		}
 	}
-	made := dirs{}
+	intent := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
+	if len(p.todo) > 0 {
+		for _, f := range p.todo {
+			e := p.next.Files[f.Path]
+			e.Pending, e.SHA256 = e.SHA256, p.old.Files[f.Path].SHA256
+			if e.SHA256 == "" {
+				e.SHA256 = e.Pending // a new file: nothing to fall back to
+			}
+			intent.Files[f.Path] = e
+		}
+		crashPoint("before-intent")
+		if err := p.writeManifest(intent); err != nil {
+			return sum, err
+		}
+	}
+	crashPoint("after-intent")
+	for _, rel := range p.cleanup {
+		if err := os.Remove(filepath.Join(root, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return sum, fmt.Errorf("removing %s: %w", rel, err)
+		}
+		sum.Cleaned = append(sum.Cleaned, rel)
+	}
 	for _, f := range p.todo {
 		if err := made.ensure(filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))); err != nil {
 			return sum, err
@@ -326,14 +543,14 @@ func (p *Plan) Apply() (Summary, error) {
 	written, err := p.writeAll()
 	sum.Written = append(sum.Written, written...)
 	if err != nil {
-		// Record what did land, so that the next run knows those files for Gantry's: the old record
-		// with the new entries of the files written.
+		// Record what did land as written, and what did not as it was.
 		partial := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
 		for _, path := range written {
 			partial.Files[path] = p.next.Files[path]
 		}
 		return sum, errors.Join(err, p.writeManifest(partial))
 	}
+	crashPoint("after-files")
 	for _, path := range p.stale {
 		target := filepath.Join(root, filepath.FromSlash(path))
 		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -341,6 +558,13 @@ func (p *Plan) Apply() (Summary, error) {
 		}
 		removeEmptyParents(root, filepath.Dir(target))
 		sum.Removed = append(sum.Removed, path)
+		crashPoint("after-remove")
+	}
+	if len(p.todo) == 0 && maps.Equal(p.old.Files, p.next.Files) && p.raw != nil {
+		return sum, nil // the record already says this
+	}
+	if len(p.next.Files) == 0 && p.raw == nil {
+		return sum, nil // nothing written, nothing recorded before: no empty record
 	}
 	return sum, p.writeManifest(p.next)
 }
@@ -354,39 +578,95 @@ func (p *Plan) writeManifest(m Manifest) error {
 	return writeAtomic(filepath.Join(p.root, filepath.FromSlash(manifestPath)), append(data, '\n'))
 }
 
-func readManifest(root string) (Manifest, error) {
+// readManifest reads the record under root, refusing a symbolic link anywhere on the way to it (the
+// record decides what Gantry replaces and removes: it must be the one in this root). It returns the raw
+// bytes too; nil when there is no record.
+func readManifest(root string, safe safeDirs) (Manifest, []byte, error) {
 	m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(manifestPath)))
+	if err := safe.noSymlinks(root, manifestPath); err != nil {
+		return m, nil, err
+	}
+	p := filepath.Join(root, filepath.FromSlash(manifestPath))
+	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
+		return m, nil, nil
 	}
 	if err != nil {
-		return m, err
+		return m, nil, err
+	}
+	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		return m, nil, refused("%s is not a regular file: Gantry's record must be one; remove it and run gantry generate --force", filepath.ToSlash(p))
+	}
+	data, err := io.ReadAll(fh)
+	if err != nil {
+		return m, nil, err
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		p := filepath.ToSlash(filepath.Join(root, filepath.FromSlash(manifestPath)))
-		return m, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
+		p := filepath.ToSlash(p)
+		return m, nil, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
 	}
 	if m.Files == nil {
 		m.Files = map[string]ManifestEntry{}
 	}
-	return m, nil
+	return m, data, nil
 }
 
-// lock takes an exclusive lock on the output root, failing at once when another run holds it.
+// locks are the folders this process holds locked, with a count: one run locks the output folder and
+// the repository root, which may be the same folder (or, before the output folder exists, its parent),
+// and a second flock of a folder from the same process would fail against the first.
+var locks = struct {
+	sync.Mutex
+	held map[string]*heldLock
+}{held: map[string]*heldLock{}}
+
+type heldLock struct {
+	f *os.File
+	n int
+}
+
+// lock takes an exclusive lock on the output root (on the folder itself, so that a refused run leaves
+// nothing behind; on the nearest folder above it while it does not exist yet), failing at once when
+// another run holds it.
 func lock(root string) (func(), error) {
-	p := filepath.Join(root, StateDir, "lock")
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_RDWR, 0o644)
+	dir, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", root, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, refused("another gantry generate is writing to %s (it holds %s); wait for it to finish, then run again", root, filepath.ToSlash(p))
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
 	}
+	locks.Lock()
+	defer locks.Unlock()
+	h := locks.held[dir]
+	if h == nil {
+		f, err := os.Open(dir)
+		if err != nil {
+			return nil, fmt.Errorf("locking %s: %w", root, err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return nil, refused("another gantry generate is writing to %s; wait for it to finish, then run again", filepath.ToSlash(root))
+		}
+		h = &heldLock{f: f}
+		locks.held[dir] = h
+	}
+	h.n++
 	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		locks.Lock()
+		defer locks.Unlock()
+		if h.n--; h.n == 0 {
+			syscall.Flock(int(h.f.Fd()), syscall.LOCK_UN)
+			h.f.Close()
+			delete(locks.held, dir)
+		}
 	}, nil
 }
 
@@ -406,13 +686,13 @@ func removeEmptyParents(root, dir string) {
 type safeDirs map[string]bool
 
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
-// the output folder.
+// the output folder. Every component is checked, the last one too.
 func (safe safeDirs) noSymlinks(root, rel string) error {
 	p := root
 	parts := strings.Split(rel, "/")
 	for i, part := range parts {
 		p = filepath.Join(p, part)
-		if i < len(parts)-1 && safe[p] {
+		if safe[p] {
 			continue
 		}
 		st, err := os.Lstat(p)
@@ -425,7 +705,7 @@ func (safe safeDirs) noSymlinks(root, rel string) error {
 		if st.Mode()&fs.ModeSymlink != 0 {
 			return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
 		}
-		if i < len(parts)-1 {
+		if i < len(parts)-1 || st.IsDir() {
 			safe[p] = true
 		}
 	}
@@ -443,7 +723,7 @@ func writeAtomic(target string, data []byte) error {
 	var err error
 	for range 100 { // a leftover of a killed run may hold a name: take the next
 		name := filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.gantry-tmp", base, os.Getpid(), tmpSeq.Add(1)))
-		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
@@ -485,58 +765,38 @@ func (d dirs) ensure(dir string) error {
 
 // Drift is what differs between the generated files and the tree on disk.
 type Drift struct {
-	Missing []string          // generated, not on disk
-	Changed []string          // on disk with other content
-	Stale   []string          // written by an earlier run, no longer generated, still on disk
-	Files   []File            // the generated files of Missing and Changed, for a diff
-	Old     map[string][]byte // what is on disk for Changed and Stale, for a diff
+	Missing  []string          // generated, not on disk
+	Changed  []string          // on disk with other content
+	Stale    []string          // written by an earlier run, no longer generated, still on disk
+	Leftover []string          // temporary files of an interrupted run
+	Files    []File            // the generated files of Missing and Changed, for a diff
+	Old      map[string][]byte // what is on disk for Changed and Stale, for a diff
 }
 
 // Empty reports whether the tree matches.
-func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale) == 0 }
+func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale)+len(d.Leftover) == 0 }
 
-// Check compares files with the tree under root, writing nothing.
+// Check compares files with the tree under root, writing nothing: the same classification as Write,
+// read as drift.
 func Check(root string, files []File, scope Scope) (Drift, error) {
 	d := Drift{Old: map[string][]byte{}}
-	old, err := readManifest(root)
+	c, err := classify(root, files, WriteOptions{Scope: scope})
 	if err != nil {
 		return d, err
 	}
-	generated := map[string]bool{}
-	safe := safeDirs{}
-	for _, f := range files {
-		if err := CheckPath(f.Path); err != nil {
-			return d, err
-		}
-		// As Prepare: a link could lead outside the root, and --diff would print what is behind it.
-		if err := safe.noSymlinks(root, f.Path); err != nil {
-			return d, err
-		}
-		generated[f.Path] = true
-		_, ours := old.Files[f.Path]
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			d.Missing = append(d.Missing, f.Path)
-			d.Files = append(d.Files, f)
-		case err != nil:
-			return d, err
-		case f.Seed: // written once, then CI's: never drift
-		case f.KeepExisting && !ours: // the user's own file, which Write keeps too
-		case !bytes.Equal(disk, f.Data):
-			d.Changed = append(d.Changed, f.Path)
-			d.Files = append(d.Files, f)
-			d.Old[f.Path] = disk
-		}
-	}
-	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
-		e := old.Files[p]
-		if generated[p] || !scope.Contains(e.Target, e.Env) || CheckPath(p) != nil || safe.noSymlinks(root, p) != nil {
-			continue
-		}
-		if disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p))); err == nil {
-			d.Stale = append(d.Stale, p)
-			d.Old[p] = disk
+	d.Leftover = c.leftovers
+	for _, x := range c.decisions {
+		switch x.Action {
+		case Create:
+			d.Missing = append(d.Missing, x.Path)
+			d.Files = append(d.Files, *x.File)
+		case Update, NotOurs, Edited:
+			d.Changed = append(d.Changed, x.Path)
+			d.Files = append(d.Files, *x.File)
+			d.Old[x.Path] = x.Disk
+		case Remove, EditedStale:
+			d.Stale = append(d.Stale, x.Path)
+			d.Old[x.Path] = x.Disk
 		}
 	}
 	return d, nil

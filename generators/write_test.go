@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -143,7 +144,7 @@ func TestWriteInterrupted(t *testing.T) {
 		}
 	}()
 	// The record names what landed: each file's entry is the hash of what is on disk.
-	m, err := readManifest(root)
+	m, _, err := readManifest(root, safeDirs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,14 +172,16 @@ func TestWriteInterrupted(t *testing.T) {
 
 func TestWriteLockKeepsASecondRunOut(t *testing.T) {
 	root := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(root, StateDir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	unlock, err := lock(root)
+	// As another process would: a lock on a file description of its own (this process's own locks are
+	// shared between the roots of one run).
+	f, err := os.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
 		t.Fatalf("second run: %v", err)
 	}
@@ -248,7 +251,8 @@ func TestTamperedManifestCannotDeleteOutsideRoot(t *testing.T) {
 
 type hostile struct{}
 
-func (hostile) Name() string { return "hostile" }
+func (hostile) Name() string         { return "hostile" }
+func (hostile) Produces(string) bool { return true }
 func (hostile) Generate(*blueprints.ResolvedPlatform, *blueprints.ResolvedService) ([]File, error) {
 	return []File{{Path: "../../etc/cron.d/x", Data: []byte("x")}}, nil
 }
@@ -265,7 +269,7 @@ func TestRunRefusesPathsOutsideRoot(t *testing.T) {
 // pin CI has changed without saying so.
 func TestSeedIsWrittenOnceThenLeftAlone(t *testing.T) {
 	root := t.TempDir()
-	seed := File{Path: "svc/image/kustomization.yaml", Data: []byte("digest: placeholder\n"), Target: "kubernetes", Seed: true}
+	seed := File{Path: "svc/image/kustomization.yaml", Data: []byte("digest: placeholder\n"), Target: "kubernetes", Kind: Seeded}
 	other := file("svc/kustomization.yaml", "k\n")
 	if _, err := Write(root, []File{other, seed}, WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -320,7 +324,8 @@ func TestOriginKeepsAFileNameOnItsLine(t *testing.T) {
 // perPlatform is set.
 type shared struct{ perPlatform bool }
 
-func (shared) Name() string { return "shared" }
+func (shared) Name() string         { return "shared" }
+func (shared) Produces(string) bool { return true }
 func (shared) Generate(*blueprints.ResolvedPlatform, *blueprints.ResolvedService) ([]File, error) {
 	return nil, nil
 }
@@ -329,7 +334,7 @@ func (g shared) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]File, error)
 	if g.perPlatform {
 		data += p.Name + "\n"
 	}
-	return []File{{Path: ".gitlab-ci.yml", Data: []byte(data), Repo: true}}, nil
+	return []File{{Path: ".gitlab-ci.yml", Data: []byte(data), Kind: RepoManaged}}, nil
 }
 
 // TestRunSharedFiles: the same file from two platforms is written once; two different files at one

@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
-
-	"github.com/gantry-dev/gantry/generators"
 )
 
 // errorCase is one way to make gantry fail, other than an invalid blueprint (those are in
@@ -91,11 +90,15 @@ var errorCases = []errorCase{
 	}, []string{"generate"}, 1},
 	{"generate while another generate runs", func(t *testing.T, dir string) {
 		generated(t, dir)
-		plan, err := generators.Prepare(filepath.Join(dir, "deploy"), nil, generators.WriteOptions{}) // holds the lock
+		// As another process would: a lock of the output folder on a file description of its own.
+		f, err := os.Open(filepath.Join(dir, "deploy"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(plan.Close)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
 	}, []string{"generate"}, 1},
 	{"generate into a symlink that leaves the output", func(t *testing.T, dir string) {
 		repo(t, dir)

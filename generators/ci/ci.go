@@ -43,6 +43,11 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "ci" }
 
+// Produces implements generators.Generator: GitHub workflows, GitLab's root file and its includes.
+func (*Generator) Produces(p string) bool { return layout(p) }
+
+var layout = generators.Layout(`^(\.github/workflows/` + generators.LabelRE + `\.yaml|\.gitlab-ci\.yml|` + GitLabInclude + `/` + generators.LabelRE + `\.yml)$`)
+
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
 	var name, tmpl string
@@ -62,7 +67,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	if err := wellFormed(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return []generators.File{{Path: name, Data: data, Repo: true}}, nil
+	return []generators.File{{Path: name, Data: data, Kind: generators.RepoManaged}}, nil
 }
 
 // GeneratePlatform implements generators.PlatformGenerator: GitLab's root .gitlab-ci.yml, which sets
@@ -84,7 +89,7 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	if err := wellFormed(data); err != nil {
 		return nil, fmt.Errorf(".gitlab-ci.yml: %w", err)
 	}
-	return []generators.File{{Path: ".gitlab-ci.yml", Data: data, Repo: true}}, nil
+	return []generators.File{{Path: ".gitlab-ci.yml", Data: data, Kind: generators.RepoManaged}}, nil
 }
 
 // Pipeline is what the CI templates render: validated blueprint values and Gantry's own constants.

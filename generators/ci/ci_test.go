@@ -27,7 +27,7 @@ func generate(t testing.TB) []generators.File {
 func TestGolden(t *testing.T) {
 	files := generate(t)
 	for _, f := range files {
-		if !f.Repo {
+		if !f.Kind.InRepo() {
 			t.Errorf("%s must go under the repository root", f.Path)
 		}
 	}

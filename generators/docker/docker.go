@@ -20,6 +20,11 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "docker" }
 
+// Produces implements generators.Generator: a Dockerfile and .dockerignore beside a service's source.
+func (*Generator) Produces(p string) bool {
+	return path.Base(p) == "Dockerfile" || path.Base(p) == ".dockerignore"
+}
+
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
 	df, ignore, err := templates.Dockerfile(s.Base.Runtime, templates.DockerfileData{
@@ -29,7 +34,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		return nil, err
 	}
 	return []generators.File{
-		{Path: path.Join(s.Base.Source, "Dockerfile"), Data: df, Repo: true, KeepExisting: true},
-		{Path: path.Join(s.Base.Source, ".dockerignore"), Data: ignore, Repo: true, KeepExisting: true},
+		{Path: path.Join(s.Base.Source, "Dockerfile"), Data: df, Kind: generators.RepoDefault},
+		{Path: path.Join(s.Base.Source, ".dockerignore"), Data: ignore, Kind: generators.RepoDefault},
 	}, nil
 }

@@ -17,7 +17,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if !f.Repo || !f.KeepExisting {
+		if f.Kind != generators.RepoDefault {
 			t.Errorf("%s must go to the repository root and never replace the user's own", f.Path)
 		}
 	}

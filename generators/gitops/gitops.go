@@ -31,6 +31,11 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "gitops" }
 
+// Produces implements generators.Generator: the platform's gitops folder.
+func (*Generator) Produces(p string) bool { return layout(p) }
+
+var layout = generators.Layout(`^` + generators.LabelRE + `/gitops/(` + generators.LabelRE + `/)?` + generators.NameRE + `\.yaml$`)
+
 // dir is the app-of-apps folder of one environment: point the engine's root object at it.
 func dir(p *blueprints.ResolvedPlatform, env string) string {
 	return path.Join(generators.Root(p), "gitops", env)

@@ -47,7 +47,7 @@ func TestAPIServerDryRun(t *testing.T) {
 	type platform struct{ namespaces, workloads []string }
 	platforms := map[string]*platform{}
 	for _, f := range files {
-		if path.Base(f.Path) != "kustomization.yaml" || f.Seed { // a seed is an overlay's image component
+		if path.Base(f.Path) != "kustomization.yaml" || f.Kind == generators.Seeded { // a seed is an overlay's image component
 			continue
 		}
 		dir := path.Dir(f.Path)

@@ -25,6 +25,12 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "kubernetes" }
 
+// Produces implements generators.Generator: a service's base and overlays, and the namespaces' folders.
+func (*Generator) Produces(p string) bool { return layout(p) }
+
+var layout = generators.Layout(`^` + generators.LabelRE + `/(` + generators.LabelRE + `/` + generators.LabelRE +
+	`/kubernetes/(base|overlays/` + generators.LabelRE + `(/` + imageComponent + `)?)|namespaces/` + generators.LabelRE + `)/` + generators.NameRE + `\.yaml$`)
+
 // object is one manifest file: its name in the folder and the objects in it.
 type object struct {
 	file string
@@ -100,7 +106,7 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		}
 		pin = append([]byte("# "+generators.Origin(src)+". Written once: CI pins the image it built here (kustomize edit set image), and gantry never overwrites it.\n"), pin...)
 		files = append(files, generators.File{Path: path.Join(dir, "overlays", env.Name, imageComponent, "kustomization.yaml"),
-			Data: pin, Env: env.Name, Seed: true})
+			Data: pin, Env: env.Name, Kind: generators.Seeded})
 	}
 	return files, nil
 }

@@ -23,6 +23,11 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "terraform" }
 
+// Produces implements generators.Generator: a service's module and its per-environment variables.
+func (*Generator) Produces(p string) bool { return layout(p) }
+
+var layout = generators.Layout(`^(` + generators.LabelRE + `/){3}terraform/(` + generators.NameRE + `\.tf|envs/` + generators.LabelRE + `\.tfvars)$`)
+
 // Provider versions the generated modules require: the provider schemas the tests check against are
 // of these releases (generators/terraform/testdata/schemas).
 const (

@@ -44,6 +44,17 @@ type Options struct {
 	Env      string
 }
 
+// layout reports whether target could have written path: the one place the writer learns each
+// target's layout.
+func layout(target, path string) bool {
+	for _, t := range Targets() {
+		if t.Name() == target {
+			return t.Produces(path)
+		}
+	}
+	return false
+}
+
 // DefaultOutput is where the files go without -o.
 const DefaultOutput = "deploy"
 
@@ -125,7 +136,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	scope := generators.Scope{Targets: opts.Only, Env: opts.Env}
+	scope := generators.Scope{Targets: opts.Only, Env: opts.Env, Reach: &res.Reach, Layout: layout}
 	files = scope.Filter(files)
 	roots := splitRoots(opts, files)
 	if opts.Check {
@@ -176,7 +187,7 @@ func splitRoots(opts *Options, files []generators.File) []root {
 	}
 	out, rep := root{dir: opts.Output}, root{dir: repo}
 	for _, f := range files {
-		if f.Repo {
+		if f.Kind.InRepo() {
 			rep.files = append(rep.files, f)
 		} else {
 			out.files = append(out.files, f)
@@ -259,7 +270,7 @@ func report(opts *Options, sum generators.Summary, roots []root) error {
 }
 
 func check(opts *Options, roots []root, scope generators.Scope) error {
-	var missing, changed, stale []string
+	var missing, changed, stale, leftover []string
 	var diff strings.Builder
 	n := 0
 	for _, r := range roots {
@@ -280,6 +291,9 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 		for _, p := range d.Stale {
 			stale = append(stale, in(p))
 		}
+		for _, p := range d.Leftover {
+			leftover = append(leftover, in(p))
+		}
 		if opts.Diff {
 			for _, f := range d.Files {
 				diff.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
@@ -290,7 +304,7 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 		}
 	}
 	where := describe(roots)
-	if len(missing)+len(changed)+len(stale) == 0 {
+	if len(missing)+len(changed)+len(stale)+len(leftover) == 0 {
 		if !opts.Quiet {
 			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", n, where)
 		}
@@ -305,6 +319,13 @@ func check(opts *Options, roots []root, scope generators.Scope) error {
 	for _, p := range stale {
 		fmt.Fprintf(opts.IO.ErrOut, "stale:   %s (no longer generated)\n", p)
 	}
+	for _, p := range leftover {
+		fmt.Fprintf(opts.IO.ErrOut, "leftover: %s (a temporary file of an interrupted run)\n", p)
+	}
 	fmt.Fprint(opts.IO.Out, diff.String())
-	return cmdutil.Invalidf("out of date in %s: %d missing, %d changed, %d stale; run `gantry generate` and commit the result", where, len(missing), len(changed), len(stale))
+	msg := fmt.Sprintf("out of date in %s: %d missing, %d changed, %d stale", where, len(missing), len(changed), len(stale))
+	if len(leftover) > 0 {
+		msg += fmt.Sprintf(", %d leftover", len(leftover))
+	}
+	return cmdutil.Invalidf("%s; run `gantry generate` and commit the result", msg)
 }
