@@ -472,6 +472,7 @@ func (p *Plan) writeAll() ([]string, error) {
 				if err != nil {
 					fail(err)
 				} else {
+					crashPoint("after-write")
 					ok[i] = true
 					done++
 					if afterWrite != nil {
@@ -742,6 +743,7 @@ func writeAtomic(target string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fail(err)
 	}
+	crashPoint("before-rename")
 	if err := os.Rename(tmp.Name(), target); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", target, err)
