@@ -77,7 +77,7 @@ func TestKillAnywhere(t *testing.T) {
 	}
 	points := map[string]int{"before-intent": 1, "after-intent": 1, "after-files": 1,
 		"before-rename": todo + 2, // every file, the record of pending hashes and the final record
-		"after-write": todo, "after-remove": removals}
+		"after-write":   todo, "after-remove": removals}
 	kills := 0
 	for at, max := range points {
 		for n := 1; n <= max; n++ {
