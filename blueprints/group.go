@@ -3,6 +3,7 @@ package blueprints
 import (
 	"cmp"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -161,6 +162,8 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 		byName[name] = m
 		names = append(names, name)
 	}
+	l.namespaceOwners(r, members)
+	l.uniqueSources(r, members)
 	// unknown reports a reference to a service that is not in the set: an error when every blueprint of
 	// the platform was loaded, a warning when only some files were named.
 	unknown := func(m *member, path, ref, field string) {
@@ -236,5 +239,107 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 					Hint:    fmt.Sprintf("add %q to %s's spec.calls (%s), or remove it here", a.res.Name, b.res.Name, where)})
 			}
 		}
+	}
+}
+
+// byFile returns the members in the order of their files, so that "the first" is the same in every run.
+func byFile(members []*member) []*member {
+	out := slices.Clone(members)
+	slices.SortStableFunc(out, func(a, b *member) int { return cmp.Compare(a.file.Path, b.file.Path) })
+	return out
+}
+
+// fieldPos is where a member's field came from: where it was written (the service or a platform
+// default), else the field of its metadata it is derived from.
+func (m *member) fieldPos(r *resolver, path, derivedFrom string) (Pos, string) {
+	if r.written(m.base, path) {
+		return m.pos(r, path)
+	}
+	if n := m.file.nodes[derivedFrom]; n != nil {
+		return posOf(m.file.Path, n), derivedFrom
+	}
+	return m.pos(r, path)
+}
+
+// forService adds the service's name to a message reported in another file (a platform default).
+func (m *member) forService(pos Pos, msg string) string {
+	if pos.File != m.file.Path {
+		msg += " [service " + m.res.Name + "]"
+	}
+	return msg
+}
+
+// namespaceOwners checks that a namespace belongs to one team. Gantry gives each namespace's team its
+// NetworkPolicies, mesh policies, ExternalSecrets and (Argo CD) an AppProject with the namespace as a
+// destination: a second team in it would get rights over the first team's workloads. The namespace
+// named like a team belongs to that team when it has services, whether they run there or not; any other
+// namespace to the team of the first file (by path) that uses it.
+func (l *loader) namespaceOwners(r *resolver, members []*member) {
+	ordered := byFile(members)
+	teamFirst := map[string]*member{} // team -> its first service
+	users := map[string][]*member{}   // namespace -> its services
+	var namespaces []string
+	for _, m := range ordered {
+		if m.res.Team == "" || m.ns == "" {
+			continue
+		}
+		if teamFirst[m.res.Team] == nil {
+			teamFirst[m.res.Team] = m
+		}
+		if users[m.ns] == nil {
+			namespaces = append(namespaces, m.ns)
+		}
+		users[m.ns] = append(users[m.ns], m)
+	}
+	for _, ns := range namespaces {
+		ms := users[ns]
+		owner, ref := ms[0].res.Team, ms[0]
+		if t := teamFirst[ns]; t != nil {
+			owner, ref = ns, t
+			if i := slices.IndexFunc(ms, func(m *member) bool { return m.res.Team == ns }); i >= 0 {
+				ref = ms[i]
+			}
+		}
+		// The owner's claim: its spec.namespace, else (derived, from a platform default, or a team that
+		// runs elsewhere) its metadata.team.
+		refPos, _ := ref.fieldPos(r, "spec.namespace", "metadata.team")
+		if n := ref.file.nodes["metadata.team"]; n != nil && (refPos.File != ref.file.Path || ref.ns != ns) {
+			refPos = posOf(ref.file.Path, n)
+		}
+		for _, m := range ms {
+			if m.res.Team == owner {
+				continue
+			}
+			pos, p := m.fieldPos(r, "spec.namespace", "metadata.team")
+			l.add(Diagnostic{Pos: pos, Path: p,
+				Message: m.forService(pos, fmt.Sprintf("namespace %q belongs to team %s (%s); team %s cannot use it", ns, owner, refPos, m.res.Team)),
+				Hint:    fmt.Sprintf("a namespace belongs to one team (its network and mesh policies, secrets and GitOps project); use team %s's own, e.g. remove spec.namespace to use %q", m.res.Team, m.res.Team)})
+		}
+	}
+}
+
+// uniqueSources checks that no two services build from the same folder (after defaults, compared
+// clean and case-insensitively, as macOS and Windows file systems do): each one's Dockerfile and
+// .dockerignore are generated in it.
+func (l *loader) uniqueSources(r *resolver, members []*member) {
+	first := map[string]*member{}
+	names := map[string]bool{}
+	for _, m := range byFile(members) {
+		src := m.res.Base.Source
+		if src == "" || relPathProblem(src) != "" || (m.res.Name != "" && names[m.res.Name]) {
+			continue // reported by the service's own check, or as a name defined twice
+		}
+		names[m.res.Name] = true
+		key := strings.ToLower(path.Clean(src))
+		f := first[key]
+		if f == nil {
+			first[key] = m
+			continue
+		}
+		pos, p := m.fieldPos(r, "spec.source", "metadata.name")
+		fpos, _ := f.fieldPos(r, "spec.source", "metadata.name")
+		l.add(Diagnostic{Pos: pos, Path: p,
+			Message: m.forService(pos, fmt.Sprintf("source folder %q is also the source of service %s (%s)", src, f.res.Name, fpos)),
+			Hint:    "give each service a folder of its own: its Dockerfile and .dockerignore are generated there"})
 	}
 }

@@ -151,6 +151,11 @@ func rulePlatform(spec ...string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
+// teamService is ruleService for a worker of the given team, with extra spec lines from line 10.
+func teamService(name, team string, spec ...string) string {
+	return strings.Replace(ruleService(name, TypeWorker, spec...), "team: core", "team: "+team, 1)
+}
+
 // ruleWeb is a valid web service named api in svc.yaml, with extra spec lines from line 10.
 func ruleWeb(spec ...string) map[string]string {
 	return map[string]string{"svc.yaml": ruleService("api", TypeWeb, spec...)}
@@ -1502,6 +1507,75 @@ func TestRuleCrossService(t *testing.T) {
 				"two/platform.yaml": strings.Replace(rulePlatform(), "name: acme", "name: other", 1),
 				"two/api.yaml":      ruleService("api", TypeWorker),
 			},
+		},
+		// A namespace belongs to one team.
+		{
+			name: "namespace of another team",
+			files: map[string]string{
+				"billing.yaml": teamService("ledger", "billing"),
+				"mallory.yaml": teamService("evil", "mallory", "  namespace: billing"),
+			},
+			want: []string{`mallory.yaml:10:14: spec.namespace: namespace "billing" belongs to team billing (billing.yaml:5:9); team mallory cannot use it (a namespace belongs to one team (its network and mesh policies, secrets and GitOps project); use team mallory's own, e.g. remove spec.namespace to use "mallory")`},
+		},
+		{
+			name: "namespace named like a team that runs elsewhere",
+			files: map[string]string{
+				"a.yaml": teamService("ledger", "billing", "  namespace: payments"),
+				"b.yaml": teamService("evil", "mallory", "  namespace: billing"),
+			},
+			want: []string{`b.yaml:10:14: spec.namespace: namespace "billing" belongs to team billing (a.yaml:5:9); team mallory cannot use it (a namespace belongs to one team (its network and mesh policies, secrets and GitOps project); use team mallory's own, e.g. remove spec.namespace to use "mallory")`},
+		},
+		{
+			name: "namespace shared by two teams",
+			files: map[string]string{
+				"a.yaml": teamService("ledger", "billing", "  namespace: shared"),
+				"b.yaml": teamService("evil", "mallory", "  namespace: shared"),
+				"c.yaml": teamService("audit", "billing", "  namespace: shared"),
+			},
+			want: []string{`b.yaml:10:14: spec.namespace: namespace "shared" belongs to team billing (a.yaml:10:14); team mallory cannot use it (a namespace belongs to one team (its network and mesh policies, secrets and GitOps project); use team mallory's own, e.g. remove spec.namespace to use "mallory")`},
+		},
+		{
+			name: "namespace from a platform default for two teams",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults: {namespace: apps}"),
+				"a.yaml":        teamService("ledger", "billing"),
+				"b.yaml":        teamService("evil", "mallory"),
+			},
+			want: []string{`platform.yaml:6:25: spec.defaults.namespace: namespace "apps" belongs to team billing (a.yaml:5:9); team mallory cannot use it [service evil] (a namespace belongs to one team (its network and mesh policies, secrets and GitOps project); use team mallory's own, e.g. remove spec.namespace to use "mallory")`},
+		},
+		{
+			name: "namespace shared by one team's services",
+			files: map[string]string{
+				"a.yaml": teamService("ledger", "billing", "  namespace: payments"),
+				"b.yaml": teamService("audit", "billing", "  namespace: payments"),
+				"c.yaml": teamService("orders", "shop"),
+			},
+		},
+
+		// Two services cannot build from the same folder.
+		{
+			name: "source folder of two services",
+			files: map[string]string{
+				"a.yaml": ruleService("api", TypeWorker, "  source: services/shared"),
+				"b.yaml": ruleService("jobs", TypeWorker, "  source: services/shared/"),
+			},
+			want: []string{`b.yaml:10:11: spec.source: source folder "services/shared/" is also the source of service api (a.yaml:10:11) (give each service a folder of its own: its Dockerfile and .dockerignore are generated there)`},
+		},
+		{
+			name: "source folder that is another service's default",
+			files: map[string]string{
+				"a.yaml": ruleService("api", TypeWorker),
+				"b.yaml": ruleService("jobs", TypeWorker, "  source: services/api"),
+			},
+			want: []string{`b.yaml:10:11: spec.source: source folder "services/api" is also the source of service api (a.yaml:4:9) (give each service a folder of its own: its Dockerfile and .dockerignore are generated there)`},
+		},
+		{
+			name: "source default that is another service's folder",
+			files: map[string]string{
+				"a.yaml": ruleService("jobs", TypeWorker, "  source: services/api"),
+				"b.yaml": ruleService("api", TypeWorker),
+			},
+			want: []string{`b.yaml:4:9: metadata.name: source folder "services/api" is also the source of service jobs (a.yaml:10:11) (give each service a folder of its own: its Dockerfile and .dockerignore are generated there)`},
 		},
 		{
 			name:  "calls an unknown service",
