@@ -113,6 +113,15 @@ var errorCases = []errorCase{
 		writeFile(t, secret, "not for the diff\n")
 		os.Symlink(secret, p)
 	}, []string{"generate", "--check", "--diff"}, 1},
+	{"generate with Gantry's folder a symbolic link", func(t *testing.T, dir string) {
+		repo(t, dir)
+		os.MkdirAll(filepath.Join(dir, "deploy"), 0o755)
+		os.Symlink(t.TempDir(), filepath.Join(dir, "deploy", ".gantry"))
+	}, []string{"generate"}, 1},
+	{"check finds a leftover of an interrupted run", func(t *testing.T, dir string) {
+		generated(t, dir)
+		writeFile(t, filepath.Join(dir, "deploy", "default", "core", "api", "kubernetes", "base", ".service.yaml.99-1.gantry-tmp"), "half")
+	}, []string{"generate", "--check"}, 1},
 	{"check finds drift", func(t *testing.T, dir string) {
 		generated(t, dir)
 		writeFile(t, filepath.Join(dir, "blueprints", "api.yaml"), strings.Replace(okService, "8080", "8081", 1))
