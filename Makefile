@@ -52,6 +52,7 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s)
 	$(GO) test ./generators/render -run '^$$' -fuzz '^FuzzDecodeTree$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/cli -run '^$$' -fuzz '^FuzzGenerate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzWritePath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./generators -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME)
 
 .PHONY: bench
 bench: ## time whole processes against helm and cp -r (bench/bench.sh; results in bench/README.md)

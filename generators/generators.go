@@ -195,5 +195,10 @@ func CheckPath(p string) error {
 	case p == ".." || strings.HasPrefix(p, "../"):
 		return fmt.Errorf("refusing to write %q: outside the output folder", p)
 	}
+	for part := range strings.SplitSeq(p, "/") {
+		if part == ".git" || part == StateDir {
+			return fmt.Errorf("refusing to write %q: inside a repository's or Gantry's own folder", p)
+		}
+	}
 	return nil
 }

@@ -110,18 +110,11 @@ func (s Scope) speaksFor(e ManifestEntry) bool {
 	}
 }
 
-// honoured reports whether a record entry names a path Gantry could have written in this root: a clean
-// relative path, not in a repository's or Gantry's own folder, and in its target's layout.
+// honoured reports whether a record entry names a path Gantry could have written in this root: one
+// CheckPath accepts (clean, relative, not in a repository's or Gantry's own folder), in its target's
+// layout.
 func (s Scope) honoured(p string, e ManifestEntry) bool {
-	if CheckPath(p) != nil {
-		return false
-	}
-	for part := range strings.SplitSeq(p, "/") {
-		if part == ".git" || part == StateDir {
-			return false
-		}
-	}
-	return s.Layout == nil || s.Layout(e.Target, p)
+	return CheckPath(p) == nil && (s.Layout == nil || s.Layout(e.Target, p))
 }
 
 // Summary says what Write did, or what Check found.

@@ -11,7 +11,7 @@ import (
 )
 
 func TestCheckPathRejectsEscapes(t *testing.T) {
-	for _, p := range []string{"", "../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", `a\b`, "a\x00b", ".."} {
+	for _, p := range []string{"", "../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", `a\b`, "a\x00b", "..", ".gantry/manifest.json", "x/.git/config", ".git"} {
 		if err := CheckPath(p); err == nil {
 			t.Errorf("CheckPath(%q) accepted", p)
 		}
