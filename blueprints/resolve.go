@@ -258,6 +258,7 @@ func resolvePlatform(f *File) *ResolvedPlatform {
 	if len(s.Environments) > 0 {
 		rp.Spec.Environments = s.Environments
 	}
+	rp.Spec.Network = s.Network
 	if rp.Spec.GitOps.Engine != "none" {
 		if rp.Spec.GitOps.Branch == "" {
 			rp.Spec.GitOps.Branch = "main"

@@ -49,6 +49,7 @@ type PlatformMeta struct {
 type PlatformSpec struct {
 	Registry          string      `json:"registry,omitempty" example:"ghcr.io/acme" desc:"Container registry prefix: a service's image is <registry>/<service name> unless it sets spec.image."`
 	Cloud             Cloud       `json:"cloud,omitzero" desc:"Cloud that hosts the services' dependencies."`
+	Network           Network     `json:"network,omitzero" desc:"The cloud network the services' dependencies live in."`
 	CI                string      `json:"ci,omitempty" enum:"github,gitlab,none" desc:"CI system the pipelines are generated for."`
 	GitOps            GitOps      `json:"gitops,omitzero" desc:"GitOps engine that deploys the generated manifests."`
 	Mesh              string      `json:"mesh,omitempty" enum:"istio,linkerd,none" desc:"Service mesh that enforces mTLS and caller identities."`
@@ -63,6 +64,11 @@ type Cloud struct {
 	Provider string `json:"provider,omitempty" enum:"aws,gcp,azure,none" desc:"Cloud provider for dependencies and workload identity."`
 	Region   string `json:"region,omitempty" example:"eu-west-1" desc:"Region (AWS, GCP) or location (Azure) of the resources."`
 	Project  string `json:"project,omitempty" example:"acme-prod" desc:"GCP project ID (gcp only)."`
+}
+
+// Network describes the cloud network around the cluster.
+type Network struct {
+	DependencyCIDRs []string `json:"dependencyCIDRs,omitempty" example:"[10.20.0.0/16]" desc:"Private ranges (RFC 1918 or IPv6 ULA) the dependencies' endpoints are in; a dependency's NetworkPolicy egress is narrowed to them on its ports. Unset: all of 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16."`
 }
 
 // GitOps selects the GitOps engine and the repository it syncs.

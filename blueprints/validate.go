@@ -504,6 +504,11 @@ func (c *check) egress(hosts []string) {
 			c.ferr(p, "list each host; a wildcard would allow any host in the domain", "wildcards are not allowed")
 		case !validHost(host):
 			c.ferr(p, `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`, "%q is not a host name, IP address or CIDR", truncate(host, 60))
+		default:
+			if msg := egressProblem(host); msg != "" {
+				c.ferr(p, fmt.Sprintf("name the host, or the narrowest range the service needs (IPv4 /%d or longer, IPv6 /%d or longer)", MinEgressBits4, MinEgressBits6),
+					"%q %s", truncate(host, 60), msg)
+			}
 		}
 		if j, dup := seen[h]; dup {
 			c.ferr(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", h)
@@ -524,6 +529,72 @@ func SplitHostPort(h string) (host, port string, ok bool) {
 		return "", "", false
 	}
 	return h[:i], h[i+1:], true
+}
+
+// The narrowest prefix lengths an egress range may have: an IPv4 /8 (as 10.0.0.0/8) or an IPv6 /32 (a
+// provider's allocation). Anything wider is most of the Internet, and no narrower than no rule at all.
+const (
+	MinEgressBits4 = 8
+	MinEgressBits6 = 32
+)
+
+var (
+	linkLocalRanges = []netip.Prefix{netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("fe80::/10")}
+	// metadataAddrs are the cloud metadata services' addresses: AWS, GCP and Azure answer on
+	// 169.254.169.254 (link-local), AWS's IPv6 endpoint on fd00:ec2::254.
+	metadataAddrs  = []netip.Addr{netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("fd00:ec2::254")}
+	loopbackRanges = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	// v4InV6 are IPv6 ranges that embed IPv4 addresses (IPv4-mapped, NAT64): checked as the IPv4 range.
+	v4InV6 = []netip.Prefix{netip.MustParsePrefix("::ffff:0:0/96"), netip.MustParsePrefix("64:ff9b::/96")}
+	// metadataHosts are the metadata services' host names.
+	metadataHosts = []string{"metadata.google.internal", "metadata.goog", "instance-data.ec2.internal", "metadata.azure.internal"}
+)
+
+// egressProblem says why an egress host (a valid name, address or CIDR) must not be allowed, or "": the
+// cloud metadata service (it hands out the node's cloud credentials), link-local, loopback and the
+// unspecified address, and ranges wider than MinEgressBits4 / MinEgressBits6 (0.0.0.0/0 is everything).
+func egressProblem(host string) string {
+	if slices.Contains(metadataHosts, strings.TrimSuffix(strings.ToLower(host), ".")) {
+		return "is the cloud metadata service"
+	}
+	p, err := netip.ParsePrefix(host)
+	if err != nil {
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return "" // a host name
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	p = p.Masked()
+	if p.Bits() == 0 {
+		return "is every address"
+	}
+	for _, m := range v4InV6 {
+		if p.Bits() >= m.Bits() && m.Contains(p.Addr()) {
+			b := p.Addr().As16()
+			p = netip.PrefixFrom(netip.AddrFrom4([4]byte(b[12:])), p.Bits()-m.Bits())
+		} else if p.Overlaps(m) {
+			return "includes IPv4 addresses embedded in IPv6 (" + m.String() + ")"
+		}
+	}
+	overlapsAny := func(ranges []netip.Prefix) bool {
+		return slices.ContainsFunc(ranges, func(r netip.Prefix) bool { return p.Overlaps(r) })
+	}
+	switch {
+	case p.Bits() == 0: // an embedded ::ffff:0:0/96
+		return "is every address"
+	case slices.ContainsFunc(metadataAddrs, p.Contains):
+		return "includes the cloud metadata service's address, which hands out the node's credentials"
+	case overlapsAny(linkLocalRanges):
+		return "includes link-local addresses, where the cloud metadata service answers"
+	case overlapsAny(loopbackRanges):
+		return "includes loopback addresses"
+	case p.Contains(netip.IPv4Unspecified()) || p.Contains(netip.IPv6Unspecified()):
+		return "includes the unspecified address"
+	case p.Addr().Is4() && p.Bits() < MinEgressBits4, p.Addr().Is6() && p.Bits() < MinEgressBits6:
+		return fmt.Sprintf("is too wide a range (/%d)", p.Bits())
+	}
+	return ""
 }
 
 func validHost(h string) bool {
@@ -646,7 +717,44 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 			c.errf("spec.kubernetesVersion", fmt.Sprintf("supported: 1.%d to 1.%d", MinKubernetesMinor, MaxKubernetesMinor), "%q is not supported", v)
 		}
 	}
+	c.dependencyCIDRs(s.Network.DependencyCIDRs)
 	c.environments(s.Defaults.Environments, "spec.defaults.environments")
+}
+
+// privateRanges are where a platform's dependencies may be declared to live: RFC 1918 and IPv6 ULA.
+var privateRanges = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fc00::/7")}
+
+// dependencyCIDRs checks spec.network.dependencyCIDRs: canonical private CIDRs, each once.
+func (c *check) dependencyCIDRs(cidrs []string) {
+	const field = "spec.network.dependencyCIDRs"
+	if _, ok := c.l.nodes[field]; ok && len(cidrs) == 0 {
+		c.errf(field, "list the ranges, e.g. [10.20.0.0/16], or remove it for the RFC 1918 ranges", "must not be empty")
+	}
+	if len(cidrs) > MaxListEntries {
+		c.errf(field, "", "more than %d entries", MaxListEntries)
+		return
+	}
+	seen := map[netip.Prefix]int{}
+	for i, s := range cidrs {
+		path := fmt.Sprintf("%s[%d]", field, i)
+		p, err := netip.ParsePrefix(s)
+		switch {
+		case err != nil:
+			c.errf(path, "a CIDR such as 10.20.0.0/16", "%q is not a CIDR", truncate(s, 60))
+			continue
+		case p != p.Masked():
+			c.errf(path, fmt.Sprintf("write %q", p.Masked()), "%q has bits set past its prefix length", s)
+			continue
+		case !slices.ContainsFunc(privateRanges, func(r netip.Prefix) bool { return r.Bits() <= p.Bits() && r.Contains(p.Addr()) }):
+			c.errf(path, "a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7", "%q is not a private range", s)
+			continue
+		}
+		if j, dup := seen[p]; dup {
+			c.errf(path, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", s)
+		}
+		seen[p] = i
+	}
 }
 
 func hasPrefixAny(s string, prefixes []string) bool {

@@ -184,6 +184,7 @@ const (
 	hintEnvName       = "letters, digits and '_', not starting with a digit"
 	hintSource        = "a folder relative to the repository root, e.g. services/payments"
 	hintEgress        = `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`
+	hintEgressRange   = "name the host, or the narrowest range the service needs (IPv4 /8 or longer, IPv6 /32 or longer)"
 	hintRef           = "a service name, or name.namespace"
 	hintQuantity      = "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi"
 	knownSpec         = "runtime, type, namespace, source, port, protocol, metricsPort, health, schedule, dependencies, calls, callers, image, replicas, resources, env, secrets, ingress, egress, environments"
@@ -1272,6 +1273,42 @@ func TestRuleService(t *testing.T) {
 			files: ruleWeb(`  egress: [10.0.0.1:5432, 10.0.0.0/8:5432, "[2001:db8::1]:443", "[2001:db8::/32]:443", api.stripe.com:443]`),
 		},
 		{
+			// The issue's example: everything, all of IPv6 on SSH, and the metadata service.
+			name:  "egress to everything and the metadata service",
+			files: ruleWeb(`  egress: ["0.0.0.0/0:1", "[::/0]:22", "169.254.169.254/32:80"]`),
+			want: []string{
+				`svc.yaml:10:12: spec.egress[0]: "0.0.0.0/0" is every address (` + hintEgressRange + `)`,
+				`svc.yaml:10:27: spec.egress[1]: "::/0" is every address (` + hintEgressRange + `)`,
+				`svc.yaml:10:40: spec.egress[2]: "169.254.169.254/32" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+			},
+		},
+		{
+			name: "egress ranges refused",
+			files: ruleWeb(`  egress: [169.254.169.254:80, "[fd00:ec2::254]:80", 169.254.0.0/16:80, "[fe80::1]:80", 168.0.0.0/6:80, ` +
+				`127.0.0.1:8080, "[::1]:80", 0.0.0.0:80, 0.0.0.0/8:80, 8.0.0.0/7:443, "[2001::/16]:443", "[::ffff:169.254.169.254]:80", ` +
+				`"[64:ff9b::/64]:80", metadata.google.internal:80]`),
+			want: []string{
+				`svc.yaml:10:12: spec.egress[0]: "169.254.169.254" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+				`svc.yaml:10:32: spec.egress[1]: "fd00:ec2::254" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+				`svc.yaml:10:54: spec.egress[2]: "169.254.0.0/16" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+				`svc.yaml:10:73: spec.egress[3]: "fe80::1" includes link-local addresses, where the cloud metadata service answers (` + hintEgressRange + `)`,
+				`svc.yaml:10:89: spec.egress[4]: "168.0.0.0/6" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+				`svc.yaml:10:105: spec.egress[5]: "127.0.0.1" includes loopback addresses (` + hintEgressRange + `)`,
+				`svc.yaml:10:121: spec.egress[6]: "::1" includes loopback addresses (` + hintEgressRange + `)`,
+				`svc.yaml:10:133: spec.egress[7]: "0.0.0.0" includes the unspecified address (` + hintEgressRange + `)`,
+				`svc.yaml:10:145: spec.egress[8]: "0.0.0.0/8" includes the unspecified address (` + hintEgressRange + `)`,
+				`svc.yaml:10:159: spec.egress[9]: "8.0.0.0/7" is too wide a range (/7) (` + hintEgressRange + `)`,
+				`svc.yaml:10:174: spec.egress[10]: "2001::/16" is too wide a range (/16) (` + hintEgressRange + `)`,
+				`svc.yaml:10:193: spec.egress[11]: "::ffff:169.254.169.254" includes the cloud metadata service's address, which hands out the node's credentials (` + hintEgressRange + `)`,
+				`svc.yaml:10:224: spec.egress[12]: "64:ff9b::/64" includes IPv4 addresses embedded in IPv6 (64:ff9b::/96) (` + hintEgressRange + `)`,
+				`svc.yaml:10:245: spec.egress[13]: "metadata.google.internal" is the cloud metadata service (` + hintEgressRange + `)`,
+			},
+		},
+		{
+			name:  "egress ranges at the floor",
+			files: ruleWeb(`  egress: [11.0.0.0/8:443, "[2600:1f00::/32]:443", "[::ffff:52.94.0.0/112]:443", 169.253.255.255:443]`),
+		},
+		{
 			name:  "egress IPv6 without brackets",
 			files: ruleWeb(`  egress: ["2001:db8::1:443"]`),
 			want:  []string{`svc.yaml:10:12: spec.egress[0]: "2001:db8::1:443": an IPv6 address goes in brackets before the port (e.g. "[2001:db8::1]:443")`},
@@ -1420,6 +1457,26 @@ func TestRulePlatform(t *testing.T) {
 			name:  "gitops repoURL with a token",
 			files: platformOnly(`  gitops: {engine: argocd, repoURL: "https://x-access-token:ghp_0123456789abcdefghijABCDEFGHIJ012345@github.com/acme/x.git"}`),
 			want:  []string{`platform.yaml:6:37: spec.gitops.repoURL: "https://[redacted]@github.com/acme/x.git" is not a Git repository URL (https://host/org/repo.git, ssh://host/org/repo.git or git@host:org/repo.git)`},
+		},
+		{
+			name:  "network dependency ranges",
+			files: platformOnly("  network: {dependencyCIDRs: [10.20.0.0/16, 172.31.0.0/16, \"fd12:3456::/48\"]}"),
+		},
+		{
+			name:  "network dependency ranges not valid",
+			files: platformOnly("  network: {dependencyCIDRs: [10.20.0.0, 10.20.1.0/16, 8.8.8.0/24, 10.0.0.0/7, 10.20.0.0/16, 10.20.0.0/16]}"),
+			want: []string{
+				`platform.yaml:6:31: spec.network.dependencyCIDRs[0]: "10.20.0.0" is not a CIDR (a CIDR such as 10.20.0.0/16)`,
+				`platform.yaml:6:42: spec.network.dependencyCIDRs[1]: "10.20.1.0/16" has bits set past its prefix length (write "10.20.0.0/16")`,
+				`platform.yaml:6:56: spec.network.dependencyCIDRs[2]: "8.8.8.0/24" is not a private range (a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7)`,
+				`platform.yaml:6:68: spec.network.dependencyCIDRs[3]: "10.0.0.0/7" is not a private range (a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7)`,
+				`platform.yaml:6:94: spec.network.dependencyCIDRs[5]: duplicate entry "10.20.0.0/16" (already listed at [4])`,
+			},
+		},
+		{
+			name:  "network dependency ranges empty",
+			files: platformOnly("  network: {dependencyCIDRs: []}"),
+			want:  []string{`platform.yaml:6:30: spec.network.dependencyCIDRs: must not be empty (list the ranges, e.g. [10.20.0.0/16], or remove it for the RFC 1918 ranges)`},
 		},
 		{
 			name:  "gitops repoURL forms",

@@ -30,8 +30,14 @@ const (
 )
 
 // privateRanges are the RFC 1918 ranges: a dependency (a managed database, cache, queue) lives in the
-// cloud network on one of them; external egress hosts are reached anywhere else.
+// cloud network on one of them. They are where dependencies are reached when the platform does not say
+// (spec.network.dependencyCIDRs), and where external egress hosts are never reached.
 var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
+// externalExcept is what an egress rule to a host name (anywhere, as a NetworkPolicy cannot name hosts)
+// leaves out: the private network and link-local, where the cloud metadata service (169.254.169.254)
+// hands out the node's credentials.
+var externalExcept = append(slices.Clone(privateRanges), "169.254.0.0/16")
 
 // googleAPIRanges are Private Google Access's addresses (private.googleapis.com and
 // restricted.googleapis.com): how pods in a private GKE cluster reach Cloud Storage and Pub/Sub.
@@ -39,9 +45,13 @@ var googleAPIRanges = []string{"199.36.153.4/30", "199.36.153.8/30"}
 
 // dependencyRanges is where a service's dependencies are: the private network (managed databases,
 // caches and Kafka; on AWS and Azure also the storage and queue APIs, through interface or private
-// endpoints), and on GCP Google's API addresses for buckets and queues.
-func dependencyRanges(cloud string, deps []blueprints.Dependency) []string {
+// endpoints), the platform's spec.network.dependencyCIDRs when it lists them, else all of RFC 1918;
+// and on GCP Google's API addresses for buckets and queues.
+func dependencyRanges(network blueprints.Network, cloud string, deps []blueprints.Dependency) []string {
 	ranges := slices.Clone(privateRanges)
+	if len(network.DependencyCIDRs) > 0 {
+		ranges = slices.Clone(network.DependencyCIDRs)
+	}
 	if cloud == "gcp" && slices.ContainsFunc(deps, func(d blueprints.Dependency) bool { return d.Type == "bucket" || d.Type == "queue" }) {
 		ranges = append(ranges, googleAPIRanges...)
 	}

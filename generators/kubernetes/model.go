@@ -629,7 +629,7 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 	slices.Sort(depPorts)
 	if depPorts = slices.Compact(depPorts); len(depPorts) > 0 {
 		var to []networkingv1.NetworkPolicyPeer
-		for _, r := range dependencyRanges(m.p.Spec.Cloud.Provider, m.s.Dependencies) {
+		for _, r := range dependencyRanges(m.p.Spec.Network, m.p.Spec.Cloud.Provider, m.s.Dependencies) {
 			to = append(to, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: r}})
 		}
 		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: to, Ports: tcpPorts(depPorts...)})
@@ -664,5 +664,5 @@ func externalBlock(host string) *networkingv1.IPBlock {
 	if p, err := netip.ParsePrefix(host); err == nil {
 		return &networkingv1.IPBlock{CIDR: p.Masked().String()}
 	}
-	return &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: privateRanges}
+	return &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: slices.Clone(externalExcept)}
 }
