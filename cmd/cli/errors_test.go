@@ -73,6 +73,7 @@ var errorCases = []errorCase{
 	}, []string{"init", "api"}, 1},
 	{"new into a folder with files", func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "api", "notes.txt"), "mine") }, []string{"new", "api", "--no-git"}, 1},
 	{"new onto a file", func(t *testing.T, dir string) { writeFile(t, filepath.Join(dir, "api"), "mine") }, []string{"new", "api", "--no-git"}, 1},
+	{"new through a symbolic link", func(t *testing.T, dir string) { os.Symlink(t.TempDir(), filepath.Join(dir, "api")) }, []string{"new", "api", "--no-git"}, 1},
 	{"generate over a file Gantry did not write", func(t *testing.T, dir string) {
 		repo(t, dir)
 		writeFile(t, filepath.Join(dir, "deploy", "default", "core", "api", "kubernetes", "base", "deployment.yaml"), "mine\n")

@@ -61,8 +61,9 @@ func NewCmdNew(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
 
 The skeleton builds with the runtime's own tools and keeps the manifests' conventions: it listens on
 PORT, serves the probes and Prometheus metrics on METRICS_PORT, logs JSON, writes only to /tmp, reads
-secrets from files, and exits 0 on SIGTERM. New refuses a folder that exists and is not empty, and
-writes nothing unless it can write everything. It runs git init in the folder when git is installed.`,
+secrets from files, and exits 0 on SIGTERM. New refuses a folder that exists and is not empty, and a
+path through a symbolic link (the folder or one above it that the path names), and writes nothing
+unless it can write everything. It runs git init in the folder when git is installed.`,
 		Example: `  # A Go web service on port 8080
   gantry new payments
 
@@ -112,6 +113,9 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := noLinks(dir); err != nil {
+		return err
+	}
 	exists, err := checkEmpty(dir)
 	if err != nil {
 		return err
@@ -127,6 +131,11 @@ func Run(opts *Options) error {
 	if !exists {
 		stageIn = filepath.Dir(abs)
 		if made, err = mkdirAllTracked(stageIn); err != nil {
+			return err
+		}
+		// The folders just made are checked again: one replaced by a link since would be written through.
+		if err := noLinks(filepath.Dir(dir)); err != nil {
+			removeMade(made)
 			return err
 		}
 	}
@@ -309,6 +318,38 @@ func renameNoReplace(from, to string) error {
 		return fmt.Errorf("%s appeared while gantry new ran: %w", to, fs.ErrExist)
 	}
 	return err
+}
+
+// noLinks refuses a folder whose path, as given, goes through a symbolic link: the target itself or
+// any folder above it that the path names (a link to an empty folder elsewhere would be filled, a link
+// as a parent would get folders made behind it). The working folder, which the path does not name, is
+// not checked. The message names the folder the link leads to, for --dir when that is what was meant.
+func noLinks(dir string) error {
+	dir = filepath.Clean(dir)
+	var named []string // dir and the folders above it that it names, outermost first
+	for p := dir; p != "." && p != filepath.Dir(p); p = filepath.Dir(p) {
+		named = append([]string{p}, named...)
+	}
+	for _, p := range named {
+		st, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // neither it nor anything below it exists yet
+		}
+		if err != nil {
+			return err
+		}
+		if st.Mode()&fs.ModeSymlink == 0 {
+			continue
+		}
+		to, _ := os.Readlink(p)
+		hint := "choose another --dir"
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			rest, _ := filepath.Rel(p, dir)
+			hint = "to create it where the link leads, give that folder: --dir " + filepath.ToSlash(filepath.Join(real, rest))
+		}
+		return cmdutil.Invalidf("%s is a symbolic link (to %s); new never writes through a link (%s)", filepath.ToSlash(p), filepath.ToSlash(to), hint)
+	}
+	return nil
 }
 
 // checkEmpty refuses a target that exists and is not an empty folder, and reports whether it exists.

@@ -196,3 +196,40 @@ func TestIntoWorkingFolder(t *testing.T) {
 		t.Errorf("left beside it: %v", entries)
 	}
 }
+
+// TestRefusesSymlinks: new never writes through a symbolic link, whichever component of the folder it
+// is (the target, a parent it would create a folder in, or a link to nowhere that it would create),
+// and leaves the link and what it points to as they were.
+func TestRefusesSymlinks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		link string // made in the working folder, pointing to elsewhere (or a missing folder there)
+		dir  string // --dir
+		to   string // what the link points to under elsewhere ("" for elsewhere itself)
+	}{
+		{"the target is a link to an empty folder", "svc1", "svc1", ""},
+		{"a parent is a link", "work", "work/sub/svc1", ""},
+		{"the target is a link to nowhere", "svc1", "svc1", "missing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, elsewhere := t.TempDir(), t.TempDir()
+			to := filepath.Join(elsewhere, tc.to)
+			if err := os.Symlink(to, filepath.Join(base, tc.link)); err != nil {
+				t.Fatal(err)
+			}
+			code, _, errOut := run(t, base, "svc1", "--dir", tc.dir, "--no-git")
+			if code != cmdutil.ExitInvalid || !strings.Contains(errOut, tc.link+" is a symbolic link") {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, cmdutil.ExitInvalid, tc.link+" is a symbolic link")
+			}
+			if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+				t.Errorf("wrote through the link: %s holds %v", elsewhere, entries)
+			}
+			if entries, _ := os.ReadDir(base); len(entries) != 1 {
+				t.Errorf("left beside the link: %v", entries)
+			}
+			if got, err := os.Readlink(filepath.Join(base, tc.link)); err != nil || got != to {
+				t.Errorf("the link was changed: %q, %v", got, err)
+			}
+		})
+	}
+}
