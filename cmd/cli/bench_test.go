@@ -9,9 +9,9 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
-	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
+	"github.com/gantry-dev/gantry/generators/targets"
 )
 
 // TestSyntheticPlatformIsValid keeps the benchmark's input honest: the synthetic blueprints validate.
@@ -68,7 +68,7 @@ func BenchmarkGenerateOneService(b *testing.B) {
 	if diags.HasErrors(false) {
 		b.Fatal(diags)
 	}
-	for _, target := range generate.Targets() {
+	for _, target := range targets.All() {
 		b.Run(target.Name(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/gantry-dev/gantry/blueprints"
-	"github.com/gantry-dev/gantry/cmd/cli/generate"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
+	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
@@ -103,12 +103,11 @@ func TestOutputChecks(t *testing.T) {
 // checkNoDrift: `gantry generate --check` on the new folder, as CI runs it there, finds nothing to do.
 func checkNoDrift(t *testing.T, dir string) {
 	t.Helper()
-	err := generate.Run(&generate.Options{
-		IO:    ioDiscard(),
+	res, err := output.Generate(output.Options{
 		Paths: []string{filepath.Join(dir, "blueprints")}, Output: filepath.Join(dir, "deploy"),
-		Repo: dir, Root: dir, Check: true, Quiet: true,
+		Repo: dir, Root: dir, Check: true,
 	})
-	if err != nil {
-		t.Errorf("gantry generate --check in %s: %v", dir, err)
+	if err != nil || res.Drifted() {
+		t.Errorf("gantry generate --check in %s: %v %+v", dir, err, res)
 	}
 }

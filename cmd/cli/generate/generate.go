@@ -1,12 +1,10 @@
-// Package generate implements `gantry generate`.
+// Package generate implements `gantry generate`: flags and printing over output.Generate.
 package generate
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -15,56 +13,23 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/generators"
-	"github.com/gantry-dev/gantry/generators/ci"
-	"github.com/gantry-dev/gantry/generators/docker"
-	"github.com/gantry-dev/gantry/generators/gitops"
-	"github.com/gantry-dev/gantry/generators/kubernetes"
-	"github.com/gantry-dev/gantry/generators/terraform"
+	"github.com/gantry-dev/gantry/generators/output"
+	"github.com/gantry-dev/gantry/generators/targets"
 )
-
-// Targets are every generator, in one place (no init-time registration).
-func Targets() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New()}
-}
 
 // Options are the inputs of `gantry generate`.
 type Options struct {
-	IO       cmdutil.IOStreams
-	Paths    []string
-	Platform string
-	Output   string
-	Repo     string
-	Root     string // LoadOptions.Root: no flag, gantry new sets it
-	Check    bool
-	Diff     bool
-	Force    bool
-	Quiet    bool
-	JSON     bool
-	Only     []string
-	Env      string
+	output.Options
+	IO    cmdutil.IOStreams
+	Diff  bool
+	Quiet bool
+	JSON  bool
 }
-
-// layout reports whether target could have written path: the one place the writer learns each
-// target's layout.
-func layout(target, path string) bool {
-	for _, t := range Targets() {
-		if t.Name() == target {
-			return t.Produces(path)
-		}
-	}
-	return false
-}
-
-// DefaultOutput is where the files go without -o.
-const DefaultOutput = "deploy"
 
 // NewCmdGenerate builds the command; runF replaces the run function in tests.
 func NewCmdGenerate(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: io}
-	var names []string
-	for _, t := range Targets() {
-		names = append(names, t.Name())
-	}
+	names := targets.Names()
 	cmd := &cobra.Command{
 		Use:   "generate [FILE|DIR ...]",
 		Short: "Generate every file the services need, or check that the committed ones are current",
@@ -72,10 +37,10 @@ func NewCmdGenerate(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Comm
 output folder, each atomically. The layout is <output>/<platform>/<team>/<service>/kubernetes/{base,overlays/<env>},
 <output>/<platform>/namespaces/<namespace> and <output>/<platform>/gitops/<env>.
 
-Gantry records what it wrote in <output>/.gantry/manifest.json. It removes the files it wrote that are no
-longer generated, and never overwrites or removes a file it did not write or that was edited by hand
-since (--force does). With --check nothing is written: the command exits 1 and lists what is missing,
-changed or stale; --diff shows the differences.`,
+Gantry records what it wrote in <output>/.gantry/manifest.json. It removes the files it wrote that the
+blueprints it loaded no longer produce, and never overwrites or removes a file it did not write or that
+was edited by hand since (--force does). With --check nothing is written: the command exits 1 and lists
+what is missing, changed or stale; --diff shows the differences.`,
 		Example: `  # Generate the examples' output into deploy/
   gantry generate blueprints/examples -o deploy
 
@@ -107,7 +72,7 @@ changed or stale; --diff shows the differences.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Output, "output", "o", DefaultOutput, "folder to write into")
+	f.StringVarP(&opts.Output, "output", "o", output.DefaultOutput, "folder to write into")
 	f.StringVar(&opts.Repo, "repo", "", "repository root for the files that live beside the sources (Dockerfiles); default: the git repository of the blueprints, else the output folder")
 	f.StringVar(&opts.Platform, "platform", "", "platform file to use instead of the nearest gantry.yaml or platform.yaml")
 	f.BoolVar(&opts.Check, "check", false, "write nothing; exit 1 when the output folder differs from what would be generated")
@@ -120,134 +85,42 @@ changed or stale; --diff shows the differences.`,
 	return cmd
 }
 
-// Run loads, generates and writes (or checks).
+// Run generates (or checks) and reports.
 func Run(opts *Options) error {
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root})
-	if diags.HasErrors(false) {
-		return &blueprints.ValidationError{Diagnostics: diags}
+	res, err := output.Generate(opts.Options)
+	if res != nil {
+		for _, d := range res.Warnings {
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
+		}
 	}
-	for _, d := range diags {
-		fmt.Fprintln(opts.IO.ErrOut, d.String())
-	}
-	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
-		return cmdutil.FlagErrorf("--env: no environment %q in the platforms loaded (environments: %s)", opts.Env, strings.Join(envs, ", "))
-	}
-	files, err := generators.Run(res, Targets())
-	if err != nil {
+	var envErr *output.EnvError
+	var conflict *generators.ConflictError
+	switch {
+	case errors.As(err, &envErr):
+		return cmdutil.FlagErrorf("--env: %v", err)
+	case errors.As(err, &conflict):
+		return cmdutil.Invalidf("%v", err)
+	case err != nil:
 		return err
+	case opts.Check:
+		return check(opts, res)
+	case opts.Quiet:
+		return nil
+	case opts.JSON:
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res.Summary)
 	}
-	scope := generators.Scope{Targets: opts.Only, Env: opts.Env, Reach: &res.Reach, Layout: layout}
-	files = scope.Filter(files)
-	roots := splitRoots(opts, files)
-	if opts.Check {
-		return check(opts, roots, scope)
-	}
-	// Every root is prepared (checked and locked) before any is written: a conflict in one writes nothing.
-	var plans []*generators.Plan
-	defer func() {
-		for _, p := range plans {
-			p.Close()
-		}
-	}()
-	for _, r := range roots {
-		plan, err := generators.Prepare(r.dir, r.files, generators.WriteOptions{Scope: scope, Force: opts.Force})
-		var conflict *generators.ConflictError
-		if errors.As(err, &conflict) {
-			return cmdutil.Invalidf("%s: %v", r.dir, err)
-		}
-		if err != nil {
-			return err
-		}
-		plans = append(plans, plan)
-	}
-	var sum generators.Summary
-	for _, p := range plans {
-		s, err := p.Apply()
-		sum = sum.Add(s)
-		if err != nil {
-			return err
-		}
-	}
-	plans = nil
-	return report(opts, sum, roots)
-}
-
-// root is a folder files are written under, with its files.
-type root struct {
-	dir   string
-	files []generators.File
-}
-
-// splitRoots sorts the files into the output folder and the repository root (one root when they are
-// the same folder, so one manifest records everything).
-func splitRoots(opts *Options, files []generators.File) []root {
-	repo := opts.Repo
-	if repo == "" {
-		repo = repoRoot(opts.Paths, opts.Output)
-	}
-	out, rep := root{dir: opts.Output}, root{dir: repo}
-	for _, f := range files {
-		if f.Kind.InRepo() {
-			rep.files = append(rep.files, f)
-		} else {
-			out.files = append(out.files, f)
-		}
-	}
-	a, errA := filepath.Abs(out.dir)
-	b, errB := filepath.Abs(rep.dir)
-	if errA == nil && errB == nil && a == b {
-		return []root{{dir: out.dir, files: files}}
-	}
-	// A root with nothing to write and no record of earlier writes (--only kubernetes) is left alone:
-	// no empty record appears there.
-	var roots []root
-	for _, r := range []root{out, rep} {
-		if len(r.files) > 0 || hasRecord(r.dir) {
-			roots = append(roots, r)
-		}
-	}
-	if len(roots) == 0 {
-		roots = []root{out} // nothing at all to write: the summary still names -o
-	}
-	return roots
-}
-
-func hasRecord(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, generators.StateDir, "manifest.json"))
-	return err == nil
-}
-
-// repoRoot is the git repository that holds the first blueprint path; outside one, the output folder.
-func repoRoot(paths []string, output string) string {
-	start := "."
-	if len(paths) > 0 {
-		start = paths[0]
-	}
-	if st, err := os.Stat(start); err == nil && !st.IsDir() {
-		start = filepath.Dir(start)
-	}
-	if r := blueprints.RepoRoot(start); r != "" {
-		return r
-	}
-	return output
-}
-
-// envNames lists the environments of the platforms loaded, sorted, once each.
-func envNames(res *blueprints.Resolved) []string {
-	var envs []string
-	for _, p := range res.Platforms {
-		envs = append(envs, p.Spec.Environments...)
-	}
-	slices.Sort(envs)
-	return slices.Compact(envs)
+	_, err = fmt.Fprintf(opts.IO.Out, "%s in %s\n", res.Summary, describe(res.Roots))
+	return err
 }
 
 // describe names the folders written under: the output folder, and the repository root when it is
 // another one.
-func describe(roots []root) string {
+func describe(roots []output.Root) string {
 	var where []string
 	for _, r := range roots {
-		d := blueprints.DisplayPath(r.dir)
+		d := blueprints.DisplayPath(r.Dir)
 		if d == "." && len(roots) > 1 {
 			d = "the repository root"
 		}
@@ -256,76 +129,27 @@ func describe(roots []root) string {
 	return strings.Join(where, " and ")
 }
 
-func report(opts *Options, sum generators.Summary, roots []root) error {
-	switch {
-	case opts.Quiet:
-		return nil
-	case opts.JSON:
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
-	}
-	_, err := fmt.Fprintf(opts.IO.Out, "%s in %s\n", sum, describe(roots))
-	return err
-}
-
-func check(opts *Options, roots []root, scope generators.Scope) error {
-	var missing, changed, stale, leftover []string
-	var diff strings.Builder
-	n := 0
-	for _, r := range roots {
-		d, err := generators.Check(r.dir, r.files, scope)
-		if err != nil {
-			return err
-		}
-		n += len(r.files)
-		// Paths as the user can open them: under the output folder or the repository root, relative to
-		// the working folder when they are below it.
-		in := func(p string) string { return blueprints.DisplayPath(filepath.Join(r.dir, p)) }
-		for _, p := range d.Missing {
-			missing = append(missing, in(p))
-		}
-		for _, p := range d.Changed {
-			changed = append(changed, in(p))
-		}
-		for _, p := range d.Stale {
-			stale = append(stale, in(p))
-		}
-		for _, p := range d.Leftover {
-			leftover = append(leftover, in(p))
-		}
-		if opts.Diff {
-			for _, f := range d.Files {
-				diff.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
-			}
-			for _, p := range d.Stale {
-				diff.WriteString(generators.UnifiedDiff("a/"+in(p), "/dev/null", d.Old[p], nil))
-			}
-		}
-	}
-	where := describe(roots)
-	if len(missing)+len(changed)+len(stale)+len(leftover) == 0 {
+func check(opts *Options, res *output.Result) error {
+	where := describe(res.Roots)
+	if !res.Drifted() {
 		if !opts.Quiet {
-			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", n, where)
+			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", res.Files(), where)
 		}
 		return nil
 	}
-	for _, p := range missing {
-		fmt.Fprintf(opts.IO.ErrOut, "missing: %s\n", p)
+	found, diff := res.Drift(blueprints.DisplayPath)
+	why := []string{"", "", " (no longer generated)", " (a temporary file of an interrupted run)"}
+	var counts []string
+	for i, kind := range output.DriftKinds {
+		for _, p := range found[i] {
+			fmt.Fprintf(opts.IO.ErrOut, "%-8s %s%s\n", kind+":", p, why[i])
+		}
+		if len(found[i]) > 0 || i < 3 {
+			counts = append(counts, fmt.Sprintf("%d %s", len(found[i]), kind))
+		}
 	}
-	for _, p := range changed {
-		fmt.Fprintf(opts.IO.ErrOut, "changed: %s\n", p)
+	if opts.Diff {
+		fmt.Fprint(opts.IO.Out, diff)
 	}
-	for _, p := range stale {
-		fmt.Fprintf(opts.IO.ErrOut, "stale:   %s (no longer generated)\n", p)
-	}
-	for _, p := range leftover {
-		fmt.Fprintf(opts.IO.ErrOut, "leftover: %s (a temporary file of an interrupted run)\n", p)
-	}
-	fmt.Fprint(opts.IO.Out, diff.String())
-	msg := fmt.Sprintf("out of date in %s: %d missing, %d changed, %d stale", where, len(missing), len(changed), len(stale))
-	if len(leftover) > 0 {
-		msg += fmt.Sprintf(", %d leftover", len(leftover))
-	}
-	return cmdutil.Invalidf("%s; run `gantry generate` and commit the result", msg)
+	return cmdutil.Invalidf("out of date in %s: %s; run `gantry generate` and commit the result", where, strings.Join(counts, ", "))
 }

@@ -20,10 +20,12 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
-	"github.com/gantry-dev/gantry/cmd/cli/generate"
+
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/docker"
+	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/generators/scaffold"
+	"github.com/gantry-dev/gantry/generators/targets"
 )
 
 // Options are the inputs of `gantry new`.
@@ -184,17 +186,12 @@ func stageAll(opts *Options, stage string, files []generators.File) error {
 	}
 	// The rest through gantry generate, with the staging folder as the repository root, so the output
 	// names paths as a later `gantry generate` in the new repository will.
-	var only []string
-	for _, t := range generate.Targets() {
-		if t.Name() != docker.New().Name() {
-			only = append(only, t.Name())
-		}
-	}
-	return generate.Run(&generate.Options{
-		IO:     cmdutil.IOStreams{Out: opts.IO.ErrOut, ErrOut: opts.IO.ErrOut},
+	only := slices.DeleteFunc(targets.Names(), func(n string) bool { return n == docker.New().Name() })
+	_, err = output.Generate(output.Options{
 		Paths:  []string{filepath.Join(stage, blueprints.DefaultDir)},
-		Output: filepath.Join(stage, generate.DefaultOutput), Repo: stage, Root: stage, Quiet: true, Only: only,
+		Output: filepath.Join(stage, output.DefaultOutput), Repo: stage, Root: stage, Only: only,
 	})
+	return err
 }
 
 func writePlain(root string, files []generators.File) error {

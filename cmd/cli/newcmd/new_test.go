@@ -12,6 +12,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
+	"github.com/gantry-dev/gantry/generators/output"
 )
 
 func run(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
@@ -97,7 +98,7 @@ func TestLaterGenerateAgrees(t *testing.T) {
 	}
 	t.Chdir(dir)
 	var out bytes.Buffer
-	err := generate.Run(&generate.Options{IO: cmdutil.IOStreams{Out: &out, ErrOut: &out}, Output: "deploy", Check: true})
+	err := generate.Run(&generate.Options{IO: cmdutil.IOStreams{Out: &out, ErrOut: &out}, Options: output.Options{Output: "deploy", Check: true}})
 	if err != nil {
 		t.Fatalf("gantry generate --check: %v\n%s", err, out.String())
 	}

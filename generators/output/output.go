@@ -1,0 +1,214 @@
+// Package output is what `gantry generate` does, as a library: load the blueprints, render the targets
+// in scope, then write every file under its root or compare the roots with what is there. The command
+// is a thin layer of flags and printing over Generate; `gantry new` and the tests call it directly.
+package output
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/targets"
+)
+
+// DefaultOutput is where the files go when no output folder is named.
+const DefaultOutput = "deploy"
+
+// Options say what to generate and where.
+type Options struct {
+	Paths    []string // blueprint files and folders (blueprints.LoadOptions.Paths)
+	Platform string   // a platform file for every service, instead of the nearest one
+	Output   string   // the output folder
+	Repo     string   // the repository root; "" for the git repository of the blueprints, else Output
+	Root     string   // blueprints.LoadOptions.Root
+	Check    bool     // compare instead of writing
+	Force    bool     // replace files that are not Gantry's or were edited
+	Only     []string // target names; empty for all
+	Env      string   // one environment's files (and those of every environment)
+}
+
+// Root is a folder files go under: the output folder, or the repository root when it is another one.
+type Root struct {
+	Dir   string
+	Files []generators.File
+	Drift generators.Drift // with Check
+}
+
+// Result is what a run did or found.
+type Result struct {
+	Warnings blueprints.Diagnostics // the blueprints' warnings (errors end the run as a ValidationError)
+	Roots    []Root
+	Summary  generators.Summary // what was written (not with Check)
+}
+
+// Drifted reports whether a check found any difference.
+func (r *Result) Drifted() bool {
+	return slices.ContainsFunc(r.Roots, func(root Root) bool { return !root.Drift.Empty() })
+}
+
+// Kinds of drift, in the order a check lists them.
+var DriftKinds = []string{"missing", "changed", "stale", "leftover"}
+
+// Drift lists a check's findings by kind (DriftKinds' order), each path joined to its root and passed
+// through show (to print it as the user opens it), and the unified diff of every difference.
+func (r *Result) Drift(show func(string) string) (found [4][]string, diff string) {
+	var b strings.Builder
+	for _, root := range r.Roots {
+		d := root.Drift
+		in := func(p string) string { return show(filepath.Join(root.Dir, p)) }
+		for i, paths := range [][]string{d.Missing, d.Changed, d.Stale, d.Leftover} {
+			for _, p := range paths {
+				found[i] = append(found[i], in(p))
+			}
+		}
+		for _, f := range d.Files {
+			b.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
+		}
+		for _, p := range d.Stale {
+			b.WriteString(generators.UnifiedDiff("a/"+in(p), "/dev/null", d.Old[p], nil))
+		}
+	}
+	return found, b.String()
+}
+
+// Files counts the files generated under every root.
+func (r *Result) Files() int {
+	n := 0
+	for _, root := range r.Roots {
+		n += len(root.Files)
+	}
+	return n
+}
+
+// EnvError is an --env naming no environment of the platforms loaded.
+type EnvError struct {
+	Env   string
+	Known []string
+}
+
+func (e *EnvError) Error() string {
+	return fmt.Sprintf("no environment %q in the platforms loaded (environments: %s)", e.Env, strings.Join(e.Known, ", "))
+}
+
+// Generate loads, renders and writes (or checks). Invalid blueprints give a *blueprints.ValidationError;
+// files Gantry will not touch, a *generators.ConflictError wrapped with its root; nothing is written
+// then, nor when any root is refused.
+func Generate(opts Options) (*Result, error) {
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root})
+	if diags.HasErrors(false) {
+		return nil, &blueprints.ValidationError{Diagnostics: diags}
+	}
+	result := &Result{Warnings: diags}
+	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
+		return result, &EnvError{Env: opts.Env, Known: envs}
+	}
+	files, err := generators.Run(res, targets.Select(opts.Only))
+	if err != nil {
+		return result, err
+	}
+	scope := generators.Scope{Targets: opts.Only, Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout}
+	result.Roots = splitRoots(opts, scope.Filter(files))
+	if opts.Check {
+		for i := range result.Roots {
+			r := &result.Roots[i]
+			if r.Drift, err = generators.Check(r.Dir, r.Files, scope); err != nil {
+				return result, err
+			}
+		}
+		return result, nil
+	}
+	// Every root is prepared (checked and locked) before any is written: a conflict in one writes nothing.
+	var plans []*generators.Plan
+	defer func() {
+		for _, p := range plans {
+			p.Close()
+		}
+	}()
+	for _, r := range result.Roots {
+		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force})
+		if conflict := (*generators.ConflictError)(nil); errors.As(err, &conflict) {
+			return result, fmt.Errorf("%s: %w", r.Dir, err)
+		}
+		if err != nil {
+			return result, err
+		}
+		plans = append(plans, plan)
+	}
+	for _, p := range plans {
+		s, err := p.Apply()
+		result.Summary = result.Summary.Add(s)
+		if err != nil {
+			return result, err
+		}
+	}
+	return result, nil
+}
+
+// splitRoots sorts the files into the output folder and the repository root (one root when they are
+// the same folder, so one record holds everything).
+func splitRoots(opts Options, files []generators.File) []Root {
+	repo := opts.Repo
+	if repo == "" {
+		repo = repoRoot(opts.Paths, opts.Output)
+	}
+	out, rep := Root{Dir: opts.Output}, Root{Dir: repo}
+	for _, f := range files {
+		if f.Kind.InRepo() {
+			rep.Files = append(rep.Files, f)
+		} else {
+			out.Files = append(out.Files, f)
+		}
+	}
+	a, errA := filepath.Abs(out.Dir)
+	b, errB := filepath.Abs(rep.Dir)
+	if errA == nil && errB == nil && a == b {
+		return []Root{{Dir: out.Dir, Files: files}}
+	}
+	// A root with nothing to write and no record of earlier writes (--only kubernetes) is left alone:
+	// no empty record appears there.
+	var roots []Root
+	for _, r := range []Root{out, rep} {
+		if len(r.Files) > 0 || hasRecord(r.Dir) {
+			roots = append(roots, r)
+		}
+	}
+	if len(roots) == 0 {
+		roots = []Root{out} // nothing at all to write: the summary still names the output folder
+	}
+	return roots
+}
+
+func hasRecord(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, generators.StateDir))
+	return err == nil
+}
+
+// repoRoot is the git repository that holds the first blueprint path; outside one, the output folder.
+func repoRoot(paths []string, output string) string {
+	start := "."
+	if len(paths) > 0 {
+		start = paths[0]
+	}
+	if st, err := os.Stat(start); err == nil && !st.IsDir() {
+		start = filepath.Dir(start)
+	}
+	if r := blueprints.RepoRoot(start); r != "" {
+		return r
+	}
+	return output
+}
+
+// envNames lists the environments of the platforms loaded, sorted, once each.
+func envNames(res *blueprints.Resolved) []string {
+	var envs []string
+	for _, p := range res.Platforms {
+		envs = append(envs, p.Spec.Environments...)
+	}
+	slices.Sort(envs)
+	return slices.Compact(envs)
+}
