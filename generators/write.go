@@ -248,7 +248,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	}
 	c := &classification{old: old, raw: raw}
 	generated := make(map[string]bool, len(files))
-	dirs := map[string]bool{StateDir: true}
+	dirs := map[string]bool{StateDir: true} // where a killed run may have left temporary files
 	for i := range files {
 		f := &files[i]
 		if err := CheckPath(f.Path); err != nil {
@@ -259,33 +259,9 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		}
 		generated[f.Path] = true
 		dirs[path.Dir(f.Path)] = true
-		entry, ours := old.Files[f.Path]
-		d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
-		disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
-		}
-		d.Disk = disk
-		exists := err == nil
-		switch {
-		case ours && f.Source == "" && !opts.Scope.speaksFor(entry):
-			d.Action = Defer
-		case !exists:
-			d.Action = Create
-		case f.Kind == Seeded:
-			d.Action = Keep
-		case !ours && f.Kind == RepoDefault && !opts.Force:
-			d.Action = Keep
-		case bytes.Equal(disk, f.Data):
-			d.Action = Unchanged
-		case opts.Force:
-			d.Action = Update
-		case !ours:
-			d.Action = NotOurs
-		case !entry.wrote(disk):
-			d.Action = Edited
-		default:
-			d.Action = Update
+		d, err := decideGenerated(root, f, old, opts)
+		if err != nil {
+			return nil, err
 		}
 		c.decisions = append(c.decisions, d)
 	}
@@ -293,37 +269,77 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		if generated[p] {
 			continue
 		}
-		e := old.Files[p]
-		d := Decision{Path: p, Entry: e, Recorded: true, Action: Leave}
-		switch {
-		case !opts.Scope.honoured(p, e) || safe.noSymlinks(root, p) != nil:
-			d.Action = Ignore // a tampered record cannot make Gantry delete anything outside its layout
-		case !opts.Scope.speaksFor(e):
-		default:
+		d, err := decideRecorded(root, p, old.Files[p], opts, safe)
+		if err != nil {
+			return nil, err
+		}
+		if d.Action != Ignore && d.Action != Leave {
 			dirs[path.Dir(p)] = true
-			disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-				d.Action = Ignore // already gone: nothing to do, nothing to record
-			case err != nil:
-				return nil, fmt.Errorf("reading %s: %w", p, err)
-			case blueprints.IsBlueprint(disk):
-				d.Action = Ignore // never a blueprint, whatever the record says
-			case !e.wrote(disk) && !opts.Force:
-				d.Action, d.Disk = EditedStale, disk
-			default:
-				d.Action, d.Disk = Remove, disk
-			}
 		}
 		c.decisions = append(c.decisions, d)
 	}
 	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
-		if safe.noSymlinks(root, dir) != nil {
-			continue
+		if safe.noSymlinks(root, dir) == nil {
+			c.leftovers = append(c.leftovers, leftovers(root, dir)...)
 		}
-		c.leftovers = append(c.leftovers, leftovers(root, dir)...)
 	}
 	return c, nil
+}
+
+// decideGenerated classifies a generated file against the disk and the record.
+func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Decision, error) {
+	entry, ours := old.Files[f.Path]
+	d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
+	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return d, fmt.Errorf("reading %s: %w", f.Path, err)
+	}
+	d.Disk = disk
+	switch {
+	case ours && f.Source == "" && !opts.Scope.speaksFor(entry):
+		d.Action = Defer
+	case err != nil:
+		d.Action = Create
+	case f.Kind == Seeded, !ours && f.Kind == RepoDefault && !opts.Force:
+		d.Action = Keep
+	case bytes.Equal(disk, f.Data):
+		d.Action = Unchanged
+	case opts.Force:
+		d.Action = Update
+	case !ours:
+		d.Action = NotOurs
+	case !entry.wrote(disk):
+		d.Action = Edited
+	default:
+		d.Action = Update
+	}
+	return d, nil
+}
+
+// decideRecorded classifies a path the record names and the run no longer generates.
+func decideRecorded(root, p string, e ManifestEntry, opts WriteOptions, safe safeDirs) (Decision, error) {
+	d := Decision{Path: p, Entry: e, Recorded: true, Action: Leave}
+	switch {
+	case !opts.Scope.honoured(p, e) || safe.noSymlinks(root, p) != nil:
+		d.Action = Ignore // a tampered record cannot make Gantry delete anything outside its layout
+		return d, nil
+	case !opts.Scope.speaksFor(e):
+		return d, nil
+	}
+	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d.Action = Ignore // already gone: nothing to do, nothing to record
+	case err != nil:
+		return d, fmt.Errorf("reading %s: %w", p, err)
+	case blueprints.IsBlueprint(disk):
+		d.Action = Ignore // never a blueprint, whatever the record says
+	case !e.wrote(disk) && !opts.Force:
+		d.Action, d.Disk = EditedStale, disk
+	default:
+		d.Action, d.Disk = Remove, disk
+	}
+	return d, nil
 }
 
 // tmpName matches the temporary files writeAtomic makes: .<name>.<pid>-<n>.gantry-tmp.
