@@ -311,9 +311,52 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 		}
 	}
 	if p := tag.Get("pattern"); p != "" && !d.quiet && !patternOf(p).MatchString(n.Value) {
-		ex := tag.Get("example")
-		d.errorf(n, path, fmt.Sprintf("for example %q", ex), "%q has the wrong form", n.Value)
+		hint := fmt.Sprintf("for example %q", tag.Get("example"))
+		if bad, allowed := outsideClass(p, n.Value); bad != "" {
+			d.errorf(n, path, hint, "%q has characters that are not allowed (%s): use only %s", truncate(n.Value, 60), bad, allowed)
+		} else {
+			d.errorf(n, path, hint, "%q has the wrong form", n.Value)
+		}
 	}
+}
+
+// classPattern is a pattern that is one character class, repeated: `^[A-Za-z0-9._/-]+$`.
+var classPattern = regexp.MustCompile(`^\^\[([^\]\^]+)\][+*]\$$`)
+
+// outsideClass lists the characters of s outside a character-class pattern, and says what the class
+// allows, so that a refused value names what to remove. Both are "" for other patterns.
+func outsideClass(pattern, s string) (bad, allowed string) {
+	m := classPattern.FindStringSubmatch(pattern)
+	if m == nil {
+		return "", ""
+	}
+	one := patternOf("^[" + m[1] + "]$")
+	var chars []string
+	for _, r := range s {
+		if q := strconv.QuoteRune(r); !one.MatchString(string(r)) && !slices.Contains(chars, q) {
+			chars = append(chars, q)
+		}
+	}
+	if len(chars) > 8 {
+		chars = append(chars[:8], "…")
+	}
+	class, words := m[1], []string{}
+	for _, w := range []struct{ class, word string }{{"A-Za-z", "letters"}, {"a-z", "lower-case letters"}, {"0-9", "digits"}} {
+		if rest, ok := strings.CutPrefix(class, w.class); ok {
+			class, words = rest, append(words, w.word)
+		}
+	}
+	if strings.ContainsAny(strings.TrimSuffix(class, "-"), `-\`) {
+		return strings.Join(chars, ", "), "characters of [" + m[1] + "]" // a range or an escape: as written
+	}
+	for _, r := range class {
+		words = append(words, strconv.QuoteRune(r))
+	}
+	if len(words) > 1 {
+		words[len(words)-2] += " and " + words[len(words)-1]
+		words = words[:len(words)-1]
+	}
+	return strings.Join(chars, ", "), strings.Join(words, ", ")
 }
 
 func (d *decoder) decodeInt(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {

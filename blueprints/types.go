@@ -75,7 +75,7 @@ type Network struct {
 type GitOps struct {
 	Engine  string `json:"engine,omitempty" enum:"argocd,flux,none" desc:"GitOps engine."`
 	RepoURL string `json:"repoURL,omitempty" example:"https://github.com/acme/gitops.git" desc:"Git repository the engine syncs (https:// or ssh://)."`
-	Path    string `json:"path,omitempty" example:"deploy" desc:"Folder inside the repository that holds Gantry's output."`
+	Path    string `json:"path,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"deploy" desc:"Folder inside the repository that holds Gantry's output. Letters, digits, '.', '_', '-' and '/' only: CI files and Flux objects carry it, where ${{ }} and $VAR would be evaluated."`
 	Branch  string `json:"branch,omitempty" example:"main" desc:"Branch the engine follows."`
 }
 
@@ -99,7 +99,7 @@ type ServiceSpec struct {
 	Runtime      string       `json:"runtime,omitempty" required:"true" enum:"go,node,python,java,rust,dotnet,static" desc:"Language runtime: selects the build, test and container image."`
 	Type         string       `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
 	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
-	Source       string       `json:"source,omitempty" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>."`
+	Source       string       `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`
 	Port         int          `json:"port,omitempty" min:"1024" max:"65535" example:"8080" desc:"Main port (web only; required for web)."`
 	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
 	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`

@@ -183,6 +183,7 @@ const (
 	msgNotDNS         = "is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit"
 	hintEnvName       = "letters, digits and '_', not starting with a digit"
 	hintSource        = "a folder relative to the repository root, e.g. services/payments"
+	pathChars         = `letters, digits, '.', '_', '/' and '-'`
 	hintEgress        = `host:port, e.g. "api.stripe.com:443" or "10.0.0.0/8:5432"`
 	hintEgressRange   = "name the host, or the narrowest range the service needs (IPv4 /8 or longer, IPv6 /32 or longer)"
 	hintRef           = "a service name, or name.namespace"
@@ -934,7 +935,7 @@ func TestRuleService(t *testing.T) {
 		{
 			name:  "source with a drive letter",
 			files: ruleWeb(`  source: "C:/src/api"`),
-			want:  []string{`svc.yaml:10:11: spec.source: "C:/src/api" is an absolute path (` + hintSource + ")"},
+			want:  []string{`svc.yaml:10:11: spec.source: "C:/src/api" has characters that are not allowed (':'): use only ` + pathChars + ` (for example "services/payments")`},
 		},
 		{
 			name:  "source outside the repository",
@@ -960,7 +961,14 @@ func TestRuleService(t *testing.T) {
 		{
 			name:  "source with a backslash",
 			files: ruleWeb(`  source: 'services\api'`),
-			want:  []string{`svc.yaml:10:11: spec.source: "services\\api" contains a backslash or control character (` + hintSource + ")"},
+			want:  []string{`svc.yaml:10:11: spec.source: "services\\api" has characters that are not allowed ('\\'): use only ` + pathChars + ` (for example "services/payments")`},
+		},
+		{
+			// What GitHub and GitLab would evaluate in the CI files that carry it: refused once, naming
+			// the characters.
+			name:  "source with a CI expression",
+			files: ruleWeb(`  source: "services/${{ github.event.pull_request.title }}"`),
+			want:  []string{`svc.yaml:10:11: spec.source: "services/${{ github.event.pull_request.title }}" has characters that are not allowed ('$', '{', ' ', '}'): use only ` + pathChars + ` (for example "services/payments")`},
 		},
 
 		// Image.
@@ -1491,6 +1499,17 @@ func TestRulePlatform(t *testing.T) {
 			name:  "gitops path outside the repository",
 			files: platformOnly(gitops + "path: ../deploy}"),
 			want:  []string{`platform.yaml:6:81: spec.gitops.path: "../deploy" leaves the repository (a folder relative to the repository root, e.g. deploy)`},
+		},
+		{
+			// What GitHub, GitLab and Flux would evaluate in the files that carry it.
+			name:  "gitops path with a CI expression",
+			files: platformOnly(gitops + `path: "deploy/${{ secrets.REGISTRY_TOKEN }}"}`),
+			want:  []string{`platform.yaml:6:81: spec.gitops.path: "deploy/${{ secrets.REGISTRY_TOKEN }}" has characters that are not allowed ('$', '{', ' ', '}'): use only ` + pathChars + ` (for example "deploy")`},
+		},
+		{
+			name:  "gitops path with a GitLab variable",
+			files: platformOnly(gitops + `path: "deploy/$CI_JOB_TOKEN"}`),
+			want:  []string{`platform.yaml:6:81: spec.gitops.path: "deploy/$CI_JOB_TOKEN" has characters that are not allowed ('$'): use only ` + pathChars + ` (for example "deploy")`},
 		},
 		{
 			name:  "gitops branch not valid",
