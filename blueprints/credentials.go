@@ -214,8 +214,21 @@ func redactWord(w string) string {
 
 // RedactCredentials replaces what looks like a credential in a text (a URL's userinfo, a query
 // parameter's or authorization header's credential, a known token shape, a random-looking word) with a
-// redacted form. It is idempotent: a redacted text is left as it is.
+// redacted form. It is idempotent: a redacted text is left as it is. A word with a '/' is taken for a
+// path and not judged by its entropy (temporary folders such as TestX2964339027 look random), only by
+// the known shapes.
 func RedactCredentials(s string) string {
+	return credentialWordRE.ReplaceAllStringFunc(redactKnownCredentials(s), func(w string) string {
+		if !strings.Contains(w, "/") && isRandomLooking(w) {
+			return redactWord(w)
+		}
+		return w
+	})
+}
+
+// redactKnownCredentials is RedactCredentials without the entropy rule: for file paths, which must stay
+// usable (an annotation's file=) unless they hold a known credential shape.
+func redactKnownCredentials(s string) string {
 	s = urlUserinfoRE.ReplaceAllStringFunc(s, func(m string) string {
 		sub := urlUserinfoRE.FindStringSubmatch(m)
 		user, pass, hasPass := sub[3], sub[4], strings.Contains(sub[2], ":")
@@ -239,12 +252,7 @@ func RedactCredentials(s string) string {
 		}
 		s = p.re.ReplaceAllStringFunc(s, redactWord)
 	}
-	return credentialWordRE.ReplaceAllStringFunc(s, func(w string) string {
-		if isRandomLooking(w) {
-			return redactWord(w)
-		}
-		return w
-	})
+	return s
 }
 
 // urlUserinfoRE is a URL's scheme and userinfo: [1] scheme://, [2] the userinfo, [3] the user, [4] what

@@ -101,9 +101,12 @@ func Sanitize(s string) string {
 	return s
 }
 
-// Sanitized returns the diagnostic with its path, message and hint sanitized (see Sanitize).
+// Sanitized returns the diagnostic with its path, message and hint sanitized (see Sanitize), and any
+// known credential shape in its file name redacted (the name is otherwise kept whole: editors and
+// annotations open it).
 func (d Diagnostic) Sanitized() Diagnostic {
 	d.Path, d.Message, d.Hint = Sanitize(d.Path), Sanitize(d.Message), Sanitize(d.Hint)
+	d.Pos.File = redactKnownCredentials(d.Pos.File)
 	return d
 }
 

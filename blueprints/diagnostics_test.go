@@ -41,6 +41,8 @@ func TestSanitize(t *testing.T) {
 		// Left alone: ports, plain user names, paths and ordinary words.
 		{`"https://api.example.com:8443/v1/@me" and ssh://git@github.com/acme/x.git`, `"https://api.example.com:8443/v1/@me" and ssh://git@github.com/acme/x.git`},
 		{`"services/payments-v2/api" is not a clean path (write "services/payments-v2/api")`, `"services/payments-v2/api" is not a clean path (write "services/payments-v2/api")`},
+		{`open /tmp/TestErrorCatalogue2964339027/001/deploy: permission denied`, `open /tmp/TestErrorCatalogue2964339027/001/deploy: permission denied`},
+		{`"Zx9qL2mN8vB4kR7tY1wE5uI3oP6aS0dF" is not a name`, `"Zx9q…" is not a name`},
 	} {
 		got := Sanitize(tc.in)
 		if got != tc.want {

@@ -38,11 +38,21 @@ func Run(args []string, io cmdutil.IOStreams) int {
 	switch {
 	case errors.Is(err, cmdutil.ErrSilent):
 	case code == cmdutil.ExitUsage:
-		fmt.Fprintf(io.ErrOut, "gantry: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		fmt.Fprintf(io.ErrOut, "gantry: %s\nRun '%s --help' for usage.\n", sanitize(err), cmd.CommandPath())
 	default:
-		fmt.Fprintf(io.ErrOut, "gantry: %v\n", err)
+		fmt.Fprintf(io.ErrOut, "gantry: %s\n", sanitize(err))
 	}
 	return code
+}
+
+// sanitize is an error's text as gantry prints it: each line through blueprints.Sanitize, so an
+// argument, a flag value or a path echoed in it shows no credential and no huge value.
+func sanitize(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = blueprints.Sanitize(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // ExitCode maps an error to the documented exit code.
