@@ -7,8 +7,9 @@ FUZZTIME  ?= 60s
 # execs meanwhile (golang/go#48820): a 60 s run of FuzzGenerate explored one input. 0 turns it off;
 # FUZZMINIMIZE=60s minimizes a crasher before it is written.
 FUZZMINIMIZE ?= 0
-# Packages whose tests keep golden files: those that declare the -update flag.
-GOLDEN_PKGS = $(sort $(patsubst %/,./%,$(dir $(shell git grep -l '"update", false' -- '*_test.go'))))
+# Packages whose tests keep golden files: those whose test binary links internal/golden, which
+# registers the one -update flag (a test binary without it would refuse the flag).
+GOLDEN_PKGS = $(patsubst %.test,%,$(filter %.test,$(shell $(GO) list -test -f '{{range .Deps}}{{if eq . "github.com/gantry-dev/gantry/internal/golden"}}{{$$.ImportPath}} {{end}}{{end}}' ./...)))
 
 .DEFAULT_GOAL := help
 

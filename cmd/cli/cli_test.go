@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,9 +12,8 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
+	"github.com/gantry-dev/gantry/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // repoRoot is where the example blueprints are, relative to this package.
 const repoRoot = "../.."
@@ -45,24 +43,6 @@ var testdata = func() string {
 	return d
 }()
 
-func golden(t *testing.T, name string, got string) {
-	t.Helper()
-	path := filepath.Join(testdata, name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `make golden` to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s is stale; run `make golden` and review the diff.\n--- got ---\n%s", path, got)
-	}
-}
-
 func TestValidateExamples(t *testing.T) {
 	r := run(t, repoRoot, "validate", "blueprints/examples")
 	if r.code != 0 || r.errOut != "" {
@@ -80,7 +60,7 @@ func TestValidatePrintGolden(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
 	}
-	golden(t, "print-examples.yaml", r.out)
+	golden.Check(t, filepath.Join(testdata, "print-examples.yaml"), []byte(r.out))
 }
 
 func TestValidatePrintOneEnvironment(t *testing.T) {
@@ -108,7 +88,7 @@ func TestValidateInvalidGolden(t *testing.T) {
 			if r.code != cmdutil.ExitInvalid {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cmdutil.ExitInvalid, r.errOut)
 			}
-			golden(t, "invalid."+format+".golden", r.out+r.errOut)
+			golden.Check(t, filepath.Join(testdata, "invalid."+format+".golden"), []byte(r.out+r.errOut))
 		})
 	}
 }

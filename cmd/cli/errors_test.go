@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gantry-dev/gantry/internal/golden"
 )
 
 // errorCase is one way to make gantry fail, other than an invalid blueprint (those are in
@@ -153,5 +155,5 @@ func TestErrorCatalogue(t *testing.T) {
 			fmt.Fprintf(&b, "== %s: gantry %s (exit %d)\n%s", c.name, strings.Join(c.args, " "), r.code, msg)
 		})
 	}
-	golden(t, "errors.golden", b.String())
+	golden.Check(t, filepath.Join(testdata, "errors.golden"), []byte(b.String()))
 }

@@ -1,7 +1,6 @@
 package ci_test
 
 import (
-	"flag"
 	"os"
 	"testing"
 
@@ -9,8 +8,6 @@ import (
 	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/generators/gentest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func generate(t testing.TB) []generators.File {
 	t.Helper()
@@ -31,7 +28,7 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s must go under the repository root", f.Path)
 		}
 	}
-	gentest.Golden(t, "testdata/golden", files, *update)
+	gentest.Golden(t, "testdata/golden", files)
 }
 
 func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o644) }

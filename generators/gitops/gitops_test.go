@@ -1,7 +1,6 @@
 package gitops_test
 
 import (
-	"flag"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 func generate(t testing.TB) []generators.File {
 	t.Helper()
 	files, err := generators.Run(gentest.LoadExamples(t), []generators.Generator{gitops.New()})
@@ -28,7 +25,7 @@ func generate(t testing.TB) []generators.File {
 }
 
 func TestGolden(t *testing.T) {
-	gentest.Golden(t, "testdata/golden", generate(t), *update)
+	gentest.Golden(t, "testdata/golden", generate(t))
 }
 
 // TestPathsPointAtOverlays: every Application and Flux Kustomization names a folder that the

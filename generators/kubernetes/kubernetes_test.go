@@ -2,7 +2,6 @@ package kubernetes_test
 
 import (
 	"bytes"
-	"flag"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,8 +11,6 @@ import (
 	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func generate(t testing.TB, paths ...string) []generators.File {
 	t.Helper()
@@ -25,7 +22,7 @@ func generate(t testing.TB, paths ...string) []generators.File {
 }
 
 func TestGolden(t *testing.T) {
-	gentest.Golden(t, "testdata/golden", generate(t), *update)
+	gentest.Golden(t, "testdata/golden", generate(t))
 }
 
 // TestDeterministic generates twice, and with the inputs named in another order: the bytes must match.

@@ -2,8 +2,6 @@ package scaffold_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,9 +9,8 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators/scaffold"
+	"github.com/gantry-dev/gantry/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func types(runtime string) []string {
 	if runtime == "static" {
@@ -38,20 +35,7 @@ func TestGolden(t *testing.T) {
 				}
 				got := txtar.Format(&ar)
 				path := filepath.Join("testdata", "golden", rt+"-"+typ+".txtar")
-				if *update {
-					os.MkdirAll(filepath.Dir(path), 0o755)
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run make golden)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s is stale: run make golden and review the diff", path)
-				}
+				golden.Check(t, path, got)
 			})
 		}
 	}

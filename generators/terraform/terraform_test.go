@@ -2,7 +2,6 @@ package terraform_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path"
@@ -21,8 +20,6 @@ import (
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 func generate(t testing.TB) []generators.File {
 	t.Helper()
 	files, err := generators.Run(gentest.LoadExamples(t), []generators.Generator{terraform.New()})
@@ -36,7 +33,7 @@ func generate(t testing.TB) []generators.File {
 }
 
 func TestGolden(t *testing.T) {
-	gentest.Golden(t, "testdata/golden", generate(t), *update)
+	gentest.Golden(t, "testdata/golden", generate(t))
 }
 
 // modules writes the examples' Terraform and returns the module folders.
