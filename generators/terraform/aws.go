@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -116,10 +117,10 @@ func (a *aws) variables(m *module) *file {
 func (a *aws) main(m *module) *file {
 	f := newFile("main.tf")
 	l := f.top("locals")
-	l.interp("name", m.s.Name+"-${var.environment}")
+	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
 	if hasType(m, "postgres", "mysql", "redis", "kafka") {
 		// Production gets high availability: multi-AZ databases and caches, more brokers.
-		l.expr("production", `var.environment == "`+m.production()+`"`)
+		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
 	}
 	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{
 		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
@@ -130,7 +131,7 @@ func (a *aws) main(m *module) *file {
 	f.data("aws_partition", "current")
 
 	k := f.resource("aws_kms_key", "this")
-	k.interp("description", "gantry ${local.name}: encryption of the service's data")
+	k.tokens("description", template("gantry ", localName(), ": encryption of the service's data"))
 	k.boolean("enable_key_rotation", true)
 	k.num("deletion_window_in_days", 30)
 	// The key policy delegates to IAM in this account; the workload's role gets only kms:Decrypt and
@@ -145,22 +146,22 @@ func (a *aws) main(m *module) *file {
       Resource  = "*"
     }]
   })`)
-	k.tags("${local.name}")
+	k.tags(named())
 	al := f.resource("aws_kms_alias", "this")
-	al.interp("name", "alias/gantry/${local.name}")
+	al.tokens("name", template("alias/gantry/", localName()))
 	al.expr("target_key_id", "aws_kms_key.this.key_id")
 
 	if hasType(m, "postgres", "mysql") {
 		r := f.resource("aws_iam_role", "rds_monitoring")
-		r.interp("name", "${local.name}-rds-monitoring")
+		r.tokens("name", named("-rds-monitoring"))
 		r.expr("assume_role_policy", `jsonencode({
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Principal = { Service = "monitoring.rds.amazonaws.com" }, Action = "sts:AssumeRole" }]
   })`)
-		r.tags("${local.name}-rds-monitoring")
+		r.tags(named("-rds-monitoring"))
 		att := f.resource("aws_iam_role_policy_attachment", "rds_monitoring")
 		att.expr("role", "aws_iam_role.rds_monitoring.name")
-		att.interp("policy_arn", "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+		att.tokens("policy_arn", template("arn:", ref("data", "aws_partition", "current", "partition"), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"))
 	}
 	return f
 }
@@ -169,13 +170,13 @@ func (a *aws) main(m *module) *file {
 func (a *aws) securityGroup(f *file, dep string, port int) {
 	l := label(dep)
 	sg := f.resource("aws_security_group", l)
-	sg.interp("name", "${local.name}-"+dep)
-	sg.interp("description", "gantry ${local.name}: "+dep+", reachable from the cluster only")
+	sg.tokens("name", named("-"+dep))
+	sg.tokens("description", template("gantry ", localName(), ": "+dep+", reachable from the cluster only"))
 	sg.expr("vpc_id", "var.vpc_id")
-	sg.tags("${local.name}-" + dep)
+	sg.tags(named("-" + dep))
 	in := f.resource("aws_vpc_security_group_ingress_rule", l)
-	in.expr("security_group_id", "aws_security_group."+l+".id")
-	in.interp("description", "from the pods of cluster ${var.cluster_name}")
+	in.tokens("security_group_id", ref("aws_security_group", l, "id"))
+	in.tokens("description", template("from the pods of cluster ", ref("var", "cluster_name")))
 	in.expr("referenced_security_group_id", "var.cluster_security_group_id")
 	in.str("ip_protocol", "tcp")
 	in.num("from_port", port)
@@ -184,18 +185,18 @@ func (a *aws) securityGroup(f *file, dep string, port int) {
 
 // secret creates the secret-store entry the Kubernetes side's ExternalSecret reads, encrypted with the
 // service's key. Its value goes in through a write-only attribute: never in plan, state or outputs.
-func (a *aws) secret(m *module, f *file, dep, value string) {
+func (a *aws) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	l := label(dep)
 	s := f.resource("aws_secretsmanager_secret", l)
 	// One environment per account: the key is the same in each, as the ExternalSecret expects.
 	s.str("name", m.storeKey(dep))
-	s.interp("description", "gantry ${local.name}: credentials of "+dep)
+	s.tokens("description", template("gantry ", localName(), ": credentials of "+dep))
 	s.expr("kms_key_id", "aws_kms_key.this.arn")
 	s.num("recovery_window_in_days", 30)
-	s.tags("${local.name}-" + dep)
+	s.tags(named("-" + dep))
 	v := f.resource("aws_secretsmanager_secret_version", l)
-	v.expr("secret_id", "aws_secretsmanager_secret."+l+".id")
-	v.expr("secret_string_wo", value)
+	v.tokens("secret_id", ref("aws_secretsmanager_secret", l, "id"))
+	v.tokens("secret_string_wo", value)
 	v.num("secret_string_wo_version", 1)
 }
 
@@ -208,11 +209,11 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
 	}
 	a.securityGroup(f, d.Name, port)
 	sn := f.resource("aws_db_subnet_group", l)
-	sn.interp("name", "${local.name}-"+d.Name)
+	sn.tokens("name", named("-"+d.Name))
 	sn.expr("subnet_ids", "var.private_subnet_ids")
-	sn.tags("${local.name}-" + d.Name)
+	sn.tags(named("-" + d.Name))
 	pgrp := f.resource("aws_db_parameter_group", l)
-	pgrp.interp("name", "${local.name}-"+d.Name)
+	pgrp.tokens("name", named("-"+d.Name))
 	pgrp.str("family", family)
 	param := pgrp.block("parameter")
 	if pg {
@@ -222,14 +223,14 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
 		param.str("name", "require_secure_transport")
 		param.str("value", "ON")
 	}
-	pgrp.tags("${local.name}-" + d.Name)
+	pgrp.tags(named("-" + d.Name))
 
 	eph := f.top("ephemeral", "aws_secretsmanager_random_password", l)
 	eph.num("password_length", 32)
 	eph.boolean("exclude_punctuation", true)
 
 	db := f.resource("aws_db_instance", l)
-	db.interp("identifier", "${local.name}-"+d.Name)
+	db.tokens("identifier", named("-"+d.Name))
 	db.str("engine", engine)
 	db.str("engine_version", version)
 	db.str("instance_class", size("aws", d.Type, d.Size))
@@ -240,19 +241,19 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
 	db.expr("kms_key_id", "aws_kms_key.this.arn")
 	db.str("db_name", strings.ReplaceAll(d.Name, "-", "_"))
 	db.str("username", "app")
-	db.expr("password_wo", "ephemeral.aws_secretsmanager_random_password."+l+".random_password")
+	db.tokens("password_wo", ref("ephemeral", "aws_secretsmanager_random_password", l, "random_password"))
 	db.num("password_wo_version", 1)
 	db.boolean("iam_database_authentication_enabled", true)
-	db.expr("db_subnet_group_name", "aws_db_subnet_group."+l+".name")
-	db.expr("vpc_security_group_ids", "[aws_security_group."+l+".id]")
-	db.expr("parameter_group_name", "aws_db_parameter_group."+l+".name")
+	db.tokens("db_subnet_group_name", ref("aws_db_subnet_group", l, "name"))
+	db.tokens("vpc_security_group_ids", tuple(ref("aws_security_group", l, "id")))
+	db.tokens("parameter_group_name", ref("aws_db_parameter_group", l, "name"))
 	db.boolean("publicly_accessible", false)
 	db.expr("multi_az", "local.production")
 	db.boolean("deletion_protection", true)
 	db.expr("backup_retention_period", "local.production ? 30 : 7")
 	db.boolean("copy_tags_to_snapshot", true)
 	db.boolean("skip_final_snapshot", false)
-	db.interp("final_snapshot_identifier", "${local.name}-"+d.Name+"-final")
+	db.tokens("final_snapshot_identifier", named("-"+d.Name+"-final"))
 	db.boolean("performance_insights_enabled", true)
 	db.expr("performance_insights_kms_key_id", "aws_kms_key.this.arn")
 	db.num("performance_insights_retention_period", 7)
@@ -260,28 +261,28 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
 	db.expr("monitoring_role_arn", "aws_iam_role.rds_monitoring.arn")
 	db.strs("enabled_cloudwatch_logs_exports", logs...)
 	db.boolean("auto_minor_version_upgrade", true)
-	db.tags("${local.name}-" + d.Name)
+	db.tags(named("-" + d.Name))
 
-	a.secret(m, f, d.Name, `jsonencode({
-    username = "app"
-    password = ephemeral.aws_secretsmanager_random_password.`+l+`.random_password
-  })`)
+	a.secret(m, f, d.Name, call("jsonencode", block(
+		attr{"username", lit("app")},
+		attr{"password", ref("ephemeral", "aws_secretsmanager_random_password", l, "random_password")},
+	)))
 }
 
 func (a *aws) redis(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	a.securityGroup(f, d.Name, 6379)
 	sn := f.resource("aws_elasticache_subnet_group", l)
-	sn.interp("name", "${local.name}-"+d.Name)
+	sn.tokens("name", named("-"+d.Name))
 	sn.expr("subnet_ids", "var.private_subnet_ids")
-	sn.tags("${local.name}-" + d.Name)
+	sn.tags(named("-" + d.Name))
 	pw := f.resource("random_password", l)
 	pw.num("length", 48)
 	pw.boolean("special", false)
 	rg := f.resource("aws_elasticache_replication_group", l)
 	// At most 40 characters, a provider limit.
-	rg.expr("replication_group_id", `substr("${local.name}-`+d.Name+`", 0, 40)`)
-	rg.interp("description", "gantry ${local.name}: "+d.Name)
+	rg.tokens("replication_group_id", call("substr", named("-"+d.Name), number(0), number(40)))
+	rg.tokens("description", template("gantry ", localName(), ": "+d.Name))
 	rg.str("engine", "redis")
 	rg.str("engine_version", "7.1")
 	rg.str("node_type", size("aws", "redis", d.Size))
@@ -289,94 +290,95 @@ func (a *aws) redis(m *module, f *file, d blueprints.Dependency) {
 	rg.expr("num_cache_clusters", "local.production ? 2 : 1")
 	rg.expr("automatic_failover_enabled", "local.production")
 	rg.expr("multi_az_enabled", "local.production")
-	rg.expr("subnet_group_name", "aws_elasticache_subnet_group."+l+".name")
-	rg.expr("security_group_ids", "[aws_security_group."+l+".id]")
+	rg.tokens("subnet_group_name", ref("aws_elasticache_subnet_group", l, "name"))
+	rg.tokens("security_group_ids", tuple(ref("aws_security_group", l, "id")))
 	rg.boolean("at_rest_encryption_enabled", true)
 	rg.expr("kms_key_id", "aws_kms_key.this.arn")
 	rg.boolean("transit_encryption_enabled", true)
-	rg.expr("auth_token", "random_password."+l+".result")
+	rg.tokens("auth_token", ref("random_password", l, "result"))
 	rg.num("snapshot_retention_limit", 7)
 	rg.boolean("auto_minor_version_upgrade", true)
-	rg.tags("${local.name}-" + d.Name)
-	a.secret(m, f, d.Name, `jsonencode({ password = random_password.`+l+`.result })`)
+	rg.tags(named("-" + d.Name))
+	a.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("random_password", l, "result")})))
 }
 
 func (a *aws) bucket(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	b := f.resource("aws_s3_bucket", l)
 	// Bucket names are global: the account ID keeps them apart, the substr within 63 characters.
-	b.expr("bucket", `"${substr("${local.name}-`+d.Name+`", 0, 50)}-${data.aws_caller_identity.current.account_id}"`)
+	b.tokens("bucket", template(call("substr", named("-"+d.Name), number(0), number(50)), "-", ref("data", "aws_caller_identity", "current", "account_id")))
 	b.boolean("force_destroy", false)
-	b.tags("${local.name}-" + d.Name)
+	b.tags(named("-" + d.Name))
 	pab := f.resource("aws_s3_bucket_public_access_block", l)
-	pab.expr("bucket", "aws_s3_bucket."+l+".id")
+	pab.tokens("bucket", ref("aws_s3_bucket", l, "id"))
 	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
 		pab.boolean(k, true)
 	}
 	own := f.resource("aws_s3_bucket_ownership_controls", l)
-	own.expr("bucket", "aws_s3_bucket."+l+".id")
+	own.tokens("bucket", ref("aws_s3_bucket", l, "id"))
 	own.block("rule").str("object_ownership", "BucketOwnerEnforced")
 	enc := f.resource("aws_s3_bucket_server_side_encryption_configuration", l)
-	enc.expr("bucket", "aws_s3_bucket."+l+".id")
+	enc.tokens("bucket", ref("aws_s3_bucket", l, "id"))
 	rule := enc.block("rule")
 	def := rule.block("apply_server_side_encryption_by_default")
 	def.str("sse_algorithm", "aws:kms")
 	def.expr("kms_master_key_id", "aws_kms_key.this.arn")
 	rule.boolean("bucket_key_enabled", true)
 	ver := f.resource("aws_s3_bucket_versioning", l)
-	ver.expr("bucket", "aws_s3_bucket."+l+".id")
+	ver.tokens("bucket", ref("aws_s3_bucket", l, "id"))
 	ver.block("versioning_configuration").str("status", "Enabled")
 	lg := f.resource("aws_s3_bucket_logging", l)
-	lg.expr("bucket", "aws_s3_bucket."+l+".id")
+	lg.tokens("bucket", ref("aws_s3_bucket", l, "id"))
 	lg.expr("target_bucket", "var.access_log_bucket")
-	lg.interp("target_prefix", "${local.name}/"+d.Name+"/")
+	lg.tokens("target_prefix", named("/"+d.Name+"/"))
 	pol := f.resource("aws_s3_bucket_policy", l)
-	pol.expr("bucket", "aws_s3_bucket."+l+".id")
-	pol.expr("policy", `jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [aws_s3_bucket.`+l+`.arn, "${aws_s3_bucket.`+l+`.arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
-  })`)
+	pol.tokens("bucket", ref("aws_s3_bucket", l, "id"))
+	arn := ref("aws_s3_bucket", l, "arn")
+	pol.tokens("policy", call("jsonencode", block(
+		attr{"Version", lit("2012-10-17")},
+		attr{"Statement", tuple(block(
+			attr{"Sid", lit("DenyInsecureTransport")},
+			attr{"Effect", lit("Deny")},
+			attr{"Principal", lit("*")},
+			attr{"Action", lit("s3:*")},
+			attr{"Resource", tuple(arn, template(arn, "/*"))},
+			attr{"Condition", object(attr{"Bool", object(attr{"aws:SecureTransport", lit("false")})})},
+		))},
+	)))
 }
 
 func (a *aws) queue(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	dlq := f.resource("aws_sqs_queue", l+"_dlq")
-	dlq.interp("name", "${local.name}-"+d.Name+"-dlq")
+	dlq.tokens("name", named("-"+d.Name+"-dlq"))
 	dlq.expr("kms_master_key_id", "aws_kms_key.this.arn")
 	dlq.num("message_retention_seconds", 1209600)
-	dlq.tags("${local.name}-" + d.Name + "-dlq")
+	dlq.tags(named("-" + d.Name + "-dlq"))
 	q := f.resource("aws_sqs_queue", l)
-	q.interp("name", "${local.name}-"+d.Name)
+	q.tokens("name", named("-"+d.Name))
 	q.expr("kms_master_key_id", "aws_kms_key.this.arn")
 	q.num("kms_data_key_reuse_period_seconds", 300)
 	q.num("visibility_timeout_seconds", 60)
 	q.num("message_retention_seconds", 345600)
-	q.expr("redrive_policy", `jsonencode({ deadLetterTargetArn = aws_sqs_queue.`+l+`_dlq.arn, maxReceiveCount = 5 })`)
-	q.tags("${local.name}-" + d.Name)
+	q.tokens("redrive_policy", call("jsonencode", object(attr{"deadLetterTargetArn", ref("aws_sqs_queue", l+"_dlq", "arn")}, attr{"maxReceiveCount", number(5)})))
+	q.tags(named("-" + d.Name))
 }
 
 func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	a.securityGroup(f, d.Name, 9098) // IAM authentication over TLS
 	lg := f.resource("aws_cloudwatch_log_group", l)
-	lg.interp("name", "/gantry/${local.name}/"+d.Name)
+	lg.tokens("name", template("/gantry/", localName(), "/"+d.Name))
 	lg.num("retention_in_days", 30)
 	lg.expr("kms_key_id", "aws_kms_key.this.arn")
 	k := f.resource("aws_msk_cluster", l)
-	k.interp("cluster_name", "${local.name}-"+d.Name)
+	k.tokens("cluster_name", named("-"+d.Name))
 	k.str("kafka_version", "3.8.x")
 	k.expr("number_of_broker_nodes", "length(var.private_subnet_ids) * (local.production ? 2 : 1)")
 	bn := k.block("broker_node_group_info")
 	bn.str("instance_type", size("aws", "kafka", d.Size))
 	bn.expr("client_subnets", "var.private_subnet_ids")
-	bn.expr("security_groups", "[aws_security_group."+l+".id]")
+	bn.tokens("security_groups", tuple(ref("aws_security_group", l, "id")))
 	bn.block("storage_info").block("ebs_storage_info").num("volume_size", 100)
 	bn.block("connectivity_info").block("public_access").str("type", "DISABLED")
 	enc := k.block("encryption_info")
@@ -389,9 +391,9 @@ func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
 	ca.block("sasl").boolean("iam", true)
 	li := k.block("logging_info").block("broker_logs").block("cloudwatch_logs")
 	li.boolean("enabled", true)
-	li.expr("log_group", "aws_cloudwatch_log_group."+l+".name")
+	li.tokens("log_group", ref("aws_cloudwatch_log_group", l, "name"))
 	k.str("enhanced_monitoring", "PER_TOPIC_PER_BROKER")
-	k.tags("${local.name}-" + d.Name)
+	k.tags(named("-" + d.Name))
 }
 
 // identity gives the service's Kubernetes ServiceAccount an IAM role through EKS Pod Identity, allowed
@@ -399,7 +401,7 @@ func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
 func (a *aws) identity(m *module) *file {
 	f := newFile("identity.tf")
 	r := f.resource("aws_iam_role", "workload")
-	r.interp("name", "${local.name}-workload")
+	r.tokens("name", named("-workload"))
 	r.expr("assume_role_policy", `jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -408,62 +410,49 @@ func (a *aws) identity(m *module) *file {
       Action    = ["sts:AssumeRole", "sts:TagSession"]
     }]
   })`)
-	r.tags("${local.name}-workload")
+	r.tags(named("-workload"))
 
-	stmts := []string{`{
-        Sid      = "UseTheServiceKey"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource = [aws_kms_key.this.arn]
-      }`}
+	// Partition, region and account of an ARN: "arn:${partition}:<service>:${region}:${account}:".
+	arn := func(service string) []any {
+		return []any{"arn:", ref("data", "aws_partition", "current", "partition"), ":" + service + ":", ref("var", "region"), ":",
+			ref("data", "aws_caller_identity", "current", "account_id"), ":"}
+	}
+	statement := func(sid string, actions []string, resources ...hclwrite.Tokens) hclwrite.Tokens {
+		acts := make([]hclwrite.Tokens, len(actions))
+		for i, a := range actions {
+			acts[i] = lit(a)
+		}
+		return block(attr{"Sid", lit(sid)}, attr{"Effect", lit("Allow")}, attr{"Action", tuple(acts...)}, attr{"Resource", tuple(resources...)})
+	}
+	stmts := []hclwrite.Tokens{statement("UseTheServiceKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, ref("aws_kms_key", "this", "arn"))}
 	for _, d := range m.s.Base.Dependencies {
 		l := label(d.Name)
 		sid := statementID(d.Name)
 		switch d.Type {
 		case "postgres", "mysql":
-			stmts = append(stmts, `{
-        Sid      = "Connect`+sid+`"
-        Effect   = "Allow"
-        Action   = ["rds-db:connect"]
-        Resource = ["arn:${data.aws_partition.current.partition}:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${aws_db_instance.`+l+`.resource_id}/app"]
-      }`)
+			stmts = append(stmts, statement("Connect"+sid, []string{"rds-db:connect"},
+				template(append(arn("rds-db"), "dbuser:", ref("aws_db_instance", l, "resource_id"), "/app")...)))
 		case "bucket":
-			stmts = append(stmts, `{
-        Sid      = "Objects`+sid+`"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = ["${aws_s3_bucket.`+l+`.arn}/*"]
-      }`, `{
-        Sid      = "List`+sid+`"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = [aws_s3_bucket.`+l+`.arn]
-      }`)
+			stmts = append(stmts,
+				statement("Objects"+sid, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, template(ref("aws_s3_bucket", l, "arn"), "/*")),
+				statement("List"+sid, []string{"s3:ListBucket"}, ref("aws_s3_bucket", l, "arn")))
 		case "queue":
-			stmts = append(stmts, `{
-        Sid      = "Messages`+sid+`"
-        Effect   = "Allow"
-        Action   = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
-        Resource = [aws_sqs_queue.`+l+`.arn]
-      }`)
+			stmts = append(stmts, statement("Messages"+sid,
+				[]string{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
+				ref("aws_sqs_queue", l, "arn")))
 		case "kafka":
-			stmts = append(stmts, `{
-        Sid      = "Cluster`+sid+`"
-        Effect   = "Allow"
-        Action   = ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"]
-        Resource = [aws_msk_cluster.`+l+`.arn]
-      }`, `{
-        Sid      = "Topics`+sid+`"
-        Effect   = "Allow"
-        Action   = ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData", "kafka-cluster:CreateTopic", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"]
-        Resource = ["arn:${data.aws_partition.current.partition}:kafka:${var.region}:${data.aws_caller_identity.current.account_id}:topic/${aws_msk_cluster.`+l+`.cluster_name}/*", "arn:${data.aws_partition.current.partition}:kafka:${var.region}:${data.aws_caller_identity.current.account_id}:group/${aws_msk_cluster.`+l+`.cluster_name}/*"]
-      }`)
+			cluster := ref("aws_msk_cluster", l, "cluster_name")
+			stmts = append(stmts,
+				statement("Cluster"+sid, []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, ref("aws_msk_cluster", l, "arn")),
+				statement("Topics"+sid, []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData", "kafka-cluster:CreateTopic", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"},
+					template(append(arn("kafka"), "topic/", cluster, "/*")...),
+					template(append(arn("kafka"), "group/", cluster, "/*")...)))
 		}
 	}
 	p := f.resource("aws_iam_role_policy", "workload")
-	p.interp("name", "${local.name}-workload")
+	p.tokens("name", named("-workload"))
 	p.expr("role", "aws_iam_role.workload.id")
-	p.expr("policy", "jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [\n      "+strings.Join(stmts, ",\n      ")+",\n    ]\n  })")
+	p.tokens("policy", call("jsonencode", block(attr{"Version", lit("2012-10-17")}, attr{"Statement", list(stmts...)})))
 	pi := f.resource("aws_eks_pod_identity_association", "workload")
 	pi.expr("cluster_name", "var.cluster_name")
 	pi.str("namespace", m.s.Base.Namespace)
@@ -475,24 +464,24 @@ func (a *aws) identity(m *module) *file {
 // outputs exports the connection settings and writes them into the ConfigMap the workload reads them
 // from (<service>-dependencies); credentials stay in the secret store.
 func (a *aws) outputs(m *module) *file {
-	data := map[string]string{}
+	data := map[string]hclwrite.Tokens{}
 	for _, d := range m.s.Base.Dependencies {
 		l, p := label(d.Name), blueprints.EnvPrefix(d)
 		switch d.Type {
 		case "postgres", "mysql":
-			data[p+"HOST"] = "aws_db_instance." + l + ".address"
-			data[p+"PORT"] = "tostring(aws_db_instance." + l + ".port)"
-			data[p+"NAME"] = "aws_db_instance." + l + ".db_name"
-			data[p+"USER"] = "aws_db_instance." + l + ".username"
+			data[p+"HOST"] = ref("aws_db_instance", l, "address")
+			data[p+"PORT"] = call("tostring", ref("aws_db_instance", l, "port"))
+			data[p+"NAME"] = ref("aws_db_instance", l, "db_name")
+			data[p+"USER"] = ref("aws_db_instance", l, "username")
 		case "redis":
-			data[p+"HOST"] = "aws_elasticache_replication_group." + l + ".primary_endpoint_address"
-			data[p+"PORT"] = `"6379"`
+			data[p+"HOST"] = ref("aws_elasticache_replication_group", l, "primary_endpoint_address")
+			data[p+"PORT"] = lit("6379")
 		case "bucket":
-			data[p+"BUCKET"] = "aws_s3_bucket." + l + ".bucket"
+			data[p+"BUCKET"] = ref("aws_s3_bucket", l, "bucket")
 		case "queue":
-			data[p+"QUEUE"] = "aws_sqs_queue." + l + ".url"
+			data[p+"QUEUE"] = ref("aws_sqs_queue", l, "url")
 		case "kafka":
-			data[p+"BROKERS"] = "aws_msk_cluster." + l + ".bootstrap_brokers_sasl_iam"
+			data[p+"BROKERS"] = ref("aws_msk_cluster", l, "bootstrap_brokers_sasl_iam")
 		}
 	}
 	f := connectionOutputs(m, data)

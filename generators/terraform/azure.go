@@ -3,6 +3,7 @@ package terraform
 import (
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -96,10 +97,10 @@ func (z *azure) variables(m *module) *file {
 func (z *azure) main(m *module) *file {
 	f := newFile("main.tf")
 	l := f.top("locals")
-	l.interp("name", m.s.Name+"-${var.environment}")
+	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
 	if hasType(m, "postgres", "mysql", "redis", "bucket") {
 		// Production gets zone-redundant databases, storage and a replicated cache.
-		l.expr("production", `var.environment == "`+m.production()+`"`)
+		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
 	}
 	// Globally unique names (Key Vault, Storage) of at most 24 lower-case letters and digits.
 	l.expr("unique", `substr(sha1("${data.azurerm_client_config.current.subscription_id}/${local.name}"), 0, 16)`)
@@ -111,7 +112,7 @@ func (z *azure) main(m *module) *file {
 	f.data("azurerm_client_config", "current")
 
 	kv := f.resource("azurerm_key_vault", "this")
-	kv.interp("name", "kv${local.unique}")
+	kv.tokens("name", template("kv", ref("local", "unique")))
 	kv.expr("location", "var.location")
 	kv.expr("resource_group_name", "var.resource_group_name")
 	kv.expr("tenant_id", "data.azurerm_client_config.current.tenant_id")
@@ -124,20 +125,20 @@ func (z *azure) main(m *module) *file {
 	acl.str("default_action", "Deny")
 	acl.str("bypass", "AzureServices")
 	kv.expr("tags", "local.tags")
-	z.privateEndpoint(f, "key_vault", "azurerm_key_vault.this.id", "vault")
+	z.privateEndpoint(f, "key_vault", ref("azurerm_key_vault", "this", "id"), "vault")
 
 	id := f.resource("azurerm_user_assigned_identity", "workload")
-	id.interp("name", "${local.name}-workload")
+	id.tokens("name", named("-workload"))
 	id.expr("location", "var.location")
 	id.expr("resource_group_name", "var.resource_group_name")
 	id.expr("tags", "local.tags")
 	fc := f.resource("azurerm_federated_identity_credential", "workload")
-	fc.interp("name", "${local.name}-kubernetes")
+	fc.tokens("name", named("-kubernetes"))
 	fc.expr("user_assigned_identity_id", "azurerm_user_assigned_identity.workload.id")
 	fc.strs("audience", "api://AzureADTokenExchange")
 	fc.expr("issuer", "var.oidc_issuer_url")
 	fc.str("subject", "system:serviceaccount:"+m.s.Base.Namespace+":"+m.s.Name)
-	z.role(f, "key_vault_secrets", "azurerm_key_vault.this.id", "Key Vault Secrets User")
+	z.role(f, "key_vault_secrets", ref("azurerm_key_vault", "this", "id"), "Key Vault Secrets User")
 
 	// The ServiceAccount the kubernetes target generates learns which identity it federates with.
 	ann := f.resource("kubernetes_annotations", "workload")
@@ -152,35 +153,35 @@ func (z *azure) main(m *module) *file {
 }
 
 // privateEndpoint connects a resource into the cluster's network.
-func (z *azure) privateEndpoint(f *file, name, resource, subresource string) {
+func (z *azure) privateEndpoint(f *file, name string, resource hclwrite.Tokens, subresource string) {
 	pe := f.resource("azurerm_private_endpoint", name)
-	pe.interp("name", "${local.name}-"+subresource+"-"+name)
+	pe.tokens("name", named("-"+subresource+"-"+name))
 	pe.expr("location", "var.location")
 	pe.expr("resource_group_name", "var.resource_group_name")
 	pe.expr("subnet_id", "var.subnet_id")
 	psc := pe.block("private_service_connection")
-	psc.interp("name", "${local.name}-"+name)
-	psc.expr("private_connection_resource_id", resource)
+	psc.tokens("name", named("-"+name))
+	psc.tokens("private_connection_resource_id", resource)
 	psc.strs("subresource_names", subresource)
 	psc.boolean("is_manual_connection", false)
 	pe.expr("tags", "local.tags")
 }
 
 // role grants the workload's identity a built-in role on exactly one resource.
-func (z *azure) role(f *file, name, scope, role string) {
+func (z *azure) role(f *file, name string, scope hclwrite.Tokens, role string) {
 	r := f.resource("azurerm_role_assignment", name)
-	r.expr("scope", scope)
+	r.tokens("scope", scope)
 	r.str("role_definition_name", role)
 	r.expr("principal_id", "azurerm_user_assigned_identity.workload.principal_id")
 	r.str("principal_type", "ServicePrincipal")
 }
 
 // secret stores credentials in the service's Key Vault; the value goes in through a write-only attribute.
-func (z *azure) secret(m *module, f *file, dep, value string) {
+func (z *azure) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	s := f.resource("azurerm_key_vault_secret", label(dep))
 	s.str("name", m.storeKey(dep)) // as the ExternalSecret reads it
 	s.expr("key_vault_id", "azurerm_key_vault.this.id")
-	s.expr("value_wo", value)
+	s.tokens("value_wo", value)
 	s.num("value_wo_version", 1)
 	s.str("content_type", "application/json")
 }
@@ -196,13 +197,13 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
 	eph.num("length", 32)
 	eph.boolean("special", false)
 	s := f.resource(typ, l)
-	s.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	s.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
 	s.expr("location", "var.location")
 	s.expr("resource_group_name", "var.resource_group_name")
 	s.str("version", version)
 	s.str("sku_name", size("azure", d.Type, d.Size))
 	s.str("administrator_login", "app")
-	s.expr("administrator_password_wo", "ephemeral.random_password."+l+".result")
+	s.tokens("administrator_password_wo", ref("ephemeral", "random_password", l, "result"))
 	s.num("administrator_password_wo_version", 1)
 	s.expr("backup_retention_days", "local.production ? 35 : 7")
 	s.expr("geo_redundant_backup_enabled", "local.production")
@@ -224,9 +225,9 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
 	db := f.resource(typ[:len(typ)-len("server")]+map[bool]string{true: "server_database", false: "database"}[pg], l)
 	db.str("name", d.Name)
 	if pg {
-		db.expr("server_id", typ+"."+l+".id")
+		db.tokens("server_id", ref(typ, l, "id"))
 	} else {
-		db.expr("server_name", typ+"."+l+".name")
+		db.tokens("server_name", ref(typ, l, "name"))
 		db.expr("resource_group_name", "var.resource_group_name")
 		db.str("charset", "utf8mb4")
 		db.str("collation", "utf8mb4_unicode_ci")
@@ -240,21 +241,21 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
 		c := f.resource(typ+"_configuration", l+"_"+strings.NewReplacer(".", "_").Replace(p[0]))
 		c.str("name", p[0])
 		if pg {
-			c.expr("server_id", typ+"."+l+".id")
+			c.tokens("server_id", ref(typ, l, "id"))
 		} else {
-			c.expr("server_name", typ+"."+l+".name")
+			c.tokens("server_name", ref(typ, l, "name"))
 			c.expr("resource_group_name", "var.resource_group_name")
 		}
 		c.str("value", p[1])
 	}
-	z.privateEndpoint(f, l, typ+"."+l+".id", sub)
-	z.secret(m, f, d.Name, `jsonencode({ username = "app", password = ephemeral.random_password.`+l+`.result })`)
+	z.privateEndpoint(f, l, ref(typ, l, "id"), sub)
+	z.secret(m, f, d.Name, call("jsonencode", object(attr{"username", lit("app")}, attr{"password", ref("ephemeral", "random_password", l, "result")})))
 }
 
 func (z *azure) redis(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	r := f.resource("azurerm_redis_cache", l)
-	r.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	r.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
 	r.expr("location", "var.location")
 	r.expr("resource_group_name", "var.resource_group_name")
 	r.num("capacity", map[string]int{"small": 1, "medium": 2, "large": 3}[d.Size])
@@ -265,14 +266,14 @@ func (z *azure) redis(m *module, f *file, d blueprints.Dependency) {
 	r.boolean("public_network_access_enabled", false)
 	r.block("redis_configuration").boolean("active_directory_authentication_enabled", true)
 	r.expr("tags", "local.tags")
-	z.privateEndpoint(f, l, "azurerm_redis_cache."+l+".id", "redisCache")
-	z.secret(m, f, d.Name, `jsonencode({ password = azurerm_redis_cache.`+l+`.primary_access_key })`)
+	z.privateEndpoint(f, l, ref("azurerm_redis_cache", l, "id"), "redisCache")
+	z.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("azurerm_redis_cache", l, "primary_access_key")})))
 }
 
 func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	a := f.resource("azurerm_storage_account", l)
-	a.interp("name", "st${substr(sha1(\"${local.unique}/"+d.Name+"\"), 0, 20)}")
+	a.tokens("name", template("st", call("substr", call("sha1", template(ref("local", "unique"), "/"+d.Name)), number(0), number(20))))
 	a.expr("location", "var.location")
 	a.expr("resource_group_name", "var.resource_group_name")
 	a.str("account_tier", "Standard")
@@ -294,19 +295,19 @@ func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
 	// Encrypted with the service's own key in its Key Vault, through an identity of the account's own.
 	ai := a.block("identity")
 	ai.str("type", "UserAssigned")
-	ai.expr("identity_ids", "[azurerm_user_assigned_identity."+l+"_storage.id]")
+	ai.tokens("identity_ids", tuple(ref("azurerm_user_assigned_identity", l+"_storage", "id")))
 	cmk := a.block("customer_managed_key")
-	cmk.expr("key_vault_key_id", "azurerm_key_vault_key."+l+".versionless_id")
-	cmk.expr("user_assigned_identity_id", "azurerm_user_assigned_identity."+l+"_storage.id")
+	cmk.tokens("key_vault_key_id", ref("azurerm_key_vault_key", l, "versionless_id"))
+	cmk.tokens("user_assigned_identity_id", ref("azurerm_user_assigned_identity", l+"_storage", "id"))
 	a.expr("tags", "local.tags")
-	a.expr("depends_on", "[azurerm_role_assignment."+l+"_storage_key]")
+	a.tokens("depends_on", tuple(ref("azurerm_role_assignment", l+"_storage_key")))
 	sid := f.resource("azurerm_user_assigned_identity", l+"_storage")
-	sid.interp("name", "${local.name}-"+d.Name+"-storage")
+	sid.tokens("name", named("-"+d.Name+"-storage"))
 	sid.expr("location", "var.location")
 	sid.expr("resource_group_name", "var.resource_group_name")
 	sid.expr("tags", "local.tags")
 	key := f.resource("azurerm_key_vault_key", l)
-	key.interp("name", "${local.name}-"+d.Name)
+	key.tokens("name", named("-"+d.Name))
 	key.expr("key_vault_id", "azurerm_key_vault.this.id")
 	key.str("key_type", "RSA")
 	key.num("key_size", 3072)
@@ -318,10 +319,10 @@ func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
 	ra := f.resource("azurerm_role_assignment", l+"_storage_key")
 	ra.expr("scope", "azurerm_key_vault.this.id")
 	ra.str("role_definition_name", "Key Vault Crypto Service Encryption User")
-	ra.expr("principal_id", "azurerm_user_assigned_identity."+l+"_storage.principal_id")
+	ra.tokens("principal_id", ref("azurerm_user_assigned_identity", l+"_storage", "principal_id"))
 	ra.str("principal_type", "ServicePrincipal")
 	qp := f.resource("azurerm_storage_account_queue_properties", l)
-	qp.expr("storage_account_id", "azurerm_storage_account."+l+".id")
+	qp.tokens("storage_account_id", ref("azurerm_storage_account", l, "id"))
 	ql := qp.block("logging")
 	ql.boolean("delete", true)
 	ql.boolean("read", true)
@@ -330,16 +331,16 @@ func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
 	ql.num("retention_policy_days", 30)
 	c := f.resource("azurerm_storage_container", l)
 	c.str("name", d.Name)
-	c.expr("storage_account_id", "azurerm_storage_account."+l+".id")
+	c.tokens("storage_account_id", ref("azurerm_storage_account", l, "id"))
 	c.str("container_access_type", "private")
-	z.privateEndpoint(f, l, "azurerm_storage_account."+l+".id", "blob")
-	z.role(f, l, "azurerm_storage_container."+l+".id", "Storage Blob Data Contributor")
+	z.privateEndpoint(f, l, ref("azurerm_storage_account", l, "id"), "blob")
+	z.role(f, l, ref("azurerm_storage_container", l, "id"), "Storage Blob Data Contributor")
 }
 
 func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	n := f.resource("azurerm_servicebus_namespace", l)
-	n.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
 	n.expr("location", "var.location")
 	n.expr("resource_group_name", "var.resource_group_name")
 	n.str("sku", "Premium") // private endpoints need Premium
@@ -351,18 +352,18 @@ func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) {
 	n.expr("tags", "local.tags")
 	q := f.resource("azurerm_servicebus_queue", l)
 	q.str("name", d.Name)
-	q.expr("namespace_id", "azurerm_servicebus_namespace."+l+".id")
+	q.tokens("namespace_id", ref("azurerm_servicebus_namespace", l, "id"))
 	q.boolean("dead_lettering_on_message_expiration", true)
 	q.num("max_delivery_count", 5)
-	z.privateEndpoint(f, l, "azurerm_servicebus_namespace."+l+".id", "namespace")
-	z.role(f, l+"_send", "azurerm_servicebus_queue."+l+".id", "Azure Service Bus Data Sender")
-	z.role(f, l+"_receive", "azurerm_servicebus_queue."+l+".id", "Azure Service Bus Data Receiver")
+	z.privateEndpoint(f, l, ref("azurerm_servicebus_namespace", l, "id"), "namespace")
+	z.role(f, l+"_send", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Sender")
+	z.role(f, l+"_receive", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Receiver")
 }
 
 func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	n := f.resource("azurerm_eventhub_namespace", l)
-	n.interp("name", "${local.name}-"+d.Name+"-${local.unique}")
+	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
 	n.expr("location", "var.location")
 	n.expr("resource_group_name", "var.resource_group_name")
 	n.str("sku", "Standard") // the Kafka endpoint needs Standard or above
@@ -373,37 +374,37 @@ func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) {
 	n.expr("tags", "local.tags")
 	h := f.resource("azurerm_eventhub", l)
 	h.str("name", d.Name)
-	h.expr("namespace_id", "azurerm_eventhub_namespace."+l+".id")
+	h.tokens("namespace_id", ref("azurerm_eventhub_namespace", l, "id"))
 	h.num("partition_count", 4)
 	h.num("message_retention", 7)
-	z.privateEndpoint(f, l, "azurerm_eventhub_namespace."+l+".id", "namespace")
-	z.role(f, l+"_send", "azurerm_eventhub."+l+".id", "Azure Event Hubs Data Sender")
-	z.role(f, l+"_receive", "azurerm_eventhub."+l+".id", "Azure Event Hubs Data Receiver")
+	z.privateEndpoint(f, l, ref("azurerm_eventhub_namespace", l, "id"), "namespace")
+	z.role(f, l+"_send", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Sender")
+	z.role(f, l+"_receive", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Receiver")
 }
 
 func (z *azure) outputs(m *module) *file {
-	data := map[string]string{}
+	data := map[string]hclwrite.Tokens{}
 	for _, d := range m.s.Base.Dependencies {
 		l, p := label(d.Name), blueprints.EnvPrefix(d)
 		switch d.Type {
 		case "postgres", "mysql":
-			typ, port := "azurerm_mysql_flexible_server", `"3306"`
+			typ, port := "azurerm_mysql_flexible_server", lit("3306")
 			if d.Type == "postgres" {
-				typ, port = "azurerm_postgresql_flexible_server", `"5432"`
+				typ, port = "azurerm_postgresql_flexible_server", lit("5432")
 			}
-			data[p+"HOST"] = typ + "." + l + ".fqdn"
+			data[p+"HOST"] = ref(typ, l, "fqdn")
 			data[p+"PORT"] = port
-			data[p+"NAME"] = `"` + d.Name + `"`
-			data[p+"USER"] = typ + "." + l + ".administrator_login"
+			data[p+"NAME"] = lit(d.Name)
+			data[p+"USER"] = ref(typ, l, "administrator_login")
 		case "redis":
-			data[p+"HOST"] = "azurerm_redis_cache." + l + ".hostname"
-			data[p+"PORT"] = "tostring(azurerm_redis_cache." + l + ".ssl_port)"
+			data[p+"HOST"] = ref("azurerm_redis_cache", l, "hostname")
+			data[p+"PORT"] = call("tostring", ref("azurerm_redis_cache", l, "ssl_port"))
 		case "bucket":
-			data[p+"BUCKET"] = `"${azurerm_storage_account.` + l + `.primary_blob_endpoint}${azurerm_storage_container.` + l + `.name}"`
+			data[p+"BUCKET"] = template(ref("azurerm_storage_account", l, "primary_blob_endpoint"), ref("azurerm_storage_container", l, "name"))
 		case "queue":
-			data[p+"QUEUE"] = `"${azurerm_servicebus_namespace.` + l + `.name}.servicebus.windows.net/${azurerm_servicebus_queue.` + l + `.name}"`
+			data[p+"QUEUE"] = template(ref("azurerm_servicebus_namespace", l, "name"), ".servicebus.windows.net/", ref("azurerm_servicebus_queue", l, "name"))
 		case "kafka":
-			data[p+"BROKERS"] = `"${azurerm_eventhub_namespace.` + l + `.name}.servicebus.windows.net:9093"`
+			data[p+"BROKERS"] = template(ref("azurerm_eventhub_namespace", l, "name"), ".servicebus.windows.net:9093")
 		}
 	}
 	f := connectionOutputs(m, data)

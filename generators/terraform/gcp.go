@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -64,7 +65,7 @@ func (g *gcp) providers(m *module) *file {
 	c.expr("name", "var.cluster_name")
 	c.expr("location", "var.cluster_location")
 	k := f.top("provider", "kubernetes")
-	k.interp("host", "https://${data.google_container_cluster.this.endpoint}")
+	k.tokens("host", template("https://", ref("data", "google_container_cluster", "this", "endpoint")))
 	k.expr("token", "data.google_client_config.current.access_token")
 	k.expr("cluster_ca_certificate", "base64decode(data.google_container_cluster.this.master_auth[0].cluster_ca_certificate)")
 	return f
@@ -113,11 +114,11 @@ func environmentVariable(f *file, m *module) {
 	v.expr("type", "string")
 	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
 	val := v.block("validation")
-	quoted := make([]string, len(envs))
+	names := make([]hclwrite.Tokens, len(envs))
 	for i, e := range envs {
-		quoted[i] = `"` + e + `"`
+		names[i] = lit(e)
 	}
-	val.expr("condition", "contains(["+strings.Join(quoted, ", ")+"], var.environment)")
+	val.tokens("condition", call("contains", tuple(names...), ref("var", "environment")))
 	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
 }
 
@@ -131,10 +132,10 @@ var serviceAgents = map[string]string{
 func (g *gcp) main(m *module) *file {
 	f := newFile("main.tf")
 	l := f.top("locals")
-	l.interp("name", m.s.Name+"-${var.environment}")
+	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
 	if hasType(m, "postgres", "mysql", "redis") {
 		// Production gets regional databases and a highly available cache.
-		l.expr("production", `var.environment == "`+m.production()+`"`)
+		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
 	}
 	l.set("base_labels", cty.ObjectVal(map[string]cty.Value{
 		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
@@ -142,11 +143,12 @@ func (g *gcp) main(m *module) *file {
 	}))
 	l.expr("labels", `merge(local.base_labels, { environment = var.environment })`)
 	// The workload's identity: its Kubernetes ServiceAccount, as a Workload Identity Federation principal.
-	l.interp("workload", "principal://iam.googleapis.com/projects/${data.google_project.this.number}/locations/global/workloadIdentityPools/${var.project}.svc.id.goog/subject/ns/"+m.s.Base.Namespace+"/sa/"+m.s.Name)
+	l.tokens("workload", template("principal://iam.googleapis.com/projects/", ref("data", "google_project", "this", "number"),
+		"/locations/global/workloadIdentityPools/", ref("var", "project"), ".svc.id.goog/subject/ns/"+m.s.Base.Namespace+"/sa/"+m.s.Name))
 	f.data("google_project", "this").expr("project_id", "var.project")
 
 	kr := f.resource("google_kms_key_ring", "this")
-	kr.interp("name", "gantry-${local.name}")
+	kr.tokens("name", template("gantry-", localName()))
 	kr.expr("location", "var.region")
 	k := f.resource("google_kms_crypto_key", "this")
 	k.str("name", "data")
@@ -166,14 +168,14 @@ func (g *gcp) main(m *module) *file {
 		grant := f.resource("google_kms_crypto_key_iam_member", label(a))
 		grant.expr("crypto_key_id", "google_kms_crypto_key.this.id")
 		grant.str("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter")
-		grant.interp("member", "serviceAccount:service-${data.google_project.this.number}@"+a+".iam.gserviceaccount.com")
+		grant.tokens("member", template("serviceAccount:service-", ref("data", "google_project", "this", "number"), "@"+a+".iam.gserviceaccount.com"))
 	}
 	return f
 }
 
 // secret stores credentials in Secret Manager, encrypted with the service's key; the value goes in
 // through a write-only attribute.
-func (g *gcp) secret(m *module, f *file, dep, value string) {
+func (g *gcp) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	l := label(dep)
 	s := f.resource("google_secret_manager_secret", l)
 	s.str("secret_id", m.storeKey(dep))
@@ -182,11 +184,11 @@ func (g *gcp) secret(m *module, f *file, dep, value string) {
 	rep.block("customer_managed_encryption").expr("kms_key_name", "google_kms_crypto_key.this.id")
 	s.expr("labels", "local.labels")
 	v := f.resource("google_secret_manager_secret_version", l)
-	v.expr("secret", "google_secret_manager_secret."+l+".id")
-	v.expr("secret_data_wo", value)
+	v.tokens("secret", ref("google_secret_manager_secret", l, "id"))
+	v.tokens("secret_data_wo", value)
 	v.num("secret_data_wo_version", 1)
 	gr := f.resource("google_secret_manager_secret_iam_member", l)
-	gr.expr("secret_id", "google_secret_manager_secret."+l+".id")
+	gr.tokens("secret_id", ref("google_secret_manager_secret", l, "id"))
 	gr.str("role", "roles/secretmanager.secretAccessor")
 	gr.expr("member", "local.workload")
 }
@@ -199,7 +201,7 @@ func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
 		version = "POSTGRES_17"
 	}
 	i := f.resource("google_sql_database_instance", l)
-	i.interp("name", "${local.name}-"+d.Name)
+	i.tokens("name", named("-"+d.Name))
 	i.str("database_version", version)
 	i.expr("region", "var.region")
 	i.boolean("deletion_protection", true)
@@ -241,17 +243,17 @@ func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
 
 	db := f.resource("google_sql_database", l)
 	db.str("name", strings.ReplaceAll(d.Name, "-", "_"))
-	db.expr("instance", "google_sql_database_instance."+l+".name")
+	db.tokens("instance", ref("google_sql_database_instance", l, "name"))
 
 	eph := f.top("ephemeral", "random_password", l)
 	eph.num("length", 32)
 	eph.boolean("special", false)
 	adm := f.resource("google_sql_user", l)
 	adm.str("name", "app")
-	adm.expr("instance", "google_sql_database_instance."+l+".name")
-	adm.expr("password_wo", "ephemeral.random_password."+l+".result")
+	adm.tokens("instance", ref("google_sql_database_instance", l, "name"))
+	adm.tokens("password_wo", ref("ephemeral", "random_password", l, "result"))
 	adm.num("password_wo_version", 1)
-	g.secret(m, f, d.Name, `jsonencode({ username = "app", password = ephemeral.random_password.`+l+`.result })`)
+	g.secret(m, f, d.Name, call("jsonencode", object(attr{"username", lit("app")}, attr{"password", ref("ephemeral", "random_password", l, "result")})))
 	client := f.resource("google_project_iam_member", l+"_client")
 	client.expr("project", "var.project")
 	client.str("role", "roles/cloudsql.client")
@@ -261,7 +263,7 @@ func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
 func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	r := f.resource("google_redis_instance", l)
-	r.interp("name", "${local.name}-"+d.Name)
+	r.tokens("name", named("-"+d.Name))
 	r.expr("region", "var.region")
 	r.expr("tier", `local.production ? "STANDARD_HA" : "BASIC"`)
 	r.num("memory_size_gb", map[string]int{"small": 1, "medium": 5, "large": 16}[d.Size])
@@ -275,13 +277,13 @@ func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) {
 	pc.str("persistence_mode", "RDB")
 	pc.str("rdb_snapshot_period", "TWELVE_HOURS")
 	r.expr("labels", "local.labels")
-	g.secret(m, f, d.Name, `jsonencode({ password = google_redis_instance.`+l+`.auth_string })`)
+	g.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("google_redis_instance", l, "auth_string")})))
 }
 
 func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	b := f.resource("google_storage_bucket", l)
-	b.expr("name", `"${substr("${local.name}-`+d.Name+`", 0, 50)}-${data.google_project.this.number}"`)
+	b.tokens("name", template(call("substr", named("-"+d.Name), number(0), number(50)), "-", ref("data", "google_project", "this", "number")))
 	b.expr("location", "var.region")
 	b.boolean("uniform_bucket_level_access", true)
 	b.str("public_access_prevention", "enforced")
@@ -290,12 +292,12 @@ func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) {
 	b.block("encryption").expr("default_kms_key_name", "google_kms_crypto_key.this.id")
 	lg := b.block("logging")
 	lg.expr("log_bucket", "var.access_log_bucket")
-	lg.interp("log_object_prefix", "${local.name}/"+d.Name+"/")
+	lg.tokens("log_object_prefix", named("/"+d.Name+"/"))
 	b.block("soft_delete_policy").num("retention_duration_seconds", 604800)
 	b.expr("labels", "local.labels")
 	b.expr("depends_on", "[google_kms_crypto_key_iam_member.gs_project_accounts]")
 	gr := f.resource("google_storage_bucket_iam_member", l)
-	gr.expr("bucket", "google_storage_bucket."+l+".name")
+	gr.tokens("bucket", ref("google_storage_bucket", l, "name"))
 	gr.str("role", "roles/storage.objectUser")
 	gr.expr("member", "local.workload")
 }
@@ -304,38 +306,46 @@ func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	for _, suffix := range []string{"", "_dlq"} {
 		t := f.resource("google_pubsub_topic", l+suffix)
-		t.interp("name", "${local.name}-"+d.Name+strings.ReplaceAll(suffix, "_", "-"))
+		t.tokens("name", named("-"+d.Name+strings.ReplaceAll(suffix, "_", "-")))
 		t.expr("kms_key_name", "google_kms_crypto_key.this.id")
 		t.str("message_retention_duration", "604800s")
 		t.expr("labels", "local.labels")
 		t.expr("depends_on", "[google_kms_crypto_key_iam_member.gcp_sa_pubsub]")
 	}
 	s := f.resource("google_pubsub_subscription", l)
-	s.interp("name", "${local.name}-"+d.Name)
-	s.expr("topic", "google_pubsub_topic."+l+".id")
+	s.tokens("name", named("-"+d.Name))
+	s.tokens("topic", ref("google_pubsub_topic", l, "id"))
 	s.num("ack_deadline_seconds", 60)
 	s.str("message_retention_duration", "604800s")
 	dl := s.block("dead_letter_policy")
-	dl.expr("dead_letter_topic", "google_pubsub_topic."+l+"_dlq.id")
+	dl.tokens("dead_letter_topic", ref("google_pubsub_topic", l+"_dlq", "id"))
 	dl.num("max_delivery_attempts", 5)
 	s.expr("labels", "local.labels")
 	// Pub/Sub's own identity moves undeliverable messages: it publishes to the dead-letter topic and
 	// acknowledges on the subscription.
-	for _, x := range []struct{ typ, name, attr, ref, role string }{
-		{"google_pubsub_topic_iam_member", l + "_dlq_agent", "topic", "google_pubsub_topic." + l + "_dlq.id", "roles/pubsub.publisher"},
-		{"google_pubsub_subscription_iam_member", l + "_agent", "subscription", "google_pubsub_subscription." + l + ".id", "roles/pubsub.subscriber"},
+	for _, x := range []struct {
+		typ, name, attr string
+		ref             hclwrite.Tokens
+		role            string
+	}{
+		{"google_pubsub_topic_iam_member", l + "_dlq_agent", "topic", ref("google_pubsub_topic", l+"_dlq", "id"), "roles/pubsub.publisher"},
+		{"google_pubsub_subscription_iam_member", l + "_agent", "subscription", ref("google_pubsub_subscription", l, "id"), "roles/pubsub.subscriber"},
 	} {
 		r := f.resource(x.typ, x.name)
-		r.expr(x.attr, x.ref)
+		r.tokens(x.attr, x.ref)
 		r.str("role", x.role)
-		r.interp("member", "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com")
+		r.tokens("member", template("serviceAccount:service-", ref("data", "google_project", "this", "number"), "@gcp-sa-pubsub.iam.gserviceaccount.com"))
 	}
-	for _, x := range []struct{ typ, name, attr, ref, role string }{
-		{"google_pubsub_topic_iam_member", l, "topic", "google_pubsub_topic." + l + ".id", "roles/pubsub.publisher"},
-		{"google_pubsub_subscription_iam_member", l, "subscription", "google_pubsub_subscription." + l + ".id", "roles/pubsub.subscriber"},
+	for _, x := range []struct {
+		typ, name, attr string
+		ref             hclwrite.Tokens
+		role            string
+	}{
+		{"google_pubsub_topic_iam_member", l, "topic", ref("google_pubsub_topic", l, "id"), "roles/pubsub.publisher"},
+		{"google_pubsub_subscription_iam_member", l, "subscription", ref("google_pubsub_subscription", l, "id"), "roles/pubsub.subscriber"},
 	} {
 		r := f.resource(x.typ, x.name)
-		r.expr(x.attr, x.ref)
+		r.tokens(x.attr, x.ref)
 		r.str("role", x.role)
 		r.expr("member", "local.workload")
 	}
@@ -344,7 +354,7 @@ func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) {
 func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) {
 	l := label(d.Name)
 	k := f.resource("google_managed_kafka_cluster", l)
-	k.interp("cluster_id", "${local.name}-"+d.Name)
+	k.tokens("cluster_id", named("-"+d.Name))
 	k.expr("location", "var.region")
 	cc := k.block("capacity_config")
 	vcpu := map[string]int{"small": 3, "medium": 6, "large": 12}[d.Size]
@@ -363,28 +373,28 @@ func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) {
 
 // outputs exports the connection settings and writes them into the workload's ConfigMap.
 func (g *gcp) outputs(m *module) *file {
-	data := map[string]string{}
+	data := map[string]hclwrite.Tokens{}
 	for _, d := range m.s.Base.Dependencies {
 		l, p := label(d.Name), blueprints.EnvPrefix(d)
 		switch d.Type {
 		case "postgres", "mysql":
-			port := `"3306"`
+			port := lit("3306")
 			if d.Type == "postgres" {
-				port = `"5432"`
+				port = lit("5432")
 			}
-			data[p+"HOST"] = "google_sql_database_instance." + l + ".private_ip_address"
+			data[p+"HOST"] = ref("google_sql_database_instance", l, "private_ip_address")
 			data[p+"PORT"] = port
-			data[p+"NAME"] = "google_sql_database." + l + ".name"
-			data[p+"USER"] = "google_sql_user." + l + ".name"
+			data[p+"NAME"] = ref("google_sql_database", l, "name")
+			data[p+"USER"] = ref("google_sql_user", l, "name")
 		case "redis":
-			data[p+"HOST"] = "google_redis_instance." + l + ".host"
-			data[p+"PORT"] = "tostring(google_redis_instance." + l + ".port)"
+			data[p+"HOST"] = ref("google_redis_instance", l, "host")
+			data[p+"PORT"] = call("tostring", ref("google_redis_instance", l, "port"))
 		case "bucket":
-			data[p+"BUCKET"] = "google_storage_bucket." + l + ".name"
+			data[p+"BUCKET"] = ref("google_storage_bucket", l, "name")
 		case "queue":
-			data[p+"QUEUE"] = "google_pubsub_subscription." + l + ".id"
+			data[p+"QUEUE"] = ref("google_pubsub_subscription", l, "id")
 		case "kafka":
-			data[p+"BROKERS"] = `"bootstrap.${google_managed_kafka_cluster.` + l + `.cluster_id}.${var.region}.managedkafka.${var.project}.cloud.goog:9092"`
+			data[p+"BROKERS"] = template("bootstrap.", ref("google_managed_kafka_cluster", l, "cluster_id"), ".", ref("var", "region"), ".managedkafka.", ref("var", "project"), ".cloud.goog:9092")
 		}
 	}
 	return connectionOutputs(m, data)
@@ -392,7 +402,7 @@ func (g *gcp) outputs(m *module) *file {
 
 // connectionOutputs writes the ConfigMap the workload reads its connection settings from, and one
 // output per setting (plus extra outputs, if any).
-func connectionOutputs(m *module, data map[string]string) *file {
+func connectionOutputs(m *module, data map[string]hclwrite.Tokens) *file {
 	f := newFile("outputs.tf")
 	keys := make([]string, 0, len(data))
 	for k := range data {
@@ -404,15 +414,15 @@ func connectionOutputs(m *module, data map[string]string) *file {
 	md.str("name", blueprints.DependencyConfigMap(m.s.Name))
 	md.str("namespace", m.s.Base.Namespace)
 	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
-	var lines []string
-	for _, k := range keys {
-		lines = append(lines, "    "+k+" = "+data[k])
+	attrs := make([]attr, len(keys))
+	for i, k := range keys {
+		attrs[i] = attr{k, data[k]}
 	}
-	cm.expr("data", "{\n"+strings.Join(lines, "\n")+"\n  }")
+	cm.tokens("data", block(attrs...))
 	for _, k := range keys {
 		o := f.top("output", strings.ToLower(k))
 		o.str("description", "Connection setting "+k+" of the service.")
-		o.expr("value", data[k])
+		o.tokens("value", data[k])
 	}
 	return f
 }

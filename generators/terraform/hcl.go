@@ -3,6 +3,7 @@ package terraform
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -12,7 +13,8 @@ import (
 )
 
 // body wraps an hclwrite body with the few operations the generator needs. Values from blueprints only
-// ever go in through set (cty values, which hclwrite quotes and escapes, `${` included); expressions
+// ever go in through set (cty values, which hclwrite quotes and escapes, `${` included) or, inside an
+// expression, through the token builders below (lit, ref, template, call, object, tuple); expressions
 // through expr are Gantry's own fixed text, never built from blueprint values.
 type body struct{ b *hclwrite.Body }
 
@@ -38,7 +40,8 @@ func (b body) strs(name string, vs ...string) body {
 	return b.set(name, cty.ListVal(vals))
 }
 
-// expr sets an attribute to an expression of Gantry's own (a reference, a conditional, a function call).
+// expr sets an attribute to an expression of Gantry's own (a reference, a conditional, a function call)
+// written out as a constant: it never contains a blueprint value (those go through tokens).
 // It panics on a syntax error: the text is a constant of this package, so that is a bug here.
 func (b body) expr(name, src string) body {
 	tokens, diags := exprTokens(src)
@@ -49,9 +52,160 @@ func (b body) expr(name, src string) body {
 	return b
 }
 
-// interp sets an attribute to a template of Gantry's own, e.g. "${local.name}-db".
-func (b body) interp(name, template string) body {
-	return b.expr(name, `"`+template+`"`)
+// tokens sets an attribute to an expression built by the token builders below.
+func (b body) tokens(name string, t hclwrite.Tokens) body {
+	b.b.SetAttributeRaw(name, copyTokens(t))
+	return b
+}
+
+// The token builders: an expression that holds a blueprint value is assembled from tokens, so the value
+// is only ever a quoted literal (lit, a string part of template) or a checked identifier (a step of ref,
+// an object key), never text the HCL parser reads.
+
+// lit is a string literal, quoted and escaped by hclwrite (`${` and `%{` included).
+func lit(s string) hclwrite.Tokens { return hclwrite.TokensForValue(cty.StringVal(s)) }
+
+// number is a number literal.
+func number(n int) hclwrite.Tokens { return hclwrite.TokensForValue(cty.NumberIntVal(int64(n))) }
+
+// ref is a reference, e.g. ref("aws_s3_bucket", label(d.Name), "arn"). Every step must be an identifier:
+// a step that is not one panics, as callers check names first (moduleFiles).
+func ref(root string, attrs ...string) hclwrite.Tokens {
+	t := hcl.Traversal{hcl.TraverseRoot{Name: root}}
+	for _, a := range attrs {
+		t = append(t, hcl.TraverseAttr{Name: a})
+	}
+	for _, step := range append([]string{root}, attrs...) {
+		if !hclsyntax.ValidIdentifier(step) {
+			panic(fmt.Sprintf("terraform: reference step %q is not an identifier", step))
+		}
+	}
+	return hclwrite.TokensForTraversal(t)
+}
+
+// call is a function call.
+func call(name string, args ...hclwrite.Tokens) hclwrite.Tokens {
+	return hclwrite.TokensForFunctionCall(name, copyAll(args)...)
+}
+
+// eq is a == b.
+func eq(a, b hclwrite.Tokens) hclwrite.Tokens {
+	return slices.Concat(a, hclwrite.Tokens{{Type: hclsyntax.TokenEqualOp, Bytes: []byte("==")}}, b)
+}
+
+// template is a quoted template: a string part is literal text (escaped as hclwrite escapes a quoted
+// string, so `${`, `%{`, quotes and backslashes stay text), an hclwrite.Tokens part is interpolated
+// (${...}). A lone interpolation is the expression itself (an interpolation alone is deprecated style).
+func template(parts ...any) hclwrite.Tokens {
+	// Adjacent strings are escaped together: "$" + "{" is an introducer only once joined.
+	var merged []any
+	for _, p := range parts {
+		switch p := p.(type) {
+		case string:
+			if n := len(merged); n > 0 {
+				if prev, ok := merged[n-1].(string); ok {
+					merged[n-1] = prev + p
+					continue
+				}
+			}
+			merged = append(merged, p)
+		case hclwrite.Tokens:
+			merged = append(merged, p)
+		default:
+			panic(fmt.Sprintf("terraform: template part %T", p))
+		}
+	}
+	if len(merged) == 1 {
+		if t, ok := merged[0].(hclwrite.Tokens); ok {
+			return copyTokens(t)
+		}
+	}
+	out := hclwrite.Tokens{{Type: hclsyntax.TokenOQuote, Bytes: []byte(`"`)}}
+	interp := func(t hclwrite.Tokens) {
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenTemplateInterp, Bytes: []byte("${")})
+		out = append(out, copyTokens(t)...)
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenTemplateSeqEnd, Bytes: []byte("}")})
+	}
+	for i, p := range merged {
+		switch p := p.(type) {
+		case string:
+			if i+1 < len(merged) && strings.HasSuffix(p, "$") {
+				// A "$" just before "${" would make the escape "$${": such text is interpolated as a literal.
+				interp(lit(p))
+				continue
+			}
+			out = appendQuotedLit(out, p)
+		case hclwrite.Tokens:
+			interp(p)
+		}
+	}
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCQuote, Bytes: []byte(`"`)})
+}
+
+// appendQuotedLit appends s as the text of a quoted string, escaped by hclwrite's own value tokens.
+func appendQuotedLit(out hclwrite.Tokens, s string) hclwrite.Tokens {
+	for _, t := range lit(s) {
+		if t.Type == hclsyntax.TokenQuotedLit {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// attr is one attribute of an object built by object or block.
+type attr struct {
+	name  string
+	value hclwrite.Tokens
+}
+
+// object is an object constructor on one line: { a = x, b = y }.
+func object(attrs ...attr) hclwrite.Tokens { return objectTokens(false, attrs) }
+
+// block is an object constructor with one attribute a line.
+func block(attrs ...attr) hclwrite.Tokens { return objectTokens(true, attrs) }
+
+func objectTokens(lines bool, attrs []attr) hclwrite.Tokens {
+	out := hclwrite.Tokens{{Type: hclsyntax.TokenOBrace, Bytes: []byte("{")}}
+	for i, a := range attrs {
+		if lines {
+			out = append(out, newline())
+		} else if i > 0 {
+			out = append(out, &hclwrite.Token{Type: hclsyntax.TokenComma, Bytes: []byte(",")})
+		}
+		out = append(out, key(a.name)...)
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenEqual, Bytes: []byte("=")})
+		out = append(out, copyTokens(a.value)...)
+	}
+	if lines {
+		out = append(out, newline())
+	}
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCBrace, Bytes: []byte("}")})
+}
+
+// key is an object key: a bare identifier where one reads as the same string, quoted otherwise.
+func key(name string) hclwrite.Tokens {
+	switch {
+	case name == "true" || name == "false" || name == "null" || !hclsyntax.ValidIdentifier(name):
+		return lit(name)
+	}
+	return hclwrite.TokensForIdentifier(name)
+}
+
+// tuple is a tuple constructor on one line: [x, y].
+func tuple(elems ...hclwrite.Tokens) hclwrite.Tokens { return hclwrite.TokensForTuple(copyAll(elems)) }
+
+// list is a tuple constructor with one element a line, each followed by a comma.
+func list(elems ...hclwrite.Tokens) hclwrite.Tokens {
+	out := hclwrite.Tokens{{Type: hclsyntax.TokenOBrack, Bytes: []byte("[")}, newline()}
+	for _, e := range elems {
+		out = append(out, copyTokens(e)...)
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenComma, Bytes: []byte(",")}, newline())
+	}
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCBrack, Bytes: []byte("]")})
+}
+
+func newline() *hclwrite.Token {
+	return &hclwrite.Token{Type: hclsyntax.TokenNewline, Bytes: []byte("\n")}
 }
 
 // parsed caches the tokens of each expression: the same few hundred expressions recur in every module,
@@ -74,7 +228,17 @@ func exprTokens(src string) (hclwrite.Tokens, hcl.Diagnostics) {
 	return copyTokens(t), nil
 }
 
-// copyTokens gives each use its own tokens: hclwrite.Format rewrites the spacing in place.
+// copyAll copies each of ts (see copyTokens).
+func copyAll(ts []hclwrite.Tokens) []hclwrite.Tokens {
+	out := make([]hclwrite.Tokens, len(ts))
+	for i, t := range ts {
+		out[i] = copyTokens(t)
+	}
+	return out
+}
+
+// copyTokens gives each use its own tokens: hclwrite.Format rewrites the spacing in place (and the
+// token builders take the same tokens twice, e.g. a bucket's ARN, and run concurrently).
 func copyTokens(t hclwrite.Tokens) hclwrite.Tokens {
 	out := make(hclwrite.Tokens, len(t))
 	for i, tok := range t {
@@ -94,12 +258,8 @@ func (b body) blank() body {
 }
 
 // tags sets the tags attribute to the module's common tags merged with a Name.
-func (b body) tags(name string) body {
-	value := `"` + name + `"`
-	if name == "${local.name}" {
-		value = "local.name" // an interpolation alone is deprecated style (tflint)
-	}
-	return b.expr("tags", `merge(local.tags, { Name = `+value+` })`)
+func (b body) tags(name hclwrite.Tokens) body {
+	return b.tokens("tags", call("merge", ref("local", "tags"), object(attr{"Name", name})))
 }
 
 // file is one .tf file being built.

@@ -10,7 +10,11 @@ import (
 	"path"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"github.com/gantry-dev/gantry/generators"
 )
 
@@ -100,6 +104,9 @@ type cloud interface {
 func moduleFiles(c cloud, m *module) ([]*file, error) {
 	out := c.head(m)
 	for _, d := range m.s.Base.Dependencies {
+		if !hclsyntax.ValidIdentifier(label(d.Name)) {
+			return nil, fmt.Errorf("%s: dependency %q: not a name Terraform can reference (please report this: validation should have refused it)", m.s.File, d.Name)
+		}
 		write := c.dependency(d.Type)
 		if write == nil {
 			return nil, fmt.Errorf("%s: dependency %s: type %q has no %s resources (please report this: validation should have refused it)", m.s.File, d.Name, d.Type, c.name())
@@ -119,8 +126,15 @@ type module struct {
 
 func (m *module) production() string { return m.p.Production() }
 
-// label turns a dependency name into a Terraform block label (db, orders_cache).
+// label turns a dependency name into a Terraform block label (db, orders_cache), which references name
+// as an identifier (moduleFiles refuses a name that does not make one).
 func label(name string) string { return strings.ReplaceAll(name, "-", "_") }
+
+// localName is local.name, the prefix of the names of the module's resources.
+func localName() hclwrite.Tokens { return ref("local", "name") }
+
+// named is a resource's name: local.name followed by parts, as a template ("${local.name}-db").
+func named(parts ...any) hclwrite.Tokens { return template(append([]any{localName()}, parts...)...) }
 
 // storeKey is where a dependency's credentials live in the cloud's secret store; the Kubernetes side's
 // ExternalSecret reads the same key.
@@ -128,25 +142,8 @@ func (m *module) storeKey(dep string) string {
 	return blueprints.SecretStoreKey(m.p.Spec.Cloud.Provider, m.s.Team, m.s.Name, dep)
 }
 
-// size picks a dependency's capacity class for a cloud, from the one table below.
+// size picks a dependency's capacity class for a cloud, from the catalogue.
 func size(cloud, typ, sz string) string {
-	return sizes[cloud][typ][sz]
-}
-
-// sizes maps a dependency's size to each cloud's instance classes, in one place.
-var sizes = map[string]map[string]map[string]string{
-	"aws": {
-		"postgres": {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
-		"mysql":    {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
-		"redis":    {"small": "cache.t4g.small", "medium": "cache.m7g.large", "large": "cache.r7g.xlarge"},
-		"kafka":    {"small": "kafka.t3.small", "medium": "kafka.m7g.large", "large": "kafka.m7g.xlarge"},
-	},
-	"azure": {
-		"postgres": {"small": "B_Standard_B1ms", "medium": "GP_Standard_D2ds_v5", "large": "GP_Standard_D4ds_v5"},
-		"mysql":    {"small": "B_Standard_B1ms", "medium": "GP_Standard_D2ds_v4", "large": "GP_Standard_D4ds_v4"},
-	},
-	"gcp": {
-		"postgres": {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
-		"mysql":    {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
-	},
+	kind, _ := catalog.Lookup(typ)
+	return kind.Sizes[cloud][sz]
 }
