@@ -192,8 +192,8 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func requiredHint(f fieldInfo) string {
-	if e := f.tag.Get("enum"); e != "" {
-		return fmt.Sprintf("add `%s: %s`", f.name, strings.ReplaceAll(e, ",", " | "))
+	if vals, ok := enumValues(f.tag); ok {
+		return fmt.Sprintf("add `%s: %s`", f.name, strings.Join(vals, " | "))
 	}
 	if ex := f.tag.Get("example"); ex != "" {
 		return fmt.Sprintf("add `%s: %s`", f.name, ex)
@@ -300,8 +300,7 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 	// characters the user typed, never a number's or boolean's re-rendering.
 	v.SetString(n.Value)
 	// A one-value enum (apiVersion, kind) is checked by Parse, which chose the type by it.
-	if e := tag.Get("enum"); e != "" && strings.Contains(e, ",") && !d.quiet {
-		allowed := strings.Split(e, ",")
+	if allowed, ok := enumValues(tag); ok && len(allowed) > 1 && !d.quiet {
 		if !slices.Contains(allowed, n.Value) {
 			hint := "one of: " + strings.Join(allowed, ", ")
 			if s := closest(n.Value, allowed); s != "" {

@@ -1,6 +1,10 @@
 package blueprints
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints/catalog"
+)
 
 // EnvPrefix is the prefix of a dependency's connection settings: its name upper-cased, '-' as '_'
 // (db -> DB_HOST, orders-cache -> ORDERS_CACHE_HOST).
@@ -8,23 +12,12 @@ func EnvPrefix(d Dependency) string {
 	return strings.ToUpper(strings.ReplaceAll(d.Name, "-", "_")) + "_"
 }
 
-// dependencyEnvSuffixes are the connection settings each dependency type gets, the same names on every
-// cloud. Credentials are never among them: they are mounted as files.
-var dependencyEnvSuffixes = map[string][]string{
-	"postgres": {"HOST", "PORT", "NAME", "USER"},
-	"mysql":    {"HOST", "PORT", "NAME", "USER"},
-	"redis":    {"HOST", "PORT"},
-	"bucket":   {"BUCKET"},
-	"queue":    {"QUEUE"},
-	"kafka":    {"BROKERS"},
-}
-
 // DependencyEnv returns the names of the environment variables that carry a dependency's connection
-// settings, in a fixed order.
+// settings (the catalogue's Settings), in a fixed order.
 func DependencyEnv(d Dependency) []string {
-	suffixes := dependencyEnvSuffixes[d.Type]
-	out := make([]string, len(suffixes))
-	for i, s := range suffixes {
+	kind, _ := catalog.Lookup(d.Type)
+	out := make([]string, len(kind.Settings))
+	for i, s := range kind.Settings {
 		out[i] = EnvPrefix(d) + s
 	}
 	return out

@@ -174,8 +174,8 @@ func (g *schemaGen) typeSchema(t reflect.Type, tag reflect.StructTag) map[string
 	switch t.Kind() {
 	case reflect.String:
 		s := map[string]any{"type": "string"}
-		if enum, ok := tag.Lookup("enum"); ok {
-			if vals := strings.Split(enum, ","); len(vals) == 1 {
+		if vals, ok := enumValues(tag); ok {
+			if len(vals) == 1 {
 				s["const"] = vals[0]
 			} else {
 				s["enum"] = vals
@@ -330,9 +330,9 @@ func (d *docGen) row(r docRow) string {
 		}
 	}
 	var allowed []string
-	if enum, ok := f.Tag.Lookup("enum"); ok {
+	if enum, ok := enumValues(f.Tag); ok {
 		var vals []string
-		for _, v := range strings.Split(enum, ",") {
+		for _, v := range enum {
 			vals = append(vals, markdownCode(v))
 		}
 		allowed = append(allowed, strings.Join(vals, ", "))

@@ -148,7 +148,7 @@ type Resources struct {
 // Dependency is a cloud resource the service uses.
 type Dependency struct {
 	Name string `json:"name" required:"true" example:"db" desc:"Dependency name, a DNS-1123 label unique in the service; prefixes its settings (DB_HOST, ...)."`
-	Type string `json:"type" required:"true" enum:"postgres,mysql,redis,bucket,queue,kafka" desc:"Kind of resource."`
+	Type string `json:"type" required:"true" enum:"catalog:dependencies" desc:"Kind of resource."`
 	Size string `json:"size,omitempty" enum:"small,medium,large" desc:"Capacity class, mapped to each cloud's instance classes; defaults to small."`
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 )
 
 // Cluster conventions: what the generated manifests assume the platform team has installed. They are
@@ -52,33 +53,15 @@ func dependencyRanges(network blueprints.Network, cloud string, deps []blueprint
 	if len(network.DependencyCIDRs) > 0 {
 		ranges = slices.Clone(network.DependencyCIDRs)
 	}
-	if cloud == "gcp" && slices.ContainsFunc(deps, func(d blueprints.Dependency) bool { return d.Type == "bucket" || d.Type == "queue" }) {
+	if cloud == "gcp" && slices.ContainsFunc(deps, func(d blueprints.Dependency) bool { kind, _ := catalog.Lookup(d.Type); return kind.API }) {
 		ranges = append(ranges, googleAPIRanges...)
 	}
 	return ranges
 }
 
-// Ports of the dependency types, for NetworkPolicy egress: the ones the connection settings name
-// (the Terraform outputs). Buckets and queues are cloud APIs over HTTPS.
-var dependencyPortsByType = map[string][]int32{
-	"postgres": {5432},
-	"mysql":    {3306},
-	"redis":    {6379},
-	"kafka":    {9092, 9094, 9096, 9098}, // MSK: plaintext, TLS, SASL/SCRAM, IAM
-	"bucket":   {443},
-	"queue":    {443},
-}
-
-// dependencyPorts are a dependency's ports on a cloud, where the cloud's service differs from the
-// type's usual ports.
+// dependencyPorts are a dependency's ports on a cloud (the catalogue's): the ones its connection
+// settings name (the Terraform outputs).
 func dependencyPorts(cloud, typ string) []int32 {
-	switch {
-	case cloud == "azure" && typ == "redis":
-		return []int32{6380} // Azure Cache for Redis serves TLS only, on its ssl_port
-	case cloud == "azure" && typ == "kafka":
-		return []int32{9093} // Event Hubs' Kafka endpoint
-	case cloud == "gcp" && typ == "redis":
-		return []int32{6378} // Memorystore with in-transit encryption (SERVER_AUTHENTICATION)
-	}
-	return dependencyPortsByType[typ]
+	kind, _ := catalog.Lookup(typ)
+	return kind.PortsOn(cloud)
 }

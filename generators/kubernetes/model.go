@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 )
 
 // placeholderTag and placeholderDigest stand in the image reference until CI sets the real ones with
@@ -98,7 +99,8 @@ func (m *model) hasSecrets() bool { return len(m.secretData()) > 0 }
 
 // credentialed dependencies get a password from the secret store.
 func credentialed(d blueprints.Dependency) bool {
-	return d.Type == "postgres" || d.Type == "mysql" || d.Type == "redis"
+	kind, _ := catalog.Lookup(d.Type)
+	return kind.Credentials
 }
 
 func (m *model) workloadFile() string {
