@@ -55,7 +55,7 @@ var specs = map[string]runtimeSpec{
 	},
 	"node": {
 		tools: []string{"node", "npm"},
-		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "node"), "server.js"} },
+		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "node", "node"), "server.js"} },
 	},
 	"python": {
 		tools: []string{"python", "python3"}, // CI's steps say python, the image's entry point python3
@@ -65,7 +65,7 @@ var specs = map[string]runtimeSpec{
 			}
 			return ""
 		},
-		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "python3"), "main.py"} },
+		start: func(t *testing.T, _, _ string) []string { return []string{lookFor(t, "python", "python3"), "main.py"} },
 	},
 	"java": {
 		tools: []string{"javac", "jar", "java"},
@@ -73,7 +73,7 @@ var specs = map[string]runtimeSpec{
 			sh(t, src, nil, `javac -d "$OUT/classes" $(find src/main/java -name '*.java') && jar --create --file "$OUT/app.jar" --main-class Main -C "$OUT/classes" .`, "OUT="+out)
 		},
 		start: func(t *testing.T, _, out string) []string {
-			return []string{lookFor(t, "java"), "-XX:MaxRAMPercentage=75", "-jar", filepath.Join(out, "app.jar")}
+			return []string{lookFor(t, "java", "java"), "-XX:MaxRAMPercentage=75", "-jar", filepath.Join(out, "app.jar")}
 		},
 	},
 	"rust": {
@@ -102,7 +102,7 @@ var specs = map[string]runtimeSpec{
 			sh(t, src, nil, `dotnet publish "$NAME.csproj" -c Release -o "$OUT/app"`, "OUT="+out, "NAME="+filepath.Base(src))
 		},
 		start: func(t *testing.T, src, out string) []string {
-			return []string{lookFor(t, "dotnet"), filepath.Join(out, "app", filepath.Base(src)+".dll")}
+			return []string{lookFor(t, "dotnet", "dotnet"), filepath.Join(out, "app", filepath.Base(src)+".dll")}
 		},
 	},
 	"static": {
@@ -129,9 +129,10 @@ var specs = map[string]runtimeSpec{
 	},
 }
 
-// lookFor finds a tool the service user can run: as root, a tool under /root (pyenv, rustup) is out of
-// reach of user 65532, so the system's copy is preferred.
-func lookFor(t *testing.T, name string) string {
+// lookFor finds a tool of runtime rt that the service user can run: as root, a tool under /root (pyenv,
+// rustup) is out of reach of user 65532, so the system's copy is preferred. Without one, rt is skipped
+// unless GANTRY_REQUIRE_RUNTIMES names it.
+func lookFor(t *testing.T, rt, name string) string {
 	t.Helper()
 	candidates := []string{}
 	if p, err := exec.LookPath(name); err == nil {
@@ -143,7 +144,7 @@ func lookFor(t *testing.T, name string) string {
 			return c
 		}
 	}
-	t.Skipf("no %s that user %d can run", name, runID)
+	skipOrRequire(t, rt, fmt.Sprintf("no %s that user %d can run", name, runID))
 	return ""
 }
 
