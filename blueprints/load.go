@@ -1,13 +1,11 @@
 package blueprints
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -34,29 +32,37 @@ type LoadOptions struct {
 	// files, instead of the nearest folder with .git above each blueprint (gantry new sets it: its
 	// output must not depend on whether git is installed).
 	Root string
+	// FS, when set, is where the paths are: slash paths from its root (tests, fuzzers and gantry new
+	// load from memory). nil: the operating system's files, paths as the user wrote them.
+	FS fs.FS
 }
 
 // Load parses, validates, applies defaults and resolves every blueprint named by opts, grouped by
 // platform. It returns every problem at once; the result is only safe to generate from when the
 // diagnostics have no errors.
 func Load(opts LoadOptions) (*Resolved, Diagnostics) {
-	l := &loader{platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{}, rootAt: map[string]string{}, root: opts.Root}
+	l := &loader{fs: newFiles(opts.FS), platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{},
+		keys: map[string]string{}, rootAt: map[string]string{}}
+	if opts.Root != "" {
+		l.root = l.fs.key(opts.Root)
+	}
 	paths := opts.Paths
 	if len(paths) == 0 {
 		paths = []string{"."}
-		if st, err := os.Stat(DefaultDir); err == nil && st.IsDir() {
+		if st, err := l.fs.stat(l.fs.key(DefaultDir)); err == nil && st.IsDir() {
 			paths = []string{DefaultDir}
 		}
 	}
-	complete := true
-	var searched []string
+	reach := Reach{Complete: true}
 	for _, p := range paths {
 		if isFile := l.collect(p); isFile {
-			complete = false
+			reach.Complete = false
 		} else {
-			searched = append(searched, l.searched(filepath.ToSlash(p)))
+			reach.Searched = append(reach.Searched, l.searched(p))
 		}
 	}
+	slices.Sort(reach.Searched)
+	reach.Searched = slices.Compact(reach.Searched)
 	if len(l.files) > MaxFiles {
 		l.add(Diagnostic{Pos: Pos{File: paths[0]}, Message: fmt.Sprintf("more than %d blueprint files", MaxFiles),
 			Hint: "validate the platform's folders one at a time"})
@@ -68,65 +74,13 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		l.add(Diagnostic{Pos: Pos{File: strings.Join(paths, ", ")}, Message: "no blueprints found",
 			Hint: "a blueprint is a .yaml file with `apiVersion: gantry.dev/v1`; create one with `gantry init NAME`"})
 	}
-	var explicit *File
-	if opts.PlatformFile != "" {
-		path := filepath.ToSlash(filepath.Clean(opts.PlatformFile))
-		if _, err := os.Stat(path); err != nil {
-			l.add(Diagnostic{Pos: Pos{File: path}, Message: "--platform: " + ioMessage(err),
-				Hint: "name the platform file (kind: Platform), or leave --platform out to use the nearest gantry.yaml or platform.yaml"})
-			return &Resolved{}, l.diags.Sorted()
-		}
-		explicit = l.parse(path)
-		if explicit != nil && explicit.Kind != KindPlatform {
-			l.add(Diagnostic{Pos: posOf(explicit.Path, explicit.nodes["kind"]), Path: "kind", Message: "--platform names a file that is not a Platform",
-				Hint: "give the file with `kind: Platform`"})
-			explicit = nil
-		}
+	explicit, ok := l.explicitPlatform(opts.PlatformFile)
+	if !ok {
+		return &Resolved{}, l.diags.Sorted()
 	}
-	var services []*File
-	for _, path := range l.files {
-		f := l.parse(path)
-		if f == nil {
-			continue
-		}
-		switch {
-		case f.Kind == KindService:
-			services = append(services, f)
-		case explicit != nil && f.Path != explicit.Path:
-			l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "platform file not used: --platform " + explicit.Path + " applies",
-				Severity: SeverityWarning})
-		case explicit == nil:
-			dir := absDir(f.Path)
-			if other := l.platformAt[dir]; other != nil && other.Path != f.Path {
-				l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "a second platform file in the same folder (the other is " + other.Path + ")",
-					Hint: "keep one platform file per folder"})
-				continue
-			}
-			l.platformAt[dir] = f
-		}
-	}
-
-	groups := map[*File][]*File{} // platform file (nil: built-in) -> services
-	for _, s := range services {
-		p := explicit
-		if p == nil {
-			p = l.platformFor(absDir(s.Path))
-		}
-		groups[p] = append(groups[p], s)
-	}
-	if explicit != nil {
-		if _, ok := groups[explicit]; !ok {
-			groups[explicit] = nil
-		}
-	}
-	for _, f := range l.platformAt {
-		if _, ok := groups[f]; !ok && f != nil {
-			groups[f] = nil // a platform with no service yet is still validated
-		}
-	}
-	res := &Resolved{Reach: Reach{Complete: complete, Searched: slices.Compact(slices.Sorted(slices.Values(searched)))}}
-	for pf, svcs := range groups {
-		rp := l.resolveGroup(pf, svcs, complete)
+	res := &Resolved{Reach: reach}
+	for pf, svcs := range l.group(explicit) {
+		rp := l.resolveGroup(pf, svcs, reach.Complete)
 		res.Platforms = append(res.Platforms, rp)
 		res.Reach.Platforms = append(res.Reach.Platforms, rp.Name)
 		if rp.Source != "" {
@@ -141,9 +95,82 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
 	})
-	for i := 1; i < len(res.Platforms); i++ {
-		// Each platform's output goes to a folder named after it.
-		if a, b := res.Platforms[i-1], res.Platforms[i]; a.Name == b.Name {
+	l.uniquePlatformNames(res.Platforms)
+	return res, l.diags.Sorted().Capped().Sanitized()
+}
+
+// explicitPlatform parses --platform's file; false when it cannot be used (reported).
+func (l *loader) explicitPlatform(name string) (*File, bool) {
+	if name == "" {
+		return nil, true
+	}
+	path := filepath.ToSlash(filepath.Clean(name))
+	if _, err := l.fs.stat(l.fs.key(path)); err != nil {
+		l.add(Diagnostic{Pos: Pos{File: path}, Message: "--platform: " + ioMessage(err),
+			Hint: "name the platform file (kind: Platform), or leave --platform out to use the nearest gantry.yaml or platform.yaml"})
+		return nil, false
+	}
+	l.keys[path] = l.fs.key(path)
+	f := l.parse(path)
+	if f != nil && f.Kind != KindPlatform {
+		l.add(Diagnostic{Pos: posOf(f.Path, f.nodes["kind"]), Path: "kind", Message: "--platform names a file that is not a Platform",
+			Hint: "give the file with `kind: Platform`"})
+		f = nil
+	}
+	return f, true
+}
+
+// group parses every file found and groups the services by their platform file (nil: the built-in
+// platform); a platform with no service yet is still there, to be validated.
+func (l *loader) group(explicit *File) map[*File][]*File {
+	var services []*File
+	for _, path := range l.files {
+		f := l.parse(path)
+		if f == nil {
+			continue
+		}
+		switch {
+		case f.Kind == KindService:
+			services = append(services, f)
+		case explicit != nil && f.Path != explicit.Path:
+			l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "platform file not used: --platform " + explicit.Path + " applies",
+				Severity: SeverityWarning})
+		case explicit == nil:
+			dir := l.dirOf(f.Path)
+			if other := l.platformAt[dir]; other != nil && other.Path != f.Path {
+				l.add(Diagnostic{Pos: Pos{File: f.Path}, Message: "a second platform file in the same folder (the other is " + other.Path + ")",
+					Hint: "keep one platform file per folder"})
+				continue
+			}
+			l.platformAt[dir] = f
+		}
+	}
+	groups := map[*File][]*File{}
+	for _, s := range services {
+		p := explicit
+		if p == nil {
+			p = l.platformFor(l.dirOf(s.Path))
+		}
+		groups[p] = append(groups[p], s)
+	}
+	if explicit != nil {
+		if _, ok := groups[explicit]; !ok {
+			groups[explicit] = nil
+		}
+	}
+	for _, f := range l.platformAt {
+		if _, ok := groups[f]; !ok && f != nil {
+			groups[f] = nil
+		}
+	}
+	return groups
+}
+
+// uniquePlatformNames reports two platforms of one name: each platform's output goes to a folder
+// named after it.
+func (l *loader) uniquePlatformNames(platforms []*ResolvedPlatform) {
+	for i := 1; i < len(platforms); i++ {
+		if a, b := platforms[i-1], platforms[i]; a.Name == b.Name {
 			pos := Pos{File: b.File}
 			if f := l.parsed[b.File]; f != nil {
 				pos = posOf(f.Path, f.nodes["metadata.name"])
@@ -153,20 +180,30 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 				Hint:    "give each platform its own name; its output goes to a folder of that name"})
 		}
 	}
-	return res, l.diags.Sorted().Capped().Sanitized()
 }
 
 type loader struct {
-	files      []string
+	fs         files
+	files      []string          // as the user sees them
+	keys       map[string]string // a file as the user sees it -> its key in fs
 	parsed     map[string]*File
 	data       map[string][]byte // read while searching a folder, parsed later
-	platformAt map[string]*File  // absolute folder -> platform file in it (nil: none)
-	rootAt     map[string]string // absolute folder -> its repository root ("" outside one)
-	root       string            // LoadOptions.Root
+	platformAt map[string]*File  // folder key -> platform file in it (nil: none)
+	rootAt     map[string]string // folder key -> its repository root's key ("" outside one)
+	root       string            // LoadOptions.Root's key
 	diags      Diagnostics
 }
 
 func (l *loader) add(d Diagnostic) { l.diags = append(l.diags, d) }
+
+// dirOf is the key of the folder holding a file the user sees as p.
+func (l *loader) dirOf(p string) string {
+	k, ok := l.keys[p]
+	if !ok {
+		k = l.fs.key(p)
+	}
+	return path.Dir(k)
+}
 
 // blueprintSniff tells a Gantry blueprint from other YAML met while searching a folder, such as Kubernetes
 // manifests (Gantry's own output among them), which also say `kind: Service`.
@@ -184,94 +221,98 @@ func looksLikeBlueprint(data []byte) bool {
 
 // collect adds the blueprint files under p and reports whether p is a single file.
 func (l *loader) collect(p string) bool {
-	st, err := os.Stat(p)
+	root := l.fs.key(p)
+	st, err := l.fs.stat(root)
 	if err != nil {
 		l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(p)}, Message: ioMessage(err), Hint: "give a blueprint file or a folder of them"})
 		return true
 	}
 	if !st.IsDir() {
-		l.files = append(l.files, filepath.ToSlash(filepath.Clean(p)))
+		shown := filepath.ToSlash(filepath.Clean(p))
+		l.files = append(l.files, shown)
+		l.keys[shown] = root
 		return true
 	}
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+	shownRoot := filepath.ToSlash(filepath.Clean(p))
+	err = fs.WalkDir(l.fs.fsys, root, func(key string, d fs.DirEntry, err error) error {
+		// As the user wrote the folder, then the path inside it.
+		shown := shownRoot
+		if key != root {
+			shown = path.Join(shownRoot, strings.TrimPrefix(key, root+"/"))
+			if root == "." {
+				shown = path.Join(shownRoot, key)
+			}
+		}
 		if err != nil {
-			l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(path)}, Message: ioMessage(err)})
+			l.add(Diagnostic{Pos: Pos{File: shown}, Message: ioMessage(err)})
 			return nil
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if path != p && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules" || name == "vendor") {
-				return filepath.SkipDir
+			if key != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules" || name == "vendor") {
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if !d.Type().IsRegular() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
 			return nil
 		}
-		path = filepath.ToSlash(path)
-		data, err := readLimited(path)
+		data, err := l.fs.readLimited(key)
 		if err != nil {
-			l.add(Diagnostic{Pos: Pos{File: path}, Message: ioMessage(err)})
+			l.add(Diagnostic{Pos: Pos{File: shown}, Message: ioMessage(err)})
 			return nil
 		}
 		if looksLikeBlueprint(data) {
-			l.files = append(l.files, path)
-			l.data[path] = data
+			l.files = append(l.files, shown)
+			l.keys[shown] = key
+			l.data[shown] = data
 		}
 		if len(l.files) > MaxFiles {
-			return filepath.SkipAll
+			return fs.SkipAll
 		}
 		return nil
 	})
 	if err != nil {
-		l.add(Diagnostic{Pos: Pos{File: filepath.ToSlash(p)}, Message: ioMessage(err)})
+		l.add(Diagnostic{Pos: Pos{File: shownRoot}, Message: ioMessage(err)})
 	}
 	return false
 }
 
 // parse reads and parses a file once; nil when it cannot be read as a blueprint (already reported).
-func (l *loader) parse(path string) *File {
-	if f, ok := l.parsed[path]; ok {
+func (l *loader) parse(shown string) *File {
+	if f, ok := l.parsed[shown]; ok {
 		return f
 	}
-	data, ok := l.data[path]
+	key, ok := l.keys[shown]
+	if !ok {
+		key = l.fs.key(shown)
+		l.keys[shown] = key
+	}
+	data, ok := l.data[shown]
 	if !ok {
 		var err error
-		if data, err = readLimited(path); err != nil {
-			l.add(Diagnostic{Pos: Pos{File: path}, Message: ioMessage(err)})
-			l.parsed[path] = nil
+		if data, err = l.fs.readLimited(key); err != nil {
+			l.add(Diagnostic{Pos: Pos{File: shown}, Message: ioMessage(err)})
+			l.parsed[shown] = nil
 			return nil
 		}
 	}
 	if len(data) > MaxFileSize {
 		// Only the first MaxFileSize+1 bytes were read: report the file's real size.
 		size := int64(len(data))
-		if st, err := os.Stat(path); err == nil {
+		if st, err := l.fs.stat(key); err == nil {
 			size = st.Size()
 		}
-		l.add(Diagnostic{Pos: Pos{File: path}, Message: fmt.Sprintf("file is %d bytes, more than the limit of %d", size, MaxFileSize),
+		l.add(Diagnostic{Pos: Pos{File: shown}, Message: fmt.Sprintf("file is %d bytes, more than the limit of %d", size, MaxFileSize),
 			Hint: "a blueprint is a short file; split it or remove what is not a blueprint"})
-		l.parsed[path] = nil
+		l.parsed[shown] = nil
 		return nil
 	}
-	delete(l.data, path)
-	f, diags := Parse(path, data)
+	delete(l.data, shown)
+	f, diags := Parse(shown, data)
 	l.diags = append(l.diags, diags...)
-	l.parsed[path] = f
+	l.parsed[shown] = f
 	return f
-}
-
-// readLimited reads at most MaxFileSize+1 bytes, enough for Parse to report an oversized file without
-// reading all of a huge one.
-func readLimited(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	var b bytes.Buffer
-	_, err = io.Copy(&b, io.LimitReader(fh, MaxFileSize+1))
-	return b.Bytes(), err
 }
 
 func ioMessage(err error) string {
@@ -288,25 +329,19 @@ func ioMessage(err error) string {
 	return err.Error()
 }
 
-func absDir(path string) string {
-	abs, err := filepath.Abs(filepath.FromSlash(path))
-	if err != nil {
-		return filepath.Dir(path)
-	}
-	return filepath.Dir(abs)
-}
-
-// platformFor finds the platform of a service in dir: the nearest platform file in dir or a folder above
-// it, stopping at the repository root (the folder with .git).
+// platformFor finds the platform of a service in the folder dir (a key): the nearest platform file in
+// dir or a folder above it, stopping at the repository root (the folder with .git).
 func (l *loader) platformFor(dir string) *File {
 	if f, ok := l.platformAt[dir]; ok {
 		return f
 	}
 	var found *File
 	for _, name := range PlatformFileNames {
-		path := filepath.Join(dir, name)
-		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-			found = l.parse(DisplayPath(path))
+		key := path.Join(dir, name)
+		if st, err := l.fs.stat(key); err == nil && st.Mode().IsRegular() {
+			shown := l.fs.display(key)
+			l.keys[shown] = key
+			found = l.parse(shown)
 			if found != nil && found.Kind != KindPlatform {
 				l.add(Diagnostic{Pos: posOf(found.Path, found.nodes["kind"]), Path: "kind",
 					Message: name + " is found as the platform file but is not kind: Platform", Hint: "rename it, or make it the platform"})
@@ -317,77 +352,49 @@ func (l *loader) platformFor(dir string) *File {
 			}
 		}
 	}
-	if found == nil {
-		_, gitErr := os.Stat(filepath.Join(dir, ".git"))
-		if parent := filepath.Dir(dir); gitErr != nil && parent != dir {
-			found = l.platformFor(parent)
-		}
+	if up, ok := parent(dir); found == nil && ok && !l.fs.exists(path.Join(dir, ".git")) {
+		found = l.platformFor(up)
 	}
 	l.platformAt[dir] = found
 	return found
-}
-
-// RepoRoot is the repository (the nearest folder with .git) holding dir, or "" outside one.
-func RepoRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	return (&loader{rootAt: map[string]string{}}).repoRoot(abs)
 }
 
 // sourcePath names a blueprint file relative to the root of its repository (LoadOptions.Root, else
 // the nearest folder with .git), so that what Gantry writes about it does not depend on the working
 // folder; outside a repository, the file name alone. Each folder's repository root is looked up once:
 // a platform of many services pays one walk per folder, not per file.
-func (l *loader) sourcePath(p string) string {
-	abs, err := filepath.Abs(filepath.FromSlash(p))
-	if err != nil {
-		return p
+func (l *loader) sourcePath(shown string) string {
+	key, ok := l.keys[shown]
+	if !ok {
+		key = l.fs.key(shown)
 	}
 	root := l.root
-	if root != "" {
-		if root, err = filepath.Abs(root); err != nil {
-			return p
-		}
-	} else {
-		root = l.repoRoot(filepath.Dir(abs))
+	if root == "" {
+		root = l.repoRoot(path.Dir(key))
 	}
 	if root == "" {
-		return filepath.Base(abs)
+		return path.Base(key)
 	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil {
-		return filepath.Base(abs)
+	if root == "." {
+		return key
 	}
-	return filepath.ToSlash(rel)
+	if rel, ok := strings.CutPrefix(key, root+"/"); ok {
+		return rel
+	}
+	return path.Base(key)
 }
 
-// repoRoot is the nearest folder at or above dir holding .git, or "" when there is none.
+// repoRoot is the key of the nearest folder at or above dir holding .git, or "" when there is none.
 func (l *loader) repoRoot(dir string) string {
 	if r, ok := l.rootAt[dir]; ok {
 		return r
 	}
 	var r string
-	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+	if l.fs.exists(path.Join(dir, ".git")) {
 		r = dir
-	} else if parent := filepath.Dir(dir); parent != dir {
-		r = l.repoRoot(parent)
+	} else if up, ok := parent(dir); ok {
+		r = l.repoRoot(up)
 	}
 	l.rootAt[dir] = r
 	return r
-}
-
-// DisplayPath shows a path relative to the working folder where it is below it, with slashes.
-func DisplayPath(p string) string {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(rel)
-		}
-	}
-	return filepath.ToSlash(abs)
 }

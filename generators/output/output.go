@@ -14,6 +14,7 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/targets"
+	"github.com/gantry-dev/gantry/internal/paths"
 )
 
 // DefaultOutput is where the files go when no output folder is named.
@@ -189,15 +190,15 @@ func hasRecord(dir string) bool {
 }
 
 // repoRoot is the git repository that holds the first blueprint path; outside one, the output folder.
-func repoRoot(paths []string, output string) string {
+func repoRoot(blueprints []string, output string) string {
 	start := "."
-	if len(paths) > 0 {
-		start = paths[0]
+	if len(blueprints) > 0 {
+		start = blueprints[0]
 	}
 	if st, err := os.Stat(start); err == nil && !st.IsDir() {
 		start = filepath.Dir(start)
 	}
-	if r := blueprints.RepoRoot(start); r != "" {
+	if r := paths.RepoRoot(start); r != "" {
 		return r
 	}
 	return output

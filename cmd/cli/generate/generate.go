@@ -10,11 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/generators/targets"
+	"github.com/gantry-dev/gantry/internal/paths"
 )
 
 // Options are the inputs of `gantry generate`.
@@ -120,7 +120,7 @@ func Run(opts *Options) error {
 func describe(roots []output.Root) string {
 	var where []string
 	for _, r := range roots {
-		d := blueprints.DisplayPath(r.Dir)
+		d := paths.Display(r.Dir)
 		if d == "." && len(roots) > 1 {
 			d = "the repository root"
 		}
@@ -137,7 +137,7 @@ func check(opts *Options, res *output.Result) error {
 		}
 		return nil
 	}
-	found, diff := res.Drift(blueprints.DisplayPath)
+	found, diff := res.Drift(paths.Display)
 	why := []string{"", "", " (no longer generated)", " (a temporary file of an interrupted run)"}
 	var counts []string
 	for i, kind := range output.DriftKinds {

@@ -1,0 +1,80 @@
+package blueprints
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/gantry-dev/gantry/internal/paths"
+)
+
+// files is where Load reads: a file system given by the caller (tests, fuzzers, gantry new, which load
+// from memory; paths are slash paths from its root), or the operating system's (paths as the user
+// wrote them). Inside, every file is known by its key, a clean slash path in fsys; diagnostics name it
+// as the user wrote it.
+type files struct {
+	fsys fs.FS
+	os   bool // fsys is the root of the operating system's file system; keys are absolute paths less "/"
+}
+
+func newFiles(fsys fs.FS) files {
+	if fsys == nil {
+		return files{fsys: os.DirFS("/"), os: true}
+	}
+	return files{fsys: fsys}
+}
+
+// key is where p, as the user wrote it, is in fsys.
+func (f files) key(p string) string {
+	if !f.os {
+		return path.Clean(filepath.ToSlash(p))
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = p
+	}
+	if k := strings.TrimPrefix(filepath.ToSlash(abs), "/"); k != "" {
+		return k
+	}
+	return "."
+}
+
+// display names a key for people: relative to the working folder where it is below it.
+func (f files) display(key string) string {
+	if !f.os {
+		return key
+	}
+	return paths.Display("/" + key)
+}
+
+func (f files) stat(key string) (fs.FileInfo, error) { return fs.Stat(f.fsys, key) }
+
+func (f files) exists(key string) bool {
+	_, err := f.stat(key)
+	return err == nil
+}
+
+// readLimited reads at most MaxFileSize+1 bytes, enough for Parse to report an oversized file without
+// reading all of a huge one.
+func (f files) readLimited(key string) ([]byte, error) {
+	fh, err := f.fsys.Open(key)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	var b bytes.Buffer
+	_, err = io.Copy(&b, io.LimitReader(fh, MaxFileSize+1))
+	return b.Bytes(), err
+}
+
+// parent is the folder above key, and false at the top.
+func parent(key string) (string, bool) {
+	if key == "." || key == "" {
+		return "", false
+	}
+	return path.Dir(key), true
+}
