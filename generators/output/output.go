@@ -6,6 +6,7 @@ package output
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +28,7 @@ type Options struct {
 	Output   string   // the output folder
 	Repo     string   // the repository root; "" for the git repository of the blueprints, else Output
 	Root     string   // blueprints.LoadOptions.Root
+	FS       fs.FS    // blueprints.LoadOptions.FS: where Paths are (nil: the disk); the roots are on disk
 	Check    bool     // compare instead of writing
 	Force    bool     // replace files that are not Gantry's or were edited
 	Only     []string // target names; empty for all
@@ -100,7 +102,7 @@ func (e *EnvError) Error() string {
 // files Gantry will not touch, a *generators.ConflictError wrapped with its root; nothing is written
 // then, nor when any root is refused.
 func Generate(opts Options) (*Result, error) {
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root})
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS})
 	if diags.HasErrors(false) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
 	}
