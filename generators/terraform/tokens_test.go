@@ -1,0 +1,105 @@
+package terraform
+
+import (
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// TestTokenBuilders: whatever a string part holds, an expression built by the token builders renders,
+// parses, references only what the builder was given and evaluates to the string itself.
+func TestTokenBuilders(t *testing.T) {
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"local": cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("svc-dev")}),
+			"var":   cty.ObjectVal(map[string]cty.Value{"evil": cty.StringVal("EVIL")}),
+		},
+		Functions: map[string]function.Function{"substr": stdlib.SubstrFunc, "jsonencode": stdlib.JSONEncodeFunc},
+	}
+	values := []string{`x}-${var.evil}`, `x}-${var.evil`, `a"b`, `%{if true}x%{endif}`, `%%{`, `back\slash\`, "line\nbreak\ttab\r",
+		`$${var.evil}`, `x$`, `x$$`, `x%`, `$`, `{`, "", `"`, "\x00\u2028"}
+	for _, v := range values {
+		for _, c := range []struct {
+			name string
+			expr hclwrite.Tokens
+			want cty.Value
+		}{
+			{"lit", lit(v), cty.StringVal(v)},
+			{"named", named("-" + v), cty.StringVal("svc-dev-" + v)},
+			{"before", template(v, localName()), cty.StringVal(v + "svc-dev")},
+			{"between", template(v, localName(), v, localName(), v), cty.StringVal(v + "svc-dev" + v + "svc-dev" + v)},
+			{"joined", template("$", localName(), "$", v, "{", localName()), cty.StringVal("$svc-dev$" + v + "{svc-dev")},
+			{"nested", template(call("substr", named("/"+v), number(0), number(200)), v), cty.StringVal("svc-dev/" + v + v)},
+			{"object", call("jsonencode", block(attr{v, lit(v)}, attr{"k", object(attr{v, tuple(lit(v))})})),
+				cty.StringVal(jsonOf(t, map[string]cty.Value{v: cty.StringVal(v), "k": cty.ObjectVal(map[string]cty.Value{v: cty.TupleVal([]cty.Value{cty.StringVal(v)})})}))},
+		} {
+			src := hclwrite.Format(append([]byte("x = "), append(c.expr.Bytes(), '\n')...))
+			f, diags := hclsyntax.ParseConfig(src, c.name, hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Errorf("%s %q: %s does not parse: %s", c.name, v, src, diags.Error())
+				continue
+			}
+			e := f.Body.(*hclsyntax.Body).Attributes["x"].Expr
+			for _, tr := range e.Variables() {
+				if tr.RootName() != "local" {
+					t.Errorf("%s %q: %s references %s", c.name, v, src, tr.RootName())
+				}
+			}
+			got, diags := e.Value(ctx)
+			if diags.HasErrors() {
+				t.Errorf("%s %q: %s: %s", c.name, v, src, diags.Error())
+			} else if !got.RawEquals(c.want) {
+				t.Errorf("%s %q: %s is %#v, want %#v", c.name, v, src, got, c.want)
+			}
+		}
+	}
+}
+
+func jsonOf(t *testing.T, m map[string]cty.Value) string {
+	t.Helper()
+	v, err := stdlib.JSONEncode(cty.ObjectVal(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.AsString()
+}
+
+// TestRefRefusesText: a reference step that is not an identifier is a bug, never text in an expression.
+func TestRefRefusesText(t *testing.T) {
+	for _, step := range []string{"a.b", "x}-${var.evil}", "a b", "", "0a", "a[0]"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("ref(%q) did not panic", step)
+				}
+			}()
+			ref("aws_s3_bucket", step, "id")
+		}()
+	}
+}
+
+// TestTemplateShapes: the builders write what Gantry wrote as text before, so the output is unchanged.
+func TestTemplateShapes(t *testing.T) {
+	for _, c := range []struct {
+		expr hclwrite.Tokens
+		want string
+	}{
+		{named(), "local.name"},
+		{named("-db"), `"${local.name}-db"`},
+		{template("st", call("substr", call("sha1", template(ref("local", "unique"), "/db")), number(0), number(20))), `"st${substr(sha1("${local.unique}/db"), 0, 20)}"`},
+		{template("x$", localName()), `"${"x$"}${local.name}"`},
+		{template(`a${b}%{c}"\`), `"a$${b}%%{c}\"\\"`},
+		{call("merge", ref("local", "tags"), object(attr{"Name", named("-db")})), `merge(local.tags, { Name = "${local.name}-db" })`},
+		{object(attr{"aws:SecureTransport", lit("false")}, attr{"null", number(1)}), `{ "aws:SecureTransport" = "false", "null" = 1 }`},
+	} {
+		got := string(hclwrite.Format(append([]byte("x = "), c.expr.Bytes()...)))
+		if got != "x = "+c.want {
+			t.Errorf("got %s, want x = %s", got, c.want)
+		}
+	}
+}
