@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,11 +20,12 @@ import (
 // The rate is what makes a fuzzer find anything, so each call does only the work it checks: the
 // folders are made once per process, each call rewrites one file and removes the output it wrote, and
 // they sit in memory (/dev/shm) where the machine has it: on a shared disk, creating and removing the
-// 45 files of a valid service and their folders cost ten times the pipeline itself. Run it with a short
-// -fuzzminimizetime (make fuzz does): Go minimizes every input that finds new coverage for up to 60 s
-// by default, its execs counter stands still meanwhile (golang/go#48820), and a blueprint of a few
-// hundred bytes always uses the whole minute, so a 60 s run explores one input.
+// 45 files of a valid service and their folders cost ten times the pipeline itself. And it does not
+// minimize unless -fuzzminimizetime is given: Go minimizes every input that reaches new code for up to
+// 60 s by default, counting no executions meanwhile (golang/go#48820), and a blueprint of a few hundred
+// bytes always takes the whole minute, so a 60 s run explored one input.
 func FuzzGenerate(f *testing.F) {
+	noMinimizeByDefault(f)
 	for _, name := range []string{"payments", "ledger", "gateway", "notifier", "reports", "migrate"} {
 		data, err := os.ReadFile(filepath.Join(repoRoot, "blueprints", "examples", "acme", name+".yaml"))
 		if err != nil {
@@ -80,6 +82,18 @@ func FuzzGenerate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// noMinimizeByDefault sets -fuzzminimizetime 0 unless the command line gives it (make fuzz does, and
+// FUZZMINIMIZE=60s asks for minimizing). The coordinator reads the flag when f.Fuzz starts.
+func noMinimizeByDefault(f *testing.F) {
+	given := false
+	flag.Visit(func(fl *flag.Flag) { given = given || fl.Name == "test.fuzzminimizetime" })
+	if !given {
+		if err := flag.Set("test.fuzzminimizetime", "0"); err != nil {
+			f.Fatal(err)
+		}
+	}
 }
 
 // memDir is a memory-backed folder for scratch files when the machine has one, else the temp folder.
