@@ -2,6 +2,7 @@ package terraform_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -50,6 +51,9 @@ func modules(t *testing.T) (string, []string) {
 			dirs = append(dirs, filepath.Join(out, filepath.FromSlash(path.Dir(f.Path))))
 		}
 	}
+	if len(dirs) == 0 {
+		t.Fatal("no Terraform module among the examples' output")
+	}
 	slices.Sort(dirs)
 	return out, dirs
 }
@@ -85,37 +89,85 @@ func TestTFLint(t *testing.T) {
 	}
 }
 
-// TestTrivyConfig scans every module with trivy's embedded Terraform checks: zero findings of any
-// severity outside internal/checkers/exceptions.yaml.
-func TestTrivyConfig(t *testing.T) {
+// trivyConfig scans dir with trivy's embedded Terraform checks and returns every failed check not
+// excepted in internal/checkers/exceptions.yaml, one line each, and the number of checks it ran on
+// each module folder (relative to dir). It fails the test when trivy does not run to the end.
+func trivyConfig(t *testing.T, dir string) (problems []string, scanned map[string]int) {
+	t.Helper()
 	trivy := checkers.Installed(t, "trivy")["trivy"]
 	ignored := checkers.Exceptions(t, "trivy")
-	out, _ := modules(t)
-	raw, ok := checkers.Run(t, out, trivy, "config", "--skip-check-update", "--quiet", "--format", "json",
+	res := checkers.Exec(t, dir, trivy, "config", "--skip-check-update", "--quiet", "--format", "json",
 		"--cache-dir", filepath.Join(t.TempDir(), "cache"), "--exit-code", "0", ".")
-	if !ok {
-		t.Fatalf("trivy config failed:\n%s", raw)
+	if res.Code != 0 {
+		t.Fatalf("trivy config exited %d:\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 	var rep struct {
 		Results []struct {
 			Target            string
+			MisconfSummary    *struct{ Successes, Failures int }
 			Misconfigurations []struct{ ID, AVDID, Title, Severity, Status, Message string }
 		}
 	}
-	if err := json.Unmarshal([]byte(raw[strings.Index(raw, "{"):]), &rep); err != nil {
-		t.Fatalf("trivy output: %v\n%s", err, raw)
+	if err := json.Unmarshal([]byte(res.Stdout), &rep); err != nil {
+		t.Fatalf("trivy output: %v\n%s%s", err, res.Stdout, res.Stderr)
 	}
-	scanned := 0
+	scanned = map[string]int{}
 	for _, r := range rep.Results {
-		scanned++
+		if r.MisconfSummary != nil {
+			scanned[r.Target] += r.MisconfSummary.Successes + r.MisconfSummary.Failures
+		}
 		for _, m := range r.Misconfigurations {
 			if m.Status == "FAIL" && !slices.Contains(ignored, m.ID) && !slices.Contains(ignored, m.AVDID) {
-				t.Errorf("%s: %s %s (%s): %s", r.Target, m.ID, m.Severity, m.Title, m.Message)
+				problems = append(problems, fmt.Sprintf("%s: %s %s (%s): %s", r.Target, m.ID, m.Severity, m.Title, m.Message))
 			}
 		}
 	}
-	if scanned == 0 {
-		t.Error("trivy scanned nothing")
+	return problems, scanned
+}
+
+// TestTrivyConfig scans every module with trivy's embedded Terraform checks: zero findings of any
+// severity outside internal/checkers/exceptions.yaml, and checks run on every module.
+func TestTrivyConfig(t *testing.T) {
+	out, dirs := modules(t)
+	problems, scanned := trivyConfig(t, out)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	for _, d := range dirs {
+		rel, _ := filepath.Rel(out, d)
+		if scanned[filepath.ToSlash(rel)] == 0 {
+			t.Errorf("trivy ran no check on %s", rel)
+		}
+	}
+}
+
+// TestTrivyCatchesMistakes proves the check above can fail: SSH open to the internet is reported.
+func TestTrivyCatchesMistakes(t *testing.T) {
+	dir := t.TempDir()
+	bad := `resource "aws_security_group" "bad" {
+  name        = "bad"
+  description = "Lets anyone in"
+  ingress {
+    description = "SSH"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "bad"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad", "main.tf"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems, scanned := trivyConfig(t, dir)
+	if got := strings.Join(problems, "\n"); !strings.Contains(got, "bad/main.tf: AWS-0107 ") {
+		t.Errorf("trivy did not report the open ingress (AWS-0107); it reported:\n%s", got)
+	}
+	if scanned["bad"] == 0 {
+		t.Errorf("trivy ran no check on the module: %v", scanned)
 	}
 }
 
