@@ -119,6 +119,9 @@ func TestGitLabScripts(t *testing.T) {
 			checked++
 		}
 	}
+	if checked == 0 {
+		t.Error("shellcheck checked no job")
+	}
 	t.Logf("shellcheck: %d jobs", checked)
 }
 

@@ -62,16 +62,21 @@ func TestAPIServerDryRun(t *testing.T) {
 		}
 	}
 
+	if len(platforms) == 0 {
+		t.Fatal("no kustomization among the examples' output")
+	}
 	var mu sync.Mutex
 	skipped := map[string]int{} // by API group
+	applied := 0                // documents sent to the server
 	apply := func(t *testing.T, dir string, dryRun bool) {
 		built := build(t, kustomize, filepath.Join(out, dir))
-		kept, left := withoutGroups(t, built, skipGroups)
+		kept, n, left := withoutGroups(t, built, skipGroups)
 		mu.Lock()
 		for _, obj := range left {
 			skipped[obj.group]++
 			t.Logf("not applied: %s %s (API group %s is excepted in internal/checkers/exceptions.yaml)", obj.kind, obj.name, obj.group)
 		}
+		applied += n
 		mu.Unlock()
 		if len(kept) == 0 {
 			return
@@ -109,6 +114,10 @@ func TestAPIServerDryRun(t *testing.T) {
 		})
 	}
 
+	if applied == 0 {
+		t.Error("no object was sent to the API server")
+	}
+	t.Logf("applied or dry-run: %d objects", applied)
 	for _, g := range skipGroups {
 		if skipped[g] == 0 {
 			t.Errorf("exceptions.yaml excepts API group %s for the apiserver checker, but no generated object has it: remove the exception", g)
@@ -132,15 +141,16 @@ func build(t *testing.T, kustomize, dir string) []byte {
 
 type object struct{ group, kind, name string }
 
-// withoutGroups returns the documents of a YAML stream whose API group is not one of groups, and the
-// objects it left out.
-func withoutGroups(t *testing.T, stream []byte, groups []string) ([]byte, []object) {
+// withoutGroups returns the documents of a YAML stream whose API group is not one of groups, how many
+// they are, and the objects it left out.
+func withoutGroups(t *testing.T, stream []byte, groups []string) ([]byte, int, []object) {
 	t.Helper()
 	dec := yaml.NewDecoder(bytes.NewReader(stream))
 	var kept bytes.Buffer
 	enc := yaml.NewEncoder(&kept)
 	enc.SetIndent(2)
 	var left []object
+	n := 0
 	for {
 		var doc yaml.Node
 		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -169,9 +179,10 @@ func withoutGroups(t *testing.T, stream []byte, groups []string) ([]byte, []obje
 		if err := enc.Encode(&doc); err != nil {
 			t.Fatal(err)
 		}
+		n++
 	}
 	if err := enc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return kept.Bytes(), left
+	return kept.Bytes(), n, left
 }

@@ -122,6 +122,33 @@ func SchemaDir(t testing.TB, minor string) (dir, version string) {
 	return filepath.Dir(dir), version
 }
 
+// Result is one run of a checker: its two output streams and its exit status.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Exec runs a checker whose report is on stdout (JSON, say) and returns both streams apart and its
+// exit status; it fails the test when the checker cannot be started at all.
+func Exec(t testing.TB, dir, name string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running %s: %v", name, err)
+		}
+		res.Code = ee.ExitCode()
+	}
+	return res
+}
+
 // Run runs a checker and returns its combined output and whether it exited 0.
 func Run(t testing.TB, dir, name string, args ...string) (string, bool) {
 	t.Helper()
