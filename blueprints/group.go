@@ -78,49 +78,46 @@ func (l *loader) checkDefaults(r *resolver, rp *ResolvedPlatform, pf *File, pdef
 	}
 }
 
+// checkNames checks a service's name and team where they were written (a missing one was reported by
+// the parser): the rules gantry init and new apply to their flags, and with Argo CD the platform's own
+// name, which its AppProject takes.
+func (l *loader) checkNames(f *File, rp *ResolvedPlatform) {
+	meta := f.Service.Metadata
+	var platformReserved []string
+	if rp.Spec.GitOps.Engine == "argocd" {
+		platformReserved = []string{rp.Name}
+	}
+	for _, v := range []struct {
+		path, value string
+		problem     func(string) (string, string)
+	}{
+		{"metadata.name", meta.Name, ServiceNameProblem},
+		{"metadata.team", meta.Team, func(t string) (string, string) { return teamProblem(t, platformReserved) }},
+	} {
+		if n := f.nodes[v.path]; n != nil && v.value != "" {
+			if msg, hint := v.problem(v.value); msg != "" {
+				l.add(Diagnostic{Pos: posOf(f.Path, n), Path: v.path, Message: msg, Hint: hint})
+			}
+		}
+	}
+}
+
 func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef *yaml.Node, pdefEnv map[string]*yaml.Node) *member {
 	svc := f.Service
 	meta := svc.Metadata
 	specNode := f.nodes["spec"]
 	specBase := r.filter(specNode, notEnvironments)
 	fallback := posOf(f.Path, f.root)
-	if n := f.nodes["metadata.name"]; n != nil {
-		if msg := dnsLabelProblem(meta.Name, MaxServiceName); msg != "" && meta.Name != "" {
-			l.add(Diagnostic{Pos: posOf(f.Path, n), Path: "metadata.name", Message: msg, Hint: hintLabel(meta.Name)})
-		}
-	}
-	if n := f.nodes["metadata.team"]; n != nil {
-		if msg := dnsLabelProblem(meta.Team, 63); msg != "" && meta.Team != "" {
-			l.add(Diagnostic{Pos: posOf(f.Path, n), Path: "metadata.team", Message: msg, Hint: hintLabel(meta.Team)})
-		}
-	}
-	// Names the output layout uses for its own files: <env>/<service>.yaml sits beside namespaces.yaml
-	// and kustomization.yaml, Argo CD's projects/<team>.yaml beside <platform>.yaml and
-	// kustomization.yaml, and <platform>/<team>/ beside namespaces/ and gitops/.
-	reserved := func(path, value string, names ...string) {
-		if n := f.nodes[path]; n != nil && slices.Contains(names, value) {
-			l.add(Diagnostic{Pos: posOf(f.Path, n), Path: path,
-				Message: fmt.Sprintf("%q is reserved: the generated output has a file or folder of that name", value),
-				Hint:    "choose another name; reserved here: " + strings.Join(names, ", ")})
-		}
-	}
-	reserved("metadata.name", meta.Name, "kustomization", "namespaces")
-	teams := []string{"kustomization", "namespaces", "gitops"}
-	if rp.Spec.GitOps.Engine == "argocd" {
-		teams = append(teams, rp.Name) // the platform's own AppProject
-	}
-	reserved("metadata.team", meta.Team, teams...)
-
+	l.checkNames(f, rp)
 	newCheck := func(lay layered) *check {
 		return &check{r: r, l: lay, svcFile: f.Path, svcName: meta.Name, fallback: fallback,
 			envs: rp.Spec.Environments, diags: &l.diags}
 	}
 	m := &member{file: f, base: r.layer(f.Path, pdef, specBase)}
 	m.base.own = f.nodes
-	base := m.base.spec
-	applyDefaults(&base, meta, rp.Spec)
+	base, dropped := normaliseService(m.base.spec, meta, rp.Spec)
 	c := newCheck(m.base)
-	c.spec(&base, meta)
+	c.spec(&base, meta, dropped)
 	c.l = layered{nodes: f.nodes, own: f.nodes}
 	c.environments(svc.Spec.Environments, "spec.environments")
 	base.Environments = nil
@@ -130,9 +127,8 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
-		spec := lay.spec
-		applyDefaults(&spec, meta, rp.Spec)
-		newCheck(lay).spec(&spec, meta)
+		spec, dropped := normaliseService(lay.spec, meta, rp.Spec)
+		newCheck(lay).spec(&spec, meta, dropped)
 		spec.Environments = nil
 		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: i == len(rp.Spec.Environments)-1, Spec: spec})
 	}
@@ -142,102 +138,131 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 // crossCheck applies the rules that span services: unique names and zero trust both ways (when A calls
 // B, B lists A among its callers).
 func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
-	byName := map[string]*member{}
-	var names []string
+	g := &graph{l: l, r: r, complete: complete, byName: map[string]*member{}}
+	g.index(members)
+	l.namespaceOwners(r, members)
+	l.uniqueSources(r, members)
+	for _, a := range members {
+		if g.byName[a.res.Name] != a {
+			continue
+		}
+		g.calls(a)
+		g.callers(a)
+	}
+}
+
+// graph is the services of one platform by name, while the references between them are checked.
+type graph struct {
+	l        *loader
+	r        *resolver
+	complete bool
+	byName   map[string]*member
+	names    []string
+}
+
+// index names the members, reporting a name defined twice.
+func (g *graph) index(members []*member) {
 	for _, m := range members {
 		name := m.res.Name
 		if name == "" {
 			continue
 		}
-		if first, dup := byName[name]; dup {
-			pos, path := m.pos(r, "metadata.name")
+		if first, dup := g.byName[name]; dup {
+			pos, path := m.pos(g.r, "metadata.name")
 			if n := m.file.nodes["metadata.name"]; n != nil {
 				pos, path = posOf(m.file.Path, n), "metadata.name"
 			}
 			fp := posOf(first.file.Path, first.file.nodes["metadata.name"])
-			l.add(Diagnostic{Pos: pos, Path: path, Message: fmt.Sprintf("service %q is defined twice (also at %s)", name, fp),
+			g.l.add(Diagnostic{Pos: pos, Path: path, Message: fmt.Sprintf("service %q is defined twice (also at %s)", name, fp),
 				Hint: "service names are unique in a platform; rename one"})
 			continue
 		}
-		byName[name] = m
-		names = append(names, name)
+		g.byName[name] = m
+		g.names = append(g.names, name)
 	}
-	l.namespaceOwners(r, members)
-	l.uniqueSources(r, members)
-	// unknown reports a reference to a service that is not in the set: an error when every blueprint of
-	// the platform was loaded, a warning when only some files were named.
-	unknown := func(m *member, path, ref, field string) {
-		pos, p := m.pos(r, path)
-		name, _ := splitRef(ref)
-		hint := "add its blueprint, or remove it from " + field
-		if t := byName[name]; t != nil {
-			hint = fmt.Sprintf("%s is in namespace %s", name, t.ns)
-		} else if s := closest(name, names); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", s)
-		}
-		sev := SeverityError
-		if !complete {
-			sev = SeverityWarning
-			hint += "; only some blueprint files were named, so it may be in another"
-		}
-		l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("no service %q among the blueprints", ref), Hint: hint, Severity: sev})
+}
+
+// unknown reports a reference to a service that is not in the set: an error when every blueprint of the
+// platform was loaded, a warning when only some files were named.
+func (g *graph) unknown(m *member, path, ref, field string) {
+	pos, p := m.pos(g.r, path)
+	name, _ := splitRef(ref)
+	hint := "add its blueprint, or remove it from " + field
+	if t := g.byName[name]; t != nil {
+		hint = fmt.Sprintf("%s is in namespace %s", name, t.ns)
+	} else if s := closest(name, g.names); s != "" {
+		hint = fmt.Sprintf("did you mean %q?", s)
 	}
-	find := func(ref string) *member {
-		name, ns := splitRef(ref)
-		t := byName[name]
-		if t == nil || (ns != "" && t.ns != ns) {
-			return nil
-		}
-		return t
+	sev := SeverityError
+	if !g.complete {
+		sev = SeverityWarning
+		hint += "; only some blueprint files were named, so it may be in another"
 	}
-	lists := func(refs []string, m *member) bool {
-		return slices.ContainsFunc(refs, func(ref string) bool { return find(ref) == m })
+	g.l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("no service %q among the blueprints", ref), Hint: hint, Severity: sev})
+}
+
+// find returns the member a calls/callers entry names, or nil.
+func (g *graph) find(ref string) *member {
+	name, ns := splitRef(ref)
+	t := g.byName[name]
+	if t == nil || (ns != "" && t.ns != ns) {
+		return nil
 	}
-	for _, a := range members {
-		if byName[a.res.Name] != a {
+	return t
+}
+
+// lists reports whether refs name m.
+func (g *graph) lists(refs []string, m *member) bool {
+	return slices.ContainsFunc(refs, func(ref string) bool { return g.find(ref) == m })
+}
+
+// skip reports whether a's own check reported the entry already: its form is wrong, or it names a.
+func skip(a *member, ref string) bool { return refProblem(ref) != "" || isSelf(ref, a.res.Name, a.ns) }
+
+// calls checks that every service a calls exists, serves a port and lists a among its callers.
+func (g *graph) calls(a *member) {
+	for i, ref := range a.res.Base.Calls {
+		if skip(a, ref) {
 			continue
 		}
-		// Entries whose form is wrong, or that name the service itself, were reported by its own check.
-		skip := func(ref string) bool { return refProblem(ref) != "" || isSelf(ref, a.res.Name, a.ns) }
-		for i, ref := range a.res.Base.Calls {
-			if skip(ref) {
-				continue
-			}
-			path := fmt.Sprintf("spec.calls[%d]", i)
-			b := find(ref)
-			if b == nil {
-				unknown(a, path, ref, "calls")
-				continue
-			}
-			pos, p := a.pos(r, path)
-			if b.typ != TypeWeb {
-				l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("%q is a %s service and serves no port", ref, b.typ),
-					Hint: "only web services can be called"})
-				continue
-			}
-			if !lists(b.res.Base.Callers, a) {
-				where, _ := b.pos(r, "spec.callers")
-				l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("%s does not list %s among its callers", b.res.Name, a.res.Name),
-					Hint: fmt.Sprintf("add %q to %s's spec.callers (%s)", a.res.Name, b.res.Name, where)})
-			}
+		path := fmt.Sprintf("spec.calls[%d]", i)
+		b := g.find(ref)
+		if b == nil {
+			g.unknown(a, path, ref, "calls")
+			continue
 		}
-		for i, ref := range a.res.Base.Callers {
-			if skip(ref) {
-				continue
-			}
-			path := fmt.Sprintf("spec.callers[%d]", i)
-			b := find(ref)
-			if b == nil {
-				unknown(a, path, ref, "callers")
-				continue
-			}
-			if !lists(b.res.Base.Calls, a) {
-				pos, p := a.pos(r, path)
-				where, _ := b.pos(r, "spec.calls")
-				l.add(Diagnostic{Pos: pos, Path: p, Severity: SeverityWarning,
-					Message: fmt.Sprintf("%s is allowed to call %s but does not list it in its calls", b.res.Name, a.res.Name),
-					Hint:    fmt.Sprintf("add %q to %s's spec.calls (%s), or remove it here", a.res.Name, b.res.Name, where)})
-			}
+		pos, p := a.pos(g.r, path)
+		if b.typ != TypeWeb {
+			g.l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("%q is a %s service and serves no port", ref, b.typ),
+				Hint: "only web services can be called"})
+			continue
+		}
+		if !g.lists(b.res.Base.Callers, a) {
+			where, _ := b.pos(g.r, "spec.callers")
+			g.l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("%s does not list %s among its callers", b.res.Name, a.res.Name),
+				Hint: fmt.Sprintf("add %q to %s's spec.callers (%s)", a.res.Name, b.res.Name, where)})
+		}
+	}
+}
+
+// callers checks that every caller a allows exists, and warns when it does not list a in its calls.
+func (g *graph) callers(a *member) {
+	for i, ref := range a.res.Base.Callers {
+		if skip(a, ref) {
+			continue
+		}
+		path := fmt.Sprintf("spec.callers[%d]", i)
+		b := g.find(ref)
+		if b == nil {
+			g.unknown(a, path, ref, "callers")
+			continue
+		}
+		if !g.lists(b.res.Base.Calls, a) {
+			pos, p := a.pos(g.r, path)
+			where, _ := b.pos(g.r, "spec.calls")
+			g.l.add(Diagnostic{Pos: pos, Path: p, Severity: SeverityWarning,
+				Message: fmt.Sprintf("%s is allowed to call %s but does not list it in its calls", b.res.Name, a.res.Name),
+				Hint:    fmt.Sprintf("add %q to %s's spec.calls (%s), or remove it here", a.res.Name, b.res.Name, where)})
 		}
 	}
 }

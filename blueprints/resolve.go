@@ -7,29 +7,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Built-in platform settings, used where the platform file (or the whole file) is absent.
-var builtinPlatform = PlatformSpec{
-	Registry:          "registry.example.com/change-me",
-	Cloud:             Cloud{Provider: "none"},
-	CI:                "github",
-	GitOps:            GitOps{Engine: "none"},
-	Mesh:              "none",
-	Routing:           "gateway",
-	KubernetesVersion: "1.35",
-	Environments:      []string{"dev", "staging", "prod"},
-}
-
-// Built-in service defaults, applied after merging when a field is still unset.
-const (
-	DefaultCPU              = "100m"
-	DefaultMemory           = "128Mi"
-	DefaultEphemeralStorage = "256Mi"
-	DefaultReplicas         = 2
-	DefaultCPUTarget        = 70
-	DefaultLiveness         = "/livez"
-	DefaultReadiness        = "/readyz"
-)
-
 // Resolved is every loaded blueprint, grouped by platform and fully resolved: what the generators read.
 type Resolved struct {
 	Platforms []*ResolvedPlatform
@@ -230,92 +207,10 @@ func parentPath(p string) string {
 	return p[:i]
 }
 
-// resolvePlatform fills in the built-in settings under a platform file's own.
+// resolvePlatform is the platform of a platform file (nil: the built-in one), normalised.
 func resolvePlatform(f *File) *ResolvedPlatform {
-	rp := &ResolvedPlatform{Name: "default", Spec: builtinPlatform}
 	if f == nil || f.Platform == nil {
-		return rp
+		return &ResolvedPlatform{Name: "default", Spec: normalisePlatform(PlatformSpec{})}
 	}
-	rp.File, rp.Name = f.Path, f.Platform.Metadata.Name
-	s := f.Platform.Spec
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&rp.Spec.Registry, s.Registry)
-	set(&rp.Spec.Cloud.Provider, s.Cloud.Provider)
-	set(&rp.Spec.Cloud.Region, s.Cloud.Region)
-	set(&rp.Spec.Cloud.Project, s.Cloud.Project)
-	set(&rp.Spec.CI, s.CI)
-	set(&rp.Spec.GitOps.Engine, s.GitOps.Engine)
-	set(&rp.Spec.GitOps.RepoURL, s.GitOps.RepoURL)
-	set(&rp.Spec.GitOps.Path, s.GitOps.Path)
-	set(&rp.Spec.GitOps.Branch, s.GitOps.Branch)
-	set(&rp.Spec.Mesh, s.Mesh)
-	set(&rp.Spec.Routing, s.Routing)
-	set(&rp.Spec.KubernetesVersion, s.KubernetesVersion)
-	if len(s.Environments) > 0 {
-		rp.Spec.Environments = s.Environments
-	}
-	rp.Spec.Network = s.Network
-	if rp.Spec.GitOps.Engine != "none" {
-		if rp.Spec.GitOps.Branch == "" {
-			rp.Spec.GitOps.Branch = "main"
-		}
-		if rp.Spec.GitOps.Path == "" {
-			rp.Spec.GitOps.Path = "."
-		}
-	}
-	return rp
-}
-
-// applyDefaults fills what is still unset after merging. The rules depend on the service type, so they
-// are code rather than a defaults file.
-func applyDefaults(s *ServiceSpec, meta ServiceMeta, p PlatformSpec) {
-	def := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	def(&s.Namespace, meta.Team)
-	if meta.Name != "" { // a missing name is reported; do not derive nonsense from it
-		def(&s.Source, "services/"+meta.Name)
-		def(&s.Image, p.Registry+"/"+meta.Name)
-	}
-	def(&s.Resources.CPU, DefaultCPU)
-	def(&s.Resources.Memory, DefaultMemory)
-	def(&s.Resources.EphemeralStorage, DefaultEphemeralStorage)
-	for i := range s.Dependencies {
-		def(&s.Dependencies[i].Size, "small")
-	}
-	switch s.Type {
-	case TypeWeb, TypeWorker:
-		if s.Replicas.Min == 0 {
-			s.Replicas.Min = DefaultReplicas
-			if s.Replicas.Max != 0 && s.Replicas.Max < s.Replicas.Min {
-				s.Replicas.Min = s.Replicas.Max // `max: 1` alone means one replica, not an error about a default
-			}
-		}
-		if s.Replicas.Max == 0 {
-			s.Replicas.Max = s.Replicas.Min
-		}
-		if s.Replicas.CPU == 0 {
-			s.Replicas.CPU = DefaultCPUTarget
-		}
-	}
-	if s.Type == TypeWeb {
-		def(&s.Protocol, "http")
-		h := &s.Health
-		switch {
-		case s.Protocol == "grpc" && h.Liveness == "" && h.Readiness == "" && h.Startup == "":
-			h.GRPC = true
-		case s.Protocol == "http" && !h.GRPC:
-			def(&h.Liveness, DefaultLiveness)
-			def(&h.Readiness, DefaultReadiness)
-		}
-		if s.Ingress.Host != "" && len(s.Ingress.Paths) == 0 {
-			s.Ingress.Paths = []string{"/"}
-		}
-	}
+	return &ResolvedPlatform{Name: f.Platform.Metadata.Name, File: f.Path, Spec: normalisePlatform(f.Platform.Spec)}
 }

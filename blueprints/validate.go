@@ -102,16 +102,22 @@ func (c *check) fromService(path string) bool {
 	return ok && o.file == c.svcFile
 }
 
-// notFor handles a field that does not apply to the service's type: an error when the service set it,
-// silently dropped when it was inherited from platform defaults (which apply "where they fit").
-func (c *check) notFor(path, typ, hint string, set bool, clear func()) {
-	if !set {
-		return
+// dropped reports the fields normalising removed (they do not apply to the service's type or
+// protocol) where the service itself wrote them; inherited ones go silently, as platform defaults apply
+// where they fit. Several fields dropped for one reason are reported once, at Dropped.At.
+func (c *check) dropped(ds []Dropped) {
+	seen := map[string]bool{}
+	for _, d := range ds {
+		at := d.Path
+		if d.At != "" {
+			at = d.At
+		}
+		if !c.fromService(d.Path) || seen[at+"\x00"+d.Message] {
+			continue
+		}
+		seen[at+"\x00"+d.Message] = true
+		c.errf(at, d.Hint, "%s", d.Message)
 	}
-	if c.fromService(path) {
-		c.errf(path, hint, "does not apply to a %s service", typ)
-	}
-	clear()
 }
 
 func dnsLabelProblem(s string, maxLen int) string {
@@ -132,8 +138,8 @@ func hintLabel(s string) string {
 	return ""
 }
 
-// spec validates a resolved ServiceSpec and clears inherited fields that do not apply to its type.
-func (c *check) spec(s *ServiceSpec, meta ServiceMeta) {
+// spec validates a normalised ServiceSpec; dropped is what normalising removed from it.
+func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped) {
 	// A missing or malformed spec was reported by the parser; its fields' absence is no news.
 	// A spec with a merge key was reported too; its missing fields may be behind the merge.
 	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode && !hasMergeKey(n) {
@@ -151,6 +157,7 @@ func (c *check) spec(s *ServiceSpec, meta ServiceMeta) {
 	if c.r.written(c.l, "spec.image") {
 		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
 	}
+	c.dropped(dropped)
 	c.typeRules(s)
 	c.fields(s, meta)
 }
@@ -169,89 +176,37 @@ func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
 	c.ingress(s)
 }
 
+// typeRules checks what the service's type asks of it. A missing or unknown type (reported as such)
+// still has its fields' own values checked: a replica range or a schedule is wrong whatever the type.
 func (c *check) typeRules(s *ServiceSpec) {
 	t := s.Type
-	switch t {
-	case TypeWeb:
-		if s.Port == 0 && !c.r.written(c.l, "spec.port") { // a port of the wrong type was reported already
-			c.errf("spec.port", "add `port: 8080`, or use `type: worker` for a service that serves nothing", "a web service needs a port")
-		}
-	case TypeWorker, TypeCron, TypeJob:
-		c.notFor("spec.port", t, "only web services serve a port; use `type: web`", s.Port != 0, func() { s.Port = 0 })
-		c.notFor("spec.protocol", t, "", s.Protocol != "", func() { s.Protocol = "" })
-		c.notFor("spec.health", t, "probes run against the web port", s.Health != (Health{}), func() { s.Health = Health{} })
-		c.notFor("spec.ingress", t, "only web services can be exposed", s.Ingress.set(),
-			func() { s.Ingress = Ingress{} })
-		c.notFor("spec.callers", t, "nothing can call a service without a port", len(s.Callers) > 0, func() { s.Callers = nil })
+	if t == TypeWeb && s.Port == 0 && !c.r.written(c.l, "spec.port") { // a port of the wrong type was reported already
+		c.errf("spec.port", "add `port: 8080`, or use `type: worker` for a service that serves nothing", "a web service needs a port")
 	}
-	switch t {
-	case TypeCron:
-		if s.Schedule == "" {
-			c.errf("spec.schedule", `add for example schedule: "*/5 * * * *"`, "a cron service needs a schedule")
-		} else if msg := checkCron(s.Schedule); msg != "" {
-			c.errf("spec.schedule", `for example "*/5 * * * *" or @hourly`, "%s", msg)
-		}
-	case TypeWeb, TypeWorker, TypeJob:
-		c.notFor("spec.schedule", t, "only cron services run on a schedule; use `type: cron`", s.Schedule != "", func() { s.Schedule = "" })
+	if t == TypeCron && s.Schedule == "" {
+		c.errf("spec.schedule", `add for example schedule: "*/5 * * * *"`, "a cron service needs a schedule")
+	} else if msg := checkCron(s.Schedule); s.Schedule != "" && msg != "" {
+		c.errf("spec.schedule", `for example "*/5 * * * *" or @hourly`, "%s", msg)
 	}
-	switch t {
-	case TypeCron, TypeJob:
-		c.notFor("spec.replicas", t, "it runs one pod per run", s.Replicas != (Replicas{}), func() { s.Replicas = Replicas{} })
-	case TypeWeb, TypeWorker:
-		if s.Replicas.Min > s.Replicas.Max && s.Replicas.Max != 0 {
-			c.errf("spec.replicas.min", fmt.Sprintf("raise replicas.max to at least %d, or lower min", s.Replicas.Min),
-				"must be <= replicas.max (%d > %d)", s.Replicas.Min, s.Replicas.Max)
-		}
+	if s.Replicas.Min > s.Replicas.Max && s.Replicas.Max != 0 {
+		c.errf("spec.replicas.min", fmt.Sprintf("raise replicas.max to at least %d, or lower min", s.Replicas.Min),
+			"must be <= replicas.max (%d > %d)", s.Replicas.Min, s.Replicas.Max)
 	}
 	if s.MetricsPort != 0 && s.MetricsPort == s.Port {
 		c.errf("spec.metricsPort", "serve metrics on a port of their own, e.g. 9090", "collides with spec.port (%d)", s.Port)
 	}
+	if msg, hint := RuntimeTypeProblem(s.Runtime, t); msg != "" {
+		c.errf("spec.type", hint, "%s", msg)
+	}
 	if t == TypeWeb {
-		c.health(s)
+		c.health(s.Health)
 	}
 }
 
-func (c *check) health(s *ServiceSpec) {
-	h := &s.Health
-	// Probe settings inherited from the platform apply where they fit the protocol: HTTP paths to http
-	// services, the gRPC check to grpc ones.
-	inherited := func(field string) bool { return !c.fromService("spec.health." + field) }
-	if s.Protocol != "http" {
-		for _, f := range []struct {
-			name string
-			v    *string
-		}{{"liveness", &h.Liveness}, {"readiness", &h.Readiness}, {"startup", &h.Startup}} {
-			if *f.v != "" && inherited(f.name) {
-				*f.v = ""
-			}
-		}
-		if s.Protocol == "grpc" && h.Liveness == "" && h.Readiness == "" && h.Startup == "" {
-			h.GRPC = true
-		}
-	} else if h.GRPC && inherited("grpc") {
-		h.GRPC = false
-		def := func(dst *string, v string) {
-			if *dst == "" {
-				*dst = v
-			}
-		}
-		def(&h.Liveness, DefaultLiveness)
-		def(&h.Readiness, DefaultReadiness)
-	}
+// health checks the probe paths of a web service; normalising kept only what fits its protocol.
+func (c *check) health(h Health) {
 	if h.GRPC {
-		if s.Protocol != "grpc" {
-			c.errf("spec.health.grpc", "set `protocol: grpc`, or give HTTP paths instead", "gRPC health checks need protocol grpc")
-		}
-		for _, p := range []struct{ path, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
-			if p.v != "" {
-				c.errf("spec.health."+p.path, "remove it, or set grpc: false", "an HTTP path cannot be used with grpc: true")
-			}
-		}
 		return
-	}
-	if s.Protocol != "http" && (h.Liveness != "" || h.Readiness != "" || h.Startup != "") && c.fromService("spec.health") {
-		c.errf("spec.health", "HTTP probe paths need `protocol: http`; for grpc use `health: {grpc: true}`",
-			"HTTP paths do not apply to protocol %s", s.Protocol)
 	}
 	for _, p := range []struct{ path, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
 		if p.v != "" && !httpPathRE.MatchString(p.v) {

@@ -124,14 +124,7 @@ type Promotion struct {
 }
 
 func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file string) *Pipeline {
-	out := path.Clean(p.Spec.GitOps.Path)
-	if p.Spec.GitOps.Path == "" {
-		out = "deploy"
-	}
-	branch := p.Spec.GitOps.Branch
-	if branch == "" {
-		branch = "main"
-	}
+	out := path.Clean(p.Spec.GitOps.Path) // the platform's normalising gives it and the branch their defaults
 	svcOut := path.Join(out, generators.ServiceDir(p, s))
 	dir := path.Dir(p.Source)
 	pl := &Pipeline{
@@ -142,7 +135,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		Output:        out,
 		ServiceOutput: svcOut,
 		Image:         s.Base.Image,
-		Branch:        branch,
+		Branch:        p.Spec.GitOps.Branch,
 		Runtime:       runtimes[s.Base.Runtime],
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
 		Terraform:     terraform.HasModule(p, s),

@@ -19,7 +19,7 @@ import (
 )
 
 // DefaultOutput is where the files go when no output folder is named.
-const DefaultOutput = "deploy"
+const DefaultOutput = blueprints.DefaultOutput
 
 // Options say what to generate and where.
 type Options struct {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -68,12 +67,17 @@ func ServiceName(verb string) func(*cobra.Command, []string) error {
 	}
 }
 
-// CheckService checks the service settings that init and new take as flags, as usage errors.
+// CheckService checks the service settings that init and new take as flags, as usage errors. The rules
+// are the blueprint's own (blueprints.ServiceNameProblem, TeamProblem, RuntimeTypeProblem, the allowed
+// runtimes and types and the port's range), so a flag is refused exactly when the blueprint it would
+// write fails gantry validate.
 func CheckService(name, team, runtime, typ string, port int) error {
-	for _, v := range []struct{ flag, value string }{{"NAME", name}, {"--team", team}} {
-		if errs := validation.IsDNS1123Label(v.value); len(errs) > 0 || len(v.value) > blueprints.MaxServiceName {
-			return FlagErrorf("%s %q must be a DNS label of at most %d characters: lower-case letters, digits and '-'",
-				v.flag, v.value, blueprints.MaxServiceName)
+	for _, v := range []struct {
+		flag, value string
+		problem     func(string) (string, string)
+	}{{"NAME", name, blueprints.ServiceNameProblem}, {"--team", team, blueprints.TeamProblem}} {
+		if msg, hint := v.problem(v.value); msg != "" {
+			return FlagErrorf("%s %s", v.flag, withHint(msg, hint))
 		}
 	}
 	// The blueprint is written as <NAME>.yaml beside the platform file.
@@ -86,8 +90,18 @@ func CheckService(name, team, runtime, typ string, port int) error {
 	if !slices.Contains(blueprints.Types, typ) {
 		return FlagErrorf("--type must be one of %s", strings.Join(blueprints.Types, ", "))
 	}
-	if typ == blueprints.TypeWeb && (port < 1024 || port > 65535) {
-		return FlagErrorf("--port must be from 1024 to 65535 (containers run as non-root)")
+	if msg, hint := blueprints.RuntimeTypeProblem(runtime, typ); msg != "" {
+		return FlagErrorf("--type %s: %s", typ, withHint(msg, hint))
+	}
+	if lo, hi := blueprints.PortRange(); typ == blueprints.TypeWeb && (port < lo || port > hi) {
+		return FlagErrorf("--port must be from %d to %d (containers run as non-root)", lo, hi)
 	}
 	return nil
+}
+
+func withHint(msg, hint string) string {
+	if hint == "" {
+		return msg
+	}
+	return msg + " (" + hint + ")"
 }

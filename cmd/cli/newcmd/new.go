@@ -83,9 +83,6 @@ unless it can write everything. It runs git init in the folder when git is insta
 			if err := cmdutil.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
 				return err
 			}
-			if opts.Runtime == "static" && opts.Type != blueprints.TypeWeb {
-				return cmdutil.FlagErrorf("--runtime static makes a site served over HTTP: it is --type web")
-			}
 			if !slices.Contains(ciSystems, opts.CI) {
 				return cmdutil.FlagErrorf("--ci must be one of %s", strings.Join(ciSystems, ", "))
 			}

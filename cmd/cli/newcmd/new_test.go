@@ -153,7 +153,7 @@ func TestRefusals(t *testing.T) {
 	}{
 		{[]string{"api", "--dir", "full"}, cmdutil.ExitInvalid, "exists and is not empty"},
 		{[]string{"api", "--dir", "afile"}, cmdutil.ExitInvalid, "is not a folder"},
-		{[]string{"Bad_Name"}, cmdutil.ExitUsage, "must be a DNS label"},
+		{[]string{"Bad_Name"}, cmdutil.ExitUsage, "is not a DNS label"},
 		{[]string{"api", "--runtime", "cobol"}, cmdutil.ExitUsage, "--runtime must be one of"},
 		{[]string{"api", "--runtime", "static", "--type", "worker"}, cmdutil.ExitUsage, "static makes a site served over HTTP"},
 		{[]string{"api", "--type", "daemon"}, cmdutil.ExitUsage, "--type must be one of"},

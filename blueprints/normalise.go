@@ -1,0 +1,214 @@
+package blueprints
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Normalising is the one place that sets defaults and drops what does not apply. It is pure: it reads
+// a merged spec and returns a new one, with the list of what it dropped, so validation (which only
+// reads and reports) can still report a field the user wrote. Neither depends on the other's order.
+
+// Built-in platform settings, used where the platform file (or the whole file) is absent.
+var builtinPlatform = PlatformSpec{
+	Registry:          "registry.example.com/change-me",
+	Cloud:             Cloud{Provider: "none"},
+	CI:                "github",
+	GitOps:            GitOps{Engine: "none"},
+	Mesh:              "none",
+	Routing:           "gateway",
+	KubernetesVersion: "1.35",
+	Environments:      []string{"dev", "staging", "prod"},
+}
+
+// Built-in service defaults, applied after merging when a field is still unset.
+const (
+	DefaultCPU              = "100m"
+	DefaultMemory           = "128Mi"
+	DefaultEphemeralStorage = "256Mi"
+	DefaultReplicas         = 2
+	DefaultCPUTarget        = 70
+	DefaultLiveness         = "/livez"
+	DefaultReadiness        = "/readyz"
+	DefaultProtocol         = "http"
+	DefaultSize             = "small"
+	DefaultBranch           = "main"
+)
+
+// DefaultOutput is the folder Gantry's output goes to in the repository when nothing else names one:
+// `gantry generate` writes there without -o, and the CI pipeline of a platform without a GitOps
+// engine (or without spec.gitops.path) writes there.
+const DefaultOutput = "deploy"
+
+// normalisePlatform fills in the built-in settings under a platform file's own.
+func normalisePlatform(s PlatformSpec) PlatformSpec {
+	out := builtinPlatform
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&out.Registry, s.Registry)
+	set(&out.Cloud.Provider, s.Cloud.Provider)
+	set(&out.Cloud.Region, s.Cloud.Region)
+	set(&out.Cloud.Project, s.Cloud.Project)
+	set(&out.CI, s.CI)
+	set(&out.GitOps.Engine, s.GitOps.Engine)
+	set(&out.GitOps.RepoURL, s.GitOps.RepoURL)
+	set(&out.GitOps.Path, s.GitOps.Path)
+	set(&out.GitOps.Branch, s.GitOps.Branch)
+	set(&out.Mesh, s.Mesh)
+	set(&out.Routing, s.Routing)
+	set(&out.KubernetesVersion, s.KubernetesVersion)
+	if len(s.Environments) > 0 {
+		out.Environments = s.Environments
+	}
+	out.Network = s.Network
+	if out.GitOps.Branch == "" {
+		out.GitOps.Branch = DefaultBranch
+	}
+	if out.GitOps.Path == "" {
+		// An engine syncs the repository's root unless told otherwise; without one, the output goes
+		// where `gantry generate` puts it.
+		out.GitOps.Path = "."
+		if out.GitOps.Engine == "none" {
+			out.GitOps.Path = DefaultOutput
+		}
+	}
+	return out
+}
+
+// Dropped is a field normalising removed because it does not apply to the service (its type, or its
+// protocol). Validation reports it where the service itself wrote it; one inherited from the
+// platform's defaults (which apply where they fit) goes silently.
+type Dropped struct {
+	Path    string // the field removed
+	At      string // where to report it, when not at Path: one report for several fields
+	Message string
+	Hint    string
+}
+
+// normaliseService drops what does not apply to the service's type and protocol, then fills what is
+// still unset after merging. The rules depend on the type, so they are code rather than a defaults
+// file. s is not changed: the result shares no slice that normalising writes to.
+func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec) (ServiceSpec, []Dropped) {
+	dropped := dropForType(&s)
+	def := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	def(&s.Namespace, meta.Team)
+	if meta.Name != "" { // a missing name is reported; do not derive nonsense from it
+		def(&s.Source, "services/"+meta.Name)
+		def(&s.Image, p.Registry+"/"+meta.Name)
+	}
+	def(&s.Resources.CPU, DefaultCPU)
+	def(&s.Resources.Memory, DefaultMemory)
+	def(&s.Resources.EphemeralStorage, DefaultEphemeralStorage)
+	s.Dependencies = slices.Clone(s.Dependencies)
+	for i := range s.Dependencies {
+		def(&s.Dependencies[i].Size, DefaultSize)
+	}
+	switch s.Type {
+	case TypeWeb, TypeWorker:
+		s.Replicas = defaultReplicas(s.Replicas)
+	}
+	if s.Type == TypeWeb {
+		def(&s.Protocol, DefaultProtocol)
+		dropped = append(dropped, fitHealth(&s)...)
+		if s.Ingress.Host != "" && len(s.Ingress.Paths) == 0 {
+			s.Ingress.Paths = []string{"/"}
+		}
+	}
+	return s, dropped
+}
+
+func defaultReplicas(r Replicas) Replicas {
+	if r.Min == 0 {
+		r.Min = DefaultReplicas
+		if r.Max != 0 && r.Max < r.Min {
+			r.Min = r.Max // `max: 1` alone means one replica, not an error about a default
+		}
+	}
+	if r.Max == 0 {
+		r.Max = r.Min
+	}
+	if r.CPU == 0 {
+		r.CPU = DefaultCPUTarget
+	}
+	return r
+}
+
+// dropForType removes the fields that do not apply to the service's type. An unknown or missing type
+// (reported elsewhere) keeps everything.
+func dropForType(s *ServiceSpec) []Dropped {
+	var out []Dropped
+	t := s.Type
+	drop := func(path, hint string, set bool, clear func()) {
+		if set {
+			out = append(out, Dropped{Path: path, Message: fmt.Sprintf("does not apply to a %s service", t), Hint: hint})
+			clear()
+		}
+	}
+	switch t {
+	case TypeWorker, TypeCron, TypeJob:
+		drop("spec.port", "only web services serve a port; use `type: web`", s.Port != 0, func() { s.Port = 0 })
+		drop("spec.protocol", "", s.Protocol != "", func() { s.Protocol = "" })
+		drop("spec.health", "probes run against the web port", s.Health != (Health{}), func() { s.Health = Health{} })
+		drop("spec.ingress", "only web services can be exposed", s.Ingress.set(), func() { s.Ingress = Ingress{} })
+		drop("spec.callers", "nothing can call a service without a port", len(s.Callers) > 0, func() { s.Callers = nil })
+	}
+	switch t {
+	case TypeWeb, TypeWorker, TypeJob:
+		drop("spec.schedule", "only cron services run on a schedule; use `type: cron`", s.Schedule != "", func() { s.Schedule = "" })
+	}
+	switch t {
+	case TypeCron, TypeJob:
+		drop("spec.replicas", "it runs one pod per run", s.Replicas != (Replicas{}), func() { s.Replicas = Replicas{} })
+	}
+	return out
+}
+
+// fitHealth keeps the probe settings of a web service that fit its protocol (set): HTTP paths for
+// http, the gRPC health check for grpc; then fills the defaults: /livez and /readyz for http, the gRPC
+// check for grpc.
+func fitHealth(s *ServiceSpec) []Dropped {
+	var out []Dropped
+	h := &s.Health
+	if s.Protocol != "http" {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"liveness", &h.Liveness}, {"readiness", &h.Readiness}, {"startup", &h.Startup}} {
+			if *f.v == "" {
+				continue
+			}
+			d := Dropped{Path: "spec.health." + f.name, At: "spec.health",
+				Message: fmt.Sprintf("HTTP paths do not apply to protocol %s", s.Protocol),
+				Hint:    "HTTP probe paths need `protocol: http`; for grpc use `health: {grpc: true}`"}
+			if h.GRPC {
+				d = Dropped{Path: d.Path, Message: "an HTTP path cannot be used with grpc: true", Hint: "remove it, or set grpc: false"}
+			}
+			out = append(out, d)
+			*f.v = ""
+		}
+	}
+	if s.Protocol != "grpc" && h.GRPC {
+		out = append(out, Dropped{Path: "spec.health.grpc", Message: "gRPC health checks need protocol grpc",
+			Hint: "set `protocol: grpc`, or give HTTP paths instead"})
+		h.GRPC = false
+	}
+	switch s.Protocol {
+	case "grpc":
+		h.GRPC = true
+	case "http":
+		if h.Liveness == "" {
+			h.Liveness = DefaultLiveness
+		}
+		if h.Readiness == "" {
+			h.Readiness = DefaultReadiness
+		}
+	}
+	return out
+}
