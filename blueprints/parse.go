@@ -35,11 +35,48 @@ type File struct {
 // Parse reads one blueprint file from its bytes. It returns the file (nil when it cannot be read as a
 // blueprint at all) and every problem found; a file with problems may still be returned for cross-checks.
 func Parse(path string, data []byte) (*File, Diagnostics) {
+	root, problem := parseYAML(path, data)
+	if problem != nil {
+		return nil, Diagnostics{*problem}
+	}
 	var diags Diagnostics
-	fail := func(line, col int, hint, format string, args ...any) (*File, Diagnostics) {
-		diags = append(diags, Diagnostic{Pos: Pos{File: path, Line: line, Col: col},
-			Message: fmt.Sprintf(format, args...), Hint: hint})
+	f := &File{Path: path, root: root}
+	kindNode, apiNode := topScalar(root, "kind"), topScalar(root, "apiVersion")
+	if apiNode != nil && apiNode.Value != APIVersion { // the decoder leaves one-value enums to this check
+		diags = append(diags, Diagnostic{Pos: posOf(path, apiNode), Path: "apiVersion",
+			Message: fmt.Sprintf("%q is not supported", apiNode.Value), Hint: "use " + APIVersion})
+	}
+	var target reflect.Value
+	switch {
+	case kindNode != nil && kindNode.Value == KindService:
+		f.Kind, f.Service = KindService, &Service{}
+		target = reflect.ValueOf(f.Service).Elem()
+	case kindNode != nil && kindNode.Value == KindPlatform:
+		f.Kind, f.Platform = KindPlatform, &Platform{}
+		target = reflect.ValueOf(f.Platform).Elem()
+	case kindNode != nil:
+		hint := "use Service or Platform"
+		if s := closest(kindNode.Value, []string{KindService, KindPlatform}); s != "" {
+			hint = fmt.Sprintf("did you mean %q?", s)
+		}
+		diags = append(diags, Diagnostic{Pos: posOf(path, kindNode), Path: "kind", Hint: hint,
+			Message: fmt.Sprintf("%q is not a Gantry blueprint kind", kindNode.Value)})
 		return nil, diags
+	default:
+		diags = append(diags, Diagnostic{Pos: posOf(path, root), Path: "kind", Hint: "add `kind: Service` or `kind: Platform`",
+			Message: "required field is missing"})
+		return nil, diags
+	}
+	d := newDecoder(path, &diags)
+	d.decode(root, target, "", "")
+	f.nodes = d.nodes
+	return f, diags
+}
+
+// parseYAML reads a blueprint file's bytes as one YAML document holding a mapping, or says why it cannot.
+func parseYAML(path string, data []byte) (*yaml.Node, *Diagnostic) {
+	fail := func(line, col int, hint, format string, args ...any) (*yaml.Node, *Diagnostic) {
+		return nil, &Diagnostic{Pos: Pos{File: path, Line: line, Col: col}, Message: fmt.Sprintf(format, args...), Hint: hint}
 	}
 	if len(data) > MaxFileSize {
 		return fail(0, 0, "a blueprint is a short file; split it or remove what is not a blueprint",
@@ -84,38 +121,7 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 		return fail(root.Line, root.Column, "a blueprint is a mapping that starts with `apiVersion: gantry.dev/v1`",
 			"must be a mapping of fields, got %s", kindName(root))
 	}
-
-	f := &File{Path: path, root: root}
-	kindNode, apiNode := topScalar(root, "kind"), topScalar(root, "apiVersion")
-	if apiNode != nil && apiNode.Value != APIVersion { // the decoder leaves one-value enums to this check
-		diags = append(diags, Diagnostic{Pos: posOf(path, apiNode), Path: "apiVersion",
-			Message: fmt.Sprintf("%q is not supported", apiNode.Value), Hint: "use " + APIVersion})
-	}
-	var target reflect.Value
-	switch {
-	case kindNode != nil && kindNode.Value == KindService:
-		f.Kind, f.Service = KindService, &Service{}
-		target = reflect.ValueOf(f.Service).Elem()
-	case kindNode != nil && kindNode.Value == KindPlatform:
-		f.Kind, f.Platform = KindPlatform, &Platform{}
-		target = reflect.ValueOf(f.Platform).Elem()
-	case kindNode != nil:
-		hint := "use Service or Platform"
-		if s := closest(kindNode.Value, []string{KindService, KindPlatform}); s != "" {
-			hint = fmt.Sprintf("did you mean %q?", s)
-		}
-		diags = append(diags, Diagnostic{Pos: posOf(path, kindNode), Path: "kind", Hint: hint,
-			Message: fmt.Sprintf("%q is not a Gantry blueprint kind", kindNode.Value)})
-		return nil, diags
-	default:
-		diags = append(diags, Diagnostic{Pos: posOf(path, root), Path: "kind", Hint: "add `kind: Service` or `kind: Platform`",
-			Message: "required field is missing"})
-		return nil, diags
-	}
-	d := newDecoder(path, &diags)
-	d.decode(root, target, "", "")
-	f.nodes = d.nodes
-	return f, diags
+	return root, nil
 }
 
 // topScalar returns the scalar value node of a top-level key, or nil.
