@@ -18,3 +18,8 @@ func fieldTag(t reflect.Type, name string) reflect.StructTag {
 	}
 	return f.tag
 }
+
+// RepoPathAllowed reports whether a path of the repository keeps to the characters of relPathChars:
+// what the CI target asks of the paths that are not blueprint values but reach a pipeline all the same
+// (the blueprint files' own paths, in its `paths:` filters and BLUEPRINTS variable).
+func RepoPathAllowed(p string) bool { return relPathChars.MatchString(p) }

@@ -60,6 +60,14 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 		return nil, nil
 	}
 	pl := newPipeline(p, s, name)
+	// The blueprint files' paths are no blueprint values, but they reach the pipeline too (its paths:
+	// filters, BLUEPRINTS), where GitHub evaluates ${{ }} and GitLab expands $VAR: they keep to the
+	// characters spec.source may use, or nothing is generated.
+	for _, f := range []string{p.Source, s.Source} {
+		if f != "" && !blueprints.RepoPathAllowed(f) {
+			return nil, fmt.Errorf("%s: the path of blueprint %q has characters a CI file would evaluate; rename it with letters, digits, '.', '_', '-' and '/' only", name, f)
+		}
+	}
 	data, err := templates.Render(tmpl, pl)
 	if err != nil {
 		return nil, err

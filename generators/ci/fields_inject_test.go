@@ -471,3 +471,47 @@ func evaluatedPayloads(t *testing.T, f generators.File) []string {
 	}
 	return out
 }
+
+// TestBlueprintPathsNeverEvaluated: a blueprint file's own path is no blueprint value, but it reaches
+// the pipeline (its paths: filters, BLUEPRINTS). A folder or file name carrying a payload either
+// stops the CI target, naming the file, or reaches nothing in an evaluated form.
+func TestBlueprintPathsNeverEvaluated(t *testing.T) {
+	for _, cfg := range injectionConfigs[:2] { // GitHub and GitLab
+		for _, p := range injectionPayloads {
+			if strings.ContainsAny(p, "\n/") {
+				continue // not a file name
+			}
+			t.Run(cfg.ci+"/"+p, func(t *testing.T) {
+				root := t.TempDir()
+				for _, sub := range []struct{ dir, name, data string }{
+					{filepath.Join("blueprints", p), "platform.yaml", cfg.platform()},
+					{filepath.Join("blueprints", p), p + ".yaml", cfg.service()},
+				} {
+					dir := filepath.Join(root, sub.dir)
+					if err := os.MkdirAll(dir, 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, sub.name), []byte(sub.data), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{filepath.Join(root, "blueprints")}, Root: root})
+				if diags.HasErrors(false) {
+					return // refused: nothing is generated
+				}
+				files, err := generators.Run(res, []generators.Generator{ci.New(), gitops.New()})
+				if err != nil {
+					if !strings.Contains(err.Error(), marker) {
+						t.Errorf("the error does not name the file: %v", err)
+					}
+					return
+				}
+				for _, f := range files {
+					for _, bad := range evaluatedPayloads(t, f) {
+						t.Errorf("the blueprints' path reaches %s", bad)
+					}
+				}
+			})
+		}
+	}
+}
