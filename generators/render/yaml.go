@@ -226,9 +226,11 @@ var reserved = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "o
 	"true": true, "false": true, "null": true}
 
 // number matches what a YAML 1.1 or 1.2 reader resolves to a number or a date: decimals, exponents,
-// octal, hex and binary, separators, sexagesimal, infinities and NaN, dates.
-var number = regexp.MustCompile(`^[-+]?(\.[0-9]|[0-9])[0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?$|^[-+]?0[xXoObB][0-9a-fA-F_]+$|` +
-	`^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|^[-+]?\.(?i:inf|nan)$`)
+// octal, hex and binary (yaml.v3 takes a sign after the base prefix too), sexagesimal, infinities and
+// NaN, dates. It is matched with the separators ('_') removed: readers skip them anywhere in a
+// number, the exponent's sign included ("1E__-3" is 0.001).
+var number = regexp.MustCompile(`^[-+]?(\.[0-9]|[0-9])[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^[-+]?0[xXoObB][-+]?[0-9a-fA-F]+$|` +
+	`^[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|^[-+]?\.(?i:inf|nan)$`)
 
 // ambiguous reports whether a plain-looking string would be read as something other than a string.
 func ambiguous(s string) bool {
@@ -237,7 +239,7 @@ func ambiguous(s string) bool {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9', c == '.', c == '+', c == '-':
-		return number.MatchString(s)
+		return number.MatchString(strings.ReplaceAll(s, "_", ""))
 	}
 	return false
 }
