@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // The committed seeds under testdata/fuzz/FuzzParse and testdata/fuzz/FuzzLoad are hostile shapes of YAML
@@ -122,16 +123,10 @@ spec:
 func FuzzLoad(f *testing.F) {
 	addExampleSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "platform.yaml"), []byte(fuzzPlatform), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "service.yaml"), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		// Relative paths keep the diagnostics' file names independent of the temporary folder.
-		t.Chdir(dir)
-		res, diags := Load(LoadOptions{Paths: []string{"."}})
+		// In memory: the loader's whole path (search, platform lookup, parse, resolve, validate) at the
+		// rate of the parser, with no disk in the way.
+		fsys := fstest.MapFS{"platform.yaml": {Data: []byte(fuzzPlatform)}, "service.yaml": {Data: data}}
+		res, diags := Load(LoadOptions{Paths: []string{"."}, FS: fsys})
 		if res == nil {
 			t.Fatal("Load returned a nil result")
 		}
