@@ -18,7 +18,7 @@ func FuzzWritePath(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		sandbox := t.TempDir()
+		sandbox := fuzzDir(t)
 		root := filepath.Join(sandbox, "root")
 		sibling := filepath.Join(sandbox, "sibling")
 		if err := os.MkdirAll(sibling, 0o755); err != nil {
@@ -61,7 +61,7 @@ func FuzzRecord(f *testing.F) {
 	f.Add([]byte(`{"version":1,"files":{"gen/bp.yaml":{"sha256":"`+hash([]byte(blueprintFixture))+`","target":"t","pending":"y"}}}`), uint8(3), "gen/x.yaml")
 	f.Add([]byte(`not json`), uint8(4), "gen/a.yaml")
 	f.Fuzz(func(t *testing.T, record []byte, shape uint8, generated string) {
-		sandbox := t.TempDir()
+		sandbox := fuzzDir(t)
 		root := filepath.Join(sandbox, "root")
 		keep := map[string]string{ // outside the layout or never Gantry's: must survive as they are
 			"outside.txt":      "keep\n",
@@ -116,3 +116,18 @@ func FuzzRecord(f *testing.F) {
 }
 
 const blueprintFixture = "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: api, team: core}\n"
+
+// fuzzDir is a fresh folder for one fuzz call, in memory (/dev/shm) where the machine has it: creating
+// and removing a folder on disk costs more than the call itself.
+func fuzzDir(t *testing.T) string {
+	base := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		base = "/dev/shm"
+	}
+	dir, err := os.MkdirTemp(base, "gantry-fuzz-")
+	if err != nil {
+		return t.TempDir()
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
