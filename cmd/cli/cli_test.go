@@ -166,6 +166,13 @@ func TestInitWritesValidBlueprints(t *testing.T) {
 					t.Fatal(err)
 				}
 				r := run(t, dir, "init", "svc-"+typ, "--runtime", rt, "--type", typ, "--port", "8081", "--team", "team-a")
+				if msg, _ := blueprints.RuntimeTypeProblem(rt, typ); msg != "" {
+					// A combination validation refuses (a static worker) is refused by init, with its message.
+					if r.code != 2 || !strings.Contains(r.errOut, msg) {
+						t.Fatalf("init: exit %d, want 2 and %q\n%s", r.code, msg, r.errOut)
+					}
+					return
+				}
 				if r.code != 0 {
 					t.Fatalf("init: exit %d\n%s", r.code, r.errOut)
 				}

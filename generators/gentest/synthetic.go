@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gantry-dev/gantry/blueprints"
 )
 
 var (
@@ -79,7 +81,11 @@ spec:
 	for i := range n {
 		var b strings.Builder
 		fmt.Fprintf(&b, "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: %s, team: team-%02d}\nspec:\n", name(i), i/10)
-		fmt.Fprintf(&b, "  runtime: %s\n  type: %s\n", runtimes[i%len(runtimes)], typ(i))
+		rt := runtimes[i%len(runtimes)]
+		if msg, _ := blueprints.RuntimeTypeProblem(rt, typ(i)); msg != "" {
+			rt = "go" // a static site is a web service
+		}
+		fmt.Fprintf(&b, "  runtime: %s\n  type: %s\n", rt, typ(i))
 		switch typ(i) {
 		case "web":
 			fmt.Fprintf(&b, "  port: 8080\n  metricsPort: 9090\n  replicas: {min: 2, max: %d}\n", 3+i%5)
