@@ -1,6 +1,7 @@
 package blueprints
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints/catalog"
@@ -26,6 +27,13 @@ func DependencyEnv(d Dependency) []string {
 // DependencyConfigMap names the ConfigMap that a service's Terraform writes its connection settings
 // (DependencyEnv) into and that its workload reads them from: the contract of the two targets.
 func DependencyConfigMap(service string) string { return service + "-dependencies" }
+
+// HasTerraformModule reports whether the terraform target writes a module for a service: it has
+// dependencies and its platform a cloud (one of catalog.Clouds). The ci target adds the Terraform jobs
+// to the service's pipeline then: the contract of the two targets.
+func HasTerraformModule(p *ResolvedPlatform, s *ResolvedService) bool {
+	return len(s.Base.Dependencies) > 0 && slices.Contains(catalog.Clouds, p.Spec.Cloud.Provider)
+}
 
 // SecretStoreKey is where a secret, or a dependency's credentials, live in the cloud's secret store:
 // Terraform writes the key, the workload's ExternalSecret reads it. AWS Secrets Manager takes paths;

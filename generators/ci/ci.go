@@ -17,7 +17,6 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
-	"github.com/gantry-dev/gantry/generators/terraform"
 	"github.com/gantry-dev/gantry/templates"
 )
 
@@ -146,7 +145,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		Branch:        p.Spec.GitOps.Branch,
 		Runtime:       runtimes[s.Base.Runtime],
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
-		Terraform:     terraform.HasModule(p, s),
+		Terraform:     blueprints.HasTerraformModule(p, s),
 
 		GantryVersion:     GantryVersion,
 		GoVersion:         goVersion,

@@ -1,11 +1,9 @@
 package terraform
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -14,55 +12,28 @@ import (
 // KMS key, in the platform's private subnets, reached by the workload through EKS Pod Identity.
 type aws struct{}
 
-func (*aws) name() string { return "AWS" }
-
-func (a *aws) head(m *module) []*file {
-	return []*file{a.versions(m), a.providers(m), a.variables(m), a.main(m)}
-}
-
-func (a *aws) tail(m *module) []*file { return []*file{a.identity(m), a.outputs(m)} }
-
-func (a *aws) dependency(typ string) func(*module, *file, blueprints.Dependency) {
-	switch typ {
-	case "postgres", "mysql":
-		return a.rds
-	case "redis":
-		return a.redis
-	case "bucket":
-		return a.bucket
-	case "queue":
-		return a.queue
-	case "kafka":
-		return a.kafka
+func newAWS() *cloud {
+	a := &aws{}
+	rds := writer{write: a.rds, shared: []piece{{"rds_monitoring", a.rdsMonitoring}}}
+	return &cloud{
+		name: "AWS", provider: requiredProvider{"aws", "hashicorp/aws", AWSProvider}, backend: "s3",
+		configure: a.providers, main: a.main, identity: a.identity,
+		variables: []variable{
+			{name: "region", typ: "string", desc: "AWS region of the resources.", def: region},
+			{name: "vpc_id", typ: "string", desc: "VPC of the EKS cluster; the resources get private addresses in it."},
+			{name: "private_subnet_ids", typ: "list(string)", desc: "Private subnets (at least two zones) for databases, caches and brokers.",
+				validation: [2]string{"length(var.private_subnet_ids) >= 2", "give private subnets in at least two availability zones."}},
+			{name: "cluster_name", typ: "string", desc: "EKS cluster the service runs in (Pod Identity association, Kubernetes provider)."},
+			{name: "cluster_security_group_id", typ: "string", desc: "Security group of the cluster's pods: the only source allowed to reach the resources."},
+			{name: "access_log_bucket", typ: "string", desc: "Existing S3 bucket that receives the access logs of the service's buckets."},
+		},
+		workload: output{"workload_role_arn", "IAM role the service's pods assume through EKS Pod Identity.", "aws_iam_role.workload.arn"},
+		writers: map[string]writer{"postgres": rds, "mysql": rds, "redis": {write: a.redis}, "bucket": {write: a.bucket},
+			"queue": {write: a.queue}, "kafka": {write: a.kafka}},
 	}
-	return nil
 }
 
-func hasType(m *module, types ...string) bool {
-	return slices.ContainsFunc(m.s.Base.Dependencies, func(d blueprints.Dependency) bool { return slices.Contains(types, d.Type) })
-}
-
-func provider(source, version string) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{"source": cty.StringVal(source), "version": cty.StringVal(version)})
-}
-
-func (a *aws) versions(m *module) *file {
-	f := newFile("versions.tf")
-	tf := f.top("terraform")
-	tf.str("required_version", RequiredTerraform)
-	rp := tf.block("required_providers")
-	rp.set("aws", provider("hashicorp/aws", AWSProvider))
-	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
-	if hasType(m, "redis") {
-		rp.set("random", provider("hashicorp/random", RandomProvider))
-	}
-	// The platform configures the state's bucket, key and lock table at `terraform init -backend-config=...`.
-	tf.blank().block("backend", "s3")
-	return f
-}
-
-func (a *aws) providers(m *module) *file {
-	f := newFile("providers.tf")
+func (a *aws) providers(m *module, f *file) {
 	p := f.top("provider", "aws")
 	p.expr("region", "var.region")
 	p.block("default_tags").expr("tags", "local.tags")
@@ -74,58 +45,10 @@ func (a *aws) providers(m *module) *file {
 	e.str("api_version", "client.authentication.k8s.io/v1beta1")
 	e.str("command", "aws")
 	e.expr("args", `["eks", "get-token", "--cluster-name", var.cluster_name]`)
-	return f
 }
 
-func (a *aws) variables(m *module) *file {
-	f := newFile("variables.tf")
-	environmentVariable(f, m)
-	v := f.top("variable", "region")
-	v.expr("type", "string")
-	v.str("description", "AWS region of the resources.")
-	v.str("default", m.p.Spec.Cloud.Region)
-	networked := hasType(m, "postgres", "mysql", "redis", "kafka")
-	for _, x := range []struct{ name, typ, desc string }{
-		{"vpc_id", "string", "VPC of the EKS cluster; the resources get private addresses in it."},
-		{"private_subnet_ids", "list(string)", "Private subnets (at least two zones) for databases, caches and brokers."},
-		{"cluster_name", "string", "EKS cluster the service runs in (Pod Identity association, Kubernetes provider)."},
-		{"cluster_security_group_id", "string", "Security group of the cluster's pods: the only source allowed to reach the resources."},
-		{"access_log_bucket", "string", "Existing S3 bucket that receives the access logs of the service's buckets."},
-	} {
-		switch x.name {
-		case "access_log_bucket":
-			if !hasType(m, "bucket") {
-				continue
-			}
-		case "vpc_id", "private_subnet_ids", "cluster_security_group_id":
-			if !networked {
-				continue // buckets and queues are reached through their APIs, not the network
-			}
-		}
-		v := f.top("variable", x.name)
-		v.expr("type", x.typ)
-		v.str("description", x.desc)
-		if x.name == "private_subnet_ids" {
-			val := v.block("validation")
-			val.expr("condition", "length(var.private_subnet_ids) >= 2")
-			val.str("error_message", "give private subnets in at least two availability zones.")
-		}
-	}
-	return f
-}
-
-func (a *aws) main(m *module) *file {
-	f := newFile("main.tf")
-	l := f.top("locals")
-	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
-	if hasType(m, "postgres", "mysql", "redis", "kafka") {
-		// Production gets high availability: multi-AZ databases and caches, more brokers.
-		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
-	}
-	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{
-		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
-		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
-	}))
+func (a *aws) main(m *module, f *file, l body) {
+	l.set("base_tags", baseTags(m))
 	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
 	f.data("aws_caller_identity", "current")
 	f.data("aws_partition", "current")
@@ -150,20 +73,20 @@ func (a *aws) main(m *module) *file {
 	al := f.resource("aws_kms_alias", "this")
 	al.tokens("name", template("alias/gantry/", localName()))
 	al.expr("target_key_id", "aws_kms_key.this.key_id")
+}
 
-	if hasType(m, "postgres", "mysql") {
-		r := f.resource("aws_iam_role", "rds_monitoring")
-		r.tokens("name", named("-rds-monitoring"))
-		r.expr("assume_role_policy", `jsonencode({
+// rdsMonitoring is the role RDS's enhanced monitoring publishes with, shared by the module's databases.
+func (a *aws) rdsMonitoring(m *module, f *file) {
+	r := f.resource("aws_iam_role", "rds_monitoring")
+	r.tokens("name", named("-rds-monitoring"))
+	r.expr("assume_role_policy", `jsonencode({
     Version   = "2012-10-17"
     Statement = [{ Effect = "Allow", Principal = { Service = "monitoring.rds.amazonaws.com" }, Action = "sts:AssumeRole" }]
   })`)
-		r.tags(named("-rds-monitoring"))
-		att := f.resource("aws_iam_role_policy_attachment", "rds_monitoring")
-		att.expr("role", "aws_iam_role.rds_monitoring.name")
-		att.tokens("policy_arn", template("arn:", ref("data", "aws_partition", "current", "partition"), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"))
-	}
-	return f
+	r.tags(named("-rds-monitoring"))
+	att := f.resource("aws_iam_role_policy_attachment", "rds_monitoring")
+	att.expr("role", "aws_iam_role.rds_monitoring.name")
+	att.tokens("policy_arn", template("arn:", ref("data", "aws_partition", "current", "partition"), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"))
 }
 
 // securityGroup lets only the cluster's pods reach a dependency's port.
@@ -200,7 +123,7 @@ func (a *aws) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	v.num("secret_string_wo_version", 1)
 }
 
-func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
+func (a *aws) rds(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	pg := d.Type == "postgres"
 	port, engine, version, family, logs := 3306, "mysql", "8.4", "mysql8.4", []string{"error", "general", "slowquery"}
@@ -267,9 +190,12 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) {
 		attr{"username", lit("app")},
 		attr{"password", ref("ephemeral", "aws_secretsmanager_random_password", l, "random_password")},
 	)))
+	m.grant("Connect"+statementID(d.Name), []string{"rds-db:connect"}, regionalARN("rds-db", "dbuser:", ref("aws_db_instance", l, "resource_id"), "/app"))
+	return settings{"HOST": ref("aws_db_instance", l, "address"), "PORT": call("tostring", ref("aws_db_instance", l, "port")),
+		"NAME": ref("aws_db_instance", l, "db_name"), "USER": ref("aws_db_instance", l, "username")}
 }
 
-func (a *aws) redis(m *module, f *file, d blueprints.Dependency) {
+func (a *aws) redis(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	a.securityGroup(f, d.Name, 6379)
 	sn := f.resource("aws_elasticache_subnet_group", l)
@@ -300,9 +226,10 @@ func (a *aws) redis(m *module, f *file, d blueprints.Dependency) {
 	rg.boolean("auto_minor_version_upgrade", true)
 	rg.tags(named("-" + d.Name))
 	a.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("random_password", l, "result")})))
+	return settings{"HOST": ref("aws_elasticache_replication_group", l, "primary_endpoint_address"), "PORT": lit("6379")}
 }
 
-func (a *aws) bucket(m *module, f *file, d blueprints.Dependency) {
+func (a *aws) bucket(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	b := f.resource("aws_s3_bucket", l)
 	// Bucket names are global: the account ID keeps them apart, the substr within 63 characters.
@@ -345,9 +272,13 @@ func (a *aws) bucket(m *module, f *file, d blueprints.Dependency) {
 			attr{"Condition", object(attr{"Bool", object(attr{"aws:SecureTransport", lit("false")})})},
 		))},
 	)))
+	sid := statementID(d.Name)
+	m.grant("Objects"+sid, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, template(arn, "/*"))
+	m.grant("List"+sid, []string{"s3:ListBucket"}, arn)
+	return settings{"BUCKET": ref("aws_s3_bucket", l, "bucket")}
 }
 
-func (a *aws) queue(m *module, f *file, d blueprints.Dependency) {
+func (a *aws) queue(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	dlq := f.resource("aws_sqs_queue", l+"_dlq")
 	dlq.tokens("name", named("-"+d.Name+"-dlq"))
@@ -362,9 +293,13 @@ func (a *aws) queue(m *module, f *file, d blueprints.Dependency) {
 	q.num("message_retention_seconds", 345600)
 	q.tokens("redrive_policy", call("jsonencode", object(attr{"deadLetterTargetArn", ref("aws_sqs_queue", l+"_dlq", "arn")}, attr{"maxReceiveCount", number(5)})))
 	q.tags(named("-" + d.Name))
+	m.grant("Messages"+statementID(d.Name),
+		[]string{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
+		ref("aws_sqs_queue", l, "arn"))
+	return settings{"QUEUE": ref("aws_sqs_queue", l, "url")}
 }
 
-func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
+func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	a.securityGroup(f, d.Name, 9098) // IAM authentication over TLS
 	lg := f.resource("aws_cloudwatch_log_group", l)
@@ -394,10 +329,15 @@ func (a *aws) kafka(m *module, f *file, d blueprints.Dependency) {
 	li.tokens("log_group", ref("aws_cloudwatch_log_group", l, "name"))
 	k.str("enhanced_monitoring", "PER_TOPIC_PER_BROKER")
 	k.tags(named("-" + d.Name))
+	sid, cluster := statementID(d.Name), ref("aws_msk_cluster", l, "cluster_name")
+	m.grant("Cluster"+sid, []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, ref("aws_msk_cluster", l, "arn"))
+	m.grant("Topics"+sid, []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData", "kafka-cluster:CreateTopic", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"},
+		regionalARN("kafka", "topic/", cluster, "/*"), regionalARN("kafka", "group/", cluster, "/*"))
+	return settings{"BROKERS": ref("aws_msk_cluster", l, "bootstrap_brokers_sasl_iam")}
 }
 
 // identity gives the service's Kubernetes ServiceAccount an IAM role through EKS Pod Identity, allowed
-// exactly what its dependencies need on exactly its own resources.
+// exactly what its dependencies need on exactly its own resources: the key, and what the writers granted.
 func (a *aws) identity(m *module) *file {
 	f := newFile("identity.tf")
 	r := f.resource("aws_iam_role", "workload")
@@ -411,44 +351,7 @@ func (a *aws) identity(m *module) *file {
     }]
   })`)
 	r.tags(named("-workload"))
-
-	// Partition, region and account of an ARN: "arn:${partition}:<service>:${region}:${account}:".
-	arn := func(service string) []any {
-		return []any{"arn:", ref("data", "aws_partition", "current", "partition"), ":" + service + ":", ref("var", "region"), ":",
-			ref("data", "aws_caller_identity", "current", "account_id"), ":"}
-	}
-	statement := func(sid string, actions []string, resources ...hclwrite.Tokens) hclwrite.Tokens {
-		acts := make([]hclwrite.Tokens, len(actions))
-		for i, a := range actions {
-			acts[i] = lit(a)
-		}
-		return block(attr{"Sid", lit(sid)}, attr{"Effect", lit("Allow")}, attr{"Action", tuple(acts...)}, attr{"Resource", tuple(resources...)})
-	}
-	stmts := []hclwrite.Tokens{statement("UseTheServiceKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, ref("aws_kms_key", "this", "arn"))}
-	for _, d := range m.s.Base.Dependencies {
-		l := label(d.Name)
-		sid := statementID(d.Name)
-		switch d.Type {
-		case "postgres", "mysql":
-			stmts = append(stmts, statement("Connect"+sid, []string{"rds-db:connect"},
-				template(append(arn("rds-db"), "dbuser:", ref("aws_db_instance", l, "resource_id"), "/app")...)))
-		case "bucket":
-			stmts = append(stmts,
-				statement("Objects"+sid, []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, template(ref("aws_s3_bucket", l, "arn"), "/*")),
-				statement("List"+sid, []string{"s3:ListBucket"}, ref("aws_s3_bucket", l, "arn")))
-		case "queue":
-			stmts = append(stmts, statement("Messages"+sid,
-				[]string{"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
-				ref("aws_sqs_queue", l, "arn")))
-		case "kafka":
-			cluster := ref("aws_msk_cluster", l, "cluster_name")
-			stmts = append(stmts,
-				statement("Cluster"+sid, []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, ref("aws_msk_cluster", l, "arn")),
-				statement("Topics"+sid, []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:WriteData", "kafka-cluster:CreateTopic", "kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"},
-					template(append(arn("kafka"), "topic/", cluster, "/*")...),
-					template(append(arn("kafka"), "group/", cluster, "/*")...)))
-		}
-	}
+	stmts := append([]hclwrite.Tokens{iamStatement("UseTheServiceKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, ref("aws_kms_key", "this", "arn"))}, m.grants...)
 	p := f.resource("aws_iam_role_policy", "workload")
 	p.tokens("name", named("-workload"))
 	p.expr("role", "aws_iam_role.workload.id")
@@ -461,34 +364,24 @@ func (a *aws) identity(m *module) *file {
 	return f
 }
 
-// outputs exports the connection settings and writes them into the ConfigMap the workload reads them
-// from (<service>-dependencies); credentials stay in the secret store.
-func (a *aws) outputs(m *module) *file {
-	data := map[string]hclwrite.Tokens{}
-	for _, d := range m.s.Base.Dependencies {
-		l, p := label(d.Name), blueprints.EnvPrefix(d)
-		switch d.Type {
-		case "postgres", "mysql":
-			data[p+"HOST"] = ref("aws_db_instance", l, "address")
-			data[p+"PORT"] = call("tostring", ref("aws_db_instance", l, "port"))
-			data[p+"NAME"] = ref("aws_db_instance", l, "db_name")
-			data[p+"USER"] = ref("aws_db_instance", l, "username")
-		case "redis":
-			data[p+"HOST"] = ref("aws_elasticache_replication_group", l, "primary_endpoint_address")
-			data[p+"PORT"] = lit("6379")
-		case "bucket":
-			data[p+"BUCKET"] = ref("aws_s3_bucket", l, "bucket")
-		case "queue":
-			data[p+"QUEUE"] = ref("aws_sqs_queue", l, "url")
-		case "kafka":
-			data[p+"BROKERS"] = ref("aws_msk_cluster", l, "bootstrap_brokers_sasl_iam")
-		}
+// grant adds a statement to the workload's policy: actions allowed on resources.
+func (m *module) grant(sid string, actions []string, resources ...hclwrite.Tokens) {
+	m.grants = append(m.grants, iamStatement(sid, actions, resources...))
+}
+
+func iamStatement(sid string, actions []string, resources ...hclwrite.Tokens) hclwrite.Tokens {
+	acts := make([]hclwrite.Tokens, len(actions))
+	for i, a := range actions {
+		acts[i] = lit(a)
 	}
-	f := connectionOutputs(m, data)
-	o := f.top("output", "workload_role_arn")
-	o.str("description", "IAM role the service's pods assume through EKS Pod Identity.")
-	o.expr("value", "aws_iam_role.workload.arn")
-	return f
+	return block(attr{"Sid", lit(sid)}, attr{"Effect", lit("Allow")}, attr{"Action", tuple(acts...)}, attr{"Resource", tuple(resources...)})
+}
+
+// regionalARN is the start of an ARN in the module's partition, region and account:
+// "arn:${partition}:<service>:${region}:${account}:".
+func regionalARN(service string, rest ...any) hclwrite.Tokens {
+	return template(append([]any{"arn:", ref("data", "aws_partition", "current", "partition"), ":" + service + ":", ref("var", "region"), ":",
+		ref("data", "aws_caller_identity", "current", "account_id"), ":"}, rest...)...)
 }
 
 // statementID turns a dependency name (a DNS label) into the CamelCase an IAM statement ID allows.

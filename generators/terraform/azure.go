@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -16,46 +15,27 @@ import (
 // Azure Workload Identity (a user-assigned identity federated with its Kubernetes ServiceAccount).
 type azure struct{}
 
-func (*azure) name() string { return "Azure" }
-
-func (z *azure) head(m *module) []*file {
-	return []*file{z.versions(m), z.providers(m), z.variables(m), z.main(m)}
-}
-
-func (z *azure) tail(m *module) []*file { return []*file{z.outputs(m)} }
-
-func (z *azure) dependency(typ string) func(*module, *file, blueprints.Dependency) {
-	switch typ {
-	case "postgres", "mysql":
-		return z.flexible
-	case "redis":
-		return z.redis
-	case "bucket":
-		return z.storage
-	case "queue":
-		return z.serviceBus
-	case "kafka":
-		return z.eventHubs
+func newAzure() *cloud {
+	z := &azure{}
+	flexible := writer{write: z.flexible}
+	return &cloud{
+		name: "Azure", provider: requiredProvider{"azurerm", "hashicorp/azurerm", AzureProvider}, backend: "azurerm",
+		configure: z.providers, main: z.main,
+		variables: []variable{
+			{name: "location", typ: "string", desc: "Azure location of the resources.", def: region},
+			{name: "resource_group_name", typ: "string", desc: "Existing resource group for the service's resources."},
+			{name: "subnet_id", typ: "string", desc: "Subnet for the private endpoints of the resources (in the cluster's virtual network)."},
+			{name: "cluster_name", typ: "string", desc: "AKS cluster the service runs in."},
+			{name: "cluster_resource_group_name", typ: "string", desc: "Resource group of the AKS cluster."},
+			{name: "oidc_issuer_url", typ: "string", desc: "OIDC issuer URL of the AKS cluster, for the workload identity federation."},
+		},
+		workload: output{"workload_client_id", "Client ID of the identity the service's pods use through Azure Workload Identity.", "azurerm_user_assigned_identity.workload.client_id"},
+		writers: map[string]writer{"postgres": flexible, "mysql": flexible, "redis": {write: z.redis},
+			"bucket": {write: z.storage}, "queue": {write: z.serviceBus}, "kafka": {write: z.eventHubs}},
 	}
-	return nil
 }
 
-func (z *azure) versions(m *module) *file {
-	f := newFile("versions.tf")
-	tf := f.top("terraform")
-	tf.str("required_version", RequiredTerraform)
-	rp := tf.block("required_providers")
-	rp.set("azurerm", provider("hashicorp/azurerm", AzureProvider))
-	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
-	if hasType(m, "postgres", "mysql") {
-		rp.set("random", provider("hashicorp/random", RandomProvider))
-	}
-	tf.blank().block("backend", "azurerm")
-	return f
-}
-
-func (z *azure) providers(m *module) *file {
-	f := newFile("providers.tf")
+func (z *azure) providers(m *module, f *file) {
 	p := f.top("provider", "azurerm")
 	p.block("features")
 	// Storage is reached with Entra ID tokens, not account keys (shared keys are off).
@@ -70,44 +50,12 @@ func (z *azure) providers(m *module) *file {
 	e.str("api_version", "client.authentication.k8s.io/v1beta1")
 	e.str("command", "kubelogin")
 	e.expr("args", `["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]`)
-	return f
 }
 
-func (z *azure) variables(m *module) *file {
-	f := newFile("variables.tf")
-	environmentVariable(f, m)
-	for _, x := range []struct{ name, desc, def string }{
-		{"location", "Azure location of the resources.", m.p.Spec.Cloud.Region},
-		{"resource_group_name", "Existing resource group for the service's resources.", ""},
-		{"subnet_id", "Subnet for the private endpoints of the resources (in the cluster's virtual network).", ""},
-		{"cluster_name", "AKS cluster the service runs in.", ""},
-		{"cluster_resource_group_name", "Resource group of the AKS cluster.", ""},
-		{"oidc_issuer_url", "OIDC issuer URL of the AKS cluster, for the workload identity federation.", ""},
-	} {
-		v := f.top("variable", x.name)
-		v.expr("type", "string")
-		v.str("description", x.desc)
-		if x.def != "" {
-			v.str("default", x.def)
-		}
-	}
-	return f
-}
-
-func (z *azure) main(m *module) *file {
-	f := newFile("main.tf")
-	l := f.top("locals")
-	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
-	if hasType(m, "postgres", "mysql", "redis", "bucket") {
-		// Production gets zone-redundant databases, storage and a replicated cache.
-		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
-	}
+func (z *azure) main(m *module, f *file, l body) {
 	// Globally unique names (Key Vault, Storage) of at most 24 lower-case letters and digits.
 	l.expr("unique", `substr(sha1("${data.azurerm_client_config.current.subscription_id}/${local.name}"), 0, 16)`)
-	l.set("base_tags", cty.ObjectVal(map[string]cty.Value{
-		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
-		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
-	}))
+	l.set("base_tags", baseTags(m))
 	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
 	f.data("azurerm_client_config", "current")
 
@@ -149,7 +97,6 @@ func (z *azure) main(m *module) *file {
 	md.str("namespace", m.s.Base.Namespace)
 	ann.expr("annotations", `{ "azure.workload.identity/client-id" = azurerm_user_assigned_identity.workload.client_id }`)
 	ann.str("field_manager", "gantry-terraform")
-	return f
 }
 
 // privateEndpoint connects a resource into the cluster's network.
@@ -186,7 +133,7 @@ func (z *azure) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	s.str("content_type", "application/json")
 }
 
-func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
+func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	pg := d.Type == "postgres"
 	typ, version, sub := "azurerm_mysql_flexible_server", "8.0.21", "mysqlServer"
@@ -250,9 +197,11 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) {
 	}
 	z.privateEndpoint(f, l, ref(typ, l, "id"), sub)
 	z.secret(m, f, d.Name, call("jsonencode", object(attr{"username", lit("app")}, attr{"password", ref("ephemeral", "random_password", l, "result")})))
+	return settings{"HOST": ref(typ, l, "fqdn"), "PORT": lit(map[bool]string{true: "5432", false: "3306"}[pg]),
+		"NAME": lit(d.Name), "USER": ref(typ, l, "administrator_login")}
 }
 
-func (z *azure) redis(m *module, f *file, d blueprints.Dependency) {
+func (z *azure) redis(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	r := f.resource("azurerm_redis_cache", l)
 	r.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
@@ -268,9 +217,10 @@ func (z *azure) redis(m *module, f *file, d blueprints.Dependency) {
 	r.expr("tags", "local.tags")
 	z.privateEndpoint(f, l, ref("azurerm_redis_cache", l, "id"), "redisCache")
 	z.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("azurerm_redis_cache", l, "primary_access_key")})))
+	return settings{"HOST": ref("azurerm_redis_cache", l, "hostname"), "PORT": call("tostring", ref("azurerm_redis_cache", l, "ssl_port"))}
 }
 
-func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
+func (z *azure) storage(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	a := f.resource("azurerm_storage_account", l)
 	a.tokens("name", template("st", call("substr", call("sha1", template(ref("local", "unique"), "/"+d.Name)), number(0), number(20))))
@@ -335,9 +285,10 @@ func (z *azure) storage(m *module, f *file, d blueprints.Dependency) {
 	c.str("container_access_type", "private")
 	z.privateEndpoint(f, l, ref("azurerm_storage_account", l, "id"), "blob")
 	z.role(f, l, ref("azurerm_storage_container", l, "id"), "Storage Blob Data Contributor")
+	return settings{"BUCKET": template(ref("azurerm_storage_account", l, "primary_blob_endpoint"), ref("azurerm_storage_container", l, "name"))}
 }
 
-func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) {
+func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	n := f.resource("azurerm_servicebus_namespace", l)
 	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
@@ -358,9 +309,10 @@ func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) {
 	z.privateEndpoint(f, l, ref("azurerm_servicebus_namespace", l, "id"), "namespace")
 	z.role(f, l+"_send", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Sender")
 	z.role(f, l+"_receive", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Receiver")
+	return settings{"QUEUE": template(ref("azurerm_servicebus_namespace", l, "name"), ".servicebus.windows.net/", ref("azurerm_servicebus_queue", l, "name"))}
 }
 
-func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) {
+func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	n := f.resource("azurerm_eventhub_namespace", l)
 	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
@@ -380,36 +332,5 @@ func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) {
 	z.privateEndpoint(f, l, ref("azurerm_eventhub_namespace", l, "id"), "namespace")
 	z.role(f, l+"_send", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Sender")
 	z.role(f, l+"_receive", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Receiver")
-}
-
-func (z *azure) outputs(m *module) *file {
-	data := map[string]hclwrite.Tokens{}
-	for _, d := range m.s.Base.Dependencies {
-		l, p := label(d.Name), blueprints.EnvPrefix(d)
-		switch d.Type {
-		case "postgres", "mysql":
-			typ, port := "azurerm_mysql_flexible_server", lit("3306")
-			if d.Type == "postgres" {
-				typ, port = "azurerm_postgresql_flexible_server", lit("5432")
-			}
-			data[p+"HOST"] = ref(typ, l, "fqdn")
-			data[p+"PORT"] = port
-			data[p+"NAME"] = lit(d.Name)
-			data[p+"USER"] = ref(typ, l, "administrator_login")
-		case "redis":
-			data[p+"HOST"] = ref("azurerm_redis_cache", l, "hostname")
-			data[p+"PORT"] = call("tostring", ref("azurerm_redis_cache", l, "ssl_port"))
-		case "bucket":
-			data[p+"BUCKET"] = template(ref("azurerm_storage_account", l, "primary_blob_endpoint"), ref("azurerm_storage_container", l, "name"))
-		case "queue":
-			data[p+"QUEUE"] = template(ref("azurerm_servicebus_namespace", l, "name"), ".servicebus.windows.net/", ref("azurerm_servicebus_queue", l, "name"))
-		case "kafka":
-			data[p+"BROKERS"] = template(ref("azurerm_eventhub_namespace", l, "name"), ".servicebus.windows.net:9093")
-		}
-	}
-	f := connectionOutputs(m, data)
-	o := f.top("output", "workload_client_id")
-	o.str("description", "Client ID of the identity the service's pods use through Azure Workload Identity.")
-	o.expr("value", "azurerm_user_assigned_identity.workload.client_id")
-	return f
+	return settings{"BROKERS": template(ref("azurerm_eventhub_namespace", l, "name"), ".servicebus.windows.net:9093")}
 }

@@ -1,11 +1,9 @@
 package terraform
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -16,46 +14,30 @@ import (
 // the Kubernetes ServiceAccount's principal directly: no Google service account, no key, no annotation).
 type gcp struct{}
 
-func (*gcp) name() string { return "GCP" }
-
-func (g *gcp) head(m *module) []*file {
-	return []*file{g.versions(m), g.providers(m), g.variables(m), g.main(m)}
-}
-
-func (g *gcp) tail(m *module) []*file { return []*file{g.outputs(m)} }
-
-func (g *gcp) dependency(typ string) func(*module, *file, blueprints.Dependency) {
-	switch typ {
-	case "postgres", "mysql":
-		return g.sql
-	case "redis":
-		return g.redis
-	case "bucket":
-		return g.bucket
-	case "queue":
-		return g.queue
-	case "kafka":
-		return g.kafka
+func newGCP() *cloud {
+	g := &gcp{}
+	sql := writer{write: g.sql, shared: g.agent("gcp-sa-cloud-sql")}
+	return &cloud{
+		name: "GCP", provider: requiredProvider{"google", "hashicorp/google", GoogleProvider}, backend: "gcs",
+		configure: g.providers, main: g.main,
+		variables: []variable{
+			{name: "project", typ: "string", desc: "GCP project of the resources (and of the GKE cluster's workload identity pool).", def: project},
+			{name: "region", typ: "string", desc: "Region of the resources.", def: region},
+			{name: "network_id", typ: "string", desc: "VPC network (projects/P/global/networks/N) with private services access: the resources get private addresses in it."},
+			{name: "subnet_id", typ: "string", desc: "Subnetwork (projects/P/regions/R/subnetworks/S) where the Kafka cluster gets its addresses."},
+			{name: "cluster_name", typ: "string", desc: "GKE cluster the service runs in (Kubernetes provider)."},
+			{name: "cluster_location", typ: "string", desc: "Region or zone of the GKE cluster."},
+			{name: "access_log_bucket", typ: "string", desc: "Existing Cloud Storage bucket that receives the access logs of the service's buckets."},
+		},
+		writers: map[string]writer{"postgres": sql, "mysql": sql,
+			"redis":  {write: g.redis, shared: g.agent("cloud-redis")},
+			"bucket": {write: g.bucket, shared: g.agent("gs-project-accounts")},
+			"queue":  {write: g.queue, shared: g.agent("gcp-sa-pubsub")},
+			"kafka":  {write: g.kafka, shared: g.agent("gcp-sa-managedkafka")}},
 	}
-	return nil
 }
 
-func (g *gcp) versions(m *module) *file {
-	f := newFile("versions.tf")
-	tf := f.top("terraform")
-	tf.str("required_version", RequiredTerraform)
-	rp := tf.block("required_providers")
-	rp.set("google", provider("hashicorp/google", GoogleProvider))
-	rp.set("kubernetes", provider("hashicorp/kubernetes", KubernetesProvider))
-	if hasType(m, "postgres", "mysql") {
-		rp.set("random", provider("hashicorp/random", RandomProvider))
-	}
-	tf.blank().block("backend", "gcs")
-	return f
-}
-
-func (g *gcp) providers(m *module) *file {
-	f := newFile("providers.tf")
+func (g *gcp) providers(m *module, f *file) {
 	p := f.top("provider", "google")
 	p.expr("project", "var.project")
 	p.expr("region", "var.region")
@@ -68,79 +50,10 @@ func (g *gcp) providers(m *module) *file {
 	k.tokens("host", template("https://", ref("data", "google_container_cluster", "this", "endpoint")))
 	k.expr("token", "data.google_client_config.current.access_token")
 	k.expr("cluster_ca_certificate", "base64decode(data.google_container_cluster.this.master_auth[0].cluster_ca_certificate)")
-	return f
 }
 
-func (g *gcp) variables(m *module) *file {
-	f := newFile("variables.tf")
-	environmentVariable(f, m)
-	for _, x := range []struct{ name, typ, desc, def string }{
-		{"project", "string", "GCP project of the resources (and of the GKE cluster's workload identity pool).", m.p.Spec.Cloud.Project},
-		{"region", "string", "Region of the resources.", m.p.Spec.Cloud.Region},
-		{"network_id", "string", "VPC network (projects/P/global/networks/N) with private services access: the resources get private addresses in it.", ""},
-		{"subnet_id", "string", "Subnetwork (projects/P/regions/R/subnetworks/S) where the Kafka cluster gets its addresses.", ""},
-		{"cluster_name", "string", "GKE cluster the service runs in (Kubernetes provider).", ""},
-		{"cluster_location", "string", "Region or zone of the GKE cluster.", ""},
-		{"access_log_bucket", "string", "Existing Cloud Storage bucket that receives the access logs of the service's buckets.", ""},
-	} {
-		switch x.name {
-		case "access_log_bucket":
-			if !hasType(m, "bucket") {
-				continue
-			}
-		case "network_id":
-			if !hasType(m, "postgres", "mysql", "redis") {
-				continue
-			}
-		case "subnet_id":
-			if !hasType(m, "kafka") {
-				continue
-			}
-		}
-		v := f.top("variable", x.name)
-		v.expr("type", x.typ)
-		v.str("description", x.desc)
-		if x.def != "" {
-			v.str("default", x.def)
-		}
-	}
-	return f
-}
-
-// environmentVariable declares var.environment, limited to the platform's environments.
-func environmentVariable(f *file, m *module) {
-	envs := m.p.Spec.Environments
-	v := f.top("variable", "environment")
-	v.expr("type", "string")
-	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
-	val := v.block("validation")
-	names := make([]hclwrite.Tokens, len(envs))
-	for i, e := range envs {
-		names[i] = lit(e)
-	}
-	val.tokens("condition", call("contains", tuple(names...), ref("var", "environment")))
-	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
-}
-
-// serviceAgents are the Google-managed identities that encrypt with the service's key for each
-// dependency type.
-var serviceAgents = map[string]string{
-	"postgres": "gcp-sa-cloud-sql", "mysql": "gcp-sa-cloud-sql", "redis": "cloud-redis",
-	"bucket": "gs-project-accounts", "queue": "gcp-sa-pubsub", "kafka": "gcp-sa-managedkafka",
-}
-
-func (g *gcp) main(m *module) *file {
-	f := newFile("main.tf")
-	l := f.top("locals")
-	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
-	if hasType(m, "postgres", "mysql", "redis") {
-		// Production gets regional databases and a highly available cache.
-		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
-	}
-	l.set("base_labels", cty.ObjectVal(map[string]cty.Value{
-		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
-		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
-	}))
+func (g *gcp) main(m *module, f *file, l body) {
+	l.set("base_labels", baseTags(m))
 	l.expr("labels", `merge(local.base_labels, { environment = var.environment })`)
 	// The workload's identity: its Kubernetes ServiceAccount, as a Workload Identity Federation principal.
 	l.tokens("workload", template("principal://iam.googleapis.com/projects/", ref("data", "google_project", "this", "number"),
@@ -156,21 +69,17 @@ func (g *gcp) main(m *module) *file {
 	k.str("rotation_period", "7776000s")
 	k.str("purpose", "ENCRYPT_DECRYPT")
 	k.block("lifecycle").boolean("prevent_destroy", true)
+}
 
-	var agents []string
-	for _, d := range m.s.Base.Dependencies {
-		if a := serviceAgents[d.Type]; !slices.Contains(agents, a) {
-			agents = append(agents, a)
-		}
-	}
-	slices.Sort(agents)
-	for _, a := range agents {
-		grant := f.resource("google_kms_crypto_key_iam_member", label(a))
+// agent lets a Google-managed service identity (a service agent) encrypt with the service's key: the
+// agent of the service that stores a dependency's data.
+func (g *gcp) agent(name string) []piece {
+	return []piece{{name, func(m *module, f *file) {
+		grant := f.resource("google_kms_crypto_key_iam_member", label(name))
 		grant.expr("crypto_key_id", "google_kms_crypto_key.this.id")
 		grant.str("role", "roles/cloudkms.cryptoKeyEncrypterDecrypter")
-		grant.tokens("member", template("serviceAccount:service-", ref("data", "google_project", "this", "number"), "@"+a+".iam.gserviceaccount.com"))
-	}
-	return f
+		grant.tokens("member", template("serviceAccount:service-", ref("data", "google_project", "this", "number"), "@"+name+".iam.gserviceaccount.com"))
+	}}}
 }
 
 // secret stores credentials in Secret Manager, encrypted with the service's key; the value goes in
@@ -193,7 +102,7 @@ func (g *gcp) secret(m *module, f *file, dep string, value hclwrite.Tokens) {
 	gr.expr("member", "local.workload")
 }
 
-func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
+func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	pg := d.Type == "postgres"
 	version := "MYSQL_8_4"
@@ -258,9 +167,11 @@ func (g *gcp) sql(m *module, f *file, d blueprints.Dependency) {
 	client.expr("project", "var.project")
 	client.str("role", "roles/cloudsql.client")
 	client.expr("member", "local.workload")
+	return settings{"HOST": ref("google_sql_database_instance", l, "private_ip_address"), "PORT": lit(map[bool]string{true: "5432", false: "3306"}[pg]),
+		"NAME": ref("google_sql_database", l, "name"), "USER": ref("google_sql_user", l, "name")}
 }
 
-func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) {
+func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	r := f.resource("google_redis_instance", l)
 	r.tokens("name", named("-"+d.Name))
@@ -278,9 +189,10 @@ func (g *gcp) redis(m *module, f *file, d blueprints.Dependency) {
 	pc.str("rdb_snapshot_period", "TWELVE_HOURS")
 	r.expr("labels", "local.labels")
 	g.secret(m, f, d.Name, call("jsonencode", object(attr{"password", ref("google_redis_instance", l, "auth_string")})))
+	return settings{"HOST": ref("google_redis_instance", l, "host"), "PORT": call("tostring", ref("google_redis_instance", l, "port"))}
 }
 
-func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) {
+func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	b := f.resource("google_storage_bucket", l)
 	b.tokens("name", template(call("substr", named("-"+d.Name), number(0), number(50)), "-", ref("data", "google_project", "this", "number")))
@@ -300,9 +212,10 @@ func (g *gcp) bucket(m *module, f *file, d blueprints.Dependency) {
 	gr.tokens("bucket", ref("google_storage_bucket", l, "name"))
 	gr.str("role", "roles/storage.objectUser")
 	gr.expr("member", "local.workload")
+	return settings{"BUCKET": ref("google_storage_bucket", l, "name")}
 }
 
-func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) {
+func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	for _, suffix := range []string{"", "_dlq"} {
 		t := f.resource("google_pubsub_topic", l+suffix)
@@ -349,9 +262,10 @@ func (g *gcp) queue(m *module, f *file, d blueprints.Dependency) {
 		r.str("role", x.role)
 		r.expr("member", "local.workload")
 	}
+	return settings{"QUEUE": ref("google_pubsub_subscription", l, "id")}
 }
 
-func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) {
+func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
 	k := f.resource("google_managed_kafka_cluster", l)
 	k.tokens("cluster_id", named("-"+d.Name))
@@ -369,60 +283,5 @@ func (g *gcp) kafka(m *module, f *file, d blueprints.Dependency) {
 	client.expr("project", "var.project")
 	client.str("role", "roles/managedkafka.client")
 	client.expr("member", "local.workload")
-}
-
-// outputs exports the connection settings and writes them into the workload's ConfigMap.
-func (g *gcp) outputs(m *module) *file {
-	data := map[string]hclwrite.Tokens{}
-	for _, d := range m.s.Base.Dependencies {
-		l, p := label(d.Name), blueprints.EnvPrefix(d)
-		switch d.Type {
-		case "postgres", "mysql":
-			port := lit("3306")
-			if d.Type == "postgres" {
-				port = lit("5432")
-			}
-			data[p+"HOST"] = ref("google_sql_database_instance", l, "private_ip_address")
-			data[p+"PORT"] = port
-			data[p+"NAME"] = ref("google_sql_database", l, "name")
-			data[p+"USER"] = ref("google_sql_user", l, "name")
-		case "redis":
-			data[p+"HOST"] = ref("google_redis_instance", l, "host")
-			data[p+"PORT"] = call("tostring", ref("google_redis_instance", l, "port"))
-		case "bucket":
-			data[p+"BUCKET"] = ref("google_storage_bucket", l, "name")
-		case "queue":
-			data[p+"QUEUE"] = ref("google_pubsub_subscription", l, "id")
-		case "kafka":
-			data[p+"BROKERS"] = template("bootstrap.", ref("google_managed_kafka_cluster", l, "cluster_id"), ".", ref("var", "region"), ".managedkafka.", ref("var", "project"), ".cloud.goog:9092")
-		}
-	}
-	return connectionOutputs(m, data)
-}
-
-// connectionOutputs writes the ConfigMap the workload reads its connection settings from, and one
-// output per setting (plus extra outputs, if any).
-func connectionOutputs(m *module, data map[string]hclwrite.Tokens) *file {
-	f := newFile("outputs.tf")
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	cm := f.resource("kubernetes_config_map_v1", "dependencies")
-	md := cm.block("metadata")
-	md.str("name", blueprints.DependencyConfigMap(m.s.Name))
-	md.str("namespace", m.s.Base.Namespace)
-	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
-	attrs := make([]attr, len(keys))
-	for i, k := range keys {
-		attrs[i] = attr{k, data[k]}
-	}
-	cm.tokens("data", block(attrs...))
-	for _, k := range keys {
-		o := f.top("output", strings.ToLower(k))
-		o.str("description", "Connection setting "+k+" of the service.")
-		o.tokens("value", data[k])
-	}
-	return f
+	return settings{"BROKERS": template("bootstrap.", ref("google_managed_kafka_cluster", l, "cluster_id"), ".", ref("var", "region"), ".managedkafka.", ref("var", "project"), ".cloud.goog:9092")}
 }

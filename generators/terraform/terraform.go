@@ -7,11 +7,15 @@ package terraform
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/blueprints/catalog"
@@ -43,26 +47,15 @@ const (
 	RandomProvider     = "~> 3.7"
 )
 
-// HasModule reports whether Generate writes a module for the service: it has dependencies and the
-// platform a cloud.
-func HasModule(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) bool {
-	return cloudOf(p, s) != nil
-}
+// clouds are the descriptors of the clouds a platform can name (catalog.Clouds), by spec.cloud.provider.
+var clouds = map[string]*cloud{"aws": newAWS(), "gcp": newGCP(), "azure": newAzure()}
 
-// cloudOf is the service's cloud, nil when it needs no Terraform.
-func cloudOf(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) cloud {
-	if len(s.Base.Dependencies) == 0 {
+// cloudOf is the service's cloud, nil when it needs no Terraform (blueprints.HasTerraformModule).
+func cloudOf(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) *cloud {
+	if !blueprints.HasTerraformModule(p, s) {
 		return nil
 	}
-	switch p.Spec.Cloud.Provider {
-	case "aws":
-		return &aws{}
-	case "gcp":
-		return &gcp{}
-	case "azure":
-		return &azure{}
-	}
-	return nil // none: nothing to create
+	return clouds[p.Spec.Cloud.Provider]
 }
 
 // Generate implements generators.Generator. A service without dependencies, or on a platform without
@@ -91,37 +84,12 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	return out, nil
 }
 
-// cloud is one provider's part of a module: the files every module has, and a writer per dependency
-// type (validation admits no other types).
-type cloud interface {
-	name() string
-	head(m *module) []*file // versions, providers, variables, main
-	tail(m *module) []*file // after the dependencies' files: identity, outputs
-	dependency(typ string) func(m *module, f *file, d blueprints.Dependency)
-}
-
-// moduleFiles renders a module: the cloud's head files, one file per dependency, then its tail files.
-func moduleFiles(c cloud, m *module) ([]*file, error) {
-	out := c.head(m)
-	for _, d := range m.s.Base.Dependencies {
-		if !hclsyntax.ValidIdentifier(label(d.Name)) {
-			return nil, fmt.Errorf("%s: dependency %q: not a name Terraform can reference (please report this: validation should have refused it)", m.s.File, d.Name)
-		}
-		write := c.dependency(d.Type)
-		if write == nil {
-			return nil, fmt.Errorf("%s: dependency %s: type %q has no %s resources (please report this: validation should have refused it)", m.s.File, d.Name, d.Type, c.name())
-		}
-		f := newFile(d.Name + ".tf")
-		write(m, f, d)
-		out = append(out, f)
-	}
-	return append(out, c.tail(m)...), nil
-}
-
 // module is one service's Terraform, with the names its resources share.
 type module struct {
 	p *blueprints.ResolvedPlatform
 	s *blueprints.ResolvedService
+	// grants are the statements the writers add to the workload identity's one policy (AWS).
+	grants []hclwrite.Tokens
 }
 
 func (m *module) production() string { return m.p.Production() }
@@ -146,4 +114,285 @@ func (m *module) storeKey(dep string) string {
 func size(cloud, typ, sz string) string {
 	kind, _ := catalog.Lookup(typ)
 	return kind.Sizes[cloud][sz]
+}
+
+// cloud describes what one cloud's modules have of their own. One driver (moduleFiles) renders every
+// cloud's module from it: versions.tf, providers.tf, variables.tf and main.tf, a file per dependency
+// from the writer of its type, then the cloud's identity file (if any) and outputs.tf.
+type cloud struct {
+	name     string           // in messages: AWS, GCP, Azure
+	provider requiredProvider // the cloud's Terraform provider
+	backend  string           // the state's backend type: the platform configures it at `terraform init`
+	// configure writes providers.tf: the cloud's provider, and the kubernetes provider's connection to
+	// the cluster.
+	configure func(m *module, f *file)
+	// variables are the module's inputs besides environment, in the order declared: each is declared
+	// when a file of the module references it (var.<name>), so a writer needs no declaration.
+	variables []variable
+	// main writes main.tf after the locals name and production: the cloud's own locals, then its
+	// key and whatever else every module of the cloud has.
+	main func(m *module, f *file, locals body)
+	// identity writes the workload identity's file after the dependencies' (AWS: the role and its one
+	// policy, from the statements the writers granted); nil where the writers grant in their own files.
+	identity func(m *module) *file
+	// workload is the output naming the workload's identity, after the connection settings; none when
+	// its name is empty.
+	workload output
+	// writers hold the writer of each dependency type (a catalogue row) on this cloud.
+	writers map[string]writer
+}
+
+// writer writes one dependency type's resources on one cloud, into the dependency's own file, and
+// returns its connection settings: an expression for each of the catalogue row's Settings (HOST,
+// PORT, ...), which outputs.tf exports and writes into the ConfigMap the workload reads.
+type writer struct {
+	write func(m *module, f *file, d blueprints.Dependency) settings
+	// shared are the parts of main.tf its resources use, written once however many dependencies need
+	// them (AWS: the RDS monitoring role; GCP: a Google service agent's use of the key).
+	shared []piece
+}
+
+// settings are a dependency's connection settings, by the catalogue's names.
+type settings map[string]hclwrite.Tokens
+
+// piece is a part of main.tf that dependencies share: written once, in the order of the names.
+type piece struct {
+	name  string
+	write func(m *module, f *file)
+}
+
+// variable is one input of a cloud's modules.
+type variable struct {
+	name, typ, desc string
+	def             func(blueprints.Cloud) string // the default, from the platform's cloud: none when nil or empty
+	validation      [2]string                     // condition and error message, none when empty
+}
+
+// region and project are defaults of variables: the platform's spec.cloud.region and project.
+func region(c blueprints.Cloud) string  { return c.Region }
+func project(c blueprints.Cloud) string { return c.Project }
+
+// output is one output of a module.
+type output struct{ name, desc, value string }
+
+// requiredProvider is an entry of required_providers.
+type requiredProvider struct{ name, source, version string }
+
+var (
+	kubernetesProvider = requiredProvider{"kubernetes", "hashicorp/kubernetes", KubernetesProvider}
+	randomProvider     = requiredProvider{"random", "hashicorp/random", RandomProvider}
+)
+
+// moduleFiles renders a module from its cloud's descriptor. The dependencies' files are written first,
+// so that what the module declares follows from what its files use: the variables and locals they
+// reference, the providers of their resources, the shared parts their writers need.
+func moduleFiles(c *cloud, m *module) ([]*file, error) {
+	deps, data, shared, err := dependencyFiles(c, m)
+	if err != nil {
+		return nil, err
+	}
+	providers := newFile("providers.tf")
+	c.configure(m, providers)
+	var tail []*file
+	if c.identity != nil {
+		tail = append(tail, c.identity(m))
+	}
+	tail = append(tail, outputsFile(m, data, c.workload))
+	main := mainFile(c, m, shared, references(slices.Concat(deps, tail)))
+	used := slices.Concat([]*file{providers, main}, deps, tail)
+	head := []*file{versionsFile(c, used), providers, variablesFile(c, m, references(used)), main}
+	return slices.Concat(head, deps, tail), nil
+}
+
+// dependencyFiles writes a file per dependency with the writer of its type, and gathers the
+// connection settings (by variable name: DB_HOST) and the shared parts the writers need.
+func dependencyFiles(c *cloud, m *module) (files []*file, data settings, shared []piece, err error) {
+	data = settings{}
+	for _, d := range m.s.Base.Dependencies {
+		if !hclsyntax.ValidIdentifier(label(d.Name)) {
+			return nil, nil, nil, fmt.Errorf("%s: dependency %q: not a name Terraform can reference (please report this: validation should have refused it)", m.s.File, d.Name)
+		}
+		w, ok := c.writer(d.Type)
+		if !ok {
+			return nil, nil, nil, fmt.Errorf("%s: dependency %s: type %q has no %s resources (please report this: validation should have refused it)", m.s.File, d.Name, d.Type, c.name)
+		}
+		f := newFile(d.Name + ".tf")
+		got := w.write(m, f, d)
+		// The Kubernetes target reads exactly the catalogue row's settings from the ConfigMap.
+		if kind, _ := catalog.Lookup(d.Type); !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(slices.Values(kind.Settings))) {
+			return nil, nil, nil, fmt.Errorf("%s: dependency %s: the %s writer of %q gives the settings %v, the catalogue %v", m.s.File, d.Name, c.name, d.Type, slices.Sorted(maps.Keys(got)), kind.Settings)
+		}
+		for k, v := range got {
+			data[blueprints.EnvPrefix(d)+k] = v
+		}
+		for _, p := range w.shared {
+			if !slices.ContainsFunc(shared, func(q piece) bool { return q.name == p.name }) {
+				shared = append(shared, p)
+			}
+		}
+		files = append(files, f)
+	}
+	slices.SortFunc(shared, func(a, b piece) int { return strings.Compare(a.name, b.name) })
+	return files, data, shared, nil
+}
+
+// versionsFile pins Terraform and the providers the module's resources use.
+func versionsFile(c *cloud, used []*file) *file {
+	f := newFile("versions.tf")
+	tf := f.top("terraform")
+	tf.str("required_version", RequiredTerraform)
+	rp := tf.block("required_providers")
+	for _, p := range []requiredProvider{c.provider, kubernetesProvider, randomProvider} {
+		if usesProvider(used, p.name) {
+			rp.set(p.name, cty.ObjectVal(map[string]cty.Value{"source": cty.StringVal(p.source), "version": cty.StringVal(p.version)}))
+		}
+	}
+	tf.blank().block("backend", c.backend)
+	return f
+}
+
+// variablesFile declares var.environment, limited to the platform's environments, and the cloud's
+// variables that the module references.
+func variablesFile(c *cloud, m *module, refs map[string]bool) *file {
+	f := newFile("variables.tf")
+	envs := m.p.Spec.Environments
+	v := f.top("variable", "environment")
+	v.expr("type", "string")
+	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")
+	val := v.block("validation")
+	names := make([]hclwrite.Tokens, len(envs))
+	for i, e := range envs {
+		names[i] = lit(e)
+	}
+	val.tokens("condition", call("contains", tuple(names...), ref("var", "environment")))
+	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
+	for _, x := range c.variables {
+		if !refs["var."+x.name] {
+			continue
+		}
+		v := f.top("variable", x.name)
+		v.expr("type", x.typ)
+		v.str("description", x.desc)
+		if x.def != nil && x.def(m.p.Spec.Cloud) != "" {
+			v.str("default", x.def(m.p.Spec.Cloud))
+		}
+		if x.validation[0] != "" {
+			val := v.block("validation")
+			val.expr("condition", x.validation[0])
+			val.str("error_message", x.validation[1])
+		}
+	}
+	return f
+}
+
+// mainFile writes the locals every module has (local.production only where a resource reads it), then
+// the cloud's own part, then the shared parts the dependencies need.
+func mainFile(c *cloud, m *module, shared []piece, refs map[string]bool) *file {
+	f := newFile("main.tf")
+	l := f.top("locals")
+	l.tokens("name", template(m.s.Name+"-", ref("var", "environment")))
+	if refs["local.production"] {
+		// Production gets high availability: multi-zone databases, replicated caches, more brokers.
+		l.tokens("production", eq(ref("var", "environment"), lit(m.production())))
+	}
+	c.main(m, f, l)
+	for _, p := range shared {
+		p.write(m, f)
+	}
+	return f
+}
+
+// baseTags are the tags (AWS, Azure) or labels (GCP) of every resource, besides the environment.
+func baseTags(m *module) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
+		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
+	})
+}
+
+// outputsFile writes the ConfigMap the workload reads its connection settings from
+// (blueprints.DependencyConfigMap), one output per setting, then the workload identity's output.
+func outputsFile(m *module, data settings, workload output) *file {
+	f := newFile("outputs.tf")
+	keys := slices.Sorted(maps.Keys(data))
+	cm := f.resource("kubernetes_config_map_v1", "dependencies")
+	md := cm.block("metadata")
+	md.str("name", blueprints.DependencyConfigMap(m.s.Name))
+	md.str("namespace", m.s.Base.Namespace)
+	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
+	attrs := make([]attr, len(keys))
+	for i, k := range keys {
+		attrs[i] = attr{k, data[k]}
+	}
+	cm.tokens("data", block(attrs...))
+	for _, k := range keys {
+		o := f.top("output", strings.ToLower(k))
+		o.str("description", "Connection setting "+k+" of the service.")
+		o.tokens("value", data[k])
+	}
+	if workload.name != "" {
+		o := f.top("output", workload.name)
+		o.str("description", workload.desc)
+		o.expr("value", workload.value)
+	}
+	return f
+}
+
+// references lists what the files refer to, as "var.region", "local.production".
+func references(files []*file) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range files {
+		t := f.f.BuildTokens(nil)
+		for i := 0; i+2 < len(t); i++ {
+			if t[i].Type == hclsyntax.TokenIdent && t[i+1].Type == hclsyntax.TokenDot && t[i+2].Type == hclsyntax.TokenIdent &&
+				(i == 0 || t[i-1].Type != hclsyntax.TokenDot) {
+				out[string(t[i].Bytes)+"."+string(t[i+2].Bytes)] = true
+			}
+		}
+	}
+	return out
+}
+
+// usesProvider reports whether the files configure a provider or declare its resources, data sources
+// or ephemeral resources (their types start with its name: random_password).
+func usesProvider(files []*file, name string) bool {
+	for _, f := range files {
+		for _, b := range f.f.Body().Blocks() {
+			switch l := b.Labels(); {
+			case len(l) == 0:
+			case b.Type() == "provider" && l[0] == name, b.Type() != "provider" && strings.HasPrefix(l[0], name+"_"):
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writersMu guards the writer tables against addWriterForTest.
+var writersMu sync.RWMutex
+
+// writer returns the writer of a dependency type on the cloud.
+func (c *cloud) writer(typ string) (writer, bool) {
+	writersMu.RLock()
+	defer writersMu.RUnlock()
+	w, ok := c.writers[typ]
+	return w, ok
+}
+
+// addWriterForTest registers the writers of a dependency type, by cloud (aws, gcp, azure), until the
+// returned function is called: with catalog.AddForTest, the test that a new dependency type is one
+// catalogue row plus a writer per cloud.
+func addWriterForTest(typ string, byCloud map[string]writer) (remove func()) {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	for name, w := range byCloud {
+		clouds[name].writers[typ] = w
+	}
+	return func() {
+		writersMu.Lock()
+		defer writersMu.Unlock()
+		for name := range byCloud {
+			delete(clouds[name].writers, typ)
+		}
+	}
 }
