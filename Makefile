@@ -9,8 +9,7 @@ FUZZTIME  ?= 60s
 FUZZMINIMIZE ?= 0
 # Packages whose tests keep golden files: those whose test binary links internal/golden, which
 # registers the one -update flag (a test binary without it would refuse the flag).
-# blueprints still declares its own -update (its tests move to internal/golden next): listed until then.
-GOLDEN_PKGS = $(sort github.com/gantry-dev/gantry/blueprints $(patsubst %.test,%,$(filter %.test,$(shell $(GO) list -test -f '{{range .Deps}}{{if eq . "github.com/gantry-dev/gantry/internal/golden"}}{{$$.ImportPath}} {{end}}{{end}}' ./...))))
+GOLDEN_PKGS = $(sort $(patsubst %.test,%,$(filter %.test,$(shell $(GO) list -test -f '{{range .Deps}}{{if eq . "github.com/gantry-dev/gantry/internal/golden"}}{{$$.ImportPath}} {{end}}{{end}}' ./...))))
 
 .DEFAULT_GOAL := help
 

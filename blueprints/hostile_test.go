@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gantry-dev/gantry/internal/golden"
 )
 
 // TestHostileCorpus loads each file of testdata/hostile on its own (one file per attack) and pins
@@ -57,18 +59,6 @@ func TestHostileCorpus(t *testing.T) {
 			catalogue.WriteString(d.String() + "\n")
 		}
 	}
-	golden := filepath.Join("testdata", "hostile", "catalogue.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(catalogue.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run `make golden`)", err)
-	}
-	if catalogue.String() != string(want) {
-		t.Errorf("%s is stale: run `make golden` and review the diff\n%s", golden, catalogue.String())
-	}
+	file := filepath.Join("testdata", "hostile", "catalogue.golden")
+	golden.Check(t, file, []byte(catalogue.String()))
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gantry-dev/gantry/internal/golden"
 )
 
 func TestGolden(t *testing.T) {
@@ -26,22 +28,7 @@ func TestGolden(t *testing.T) {
 		{"../docs/blueprint.md", ReferenceMarkdown()},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(tc.path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(tc.path, tc.got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(tc.path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(tc.got, want) {
-				t.Errorf("%s is stale; run go test ./blueprints -run Golden -update", tc.path)
-			}
+			golden.Check(t, tc.path, tc.got)
 		})
 	}
 }

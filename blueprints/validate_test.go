@@ -643,9 +643,8 @@ func ruleList(n int, item func(i int) string) string {
 	return "[" + strings.Join(items, ", ") + "]"
 }
 
-// TestRuleService covers the rules on one service: names, types, schedules, replicas, health, source,
-// image, resources, env, secrets, dependencies, calls and callers, egress, ingress and environments.
-func TestRuleService(t *testing.T) {
+// TestRuleServiceNames covers the rules on the service's name and team.
+func TestRuleServiceNames(t *testing.T) {
 	long := strings.Repeat("a", MaxServiceName+1)
 	withTeam := func(team string) map[string]string {
 		return map[string]string{"svc.yaml": strings.Replace(ruleService("api", TypeWeb), "team: core", "team: "+team, 1)}
@@ -709,7 +708,12 @@ func TestRuleService(t *testing.T) {
 			files: ruleWeb("  namespace: default"),
 			want:  []string{`svc.yaml:10:14: spec.namespace: "default" is reserved for the cluster (use the team's own namespace)`},
 		},
+	})
+}
 
+// TestRuleServiceType covers the rules on what applies to which type of service, and schedules.
+func TestRuleServiceType(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// What applies to which type.
 		{
 			name:  "web without port",
@@ -861,7 +865,12 @@ func TestRuleService(t *testing.T) {
 				"d.yaml": ruleService("d", TypeCron, "  schedule: '@midnight'"),
 			},
 		},
+	})
+}
 
+// TestRuleServiceWorkload covers the rules on replicas, ports, health, source, image and resources.
+func TestRuleServiceWorkload(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// Replicas, ports and health.
 		{
 			name:  "replicas min above max",
@@ -1033,7 +1042,12 @@ func TestRuleService(t *testing.T) {
 			name:  "numeric quantities as written",
 			files: ruleWeb("  resources: {cpu: 0.5, memory: 1Gi}"),
 		},
+	})
+}
 
+// TestRuleServiceEnv covers the rules on env (names, values, the credential detector) and secrets.
+func TestRuleServiceEnv(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// Env. A problem with the name points at the name, a problem with the value at the value.
 		{
 			name:  "env name not valid",
@@ -1194,7 +1208,12 @@ func TestRuleService(t *testing.T) {
 			files: ruleWeb("  secrets: " + ruleList(MaxSecrets+1, func(i int) string { return fmt.Sprintf("S%d", i) })),
 			want:  []string{"svc.yaml:10:12: spec.secrets: more than 50 secrets"},
 		},
+	})
+}
 
+// TestRuleServiceDependencies covers the rules on dependencies, calls and callers of one service.
+func TestRuleServiceDependencies(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// Dependencies.
 		{
 			name:  "dependency name not a DNS label",
@@ -1254,7 +1273,12 @@ func TestRuleService(t *testing.T) {
 			},
 			want: []string{`svc.yaml:10:19: spec.calls[1]: duplicate entry "ledger" (already listed at [0])`},
 		},
+	})
+}
 
+// TestRuleServiceNetwork covers the rules on egress and ingress.
+func TestRuleServiceNetwork(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// Egress.
 		{
 			name:  "egress without port",
@@ -1353,7 +1377,12 @@ func TestRuleService(t *testing.T) {
 			files: ruleWeb("  ingress: {host: api.example.com, paths: " + ruleList(MaxListEntries+1, func(int) string { return "/" }) + "}"),
 			want:  []string{"svc.yaml:10:43: spec.ingress.paths: more than 100 entries"},
 		},
+	})
+}
 
+// TestRuleServiceEnvironments covers the rules on per-environment settings.
+func TestRuleServiceEnvironments(t *testing.T) {
+	runRuleCases(t, []ruleCase{
 		// Environment names.
 		{
 			name:  "environment not in the platform, did you mean",
