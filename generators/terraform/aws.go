@@ -18,15 +18,8 @@ func newAWS() *cloud {
 	return &cloud{
 		name: "AWS", provider: requiredProvider{"aws", "hashicorp/aws", AWSProvider}, backend: "s3",
 		configure: a.providers, main: a.main, identity: a.identity,
-		variables: []variable{
-			{name: "region", typ: "string", desc: "AWS region of the resources.", def: region},
-			{name: "vpc_id", typ: "string", desc: "VPC of the EKS cluster; the resources get private addresses in it."},
-			{name: "private_subnet_ids", typ: "list(string)", desc: "Private subnets (at least two zones) for databases, caches and brokers.",
-				validation: [2]string{"length(var.private_subnet_ids) >= 2", "give private subnets in at least two availability zones."}},
-			{name: "cluster_name", typ: "string", desc: "EKS cluster the service runs in (Pod Identity association, Kubernetes provider)."},
-			{name: "cluster_security_group_id", typ: "string", desc: "Security group of the cluster's pods: the only source allowed to reach the resources."},
-			{name: "access_log_bucket", typ: "string", desc: "Existing S3 bucket that receives the access logs of the service's buckets."},
-		},
+		cluster: cluster{host: "data.aws_eks_cluster.this.endpoint", ca: "data.aws_eks_cluster.this.certificate_authority[0].data",
+			command: "aws", args: `["eks", "get-token", "--cluster-name", var.cluster_name]`},
 		workload: output{"workload_role_arn", "IAM role the service's pods assume through EKS Pod Identity.", "aws_iam_role.workload.arn"},
 		writers: map[string]writer{"postgres": rds, "mysql": rds, "redis": {write: a.redis}, "bucket": {write: a.bucket},
 			"queue": {write: a.queue}, "kafka": {write: a.kafka}},
@@ -38,13 +31,6 @@ func (a *aws) providers(m *module, f *file) {
 	p.expr("region", "var.region")
 	p.block("default_tags").expr("tags", "local.tags")
 	f.data("aws_eks_cluster", "this").expr("name", "var.cluster_name")
-	k := f.top("provider", "kubernetes")
-	k.expr("host", "data.aws_eks_cluster.this.endpoint")
-	k.expr("cluster_ca_certificate", "base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)")
-	e := k.block("exec")
-	e.str("api_version", "client.authentication.k8s.io/v1beta1")
-	e.str("command", "aws")
-	e.expr("args", `["eks", "get-token", "--cluster-name", var.cluster_name]`)
 }
 
 func (a *aws) main(m *module, f *file, l body) {

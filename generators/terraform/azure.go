@@ -21,14 +21,8 @@ func newAzure() *cloud {
 	return &cloud{
 		name: "Azure", provider: requiredProvider{"azurerm", "hashicorp/azurerm", AzureProvider}, backend: "azurerm",
 		configure: z.providers, main: z.main,
-		variables: []variable{
-			{name: "location", typ: "string", desc: "Azure location of the resources.", def: region},
-			{name: "resource_group_name", typ: "string", desc: "Existing resource group for the service's resources."},
-			{name: "subnet_id", typ: "string", desc: "Subnet for the private endpoints of the resources (in the cluster's virtual network)."},
-			{name: "cluster_name", typ: "string", desc: "AKS cluster the service runs in."},
-			{name: "cluster_resource_group_name", typ: "string", desc: "Resource group of the AKS cluster."},
-			{name: "oidc_issuer_url", typ: "string", desc: "OIDC issuer URL of the AKS cluster, for the workload identity federation."},
-		},
+		cluster: cluster{host: "data.azurerm_kubernetes_cluster.this.kube_config[0].host", ca: "data.azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate",
+			command: "kubelogin", args: `["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]`},
 		workload: output{"workload_client_id", "Client ID of the identity the service's pods use through Azure Workload Identity.", "azurerm_user_assigned_identity.workload.client_id"},
 		writers: map[string]writer{"postgres": flexible, "mysql": flexible, "redis": {write: z.redis},
 			"bucket": {write: z.storage}, "queue": {write: z.serviceBus}, "kafka": {write: z.eventHubs}},
@@ -43,13 +37,6 @@ func (z *azure) providers(m *module, f *file) {
 	c := f.data("azurerm_kubernetes_cluster", "this")
 	c.expr("name", "var.cluster_name")
 	c.expr("resource_group_name", "var.cluster_resource_group_name")
-	k := f.top("provider", "kubernetes")
-	k.expr("host", "data.azurerm_kubernetes_cluster.this.kube_config[0].host")
-	k.expr("cluster_ca_certificate", "base64decode(data.azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate)")
-	e := k.block("exec")
-	e.str("api_version", "client.authentication.k8s.io/v1beta1")
-	e.str("command", "kubelogin")
-	e.expr("args", `["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]`)
 }
 
 func (z *azure) main(m *module, f *file, l body) {

@@ -20,15 +20,8 @@ func newGCP() *cloud {
 	return &cloud{
 		name: "GCP", provider: requiredProvider{"google", "hashicorp/google", GoogleProvider}, backend: "gcs",
 		configure: g.providers, main: g.main,
-		variables: []variable{
-			{name: "project", typ: "string", desc: "GCP project of the resources (and of the GKE cluster's workload identity pool).", def: project},
-			{name: "region", typ: "string", desc: "Region of the resources.", def: region},
-			{name: "network_id", typ: "string", desc: "VPC network (projects/P/global/networks/N) with private services access: the resources get private addresses in it."},
-			{name: "subnet_id", typ: "string", desc: "Subnetwork (projects/P/regions/R/subnetworks/S) where the Kafka cluster gets its addresses."},
-			{name: "cluster_name", typ: "string", desc: "GKE cluster the service runs in (Kubernetes provider)."},
-			{name: "cluster_location", typ: "string", desc: "Region or zone of the GKE cluster."},
-			{name: "access_log_bucket", typ: "string", desc: "Existing Cloud Storage bucket that receives the access logs of the service's buckets."},
-		},
+		cluster: cluster{host: `"https://${data.google_container_cluster.this.endpoint}"`, token: "data.google_client_config.current.access_token",
+			ca: "data.google_container_cluster.this.master_auth[0].cluster_ca_certificate"},
 		writers: map[string]writer{"postgres": sql, "mysql": sql,
 			"redis":  {write: g.redis, shared: g.agent("cloud-redis")},
 			"bucket": {write: g.bucket, shared: g.agent("gs-project-accounts")},
@@ -46,10 +39,6 @@ func (g *gcp) providers(m *module, f *file) {
 	c := f.data("google_container_cluster", "this")
 	c.expr("name", "var.cluster_name")
 	c.expr("location", "var.cluster_location")
-	k := f.top("provider", "kubernetes")
-	k.tokens("host", template("https://", ref("data", "google_container_cluster", "this", "endpoint")))
-	k.expr("token", "data.google_client_config.current.access_token")
-	k.expr("cluster_ca_certificate", "base64decode(data.google_container_cluster.this.master_auth[0].cluster_ca_certificate)")
 }
 
 func (g *gcp) main(m *module, f *file, l body) {

@@ -123,12 +123,10 @@ type cloud struct {
 	name     string           // in messages: AWS, GCP, Azure
 	provider requiredProvider // the cloud's Terraform provider
 	backend  string           // the state's backend type: the platform configures it at `terraform init`
-	// configure writes providers.tf: the cloud's provider, and the kubernetes provider's connection to
-	// the cluster.
+	// configure writes the start of providers.tf: the cloud's provider and the cluster's data source.
 	configure func(m *module, f *file)
-	// variables are the module's inputs besides environment, in the order declared: each is declared
-	// when a file of the module references it (var.<name>), so a writer needs no declaration.
-	variables []variable
+	// cluster is how the kubernetes provider reaches the cluster (the ConfigMap, Azure's annotation).
+	cluster cluster
 	// main writes main.tf after the locals name and production: the cloud's own locals, then its
 	// key and whatever else every module of the cloud has.
 	main func(m *module, f *file, locals body)
@@ -161,11 +159,41 @@ type piece struct {
 	write func(m *module, f *file)
 }
 
+// cluster is how the kubernetes provider reaches a cluster: host and CA certificate (base64) are
+// expressions, the credentials a token expression or else an exec plugin's command and arguments.
+type cluster struct{ host, ca, token, command, args string }
+
+// variables are the inputs of the modules besides environment, by cloud (spec.cloud.provider), in the
+// order variables.tf declares them. A module declares those its files reference (var.<name>), so a
+// writer needs no declaration of its own.
+var variables = []variable{
+	{cloud: "aws", name: "region", typ: "string", desc: "AWS region of the resources.", def: region},
+	{cloud: "aws", name: "vpc_id", typ: "string", desc: "VPC of the EKS cluster; the resources get private addresses in it."},
+	{cloud: "aws", name: "private_subnet_ids", typ: "list(string)", desc: "Private subnets (at least two zones) for databases, caches and brokers.",
+		validation: [2]string{"length(var.private_subnet_ids) >= 2", "give private subnets in at least two availability zones."}},
+	{cloud: "aws", name: "cluster_name", typ: "string", desc: "EKS cluster the service runs in (Pod Identity association, Kubernetes provider)."},
+	{cloud: "aws", name: "cluster_security_group_id", typ: "string", desc: "Security group of the cluster's pods: the only source allowed to reach the resources."},
+	{cloud: "aws", name: "access_log_bucket", typ: "string", desc: "Existing S3 bucket that receives the access logs of the service's buckets."},
+	{cloud: "gcp", name: "project", typ: "string", desc: "GCP project of the resources (and of the GKE cluster's workload identity pool).", def: project},
+	{cloud: "gcp", name: "region", typ: "string", desc: "Region of the resources.", def: region},
+	{cloud: "gcp", name: "network_id", typ: "string", desc: "VPC network (projects/P/global/networks/N) with private services access: the resources get private addresses in it."},
+	{cloud: "gcp", name: "subnet_id", typ: "string", desc: "Subnetwork (projects/P/regions/R/subnetworks/S) where the Kafka cluster gets its addresses."},
+	{cloud: "gcp", name: "cluster_name", typ: "string", desc: "GKE cluster the service runs in (Kubernetes provider)."},
+	{cloud: "gcp", name: "cluster_location", typ: "string", desc: "Region or zone of the GKE cluster."},
+	{cloud: "gcp", name: "access_log_bucket", typ: "string", desc: "Existing Cloud Storage bucket that receives the access logs of the service's buckets."},
+	{cloud: "azure", name: "location", typ: "string", desc: "Azure location of the resources.", def: region},
+	{cloud: "azure", name: "resource_group_name", typ: "string", desc: "Existing resource group for the service's resources."},
+	{cloud: "azure", name: "subnet_id", typ: "string", desc: "Subnet for the private endpoints of the resources (in the cluster's virtual network)."},
+	{cloud: "azure", name: "cluster_name", typ: "string", desc: "AKS cluster the service runs in."},
+	{cloud: "azure", name: "cluster_resource_group_name", typ: "string", desc: "Resource group of the AKS cluster."},
+	{cloud: "azure", name: "oidc_issuer_url", typ: "string", desc: "OIDC issuer URL of the AKS cluster, for the workload identity federation."},
+}
+
 // variable is one input of a cloud's modules.
 type variable struct {
-	name, typ, desc string
-	def             func(blueprints.Cloud) string // the default, from the platform's cloud: none when nil or empty
-	validation      [2]string                     // condition and error message, none when empty
+	cloud, name, typ, desc string
+	def                    func(blueprints.Cloud) string // the default, from the platform's cloud: none when nil or empty
+	validation             [2]string                     // condition and error message, none when empty
 }
 
 // region and project are defaults of variables: the platform's spec.cloud.region and project.
@@ -191,8 +219,7 @@ func moduleFiles(c *cloud, m *module) ([]*file, error) {
 	if err != nil {
 		return nil, err
 	}
-	providers := newFile("providers.tf")
-	c.configure(m, providers)
+	providers := providersFile(c, m)
 	var tail []*file
 	if c.identity != nil {
 		tail = append(tail, c.identity(m))
@@ -236,6 +263,25 @@ func dependencyFiles(c *cloud, m *module) (files []*file, data settings, shared 
 	return files, data, shared, nil
 }
 
+// providersFile configures the cloud's provider and the kubernetes provider.
+func providersFile(c *cloud, m *module) *file {
+	f := newFile("providers.tf")
+	c.configure(m, f)
+	k := f.top("provider", "kubernetes")
+	k.expr("host", c.cluster.host)
+	if c.cluster.token != "" {
+		k.expr("token", c.cluster.token)
+	}
+	k.expr("cluster_ca_certificate", "base64decode("+c.cluster.ca+")")
+	if c.cluster.command != "" {
+		e := k.block("exec")
+		e.str("api_version", "client.authentication.k8s.io/v1beta1")
+		e.str("command", c.cluster.command)
+		e.expr("args", c.cluster.args)
+	}
+	return f
+}
+
 // versionsFile pins Terraform and the providers the module's resources use.
 func versionsFile(c *cloud, used []*file) *file {
 	f := newFile("versions.tf")
@@ -266,8 +312,8 @@ func variablesFile(c *cloud, m *module, refs map[string]bool) *file {
 	}
 	val.tokens("condition", call("contains", tuple(names...), ref("var", "environment")))
 	val.str("error_message", "environment must be one of "+strings.Join(envs, ", ")+".")
-	for _, x := range c.variables {
-		if !refs["var."+x.name] {
+	for _, x := range variables {
+		if x.cloud != m.p.Spec.Cloud.Provider || !refs["var."+x.name] {
 			continue
 		}
 		v := f.top("variable", x.name)
