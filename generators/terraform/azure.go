@@ -277,47 +277,50 @@ func (z *azure) storage(m *module, f *file, d blueprints.Dependency) settings {
 
 func (z *azure) serviceBus(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
-	n := f.resource("azurerm_servicebus_namespace", l)
-	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
-	n.expr("location", "var.location")
-	n.expr("resource_group_name", "var.resource_group_name")
-	n.str("sku", "Premium") // private endpoints need Premium
-	n.num("capacity", 1)
-	n.num("premium_messaging_partitions", 1)
-	n.str("minimum_tls_version", "1.2")
-	n.boolean("local_auth_enabled", false)
-	n.boolean("public_network_access_enabled", false)
-	n.expr("tags", "local.tags")
-	q := f.resource("azurerm_servicebus_queue", l)
-	q.str("name", d.Name)
-	q.tokens("namespace_id", ref("azurerm_servicebus_namespace", l, "id"))
-	q.boolean("dead_lettering_on_message_expiration", true)
-	q.num("max_delivery_count", 5)
-	z.privateEndpoint(f, l, ref("azurerm_servicebus_namespace", l, "id"), "namespace")
-	z.role(f, l+"_send", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Sender")
-	z.role(f, l+"_receive", ref("azurerm_servicebus_queue", l, "id"), "Azure Service Bus Data Receiver")
+	z.messaging(f, d, "azurerm_servicebus_namespace", "azurerm_servicebus_queue", "Azure Service Bus", func(n body) {
+		n.str("sku", "Premium") // private endpoints need Premium
+		n.num("capacity", 1)
+		n.num("premium_messaging_partitions", 1)
+		n.str("minimum_tls_version", "1.2")
+		n.boolean("local_auth_enabled", false)
+	}, func(q body) {
+		q.boolean("dead_lettering_on_message_expiration", true)
+		q.num("max_delivery_count", 5)
+	})
 	return settings{"QUEUE": template(ref("azurerm_servicebus_namespace", l, "name"), ".servicebus.windows.net/", ref("azurerm_servicebus_queue", l, "name"))}
 }
 
 func (z *azure) eventHubs(m *module, f *file, d blueprints.Dependency) settings {
 	l := label(d.Name)
-	n := f.resource("azurerm_eventhub_namespace", l)
+	z.messaging(f, d, "azurerm_eventhub_namespace", "azurerm_eventhub", "Azure Event Hubs", func(n body) {
+		n.str("sku", "Standard") // the Kafka endpoint needs Standard or above
+		n.num("capacity", map[string]int{"small": 1, "medium": 2, "large": 4}[d.Size])
+		n.str("minimum_tls_version", "1.2")
+		n.boolean("local_authentication_enabled", false)
+	}, func(h body) {
+		h.num("partition_count", 4)
+		h.num("message_retention", 7)
+	})
+	return settings{"BROKERS": template(ref("azurerm_eventhub_namespace", l, "name"), ".servicebus.windows.net:9093")}
+}
+
+// messaging writes a namespace (Service Bus, Event Hubs) with one entity in it (a queue, an event hub),
+// reached through a private endpoint, the workload allowed to send and receive; namespace and entity
+// set their own attributes (SKU, capacity, authentication; retention, delivery).
+func (z *azure) messaging(f *file, d blueprints.Dependency, namespace, entity, service string, ownNamespace, ownEntity func(body)) {
+	l := label(d.Name)
+	n := f.resource(namespace, l)
 	n.tokens("name", named("-"+d.Name+"-", ref("local", "unique")))
 	n.expr("location", "var.location")
 	n.expr("resource_group_name", "var.resource_group_name")
-	n.str("sku", "Standard") // the Kafka endpoint needs Standard or above
-	n.num("capacity", map[string]int{"small": 1, "medium": 2, "large": 4}[d.Size])
-	n.str("minimum_tls_version", "1.2")
-	n.boolean("local_authentication_enabled", false)
+	ownNamespace(n)
 	n.boolean("public_network_access_enabled", false)
 	n.expr("tags", "local.tags")
-	h := f.resource("azurerm_eventhub", l)
-	h.str("name", d.Name)
-	h.tokens("namespace_id", ref("azurerm_eventhub_namespace", l, "id"))
-	h.num("partition_count", 4)
-	h.num("message_retention", 7)
-	z.privateEndpoint(f, l, ref("azurerm_eventhub_namespace", l, "id"), "namespace")
-	z.role(f, l+"_send", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Sender")
-	z.role(f, l+"_receive", ref("azurerm_eventhub", l, "id"), "Azure Event Hubs Data Receiver")
-	return settings{"BROKERS": template(ref("azurerm_eventhub_namespace", l, "name"), ".servicebus.windows.net:9093")}
+	e := f.resource(entity, l)
+	e.str("name", d.Name)
+	e.tokens("namespace_id", ref(namespace, l, "id"))
+	ownEntity(e)
+	z.privateEndpoint(f, l, ref(namespace, l, "id"), "namespace")
+	z.role(f, l+"_send", ref(entity, l, "id"), service+" Data Sender")
+	z.role(f, l+"_receive", ref(entity, l, "id"), service+" Data Receiver")
 }
