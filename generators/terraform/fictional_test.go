@@ -3,6 +3,7 @@ package terraform
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -301,4 +302,22 @@ func dig(v any, keys ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// TestEveryTypeHasAWriterPerCloud: the descriptors are the clouds a platform can name, and every
+// catalogue row has a writer on each (validation admits no type the Terraform cannot write).
+func TestEveryTypeHasAWriterPerCloud(t *testing.T) {
+	if got := slices.Sorted(maps.Keys(clouds)); !slices.Equal(got, slices.Sorted(slices.Values(catalog.Clouds))) {
+		t.Errorf("descriptors for %v, catalog.Clouds %v", got, catalog.Clouds)
+	}
+	for name, c := range clouds {
+		for _, d := range catalog.Dependencies() {
+			if _, ok := c.writer(d.Type); !ok {
+				t.Errorf("%s: no writer of %q", name, d.Type)
+			}
+		}
+		if len(c.writers) != len(catalog.Dependencies()) {
+			t.Errorf("%s: writers of %v, the catalogue has %v", name, slices.Sorted(maps.Keys(c.writers)), catalog.DependencyTypes())
+		}
+	}
 }
