@@ -110,9 +110,9 @@ func TestExitCodes(t *testing.T) {
 		{"print unknown env", []string{"validate", "--print", "--env", "qa", "ok.yaml"}, 2, `no environment "qa"`},
 		{"schema takes no args", []string{"schema", "x"}, 2, "unknown command"},
 		{"init without name", []string{"init"}, 2, "init takes the service name"},
-		{"init bad name", []string{"init", "Bad_Name"}, 2, `NAME "Bad_Name" is not a DNS label`},
-		{"init bad runtime", []string{"init", "x", "--runtime", "cobol"}, 2, "--runtime must be one of"},
-		{"init low port", []string{"init", "x", "--port", "80"}, 2, "--port must be from 1024 to 65535"},
+		{"init bad name", []string{"init", "Bad_Name"}, 2, `NAME: "Bad_Name" is not a DNS label`},
+		{"init bad runtime", []string{"init", "x", "--runtime", "cobol"}, 2, `--runtime: "cobol" is not allowed`},
+		{"init low port", []string{"init", "x", "--port", "80"}, 2, "--port: must be at least 1024"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

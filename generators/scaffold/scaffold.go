@@ -44,8 +44,8 @@ func (d Data) Metrics() bool { return d.MetricsPort != 0 }
 // Source is the service's source folder in the new folder: the blueprint's default.
 func Source(name string) string { return "services/" + name }
 
-// Files renders every file of the scaffold, paths relative to the new folder, sorted.
-func Files(o Options) ([]generators.File, error) {
+// data is what the templates of a scaffold read.
+func data(o Options) Data {
 	d := Data{Options: o, Source: Source(o.Name), Steps: ci.Steps(o.Runtime)}
 	if !d.Once() {
 		d.MetricsPort = MetricsPort
@@ -53,6 +53,17 @@ func Files(o Options) ([]generators.File, error) {
 			d.MetricsPort++
 		}
 	}
+	return d
+}
+
+// Blueprints renders only the scaffold's blueprint and platform file, with the service's blueprint
+// named file (NAME.yaml, or a stand-in when NAME is no file name): what gantry new validates before it
+// renders anything else.
+func Blueprints(o Options, file string) ([]generators.File, error) {
+	return blueprintFiles(o, data(o), file)
+}
+
+func blueprintFiles(o Options, d Data, file string) ([]generators.File, error) {
 	svc, err := templates.Render("service.yaml.tmpl", templates.ServiceData{
 		Name: o.Name, Team: o.Team, Runtime: o.Runtime, Type: o.Type, Port: o.Port,
 		MetricsPort: d.MetricsPort, Startup: d.Web(),
@@ -64,9 +75,18 @@ func Files(o Options) ([]generators.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := []generators.File{
+	return []generators.File{
 		{Path: path.Join(blueprints.DefaultDir, "platform.yaml"), Data: platform},
-		{Path: path.Join(blueprints.DefaultDir, o.Name+".yaml"), Data: svc},
+		{Path: path.Join(blueprints.DefaultDir, file), Data: svc},
+	}, nil
+}
+
+// Files renders every file of the scaffold, paths relative to the new folder, sorted.
+func Files(o Options) ([]generators.File, error) {
+	d := data(o)
+	files, err := blueprintFiles(o, d, o.Name+".yaml")
+	if err != nil {
+		return nil, err
 	}
 	common, err := templates.Skeleton("common", o.Name, d)
 	if err != nil {

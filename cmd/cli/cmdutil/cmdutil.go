@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"strings"
+	"testing/fstest"
 
 	"github.com/spf13/cobra"
 
@@ -67,36 +69,56 @@ func ServiceName(verb string) func(*cobra.Command, []string) error {
 	}
 }
 
-// CheckService checks the service settings that init and new take as flags, as usage errors. The rules
-// are the blueprint's own (blueprints.ServiceNameProblem, TeamProblem, RuntimeTypeProblem, the allowed
-// runtimes and types and the port's range), so a flag is refused exactly when the blueprint it would
-// write fails gantry validate.
-func CheckService(name, team, runtime, typ string, port int) error {
-	for _, v := range []struct {
-		flag, value string
-		problem     func(string) (string, string)
-	}{{"NAME", name, blueprints.ServiceNameProblem}, {"--team", team, blueprints.TeamProblem}} {
-		if msg, hint := v.problem(v.value); msg != "" {
-			return FlagErrorf("%s %s", v.flag, withHint(msg, hint))
+// flagOf names the argument or flag of init and new that sets a blueprint field.
+var flagOf = map[string]string{"metadata.name": "NAME", "metadata.team": "--team", "spec.runtime": "--runtime",
+	"spec.type": "--type", "spec.port": "--port", "spec.ci": "--ci"}
+
+// LoadRendered runs gantry validate's Load on the blueprints init or new rendered in memory (slash
+// path -> content, the blueprints under dir) and turns its errors into usage errors that name the flag
+// that set the field: a flag is refused exactly when the blueprint it would write fails gantry
+// validate, by the same code. Errors in a field no flag sets are Gantry's own (its templates), and
+// said so.
+func LoadRendered(files map[string][]byte, dir string) (*blueprints.Resolved, error) {
+	fsys := fstest.MapFS{}
+	for p, data := range files {
+		fsys[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+	}
+	res, diags := blueprints.Load(blueprints.LoadOptions{FS: fsys, Paths: []string{dir}, Root: "."})
+	if !diags.HasErrors(false) {
+		return res, nil
+	}
+	var flags, said, other []string
+	for _, d := range diags {
+		if d.Severity != blueprints.SeverityError {
+			continue
+		}
+		flag, ok := flagOf[d.Path]
+		if !ok {
+			other = append(other, d.String())
+			continue
+		}
+		// Once a problem: the team defaults to the name, and the platform is named after the service.
+		if msg := withHint(d.Message, d.Hint); !slices.Contains(said, msg) {
+			said = append(said, msg)
+			flags = append(flags, flag+": "+msg)
 		}
 	}
-	// The blueprint is written as <NAME>.yaml beside the platform file.
+	if len(flags) > 0 {
+		return nil, FlagErrorf("%s", strings.Join(flags, "; "))
+	}
+	return nil, fmt.Errorf("the blueprint gantry would write does not validate (a bug; please report it):\n%s", strings.Join(other, "\n"))
+}
+
+// BlueprintFile is the file name of a service's blueprint: NAME.yaml. It must not be a platform file's
+// name, which the rules of a blueprint's contents cannot see.
+func BlueprintFile(name string) (string, error) {
 	if slices.Contains(blueprints.PlatformFileNames, name+".yaml") {
-		return FlagErrorf("NAME %q would be %s.yaml, the platform file's name: choose another name", name, name)
+		return "", FlagErrorf("NAME %q would be %s.yaml, the platform file's name: choose another name", name, name)
 	}
-	if !slices.Contains(blueprints.Runtimes, runtime) {
-		return FlagErrorf("--runtime must be one of %s", strings.Join(blueprints.Runtimes, ", "))
+	if !fs.ValidPath(name) || strings.Contains(name, "/") {
+		return "service.yaml", nil // refused by the name's rule when the blueprint is loaded
 	}
-	if !slices.Contains(blueprints.Types, typ) {
-		return FlagErrorf("--type must be one of %s", strings.Join(blueprints.Types, ", "))
-	}
-	if msg, hint := blueprints.RuntimeTypeProblem(runtime, typ); msg != "" {
-		return FlagErrorf("--type %s: %s", typ, withHint(msg, hint))
-	}
-	if lo, hi := blueprints.PortRange(); typ == blueprints.TypeWeb && (port < lo || port > hi) {
-		return FlagErrorf("--port must be from %d to %d (containers run as non-root)", lo, hi)
-	}
-	return nil
+	return name + ".yaml", nil
 }
 
 func withHint(msg, hint string) string {

@@ -65,15 +65,34 @@ when none is found in the folder or above it. It never overwrites a file.`,
 	return cmd
 }
 
+// check renders the starter blueprint (and a platform file) and runs gantry validate's Load on it in
+// memory: a flag is refused exactly when the blueprint it writes would fail validation.
 func (o *Options) check() error {
-	return cmdutil.CheckService(o.Name, o.Team, o.Runtime, o.Type, o.Port)
+	file, err := cmdutil.BlueprintFile(o.Name)
+	if err != nil {
+		return err
+	}
+	svc, err := o.render()
+	if err != nil {
+		return err
+	}
+	platform, err := templates.Render("platform.yaml.tmpl", templates.PlatformData{Name: "platform", CI: "github"})
+	if err != nil {
+		return err
+	}
+	_, err = cmdutil.LoadRendered(map[string][]byte{"blueprints/" + file: svc, "blueprints/platform.yaml": platform}, "blueprints")
+	return err
+}
+
+func (o *Options) render() ([]byte, error) {
+	return templates.Render("service.yaml.tmpl", templates.ServiceData{
+		Name: o.Name, Team: o.Team, Runtime: o.Runtime, Type: o.Type, Port: o.Port,
+	})
 }
 
 // Run writes the starter files.
 func Run(opts *Options) error {
-	svc, err := templates.Render("service.yaml.tmpl", templates.ServiceData{
-		Name: opts.Name, Team: opts.Team, Runtime: opts.Runtime, Type: opts.Type, Port: opts.Port,
-	})
+	svc, err := opts.render()
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing/fstest"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -80,11 +81,8 @@ unless it can write everything. It runs git init in the folder when git is insta
 			if opts.Dir == "" {
 				opts.Dir = opts.Name
 			}
-			if err := cmdutil.CheckService(opts.Name, opts.Team, opts.Runtime, opts.Type, opts.Port); err != nil {
+			if _, err := validate(opts); err != nil {
 				return err
-			}
-			if !slices.Contains(ciSystems, opts.CI) {
-				return cmdutil.FlagErrorf("--ci must be one of %s", strings.Join(ciSystems, ", "))
 			}
 			if runF != nil {
 				return runF(opts)
@@ -119,8 +117,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	files, err := scaffold.Files(scaffold.Options{Name: opts.Name, Team: opts.Team, Runtime: opts.Runtime,
-		Type: opts.Type, Port: opts.Port, CI: opts.CI, NoGenerate: opts.NoGenerate})
+	files, err := scaffold.Files(scaffoldOptions(opts))
 	if err != nil {
 		return err
 	}
@@ -166,10 +163,10 @@ func stageAll(opts *Options, stage string, files []generators.File) error {
 	if err := writePlain(stage, files); err != nil {
 		return err
 	}
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{filepath.Join(stage, blueprints.DefaultDir)}, Root: stage})
-	if diags.HasErrors(false) {
-		// The scaffold's own blueprint is invalid: a bug in Gantry, not in the user's input.
-		return fmt.Errorf("the scaffold's blueprint does not validate (a bug; please report it):\n%v", &blueprints.ValidationError{Diagnostics: diags})
+	// The blueprints are loaded from memory, as validate loaded them: nothing written is read back.
+	res, fsys, err := loadScaffold(files)
+	if err != nil {
+		return err
 	}
 	dockerfiles, err := generators.Run(res, []generators.Generator{docker.New()})
 	if err != nil {
@@ -184,11 +181,47 @@ func stageAll(opts *Options, stage string, files []generators.File) error {
 	// The rest through gantry generate, with the staging folder as the repository root, so the output
 	// names paths as a later `gantry generate` in the new repository will.
 	only := slices.DeleteFunc(targets.Names(), func(n string) bool { return n == docker.New().Name() })
-	_, err = output.Generate(output.Options{
-		Paths:  []string{filepath.Join(stage, blueprints.DefaultDir)},
-		Output: filepath.Join(stage, output.DefaultOutput), Repo: stage, Root: stage, Only: only,
-	})
+	_, err = output.Generate(output.Options{FS: fsys, Paths: []string{blueprints.DefaultDir}, Root: ".",
+		Output: filepath.Join(stage, output.DefaultOutput), Repo: stage, Only: only})
 	return err
+}
+
+// validate renders the blueprints the scaffold would hold and runs gantry validate's Load on them in
+// memory: a flag is refused exactly when the blueprint it writes would fail validation.
+func validate(opts *Options) (*blueprints.Resolved, error) {
+	file, err := cmdutil.BlueprintFile(opts.Name)
+	if err != nil {
+		return nil, err
+	}
+	bps, err := scaffold.Blueprints(scaffoldOptions(opts), file)
+	if err != nil {
+		return nil, err
+	}
+	rendered := map[string][]byte{}
+	for _, f := range bps {
+		rendered[f.Path] = f.Data
+	}
+	return cmdutil.LoadRendered(rendered, blueprints.DefaultDir)
+}
+
+// loadScaffold loads the blueprints among the scaffold's files, in memory, and returns the file
+// system they are in for the generators.
+func loadScaffold(files []generators.File) (*blueprints.Resolved, fs.FS, error) {
+	rendered := map[string][]byte{}
+	fsys := fstest.MapFS{}
+	for _, f := range files {
+		if strings.HasPrefix(f.Path, blueprints.DefaultDir+"/") {
+			rendered[f.Path] = f.Data
+			fsys[f.Path] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
+		}
+	}
+	res, err := cmdutil.LoadRendered(rendered, blueprints.DefaultDir)
+	return res, fsys, err
+}
+
+func scaffoldOptions(opts *Options) scaffold.Options {
+	return scaffold.Options{Name: opts.Name, Team: opts.Team, Runtime: opts.Runtime,
+		Type: opts.Type, Port: opts.Port, CI: opts.CI, NoGenerate: opts.NoGenerate}
 }
 
 func writePlain(root string, files []generators.File) error {
