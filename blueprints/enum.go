@@ -11,6 +11,7 @@ import (
 // the catalogue is then the one place a value is added, and validation, the schema and the docs follow.
 var catalogues = map[string]func() []string{
 	"dependencies": catalog.DependencyTypes,
+	"runtimes":     catalog.RuntimeNames,
 }
 
 // enumValues returns the values an enum tag allows, and whether the tag has one.

@@ -11,7 +11,7 @@ func TestEnumLists(t *testing.T) {
 	spec := reflect.TypeFor[ServiceSpec]()
 	for field, list := range map[string][]string{"Runtime": Runtimes, "Type": Types} {
 		f, _ := spec.FieldByName(field)
-		if got := f.Tag.Get("enum"); got != strings.Join(list, ",") {
+		if got, _ := enumValues(f.Tag); strings.Join(got, ",") != strings.Join(list, ",") {
 			t.Errorf("ServiceSpec.%s enum %q, the list %v", field, got, list)
 		}
 	}

@@ -2,6 +2,8 @@ package blueprints
 
 import (
 	"fmt"
+
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"reflect"
 	"slices"
 	"strconv"
@@ -54,31 +56,22 @@ func reservedProblem(value string, names []string) (msg, hint string) {
 		"choose another name; reserved here: " + strings.Join(names, ", ")
 }
 
-// runtimeTypes lists, for each runtime that cannot run every service type, the types it can run and
-// what it makes. A static runtime is a file server: it serves a port, so it is a web service; a static
-// worker, cron or job would be a file server that nothing calls, on no port.
-var runtimeTypes = map[string]struct {
-	types []string
-	makes string
-}{
-	"static": {types: []string{TypeWeb}, makes: "a site served over HTTP"},
-}
-
 // RuntimeTypeProblem says why a service cannot have this runtime and type together and how to fix it,
-// or "". An unknown runtime or type is not its concern (the allowed values are).
+// or "": the runtime catalogue's Types (a static runtime is a file server: it serves a port, so it is a
+// web service). An unknown runtime or type is not its concern (the allowed values are).
 func RuntimeTypeProblem(runtime, typ string) (msg, hint string) {
-	rt, ok := runtimeTypes[runtime]
-	if !ok || !slices.Contains(Types, typ) || slices.Contains(rt.types, typ) {
+	rt, ok := catalog.LookupRuntime(runtime)
+	if !ok || rt.Types == nil || !slices.Contains(Types, typ) || slices.Contains(rt.Types, typ) {
 		return "", ""
 	}
 	var others []string
-	for _, r := range Runtimes {
-		if o, limited := runtimeTypes[r]; !limited || slices.Contains(o.types, typ) {
-			others = append(others, r)
+	for _, r := range catalog.Runtimes() {
+		if r.Types == nil || slices.Contains(r.Types, typ) {
+			others = append(others, r.Name)
 		}
 	}
-	return fmt.Sprintf("runtime %s makes %s, not a %s service", runtime, rt.makes, typ),
-		fmt.Sprintf("use type %s, or a runtime that runs a %s service: %s", strings.Join(rt.types, " or "), typ, strings.Join(others, ", "))
+	return fmt.Sprintf("runtime %s makes %s, not a %s service", runtime, rt.Makes, typ),
+		fmt.Sprintf("use type %s, or a runtime that runs a %s service: %s", strings.Join(rt.Types, " or "), typ, strings.Join(others, ", "))
 }
 
 // PortRange is the range of a service's port (spec.port's min and max tags).

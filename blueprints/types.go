@@ -7,6 +7,8 @@
 // the validator, `gantry schema` and docs/blueprint.md are all derived from them.
 package blueprints
 
+import "github.com/gantry-dev/gantry/blueprints/catalog"
+
 // APIVersion is the only apiVersion Gantry reads.
 const APIVersion = "gantry.dev/v1"
 
@@ -24,11 +26,11 @@ const (
 	TypeJob    = "job"
 )
 
-// Runtimes and Types are the values of spec.runtime and spec.type, in the order the docs list them; the
-// enum tags of ServiceSpec repeat them (a struct tag cannot name a variable), TestEnumLists keeps both
-// in step.
+// Runtimes and Types are the values of spec.runtime and spec.type, in the order the docs list them.
+// The runtimes are the runtime catalogue's (spec.runtime's enum tag names it); the enum tag of
+// spec.type repeats Types (a struct tag cannot name a variable), and TestEnumLists keeps both in step.
 var (
-	Runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
+	Runtimes = catalog.RuntimeNames()
 	Types    = []string{TypeWeb, TypeWorker, TypeCron, TypeJob}
 )
 
@@ -96,7 +98,7 @@ type ServiceMeta struct {
 
 // ServiceSpec is what a service is and needs. Platform defaults use the same type.
 type ServiceSpec struct {
-	Runtime      string       `json:"runtime,omitempty" required:"true" enum:"go,node,python,java,rust,dotnet,static" desc:"Language runtime: selects the build, test and container image."`
+	Runtime      string       `json:"runtime,omitempty" required:"true" enum:"catalog:runtimes" desc:"Language runtime: selects the build, test and container image."`
 	Type         string       `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
 	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
 	Source       string       `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`

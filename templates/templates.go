@@ -14,6 +14,8 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/gantry-dev/gantry/blueprints/catalog"
+
 	"sigs.k8s.io/yaml"
 )
 
@@ -143,6 +145,11 @@ func Tool(name string) (string, error) {
 
 // Dockerfile renders the Dockerfile and .dockerignore of a runtime.
 func Dockerfile(runtime string, data DockerfileData) (dockerfile, dockerignore []byte, err error) {
+	rt, ok := catalog.LookupRuntime(runtime)
+	if !ok {
+		return nil, nil, fmt.Errorf("no runtime %q in the catalogue", runtime)
+	}
+	data.Build, data.Final = rt.Build, rt.Final
 	if dockerfile, err = Render(runtime+".Dockerfile.tmpl", data); err != nil {
 		return nil, nil, err
 	}
@@ -158,6 +165,8 @@ type DockerfileData struct {
 	Name   string // service name, a DNS label
 	Source string // the service's source folder
 	Port   int    // 0 for services without a port
+	// Build and Final are the runtime catalogue's images of the build stage and the final one.
+	Build, Final catalog.Image
 }
 
 // ServiceData fills service.yaml.tmpl, the commented starter blueprint.

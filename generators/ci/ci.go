@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/templates"
 )
@@ -24,8 +25,8 @@ import (
 // `gantry generate --check`.
 const GantryVersion = "v0.1.0"
 
-// goVersion is the Go the pipelines' tool installs use: the pinned golang image's minor version.
-const goVersion = "1.26"
+// goVersion is the Go the pipelines' tool installs use: the Go runtime's build image's.
+const goVersion = catalog.GoVersion
 
 // terraformVersion is the Terraform CLI the IaC checks run (the version `make test` checks with).
 const terraformVersion = "1.16.4"
@@ -117,7 +118,7 @@ type Pipeline struct {
 	PromotionList string // Later as `env=from=image` words, for the manual promotion's shell
 	Terraform     bool
 	Registry      Registry
-	Runtime       *Runtime // nil for static sites: nothing to lint or test
+	Runtime       *catalog.Runtime // nil for static sites: nothing to lint or test
 
 	GantryVersion     string
 	GoVersion         string
@@ -143,7 +144,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		ServiceOutput: svcOut,
 		Image:         s.Base.Image,
 		Branch:        p.Spec.GitOps.Branch,
-		Runtime:       runtimes[s.Base.Runtime],
+		Runtime:       runtimeOf(s.Base.Runtime),
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
 		Terraform:     blueprints.HasTerraformModule(p, s),
 

@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 )
 
+// The catalogues' runtimes and dependency types, in their order.
 var (
-	runtimes = []string{"go", "node", "python", "java", "rust", "dotnet", "static"}
-	depTypes = []string{"postgres", "mysql", "redis", "bucket", "queue", "kafka"}
+	runtimes = catalog.RuntimeNames()
+	depTypes = catalog.DependencyTypes()
 )
 
 // WriteSynthetic writes a platform and n service blueprints into dir: a mix of types, runtimes,

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"github.com/gantry-dev/gantry/generators"
-	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/templates"
 )
 
@@ -31,7 +31,7 @@ type Data struct {
 	Options
 	MetricsPort int    // 0 for cron and job
 	Source      string // the source folder, relative to the new folder
-	Steps       []ci.Step
+	Steps       []catalog.Step
 }
 
 // Web, Worker and Once (a cron job or job: do the work, exit 0) say the type; Metrics whether the
@@ -46,7 +46,8 @@ func Source(name string) string { return "services/" + name }
 
 // data is what the templates of a scaffold read.
 func data(o Options) Data {
-	d := Data{Options: o, Source: Source(o.Name), Steps: ci.Steps(o.Runtime)}
+	rt, _ := catalog.LookupRuntime(o.Runtime)
+	d := Data{Options: o, Source: Source(o.Name), Steps: rt.Steps}
 	if !d.Once() {
 		d.MetricsPort = MetricsPort
 		if o.Port == MetricsPort {
