@@ -339,12 +339,36 @@ func (c *check) envVars(s *ServiceSpec) {
 	}
 }
 
-func (c *check) secrets(names []string) {
-	if len(names) > MaxSecrets {
-		c.ferr("spec.secrets", "", "more than %d secrets", MaxSecrets)
+// list is what every list field shares: at most max entries (else one problem for the field, and no
+// entry is checked: nil), and each value once (a later copy is reported where it stands).
+type list struct {
+	report func(path, hint, format string, args ...any) // ferr or errf: where the field is reported
+	seen   map[string]int
+}
+
+func (c *check) list(field string, n, max int, noun string, report func(path, hint, format string, args ...any)) *list {
+	if n > max {
+		report(field, "", "more than %d %s", max, noun)
+		return nil
+	}
+	return &list{report: report, seen: map[string]int{}}
+}
+
+// once reports key when an earlier entry had it: "duplicate <noun> <shown>", with where the first one
+// is (where is a format taking its index).
+func (l *list) once(path string, i int, key, noun, shown, where string) {
+	if j, dup := l.seen[key]; dup {
+		l.report(path, fmt.Sprintf(where, j), "duplicate %s %q", noun, shown)
 		return
 	}
-	seen := map[string]int{}
+	l.seen[key] = i
+}
+
+func (c *check) secrets(names []string) {
+	l := c.list("spec.secrets", len(names), MaxSecrets, "secrets", c.ferr)
+	if l == nil {
+		return
+	}
 	for i, n := range names {
 		p := fmt.Sprintf("spec.secrets[%d]", i)
 		if !c.decoded(p) {
@@ -359,19 +383,15 @@ func (c *check) secrets(names []string) {
 			c.ferr(p, "a name such as STRIPE_API_KEY: letters, digits, '_', '-', '.', at most 63", "%q is not a secret name", truncate(n, 40))
 			continue
 		}
-		if j, dup := seen[n]; dup {
-			c.ferr(p, fmt.Sprintf("already listed as secrets[%d]", j), "duplicate secret %q", n)
-		}
-		seen[n] = i
+		l.once(p, i, n, "secret", n, "already listed as secrets[%d]")
 	}
 }
 
 func (c *check) dependencies(deps []Dependency) {
-	if len(deps) > MaxDependencies {
-		c.ferr("spec.dependencies", "", "more than %d dependencies", MaxDependencies)
+	l := c.list("spec.dependencies", len(deps), MaxDependencies, "dependencies", c.ferr)
+	if l == nil {
 		return
 	}
-	seen := map[string]int{}
 	for i, d := range deps {
 		p := fmt.Sprintf("spec.dependencies[%d].name", i)
 		if d.Name == "" {
@@ -381,10 +401,7 @@ func (c *check) dependencies(deps []Dependency) {
 			c.ferr(p, hintLabel(d.Name), "%s", msg)
 			continue
 		}
-		if j, dup := seen[d.Name]; dup {
-			c.ferr(p, fmt.Sprintf("already used by dependencies[%d]; give each its own name", j), "duplicate dependency %q", d.Name)
-		}
-		seen[d.Name] = i
+		l.once(p, i, d.Name, "dependency", d.Name, "already used by dependencies[%d]; give each its own name")
 	}
 }
 
@@ -413,11 +430,10 @@ func isSelf(ref, name, namespace string) bool {
 }
 
 func (c *check) refs(field string, refs []string, meta ServiceMeta, namespace string) {
-	if len(refs) > MaxListEntries {
-		c.ferr(field, "", "more than %d entries", MaxListEntries)
+	l := c.list(field, len(refs), MaxListEntries, "entries", c.ferr)
+	if l == nil {
 		return
 	}
-	seen := map[string]int{}
 	for i, ref := range refs {
 		p := fmt.Sprintf("%s[%d]", field, i)
 		if !c.decoded(p) {
@@ -430,19 +446,15 @@ func (c *check) refs(field string, refs []string, meta ServiceMeta, namespace st
 		if isSelf(ref, meta.Name, namespace) {
 			c.ferr(p, "a service does not need permission to reach itself", "%q is this service", ref)
 		}
-		if j, dup := seen[ref]; dup {
-			c.ferr(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", ref)
-		}
-		seen[ref] = i
+		l.once(p, i, ref, "entry", ref, "already listed at [%d]")
 	}
 }
 
 func (c *check) egress(hosts []string) {
-	if len(hosts) > MaxListEntries {
-		c.ferr("spec.egress", "", "more than %d entries", MaxListEntries)
+	l := c.list("spec.egress", len(hosts), MaxListEntries, "entries", c.ferr)
+	if l == nil {
 		return
 	}
-	seen := map[string]int{}
 	for i, h := range hosts {
 		p := fmt.Sprintf("spec.egress[%d]", i)
 		if !c.decoded(p) {
@@ -465,10 +477,7 @@ func (c *check) egress(hosts []string) {
 					"%q %s", truncate(host, 60), msg)
 			}
 		}
-		if j, dup := seen[h]; dup {
-			c.ferr(p, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", h)
-		}
-		seen[h] = i
+		l.once(p, i, h, "entry", h, "already listed at [%d]")
 	}
 }
 
@@ -572,20 +581,16 @@ func (c *check) ingress(s *ServiceSpec) {
 	} else if errs := validation.IsDNS1123Subdomain(in.Host); len(errs) > 0 || !strings.Contains(in.Host, ".") {
 		c.ferr("spec.ingress.host", "a fully qualified lower-case host name, e.g. pay.example.com", "%q is not a host name", truncate(in.Host, 60))
 	}
-	if len(in.Paths) > MaxListEntries {
-		c.ferr("spec.ingress.paths", "", "more than %d entries", MaxListEntries)
+	l := c.list("spec.ingress.paths", len(in.Paths), MaxListEntries, "entries", c.ferr)
+	if l == nil {
 		return
 	}
-	seen := map[string]int{}
 	for i, p := range in.Paths {
 		path := fmt.Sprintf("spec.ingress.paths[%d]", i)
 		if !httpPathRE.MatchString(p) {
 			c.ferr(path, `a path prefix starting with "/"`, "%q is not an HTTP path", truncate(p, 60))
 		}
-		if j, dup := seen[p]; dup {
-			c.ferr(path, fmt.Sprintf("already listed at [%d]", j), "duplicate path %q", p)
-		}
-		seen[p] = i
+		l.once(path, i, p, "path", p, "already listed at [%d]")
 	}
 }
 
@@ -686,11 +691,10 @@ func (c *check) dependencyCIDRs(cidrs []string) {
 	if _, ok := c.l.nodes[field]; ok && len(cidrs) == 0 {
 		c.errf(field, "list the ranges, e.g. [10.20.0.0/16], or remove it for the RFC 1918 ranges", "must not be empty")
 	}
-	if len(cidrs) > MaxListEntries {
-		c.errf(field, "", "more than %d entries", MaxListEntries)
+	l := c.list(field, len(cidrs), MaxListEntries, "entries", c.errf)
+	if l == nil {
 		return
 	}
-	seen := map[netip.Prefix]int{}
 	for i, s := range cidrs {
 		path := fmt.Sprintf("%s[%d]", field, i)
 		p, err := netip.ParsePrefix(s)
@@ -705,10 +709,7 @@ func (c *check) dependencyCIDRs(cidrs []string) {
 			c.errf(path, "a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7", "%q is not a private range", s)
 			continue
 		}
-		if j, dup := seen[p]; dup {
-			c.errf(path, fmt.Sprintf("already listed at [%d]", j), "duplicate entry %q", s)
-		}
-		seen[p] = i
+		l.once(path, i, p.String(), "entry", s, "already listed at [%d]")
 	}
 }
 
