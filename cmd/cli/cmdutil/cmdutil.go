@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -67,6 +68,20 @@ func ServiceName(verb string) func(*cobra.Command, []string) error {
 		}
 		return nil
 	}
+}
+
+// ServiceFlags are the flags init and new share: the service's blueprint fields.
+type ServiceFlags struct {
+	Team, Runtime, Type string
+	Port                int
+}
+
+// Register adds the flags to a command; the team defaults to the service's name (ServiceFlags.Default).
+func (s *ServiceFlags) Register(f *pflag.FlagSet) {
+	f.StringVar(&s.Team, "team", "", "owning team, also the namespace (default: the service name)")
+	f.StringVar(&s.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))
+	f.StringVar(&s.Type, "type", "web", "type: "+strings.Join(blueprints.Types, ", "))
+	f.IntVar(&s.Port, "port", 8080, "port of a web service")
 }
 
 // flagOf names the argument or flag of init and new that sets a blueprint field.

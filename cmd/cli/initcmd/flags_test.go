@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil/cmdtest"
 )
 
@@ -15,11 +16,11 @@ func TestFlags(t *testing.T) {
 		want Options
 	}{
 		// The team defaults to the service's name.
-		{[]string{"pay"}, Options{Name: "pay", Team: "pay", Runtime: "go", Type: "web", Port: 8080, Dir: blueprints.DefaultDir}},
+		{[]string{"pay"}, Options{Name: "pay", ServiceFlags: cmdutil.ServiceFlags{Team: "pay", Runtime: "go", Type: "web", Port: 8080}, Dir: blueprints.DefaultDir}},
 		{[]string{"notifier", "--runtime", "python", "--type", "worker", "--team", "comms", "--port", "9000", "--dir", "bp"},
-			Options{Name: "notifier", Team: "comms", Runtime: "python", Type: "worker", Port: 9000, Dir: "bp"}},
+			Options{Name: "notifier", ServiceFlags: cmdutil.ServiceFlags{Team: "comms", Runtime: "python", Type: "worker", Port: 9000}, Dir: "bp"}},
 		// A port is not checked for a service that serves none.
-		{[]string{"nightly", "--type=cron", "--port=1"}, Options{Name: "nightly", Team: "nightly", Runtime: "go", Type: "cron", Port: 1, Dir: blueprints.DefaultDir}},
+		{[]string{"nightly", "--type=cron", "--port=1"}, Options{Name: "nightly", ServiceFlags: cmdutil.ServiceFlags{Team: "nightly", Runtime: "go", Type: "cron", Port: 1}, Dir: blueprints.DefaultDir}},
 	} {
 		got, err := cmdtest.Parse(t, NewCmdInit, tc.args...)
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -19,13 +18,10 @@ import (
 
 // Options are the inputs of `gantry init`.
 type Options struct {
-	IO      cmdutil.IOStreams
-	Name    string
-	Team    string
-	Runtime string
-	Type    string
-	Port    int
-	Dir     string
+	IO   cmdutil.IOStreams
+	Name string
+	cmdutil.ServiceFlags
+	Dir string
 }
 
 // NewCmdInit builds the command; runF replaces the run function in tests.
@@ -57,10 +53,7 @@ when none is found in the folder or above it. It never overwrites a file.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Team, "team", "", "owning team, also the namespace (default: the service name)")
-	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))
-	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(blueprints.Types, ", "))
-	f.IntVar(&opts.Port, "port", 8080, "port of a web service")
+	opts.ServiceFlags.Register(f)
 	f.StringVar(&opts.Dir, "dir", blueprints.DefaultDir, "folder to write the blueprint in")
 	return cmd
 }

@@ -15,7 +15,7 @@ func TestRunDirectlyWritesBothFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	opts := &Options{IO: cmdutil.IOStreams{Out: &out}, Name: "api", Team: "core", Runtime: "go", Type: "web", Port: 8080,
+	opts := &Options{IO: cmdutil.IOStreams{Out: &out}, Name: "api", ServiceFlags: cmdutil.ServiceFlags{Team: "core", Runtime: "go", Type: "web", Port: 8080},
 		Dir: filepath.Join(dir, "blueprints")}
 	if err := opts.check(); err != nil {
 		t.Fatal(err)

@@ -30,8 +30,8 @@ func TestFailureLeavesNothing(t *testing.T) {
 				os.Mkdir(dir, 0o755)
 			}
 			var out, errOut bytes.Buffer
-			err := Run(&Options{IO: cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Name: "api", Team: "api",
-				Runtime: "go", Type: "web", Port: 8080, CI: "github", Dir: dir, NoGit: true})
+			err := Run(&Options{IO: cmdutil.IOStreams{Out: &out, ErrOut: &errOut}, Name: "api",
+				ServiceFlags: cmdutil.ServiceFlags{Team: "api", Runtime: "go", Type: "web", Port: 8080}, CI: "github", Dir: dir, NoGit: true})
 			if err == nil || err.Error() != "injected" {
 				t.Fatalf("err = %v", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil/cmdtest"
 )
 
@@ -15,11 +16,11 @@ func TestFlags(t *testing.T) {
 		want Options
 	}{
 		// The team and the folder default to the service's name.
-		{[]string{"payments"}, Options{Name: "payments", Team: "payments", Runtime: "go", Type: "web", Port: 8080, CI: "github", Dir: "payments"}},
+		{[]string{"payments"}, Options{Name: "payments", ServiceFlags: cmdutil.ServiceFlags{Team: "payments", Runtime: "go", Type: "web", Port: 8080}, CI: "github", Dir: "payments"}},
 		{[]string{"notifier", "--runtime", "python", "--type", "worker", "--team", "comms", "--ci", "gitlab", "--port", "9000", "--dir", "svc/n"},
-			Options{Name: "notifier", Team: "comms", Runtime: "python", Type: "worker", Port: 9000, CI: "gitlab", Dir: "svc/n"}},
+			Options{Name: "notifier", ServiceFlags: cmdutil.ServiceFlags{Team: "comms", Runtime: "python", Type: "worker", Port: 9000}, CI: "gitlab", Dir: "svc/n"}},
 		{[]string{"site", "--runtime=static", "--ci=none", "--no-generate", "--no-git", "--dir", "."},
-			Options{Name: "site", Team: "site", Runtime: "static", Type: "web", Port: 8080, CI: "none", Dir: ".", NoGenerate: true, NoGit: true}},
+			Options{Name: "site", ServiceFlags: cmdutil.ServiceFlags{Team: "site", Runtime: "static", Type: "web", Port: 8080}, CI: "none", Dir: ".", NoGenerate: true, NoGit: true}},
 	} {
 		got, err := cmdtest.Parse(t, NewCmdNew, tc.args...)
 		if err != nil {

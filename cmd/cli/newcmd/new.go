@@ -31,12 +31,9 @@ import (
 
 // Options are the inputs of `gantry new`.
 type Options struct {
-	IO         cmdutil.IOStreams
-	Name       string
-	Team       string
-	Runtime    string
-	Type       string
-	Port       int
+	IO   cmdutil.IOStreams
+	Name string
+	cmdutil.ServiceFlags
 	CI         string
 	Dir        string
 	NoGenerate bool
@@ -91,10 +88,7 @@ unless it can write everything. It runs git init in the folder when git is insta
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Team, "team", "", "owning team, also the namespace (default: the service name)")
-	f.StringVar(&opts.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))
-	f.StringVar(&opts.Type, "type", "web", "type: "+strings.Join(blueprints.Types, ", "))
-	f.IntVar(&opts.Port, "port", 8080, "port of a web service")
+	opts.ServiceFlags.Register(f)
 	f.StringVar(&opts.CI, "ci", "github", "CI system: "+strings.Join(ciSystems, ", "))
 	f.StringVar(&opts.Dir, "dir", "", "folder to create (default: the service name)")
 	f.BoolVar(&opts.NoGenerate, "no-generate", false, "write the blueprint, skeleton and Dockerfile only, not the manifests and CI")
