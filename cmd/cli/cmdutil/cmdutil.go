@@ -76,7 +76,14 @@ type ServiceFlags struct {
 	Port                int
 }
 
-// Register adds the flags to a command; the team defaults to the service's name (ServiceFlags.Default).
+// Named gives the team its default, the service's name.
+func (s *ServiceFlags) Named(name string) {
+	if s.Team == "" {
+		s.Team = name
+	}
+}
+
+// Register adds the flags to a command; the team defaults to the service's name (Named).
 func (s *ServiceFlags) Register(f *pflag.FlagSet) {
 	f.StringVar(&s.Team, "team", "", "owning team, also the namespace (default: the service name)")
 	f.StringVar(&s.Runtime, "runtime", "go", "runtime: "+strings.Join(blueprints.Runtimes, ", "))

@@ -40,9 +40,7 @@ when none is found in the folder or above it. It never overwrites a file.`,
 		Args: cmdutil.ServiceName("init"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			if opts.Team == "" {
-				opts.Team = opts.Name
-			}
+			opts.Named(opts.Name)
 			if err := opts.check(); err != nil {
 				return err
 			}

@@ -72,9 +72,7 @@ unless it can write everything. It runs git init in the folder when git is insta
 		Args: cmdutil.ServiceName("new"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			if opts.Team == "" {
-				opts.Team = opts.Name
-			}
+			opts.Named(opts.Name)
 			if opts.Dir == "" {
 				opts.Dir = opts.Name
 			}
