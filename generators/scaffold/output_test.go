@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
@@ -31,7 +32,7 @@ func TestOutputChecks(t *testing.T) {
 			if rt != "go" && typ != "web" {
 				continue // the manifests depend on the type, not the runtime; the pipeline on the runtime
 			}
-			dir := newScaffold(t, newcmd.Options{Name: rt + "-" + typ, Runtime: rt, Type: typ, Port: 8080})
+			dir := newScaffold(t, newcmd.Options{Name: rt + "-" + typ, ServiceFlags: cmdutil.ServiceFlags{Runtime: rt, Type: typ, Port: 8080}})
 			ov, _ := filepath.Glob(filepath.Join(dir, "deploy", "*", "*", "*", "kubernetes", "overlays", "*"))
 			if len(ov) != 3 {
 				t.Fatalf("%s: %d overlays, want 3 (dev, staging, prod)", dir, len(ov))
@@ -88,7 +89,7 @@ func TestOutputChecks(t *testing.T) {
 		t.Errorf("actionlint:\n%s", out)
 	}
 
-	dir := newScaffold(t, newcmd.Options{Name: "lab", Runtime: "python", Type: "worker", CI: "gitlab"})
+	dir := newScaffold(t, newcmd.Options{Name: "lab", ServiceFlags: cmdutil.ServiceFlags{Runtime: "python", Type: "worker"}, CI: "gitlab"})
 	for _, p := range []string{".gitlab-ci.yml", ".gitlab/ci/lab.yml"} {
 		data, err := os.ReadFile(filepath.Join(dir, p))
 		if err != nil {

@@ -241,7 +241,7 @@ func TestSkeletons(t *testing.T) {
 					if testing.Short() && typ != "web" {
 						t.Skip("-short: web only")
 					}
-					dir := newScaffold(t, newcmd.Options{Name: "demo-" + typ, Runtime: rt, Type: typ, Port: 8080})
+					dir := newScaffold(t, newcmd.Options{Name: "demo-" + typ, ServiceFlags: cmdutil.ServiceFlags{Runtime: rt, Type: typ, Port: 8080}})
 					src := filepath.Join(dir, scaffold.Source("demo-"+typ))
 					for _, step := range ci.Steps(rt) {
 						if !step.Network {

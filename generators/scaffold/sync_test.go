@@ -2,10 +2,7 @@ package scaffold_test
 
 import (
 	"bytes"
-	"io"
 	"sync"
-
-	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 )
 
 // syncBuffer is a bytes.Buffer the process's output goroutines and the test can share.
@@ -24,8 +21,4 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-func ioDiscard() cmdutil.IOStreams {
-	return cmdutil.IOStreams{Out: io.Discard, ErrOut: io.Discard}
 }
