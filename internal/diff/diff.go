@@ -14,8 +14,35 @@ func Unified(oldPath, newPath string, old, new []byte) string {
 	if string(old) == string(new) {
 		return ""
 	}
-	a, b := splitLines(string(old)), splitLines(string(new))
-	// lcs[i][j] is the length of the longest common subsequence of a[i:] and b[j:].
+	ops := editScript(splitLines(string(old)), splitLines(string(new)))
+	var out strings.Builder
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", oldPath, newPath)
+	for k := 0; k < len(ops); {
+		if ops[k].kind == ' ' {
+			k++
+			continue
+		}
+		start := max(0, k-context)
+		end := hunkEnd(ops, k)
+		writeHunk(&out, ops[start:end])
+		k = end
+	}
+	return out.String()
+}
+
+// context is the number of unchanged lines shown around each change.
+const context = 3
+
+// op is one line of the edit script from a to b.
+type op struct {
+	kind byte // ' ', '-', '+'
+	text string
+	ai   int // line index in a (for ' ' and '-') or where it would go
+	bi   int
+}
+
+// lcsTable returns lcs, where lcs[i][j] is the length of the longest common subsequence of a[i:] and b[j:].
+func lcsTable(a, b []string) [][]int {
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
 		lcs[i] = make([]int, len(b)+1)
@@ -29,12 +56,12 @@ func Unified(oldPath, newPath string, old, new []byte) string {
 			}
 		}
 	}
-	type op struct {
-		kind byte // ' ', '-', '+'
-		text string
-		ai   int // line index in a (for ' ' and '-') or where it would go
-		bi   int
-	}
+	return lcs
+}
+
+// editScript returns a minimal edit script from a to b, one op a line.
+func editScript(a, b []string) []op {
+	lcs := lcsTable(a, b)
 	var ops []op
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -50,50 +77,47 @@ func Unified(oldPath, newPath string, old, new []byte) string {
 			j++
 		}
 	}
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", oldPath, newPath)
-	const context = 3
-	for k := 0; k < len(ops); {
-		if ops[k].kind == ' ' {
-			k++
+	return ops
+}
+
+// hunkEnd returns the end (exclusive) in ops of the hunk whose first change is ops[k].
+func hunkEnd(ops []op, k int) int {
+	end := k
+	// Extend the hunk while changes are within 2*context lines of each other.
+	for end < len(ops) {
+		if ops[end].kind != ' ' {
+			end++
 			continue
 		}
-		start := max(0, k-context)
-		end := k
-		// Extend the hunk while changes are within 2*context lines of each other.
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run == len(ops) || run-end > 2*context {
-				end = min(len(ops), end+context)
-				break
-			}
-			end = run
+		run := end
+		for run < len(ops) && ops[run].kind == ' ' {
+			run++
 		}
-		var aLen, bLen int
-		for _, o := range ops[start:end] {
-			if o.kind != '+' {
-				aLen++
-			}
-			if o.kind != '-' {
-				bLen++
-			}
+		if run == len(ops) || run-end > 2*context {
+			return min(len(ops), end+context)
 		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", ops[start].ai+1, aLen, ops[start].bi+1, bLen)
-		for _, o := range ops[start:end] {
-			out.WriteByte(o.kind)
-			out.WriteString(o.text)
-			out.WriteByte('\n')
-		}
-		k = end
+		end = run
 	}
-	return out.String()
+	return end
+}
+
+// writeHunk writes hunk, its header and its lines, to out.
+func writeHunk(out *strings.Builder, hunk []op) {
+	var aLen, bLen int
+	for _, o := range hunk {
+		if o.kind != '+' {
+			aLen++
+		}
+		if o.kind != '-' {
+			bLen++
+		}
+	}
+	fmt.Fprintf(out, "@@ -%d,%d +%d,%d @@\n", hunk[0].ai+1, aLen, hunk[0].bi+1, bLen)
+	for _, o := range hunk {
+		out.WriteByte(o.kind)
+		out.WriteString(o.text)
+		out.WriteByte('\n')
+	}
 }
 
 func splitLines(s string) []string {
