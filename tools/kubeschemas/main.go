@@ -102,12 +102,35 @@ func main() {
 	}
 }
 
+// run writes the schemas for the swagger document in (- for stdin) into out and returns how many.
 func run(in, out string, strict, all, quiet bool) (int, error) {
+	defs, err := readDefinitions(in)
+	if err != nil {
+		return 0, err
+	}
+
+	prepareDefinitions(defs, strict)
+
+	jobs := planJobs(defs, all)
+
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return 0, err
+	}
+	for _, j := range jobs {
+		if err := writeSchema(defs, j, out, strict, quiet); err != nil {
+			return 0, err
+		}
+	}
+	return len(jobs), nil
+}
+
+// readDefinitions parses the OpenAPI v2 document in (- for stdin) and returns its definitions.
+func readDefinitions(in string) (object, error) {
 	var r io.Reader = os.Stdin
 	if in != "-" {
 		f, err := os.Open(in)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		defer f.Close()
 		r = f
@@ -116,18 +139,23 @@ func run(in, out string, strict, all, quiet bool) (int, error) {
 	dec.UseNumber()
 	var doc object
 	if err := dec.Decode(&doc); err != nil {
-		return 0, fmt.Errorf("parsing %s: %w", in, err)
+		return nil, fmt.Errorf("parsing %s: %w", in, err)
 	}
 	if v, _ := doc["swagger"].(string); !strings.HasPrefix(v, "2.") {
-		return 0, fmt.Errorf("%s is not an OpenAPI v2 (swagger 2.x) document", in)
+		return nil, fmt.Errorf("%s is not an OpenAPI v2 (swagger 2.x) document", in)
 	}
 	defs, ok := doc["definitions"].(object)
 	if !ok || len(defs) == 0 {
-		return 0, fmt.Errorf("%s has no definitions", in)
+		return nil, fmt.Errorf("%s has no definitions", in)
 	}
+	return defs, nil
+}
 
-	prepareDefinitions(defs, strict)
+// schemaJob is one schema file to write: the definition's title and the file's name without .json.
+type schemaJob struct{ title, name string }
 
+// planJobs lists the files to write: one per selected definition, in title order, then the aliases.
+func planJobs(defs object, all bool) []schemaJob {
 	titles := make([]string, 0, len(defs))
 	for t := range defs {
 		titles = append(titles, t)
@@ -135,8 +163,7 @@ func run(in, out string, strict, all, quiet bool) (int, error) {
 	sort.Strings(titles)
 
 	files := map[string]string{} // file name -> title
-	type job struct{ title, name string }
-	var jobs []job
+	var jobs []schemaJob
 	for _, t := range titles {
 		parts := strings.Split(t, ".")
 		if len(parts) < 3 {
@@ -152,10 +179,15 @@ func run(in, out string, strict, all, quiet bool) (int, error) {
 		}
 		name := titleFileName(parts)
 		files[name] = t
-		jobs = append(jobs, job{t, name})
+		jobs = append(jobs, schemaJob{t, name})
 	}
-	// Aliases under the name kubeconform derives from the apiVersion.
-	for _, j := range append([]job(nil), jobs...) {
+	return appendAliases(defs, jobs, files)
+}
+
+// appendAliases appends to jobs the aliases under the name kubeconform derives from the
+// apiVersion, for names not already in files (file name -> title).
+func appendAliases(defs object, jobs []schemaJob, files map[string]string) []schemaJob {
+	for _, j := range append([]schemaJob(nil), jobs...) {
 		gvks, _ := defs[j.title].(object)["x-kubernetes-group-version-kind"].([]any)
 		if len(gvks) != 1 {
 			continue
@@ -176,31 +208,27 @@ func run(in, out string, strict, all, quiet bool) (int, error) {
 			continue
 		}
 		files[alias] = j.title
-		jobs = append(jobs, job{j.title, alias})
+		jobs = append(jobs, schemaJob{j.title, alias})
 	}
+	return jobs
+}
 
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return 0, err
+// writeSchema inlines j's definition, finishes it and writes it to out/NAME.json.
+func writeSchema(defs object, j schemaJob, out string, strict, quiet bool) error {
+	x := &expander{defs: defs, active: map[string]bool{}}
+	spec := x.expand(defs[j.title]).(object)
+	finishTopLevel(spec, strict)
+	if len(x.broken) > 0 && !quiet {
+		fmt.Fprintf(os.Stderr, "kubeschemas: %s: recursive $ref to %s replaced by {}\n", j.name, strings.Join(slices.Sorted(maps.Keys(x.broken)), ", "))
 	}
-	for _, j := range jobs {
-		x := &expander{defs: defs, active: map[string]bool{}}
-		spec := x.expand(defs[j.title]).(object)
-		finishTopLevel(spec, strict)
-		if len(x.broken) > 0 && !quiet {
-			fmt.Fprintf(os.Stderr, "kubeschemas: %s: recursive $ref to %s replaced by {}\n", j.name, strings.Join(slices.Sorted(maps.Keys(x.broken)), ", "))
-		}
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(spec); err != nil {
-			return 0, fmt.Errorf("%s: %w", j.title, err)
-		}
-		if err := os.WriteFile(filepath.Join(out, j.name+".json"), buf.Bytes(), 0o644); err != nil {
-			return 0, err
-		}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(spec); err != nil {
+		return fmt.Errorf("%s: %w", j.title, err)
 	}
-	return len(jobs), nil
+	return os.WriteFile(filepath.Join(out, j.name+".json"), buf.Bytes(), 0o644)
 }
 
 // titleFileName is openapi2jsonschema's expanded name: kind-group-version from the last three
