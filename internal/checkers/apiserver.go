@@ -187,6 +187,8 @@ func (s *APIServer) InstallCRDs(t testing.TB) {
 	}
 }
 
+// startAPIServer starts etcd and kube-apiserver in a new temp folder and writes a kubeconfig for
+// them; on error it stops whatever it started and removes the folder.
 func startAPIServer(tools map[string]string) (_ *APIServer, err error) {
 	for _, name := range []string{"etcd", "kube-apiserver", "kubectl"} {
 		if tools[name] == "" {
@@ -215,21 +217,41 @@ func startAPIServer(tools map[string]string) (_ *APIServer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The etcd supervisor removes the whole folder when the test binary goes away.
-	s.etcd, err = startSupervised("etcd", dir, dir, tools["etcd"],
-		"--name=gantry-test",
-		"--data-dir="+filepath.Join(dir, "etcd"),
-		"--listen-client-urls="+etcdClient, "--advertise-client-urls="+etcdClient,
-		"--listen-peer-urls="+etcdPeer, "--initial-advertise-peer-urls="+etcdPeer,
-		"--initial-cluster=gantry-test="+etcdPeer,
-		"--logger=zap", "--log-outputs=stderr", "--log-level=warn")
+	s.etcd, err = startEtcd(dir, tools["etcd"], etcdClient, etcdPeer)
 	if err != nil {
 		return nil, err
 	}
 	// kube-apiserver retries etcd until it answers, so it need not wait for etcd here.
-	s.kube, err = startSupervised("kube-apiserver", dir, "", tools["kube-apiserver"],
-		"--etcd-servers="+etcdClient,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+ports[2],
+	s.kube, err = startKubeAPIServer(dir, tools["kube-apiserver"], etcdClient, ports[2])
+	if err != nil {
+		return nil, err
+	}
+	if err := s.waitReady(token, certPEM); err != nil {
+		return nil, err
+	}
+	if err := writeKubeconfig(s.Kubeconfig, s.URL, certPEM, token); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// startEtcd starts etcd, supervised, with its data in dir, serving clients on clientURL.
+func startEtcd(dir, bin, clientURL, peerURL string) (*process, error) {
+	// The etcd supervisor removes the whole folder when the test binary goes away.
+	return startSupervised("etcd", dir, dir, bin,
+		"--name=gantry-test",
+		"--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+clientURL, "--advertise-client-urls="+clientURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=gantry-test="+peerURL,
+		"--logger=zap", "--log-outputs=stderr", "--log-level=warn")
+}
+
+// startKubeAPIServer starts kube-apiserver, supervised, on 127.0.0.1:port with the keys writeSecrets wrote to dir.
+func startKubeAPIServer(dir, bin, etcdURL, port string) (*process, error) {
+	return startSupervised("kube-apiserver", dir, "", bin,
+		"--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+port,
 		"--cert-dir="+filepath.Join(dir, "certs"),
 		"--tls-cert-file="+filepath.Join(dir, "serving.crt"), "--tls-private-key-file="+filepath.Join(dir, "serving.key"),
 		"--service-account-issuer=https://kubernetes.default.svc",
@@ -239,12 +261,10 @@ func startAPIServer(tools map[string]string) (_ *APIServer, err error) {
 		"--authorization-mode=RBAC",
 		"--token-auth-file="+filepath.Join(dir, "tokens.csv"),
 		"--profiling=false")
-	if err != nil {
-		return nil, err
-	}
-	if err := s.waitReady(token, certPEM); err != nil {
-		return nil, err
-	}
+}
+
+// writeKubeconfig writes to path a kubeconfig for the server at url whose user has token.
+func writeKubeconfig(path, url string, certPEM []byte, token string) error {
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -262,11 +282,8 @@ contexts:
     cluster: gantry-test
     user: admin
 current-context: gantry-test
-`, s.URL, base64.StdEncoding.EncodeToString(certPEM), token)
-	if err := os.WriteFile(s.Kubeconfig, []byte(kubeconfig), 0o600); err != nil {
-		return nil, err
-	}
-	return s, nil
+`, url, base64.StdEncoding.EncodeToString(certPEM), token)
+	return os.WriteFile(path, []byte(kubeconfig), 0o600)
 }
 
 // waitReady polls /readyz until it answers ok, either process exits, or readyTimeout passes.
