@@ -58,6 +58,7 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s), without minimizing (FUZZMIN
 	$(GO) test ./cmd/cli -run '^$$' -fuzz '^FuzzGenerate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzWritePath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
+	$(GO) test ./generators/ci -run '^$$' -fuzz '^FuzzCIPaths$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 
 .PHONY: bench
 bench: ## time whole processes against helm and cp -r (bench/bench.sh; results in bench/README.md)
