@@ -79,6 +79,20 @@ func (r *Result) Drift(show func(string) string) (found [4][]string, diff string
 	return found, b.String()
 }
 
+// Where names the folders the files go under, each through show: the output folder, and the repository
+// root when it is another one.
+func (r *Result) Where(show func(string) string) string {
+	var where []string
+	for _, root := range r.Roots {
+		d := show(root.Dir)
+		if d == "." && len(r.Roots) > 1 {
+			d = "the repository root"
+		}
+		where = append(where, d)
+	}
+	return strings.Join(where, " and ")
+}
+
 // Files counts the files generated under every root.
 func (r *Result) Files() int {
 	n := 0

@@ -111,26 +111,12 @@ func Run(opts *Options) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(res.Summary)
 	}
-	_, err = fmt.Fprintf(opts.IO.Out, "%s in %s\n", res.Summary, describe(res.Roots))
+	_, err = fmt.Fprintf(opts.IO.Out, "%s in %s\n", res.Summary, res.Where(paths.Display))
 	return err
 }
 
-// describe names the folders written under: the output folder, and the repository root when it is
-// another one.
-func describe(roots []output.Root) string {
-	var where []string
-	for _, r := range roots {
-		d := paths.Display(r.Dir)
-		if d == "." && len(roots) > 1 {
-			d = "the repository root"
-		}
-		where = append(where, d)
-	}
-	return strings.Join(where, " and ")
-}
-
 func check(opts *Options, res *output.Result) error {
-	where := describe(res.Roots)
+	where := res.Where(paths.Display)
 	if !res.Drifted() {
 		if !opts.Quiet {
 			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", res.Files(), where)
