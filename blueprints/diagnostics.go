@@ -47,6 +47,7 @@ type Diagnostic struct {
 	Message  string // what is wrong, lower-case, no final period
 	Hint     string // what to do, where it is knowable
 	Severity Severity
+	rest     bool // Capped's "N more problems": last among its file's, wherever its position sorts
 }
 
 // String renders the diagnostic as `file:line:col: path: message (hint)`, sanitized (see Sanitize).
@@ -152,6 +153,7 @@ func (ds Diagnostics) Sorted() Diagnostics {
 	slices.SortFunc(out, func(a, b Diagnostic) int {
 		return cmp.Or(
 			cmp.Compare(a.Pos.File, b.Pos.File),
+			compareBool(a.rest, b.rest),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
 			cmp.Compare(a.Severity, b.Severity),
@@ -182,7 +184,7 @@ func (ds Diagnostics) Capped() Diagnostics {
 			out = append(out, ds[i:i+MaxPerFile]...)
 			out = append(out, Diagnostic{Pos: Pos{File: ds[i].Pos.File}, Severity: SeverityError,
 				Message: fmt.Sprintf("%d more problems in this file not shown", j-i-MaxPerFile),
-				Hint:    "fix the ones above and run again"})
+				Hint:    "fix the ones above and run again", rest: true})
 		}
 		i = j
 	}
@@ -202,4 +204,14 @@ func (e *ValidationError) Error() string {
 		b.WriteString(d.String())
 	}
 	return b.String()
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
