@@ -115,9 +115,9 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	}
 	m := &member{file: f, base: r.layer(f.Path, pdef, specBase)}
 	m.base.own = f.nodes
-	base, dropped := normaliseService(m.base.spec, meta, rp.Spec)
+	base, dropped, forced := normaliseService(m.base.spec, meta, rp.Spec, false)
 	c := newCheck(m.base)
-	c.spec(&base, meta, dropped)
+	c.spec(&base, meta, dropped, forced)
 	c.l = layered{nodes: f.nodes, own: f.nodes}
 	c.environments(svc.Spec.Environments, "spec.environments")
 	base.Environments = nil
@@ -127,10 +127,11 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
-		spec, dropped := normaliseService(lay.spec, meta, rp.Spec)
-		newCheck(lay).spec(&spec, meta, dropped)
+		production := i == len(rp.Spec.Environments)-1
+		spec, dropped, forced := normaliseService(lay.spec, meta, rp.Spec, production)
+		newCheck(lay).spec(&spec, meta, dropped, forced)
 		spec.Environments = nil
-		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: i == len(rp.Spec.Environments)-1, Spec: spec})
+		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: production, Spec: spec})
 	}
 	return m
 }

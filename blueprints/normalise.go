@@ -5,9 +5,12 @@ import (
 	"slices"
 )
 
-// Normalising is the one place that sets defaults and drops what does not apply. It is pure: it reads
-// a merged spec and returns a new one, with the list of what it dropped, so validation (which only
+// Normalising is the one place that sets defaults, drops what does not apply and forces what Gantry
+// will not generate otherwise (production's replica floor). It is pure: it reads a merged spec and
+// returns a new one, with the list of what it dropped and what it forced, so validation (which only
 // reads and reports) can still report a field the user wrote. Neither depends on the other's order.
+// The generators read the result as it is and change no value of their own accord: what
+// `gantry validate --print` shows is what the output contains.
 
 // Built-in platform settings, used where the platform file (or the whole file) is absent.
 var builtinPlatform = PlatformSpec{
@@ -33,6 +36,9 @@ const (
 	DefaultProtocol         = "http"
 	DefaultSize             = "small"
 	DefaultBranch           = "main"
+	// ProductionMinReplicas is the fewest replicas a web service or worker runs in production: with one,
+	// no PodDisruptionBudget can keep it up, and every node drain, eviction or failed rollout is an outage.
+	ProductionMinReplicas = 2
 )
 
 // DefaultOutput is the folder Gantry's output goes to in the repository when nothing else names one:
@@ -88,10 +94,21 @@ type Dropped struct {
 	Hint    string
 }
 
+// Forced is a value normalising changed from what the blueprints (or the built-in defaults) say, for a
+// reason of Gantry's own: the output carries the forced value, and validation warns where the value
+// was set.
+type Forced struct {
+	Path    string // the field changed
+	At      string // where to report it when Path was not written anywhere: the field that set its value
+	Message string
+	Hint    string
+}
+
 // normaliseService drops what does not apply to the service's type and protocol, then fills what is
-// still unset after merging. The rules depend on the type, so they are code rather than a defaults
-// file. s is not changed: the result shares no slice that normalising writes to.
-func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec) (ServiceSpec, []Dropped) {
+// still unset after merging, then forces what production requires (production: s is the production
+// environment's spec). The rules depend on the type, so they are code rather than a defaults file. s
+// is not changed: the result shares no slice that normalising writes to.
+func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec, production bool) (ServiceSpec, []Dropped, []Forced) {
 	dropped := dropForType(&s)
 	def := func(dst *string, v string) {
 		if *dst == "" {
@@ -110,9 +127,13 @@ func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec) (ServiceS
 	for i := range s.Dependencies {
 		def(&s.Dependencies[i].Size, DefaultSize)
 	}
+	var forced []Forced
 	switch s.Type {
 	case TypeWeb, TypeWorker:
 		s.Replicas = defaultReplicas(s.Replicas)
+		if production {
+			forced = productionReplicas(&s.Replicas, p.Environments[len(p.Environments)-1])
+		}
 	}
 	if s.Type == TypeWeb {
 		def(&s.Protocol, DefaultProtocol)
@@ -121,7 +142,30 @@ func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec) (ServiceS
 			s.Ingress.Paths = []string{"/"}
 		}
 	}
-	return s, dropped
+	return s, dropped, forced
+}
+
+// productionReplicas raises a production replica range below ProductionMinReplicas to it: min, and
+// max where it would fall below min (a range of 1..2 becomes 2..2, which no autoscaler owns). r has
+// its defaults already; env is the production environment's name.
+func productionReplicas(r *Replicas, env string) []Forced {
+	if r.Min >= ProductionMinReplicas {
+		return nil
+	}
+	n := ProductionMinReplicas
+	hint := fmt.Sprintf("set replicas.min: %d in environments.%s to say so", n, env)
+	if r.Max < n {
+		hint = fmt.Sprintf("set replicas: {min: %d, max: %d} in environments.%s to say so", n, n, env)
+	}
+	out := []Forced{{Path: "spec.replicas.min", At: "spec.replicas.max", Hint: hint,
+		Message: fmt.Sprintf("raised from %d to %d in %s: production runs at least %d replicas for availability (PodDisruptionBudget, rolling updates)", r.Min, n, env, n)}}
+	r.Min = n
+	if r.Max < n {
+		out = append(out, Forced{Path: "spec.replicas.max", Hint: hint,
+			Message: fmt.Sprintf("raised from %d to %d in %s, with replicas.min", r.Max, n, env)})
+		r.Max = n
+	}
+	return out
 }
 
 func defaultReplicas(r Replicas) Replicas {

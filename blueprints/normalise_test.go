@@ -101,7 +101,7 @@ func TestNormaliseServicePure(t *testing.T) {
 		Dependencies: []Dependency{{Name: "db", Type: "postgres"}}, Callers: []string{"web"}}
 	meta := ServiceMeta{Name: "api", Team: "core"}
 	p := normalisePlatform(PlatformSpec{Registry: "ghcr.io/acme"})
-	out, dropped := normaliseService(in, meta, p)
+	out, dropped, forced := normaliseService(in, meta, p, false)
 	if in.Dependencies[0].Size != "" || in.Port != 8080 || len(in.Callers) != 1 {
 		t.Errorf("input changed: %+v", in)
 	}
@@ -117,7 +117,10 @@ func TestNormaliseServicePure(t *testing.T) {
 	if want := []string{"spec.port", "spec.callers", "spec.schedule"}; !slices.Equal(paths, want) {
 		t.Errorf("dropped %v, want %v", paths, want)
 	}
-	again, _ := normaliseService(in, meta, p)
+	if forced != nil {
+		t.Errorf("forced %v outside production", forced)
+	}
+	again, _, _ := normaliseService(in, meta, p, false)
 	if again.Port != out.Port || again.Replicas != out.Replicas || again.Dependencies[0] != out.Dependencies[0] {
 		t.Errorf("second run differs: %+v", again)
 	}
@@ -140,13 +143,47 @@ func TestNormaliseHealth(t *testing.T) {
 		{"tcp keeps none", ServiceSpec{Type: TypeWeb, Protocol: "tcp", Health: Health{GRPC: true, Startup: "/s"}}, Health{},
 			[]string{"spec.health.startup", "spec.health.grpc"}},
 	} {
-		out, dropped := normaliseService(tc.in, ServiceMeta{Name: "api", Team: "core"}, normalisePlatform(PlatformSpec{}))
+		out, dropped, _ := normaliseService(tc.in, ServiceMeta{Name: "api", Team: "core"}, normalisePlatform(PlatformSpec{}), false)
 		var paths []string
 		for _, d := range dropped {
 			paths = append(paths, d.Path)
 		}
 		if out.Health != tc.want || !slices.Equal(paths, tc.dropped) {
 			t.Errorf("%s: health %+v, dropped %v; want %+v, %v", tc.name, out.Health, paths, tc.want, tc.dropped)
+		}
+	}
+}
+
+// TestNormaliseProductionReplicas: production's replica floor is set by normalising, where --print
+// shows it, with a record of each value it forced; other environments keep what they asked for.
+func TestNormaliseProductionReplicas(t *testing.T) {
+	p := normalisePlatform(PlatformSpec{})
+	for _, tc := range []struct {
+		name       string
+		in         ServiceSpec
+		production bool
+		want       Replicas
+		forced     []string
+	}{
+		{"one replica in production", ServiceSpec{Type: TypeWorker, Overrides: Overrides{Replicas: Replicas{Min: 1}}}, true,
+			Replicas{Min: 2, Max: 2, CPU: DefaultCPUTarget}, []string{"spec.replicas.min", "spec.replicas.max"}},
+		{"max 1 alone in production", ServiceSpec{Type: TypeWeb, Overrides: Overrides{Replicas: Replicas{Max: 1}}}, true,
+			Replicas{Min: 2, Max: 2, CPU: DefaultCPUTarget}, []string{"spec.replicas.min", "spec.replicas.max"}},
+		{"1..5 in production", ServiceSpec{Type: TypeWeb, Overrides: Overrides{Replicas: Replicas{Min: 1, Max: 5}}}, true,
+			Replicas{Min: 2, Max: 5, CPU: DefaultCPUTarget}, []string{"spec.replicas.min"}},
+		{"one replica in dev", ServiceSpec{Type: TypeWorker, Overrides: Overrides{Replicas: Replicas{Min: 1}}}, false,
+			Replicas{Min: 1, Max: 1, CPU: DefaultCPUTarget}, nil},
+		{"default in production", ServiceSpec{Type: TypeWorker}, true,
+			Replicas{Min: DefaultReplicas, Max: DefaultReplicas, CPU: DefaultCPUTarget}, nil},
+		{"cron in production", ServiceSpec{Type: TypeCron, Schedule: "@daily"}, true, Replicas{}, nil},
+	} {
+		out, _, forced := normaliseService(tc.in, ServiceMeta{Name: "api", Team: "core"}, p, tc.production)
+		var paths []string
+		for _, f := range forced {
+			paths = append(paths, f.Path)
+		}
+		if out.Replicas != tc.want || !slices.Equal(paths, tc.forced) {
+			t.Errorf("%s: replicas %+v, forced %v; want %+v, %v", tc.name, out.Replicas, paths, tc.want, tc.forced)
 		}
 	}
 }

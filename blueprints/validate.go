@@ -120,6 +120,29 @@ func (c *check) dropped(ds []Dropped) {
 	}
 }
 
+// forced warns about the values normalising changed on its own (Forced), at the line that set each
+// one: the field's own line in whichever file wrote it (the service's, or the platform default's),
+// else the line of the field its value came from (At). A value set by nothing written is not
+// reported: another forced value covers it. One warning per position.
+func (c *check) forced(fs []Forced) {
+	seen := map[Pos]bool{}
+	for _, f := range fs {
+		path := f.Path
+		if !c.r.written(c.l, path) {
+			if f.At == "" || !c.r.written(c.l, f.At) {
+				continue
+			}
+			path = f.At
+		}
+		pos, _ := c.r.at(c.l, c.fallback, path)
+		if seen[pos] {
+			continue
+		}
+		seen[pos] = true
+		c.report(SeverityWarning, path, f.Hint, "%s", f.Message)
+	}
+}
+
 func dnsLabelProblem(s string, maxLen int) string {
 	if !labelChars.MatchString(s) { // the characters first: "too long" is no help for "../../etc"
 		return fmt.Sprintf("%q is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", s)
@@ -138,8 +161,9 @@ func hintLabel(s string) string {
 	return ""
 }
 
-// spec validates a normalised ServiceSpec; dropped is what normalising removed from it.
-func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped) {
+// spec validates a normalised ServiceSpec; dropped is what normalising removed from it, forced what it
+// changed on its own.
+func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped, forced []Forced) {
 	// A missing or malformed spec was reported by the parser; its fields' absence is no news.
 	// A spec with a merge key was reported too; its missing fields may be behind the merge.
 	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode && !hasMergeKey(n) {
@@ -158,6 +182,7 @@ func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped) {
 		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
 	}
 	c.dropped(dropped)
+	c.forced(forced)
 	c.typeRules(s)
 	c.fields(s, meta)
 }
@@ -214,8 +239,12 @@ func (c *check) health(h Health) {
 		}
 	}
 	if h.Liveness != "" && h.Liveness == h.Readiness {
-		c.errf("spec.health.readiness", "readiness should check dependencies and liveness only the process, e.g. /readyz and /livez",
-			"must differ from the liveness path (%s)", h.Liveness)
+		// kube-score's rule (Pod Probes Identical): a failing readiness probe takes the pod out of the
+		// Service, a failing liveness probe restarts it; one endpoint for both restarts pods under load
+		// instead of shedding traffic. A real app may have one endpoint only: a warning, not an error.
+		c.report(SeverityWarning, "spec.health.readiness",
+			"give liveness a path that checks only that the process answers (e.g. /livez), and readiness one that checks what serving needs (e.g. /readyz)",
+			"same path as liveness (%s): a failing readiness probe takes the pod out of the Service, a failing liveness probe restarts it, so one endpoint for both restarts pods under load instead of shedding traffic", h.Liveness)
 	}
 }
 

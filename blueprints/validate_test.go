@@ -869,6 +869,14 @@ func TestRuleServiceType(t *testing.T) {
 }
 
 // TestRuleServiceWorkload covers the rules on replicas, ports, health, source, image and resources.
+// The reasons of the warnings about values Gantry forces or advises against.
+const (
+	msgProdReplicas = "production runs at least 2 replicas for availability (PodDisruptionBudget, rolling updates)"
+	msgSameProbe    = msgSameReason + " " + msgSameHint
+	msgSameReason   = "a failing readiness probe takes the pod out of the Service, a failing liveness probe restarts it, so one endpoint for both restarts pods under load instead of shedding traffic"
+	msgSameHint     = "(give liveness a path that checks only that the process answers (e.g. /livez), and readiness one that checks what serving needs (e.g. /readyz))"
+)
+
 func TestRuleServiceWorkload(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		// Replicas, ports and health.
@@ -883,9 +891,46 @@ func TestRuleServiceWorkload(t *testing.T) {
 			want:  []string{"svc.yaml:12:28: spec.environments.prod.replicas.min: must be <= replicas.max (3 > 2) (raise replicas.max to at least 3, or lower min)"},
 		},
 		{
-			// max alone lowers the default min with it: one replica, no error about a value never written.
+			// max alone lowers the default min with it: one replica, no error about a value never written;
+			// production's floor raises both, reported at the line that set them.
 			name:  "replicas max below the default min",
 			files: ruleWeb("  replicas: {max: 1}"),
+			want:  []string{"svc.yaml:10:19: warning: spec.replicas.max: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)"},
+		},
+		{
+			name:  "one replica raised in production",
+			files: ruleSvc(TypeWorker, "  replicas: {min: 1}"),
+			want:  []string{"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)"},
+		},
+		{
+			name:  "one replica raised in production, min and max written",
+			files: ruleSvc(TypeWorker, "  replicas: {min: 1, max: 1}"),
+			want: []string{
+				"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)",
+				"svc.yaml:10:27: warning: spec.replicas.max: raised from 1 to 2 in prod, with replicas.min (set replicas: {min: 2, max: 2} in environments.prod to say so)",
+			},
+		},
+		{
+			name:  "autoscaled from one raised in production",
+			files: ruleWeb("  replicas: {min: 1, max: 5}"),
+			want:  []string{"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas.min: 2 in environments.prod to say so)"},
+		},
+		{
+			name:  "one replica from the production override",
+			files: ruleSvc(TypeWorker, "  environments:", "    prod: {replicas: {min: 1, max: 4}}"),
+			want:  []string{"svc.yaml:11:28: warning: spec.environments.prod.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas.min: 2 in environments.prod to say so)"},
+		},
+		{
+			name:  "one replica outside production only",
+			files: ruleSvc(TypeWorker, "  replicas: {min: 1}", "  environments:", "    prod: {replicas: {min: 2}}"),
+		},
+		{
+			name: "one replica from platform defaults",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults:", "    replicas: {min: 1, max: 3}"),
+				"svc.yaml":      ruleService("api", TypeWorker),
+			},
+			want: []string{"platform.yaml:7:21: warning: spec.defaults.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " [service api] (set replicas.min: 2 in environments.prod to say so)"},
 		},
 		{
 			name: "replicas min from platform defaults above the service's max",
@@ -920,14 +965,23 @@ func TestRuleServiceWorkload(t *testing.T) {
 			files: ruleWeb("  protocol: grpc"),
 		},
 		{
+			// One health endpoint is common in real apps: a warning (kube-score's rule), not an error.
 			name:  "liveness equal to readiness",
 			files: ruleWeb("  health: {liveness: /health, readiness: /health}"),
-			want:  []string{"svc.yaml:10:42: spec.health.readiness: must differ from the liveness path (/health) (readiness should check dependencies and liveness only the process, e.g. /readyz and /livez)"},
+			want:  []string{"svc.yaml:10:42: warning: spec.health.readiness: same path as liveness (/health): " + msgSameProbe},
 		},
 		{
 			name:  "readiness equal to the default liveness",
 			files: ruleWeb("  health: {readiness: /livez}"),
-			want:  []string{"svc.yaml:10:23: spec.health.readiness: must differ from the liveness path (/livez) (readiness should check dependencies and liveness only the process, e.g. /readyz and /livez)"},
+			want:  []string{"svc.yaml:10:23: warning: spec.health.readiness: same path as liveness (/livez): " + msgSameProbe},
+		},
+		{
+			name: "liveness equal to readiness from platform defaults",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults:", "    health: {liveness: /health, readiness: /health}"),
+				"svc.yaml":      ruleService("api", TypeWeb),
+			},
+			want: []string{"platform.yaml:7:44: warning: spec.defaults.health.readiness: same path as liveness (/health): " + msgSameReason + " [service api] " + msgSameHint},
 		},
 		{
 			name:  "probe path not a path",

@@ -70,7 +70,6 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 	}
 	for _, env := range svc.Environments {
 		em := newModel(p, svc, env.Name, env.Spec)
-		em.production = env.Production
 		ov := overlay{}
 		// Objects whose content depends on the environment's values become patches where they differ.
 		for _, o := range em.baseObjects() {

@@ -2,11 +2,14 @@ package kubernetes_test
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
@@ -66,25 +69,31 @@ func TestNoSecretValuesOrLatest(t *testing.T) {
 	}
 }
 
-// TestProductionHasTwoReplicas: a service asking for one replica still gets two in production.
+// TestProductionHasTwoReplicas: a service asking for one replica gets two in production. The floor is
+// set when blueprints are normalised (blueprints.ProductionMinReplicas), so the resolved spec, which
+// `gantry validate --print` shows, already says 2 and validation warns; the generator writes what the
+// spec says, in every environment.
 func TestProductionHasTwoReplicas(t *testing.T) {
-	res := gentest.LoadExamples(t)
-	for _, p := range res.Platforms {
-		for _, s := range p.Services {
-			for i := range s.Environments {
-				s.Environments[i].Spec.Replicas.Min = 1
-				s.Environments[i].Spec.Replicas.Max = 1
-			}
-		}
+	const svc = "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: loadgen, team: perf}\n" +
+		"spec: {runtime: go, type: worker, replicas: {min: 1}}\n"
+	res, diags := blueprints.Load(blueprints.LoadOptions{FS: fstest.MapFS{"loadgen.yaml": {Data: []byte(svc)}}})
+	if errs, warns := diags.Count(); errs != 0 || warns != 1 {
+		t.Fatalf("want one warning, got:\n%v", diags)
 	}
 	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx := slices.IndexFunc(files, func(f generators.File) bool {
-		return strings.HasSuffix(f.Path, "billing/payments/kubernetes/overlays/prod/patch-workload.yaml")
-	})
-	if idx < 0 || !strings.Contains(string(files[idx].Data), "replicas: 2\n") {
-		t.Errorf("production workload patch does not set 2 replicas")
+	for _, env := range res.Platforms[0].Services[0].Environments {
+		want := fmt.Sprintf("replicas: %d\n", env.Spec.Replicas.Min)
+		if env.Production != (env.Spec.Replicas.Min == 2) {
+			t.Errorf("%s: resolved replicas.min is %d", env.Name, env.Spec.Replicas.Min)
+		}
+		idx := slices.IndexFunc(files, func(f generators.File) bool {
+			return strings.HasSuffix(f.Path, "perf/loadgen/kubernetes/overlays/"+env.Name+"/patch-workload.yaml")
+		})
+		if idx < 0 || !strings.Contains(string(files[idx].Data), want) {
+			t.Errorf("%s workload patch does not set %s", env.Name, want)
+		}
 	}
 }

@@ -31,12 +31,11 @@ const (
 
 // model is one service in one environment ("" for the base), with the names everything shares.
 type model struct {
-	p          *blueprints.ResolvedPlatform
-	svc        *blueprints.ResolvedService
-	env        string
-	production bool
-	s          blueprints.ServiceSpec
-	name, ns   string
+	p        *blueprints.ResolvedPlatform
+	svc      *blueprints.ResolvedService
+	env      string
+	s        blueprints.ServiceSpec
+	name, ns string
 }
 
 func newModel(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService, env string, s blueprints.ServiceSpec) *model {
@@ -74,16 +73,12 @@ func (m *model) autoscaled() bool {
 	return m.longLived() && m.s.Replicas.Max > m.s.Replicas.Min
 }
 
-// replicas is the environment's minimum, raised to 2 in production: one pod is not production.
-func (m *model) replicas() int32 {
-	r := int32(m.s.Replicas.Min)
-	if m.production && r < 2 {
-		r = 2
-	}
-	return r
-}
+// replicas is the environment's minimum as resolved: production's floor (blueprints.ProductionMinReplicas)
+// is applied when blueprints are normalised, so that `gantry validate --print` shows it and validation
+// warns where it was set. The generator changes no replica count of its own accord.
+func (m *model) replicas() int32 { return int32(m.s.Replicas.Min) }
 
-func (m *model) maxReplicas() int32 { return max(int32(m.s.Replicas.Max), m.replicas()) }
+func (m *model) maxReplicas() int32 { return int32(m.s.Replicas.Max) }
 
 func (m *model) portName() string {
 	switch m.s.Protocol {
