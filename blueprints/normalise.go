@@ -102,6 +102,7 @@ type Forced struct {
 	At      string // where to report it when Path was not written anywhere: the field that set its value
 	Message string
 	Hint    string
+	AtHint  string // the hint when reported at At
 }
 
 // normaliseService drops what does not apply to the service's type and protocol, then fills what is
@@ -153,15 +154,13 @@ func productionReplicas(r *Replicas, env string) []Forced {
 		return nil
 	}
 	n := ProductionMinReplicas
-	hint := fmt.Sprintf("set replicas.min: %d in environments.%s to say so", n, env)
-	if r.Max < n {
-		hint = fmt.Sprintf("set replicas: {min: %d, max: %d} in environments.%s to say so", n, n, env)
-	}
-	out := []Forced{{Path: "spec.replicas.min", At: "spec.replicas.max", Hint: hint,
+	setMin := fmt.Sprintf("set replicas.min: %d in environments.%s to say so", n, env)
+	setMax := fmt.Sprintf("set replicas.max: %d in environments.%s to say so", n, env) // min then defaults to 2 too
+	out := []Forced{{Path: "spec.replicas.min", At: "spec.replicas.max", Hint: setMin, AtHint: setMax,
 		Message: fmt.Sprintf("raised from %d to %d in %s: production runs at least %d replicas for availability (PodDisruptionBudget, rolling updates)", r.Min, n, env, n)}}
 	r.Min = n
 	if r.Max < n {
-		out = append(out, Forced{Path: "spec.replicas.max", Hint: hint,
+		out = append(out, Forced{Path: "spec.replicas.max", Hint: setMax,
 			Message: fmt.Sprintf("raised from %d to %d in %s, with replicas.min", r.Max, n, env)})
 		r.Max = n
 	}

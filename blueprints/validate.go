@@ -127,19 +127,19 @@ func (c *check) dropped(ds []Dropped) {
 func (c *check) forced(fs []Forced) {
 	seen := map[Pos]bool{}
 	for _, f := range fs {
-		path := f.Path
+		path, hint := f.Path, f.Hint
 		if !c.r.written(c.l, path) {
 			if f.At == "" || !c.r.written(c.l, f.At) {
 				continue
 			}
-			path = f.At
+			path, hint = f.At, f.AtHint
 		}
 		pos, _ := c.r.at(c.l, c.fallback, path)
 		if seen[pos] {
 			continue
 		}
 		seen[pos] = true
-		c.report(SeverityWarning, path, f.Hint, "%s", f.Message)
+		c.report(SeverityWarning, path, hint, "%s", f.Message)
 	}
 }
 

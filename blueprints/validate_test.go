@@ -895,19 +895,19 @@ func TestRuleServiceWorkload(t *testing.T) {
 			// production's floor raises both, reported at the line that set them.
 			name:  "replicas max below the default min",
 			files: ruleWeb("  replicas: {max: 1}"),
-			want:  []string{"svc.yaml:10:19: warning: spec.replicas.max: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)"},
+			want:  []string{"svc.yaml:10:19: warning: spec.replicas.max: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas.max: 2 in environments.prod to say so)"},
 		},
 		{
 			name:  "one replica raised in production",
 			files: ruleSvc(TypeWorker, "  replicas: {min: 1}"),
-			want:  []string{"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)"},
+			want:  []string{"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas.min: 2 in environments.prod to say so)"},
 		},
 		{
 			name:  "one replica raised in production, min and max written",
 			files: ruleSvc(TypeWorker, "  replicas: {min: 1, max: 1}"),
 			want: []string{
-				"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas: {min: 2, max: 2} in environments.prod to say so)",
-				"svc.yaml:10:27: warning: spec.replicas.max: raised from 1 to 2 in prod, with replicas.min (set replicas: {min: 2, max: 2} in environments.prod to say so)",
+				"svc.yaml:10:19: warning: spec.replicas.min: raised from 1 to 2 in prod: " + msgProdReplicas + " (set replicas.min: 2 in environments.prod to say so)",
+				"svc.yaml:10:27: warning: spec.replicas.max: raised from 1 to 2 in prod, with replicas.min (set replicas.max: 2 in environments.prod to say so)",
 			},
 		},
 		{

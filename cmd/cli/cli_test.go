@@ -80,6 +80,35 @@ func TestValidatePrintOneEnvironment(t *testing.T) {
 	}
 }
 
+// TestValidatePrintProductionReplicas: --print shows production's replicas as generated. A one-replica
+// load generator runs two in production: --print says min 2 (not the 1 written), validation warns at
+// the line that wrote 1, and the prod Deployment the same blueprint generates runs 2.
+func TestValidatePrintProductionReplicas(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+	writeFile(t, filepath.Join(dir, "loadgen.yaml"), "apiVersion: gantry.dev/v1\nkind: Service\n"+
+		"metadata: {name: loadgen, team: perf}\nspec:\n  runtime: go\n  type: worker\n  replicas: {min: 1}\n")
+	r := run(t, dir, "validate", "--print", "--env", "prod", "loadgen.yaml")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, "  replicas:\n    cpu: 70\n    max: 2\n    min: 2\n") {
+		t.Errorf("--print does not show the 2 replicas production runs:\n%s", r.out)
+	}
+	if want := "loadgen.yaml:7:19: warning: spec.replicas.min: raised from 1 to 2 in prod: "; !strings.Contains(r.errOut, want) {
+		t.Errorf("no warning at the line that set min: want %q in\n%s", want, r.errOut)
+	}
+	if r = run(t, "", "generate", "loadgen.yaml", "-o", "out"); r.code != 0 {
+		t.Fatalf("generate: exit %d\n%s%s", r.code, r.out, r.errOut)
+	}
+	for env, want := range map[string]string{"dev": "replicas: 1\n", "prod": "replicas: 2\n"} {
+		data, err := os.ReadFile(filepath.Join(dir, "out", "default", "perf", "loadgen", "kubernetes", "overlays", env, "patch-workload.yaml"))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s Deployment patch: want %q, got %v\n%s", env, want, err, data)
+		}
+	}
+}
+
 // TestValidateInvalidGolden pins the full report on a folder of broken blueprints, in every format.
 func TestValidateInvalidGolden(t *testing.T) {
 	for _, format := range []string{"text", "json", "github"} {
