@@ -135,7 +135,7 @@ type Health struct {
 
 // Replicas is the replica range of a long-running service.
 type Replicas struct {
-	Min int `json:"min,omitempty" min:"1" max:"1000" example:"2" desc:"Minimum replicas; defaults to 2."`
+	Min int `json:"min,omitempty" min:"1" max:"1000" example:"2" desc:"Minimum replicas; defaults to 2. Production runs at least 2: a lower value there is raised to 2, with a warning."`
 	Max int `json:"max,omitempty" min:"1" max:"1000" example:"10" desc:"Maximum replicas; defaults to min."`
 	CPU int `json:"cpu,omitempty" min:"1" max:"100" example:"70" desc:"Target average CPU utilisation in percent for the autoscaler; defaults to 70."`
 }
