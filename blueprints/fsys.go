@@ -33,9 +33,11 @@ func (f files) key(p string) string {
 	if !f.os {
 		return path.Clean(filepath.ToSlash(p))
 	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		abs = p
+	abs := filepath.Clean(p)
+	if !filepath.IsAbs(p) {
+		// Against the working folder as the system resolves a relative path: its real location, so
+		// that ".." from a folder reached through a symbolic link goes where `ls ..` goes.
+		abs = filepath.Join(paths.RealWd(), p)
 	}
 	if k := strings.TrimPrefix(filepath.ToSlash(abs), "/"); k != "" {
 		return k

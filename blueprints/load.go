@@ -53,12 +53,14 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 			paths = []string{DefaultDir}
 		}
 	}
-	reach := Reach{Complete: true}
+	reach := Reach{Complete: true, Members: map[string][]string{}, exists: l.fs.existsUnder}
 	for _, p := range paths {
 		if isFile := l.collect(p); isFile {
 			reach.Complete = false
 		} else {
-			reach.Searched = append(reach.Searched, l.searched(p))
+			s := l.searched(p)
+			reach.searched = append(reach.searched, s)
+			reach.Searched = append(reach.Searched, s.dir)
 		}
 	}
 	slices.Sort(reach.Searched)
@@ -82,16 +84,19 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 	for pf, svcs := range l.group(explicit) {
 		rp := l.resolveGroup(pf, svcs, reach.Complete)
 		res.Platforms = append(res.Platforms, rp)
-		res.Reach.Platforms = append(res.Reach.Platforms, rp.Name)
+		var members []string
 		if rp.Source != "" {
-			res.Reach.Loaded = append(res.Reach.Loaded, rp.Source)
+			members = append(members, rp.Source)
 		}
 		for _, s := range rp.Services {
-			res.Reach.Loaded = append(res.Reach.Loaded, s.Source)
+			members = append(members, s.Source)
 		}
+		slices.Sort(members)
+		res.Reach.Members[rp.Name] = slices.Compact(members)
+		res.Reach.Loaded = append(res.Reach.Loaded, members...)
 	}
-	slices.Sort(res.Reach.Platforms)
 	slices.Sort(res.Reach.Loaded)
+	res.Reach.Loaded = slices.Compact(res.Reach.Loaded)
 	slices.SortFunc(res.Platforms, func(a, b *ResolvedPlatform) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
 	})
@@ -361,7 +366,7 @@ func (l *loader) platformFor(dir string) *File {
 
 // sourcePath names a blueprint file relative to the root of its repository (LoadOptions.Root, else
 // the nearest folder with .git), so that what Gantry writes about it does not depend on the working
-// folder; outside a repository, the file name alone. Each folder's repository root is looked up once:
+// folder; outside a repository, the path as shown. Each folder's repository root is looked up once:
 // a platform of many services pays one walk per folder, not per file.
 func (l *loader) sourcePath(shown string) string {
 	key, ok := l.keys[shown]
@@ -373,7 +378,9 @@ func (l *loader) sourcePath(shown string) string {
 		root = l.repoRoot(path.Dir(key))
 	}
 	if root == "" {
-		return path.Base(key)
+		// Outside a repository: the path as shown (a file name alone would make two blueprints of one
+		// name in two folders one, for the record).
+		return l.fs.display(key)
 	}
 	if root == "." {
 		return key
@@ -381,7 +388,7 @@ func (l *loader) sourcePath(shown string) string {
 	if rel, ok := strings.CutPrefix(key, root+"/"); ok {
 		return rel
 	}
-	return path.Base(key)
+	return l.fs.display(key)
 }
 
 // repoRoot is the key of the nearest folder at or above dir holding .git, or "" when there is none.

@@ -7,50 +7,81 @@ import (
 )
 
 // Reach is what a run of Gantry speaks for: the blueprints it loaded, and the folders it searched. The
-// writer asks it before removing a file an earlier run recorded, so that generating one blueprint (or one
-// of two blueprint folders sharing a repository) never removes what the others produced.
+// writer asks it before it removes or rewrites a file an earlier run recorded, so that generating one
+// blueprint (or one folder of blueprints, or one of two platforms sharing a repository) never removes
+// or rewrites what the others produced.
 type Reach struct {
-	// Complete is true when only folders were named: every blueprint of the platforms loaded is here.
+	// Complete is true when only folders were named.
 	Complete bool
-	// Loaded are the blueprints read, by their Source (relative to the repository root).
+	// Loaded are the blueprints read, by their Source (relative to the repository root), sorted.
 	Loaded []string
-	// Searched are the folders searched, relative to the repository root ("." for all of it): a
-	// blueprint recorded under one of them and not loaded now is gone, and its files go with it.
+	// Searched are the folders searched, named as Source names blueprints.
 	Searched []string
-	// Platforms are the names of the platforms loaded.
-	Platforms []string
+	// Members are, for each platform loaded, the Sources of its platform file and its services, sorted:
+	// what its platform-wide files (namespaces, GitOps projects and environments) derive from.
+	Members map[string][]string
+
+	searched []searchedDir
+	exists   func(root, source string) bool // whether a blueprint recorded under root is still there
 }
 
+// searchedDir is a folder searched: as Source names it, and the key of the repository root Sources
+// are relative to ("" outside a repository, where a Source is the path as shown).
+type searchedDir struct{ dir, root string }
+
 // Owns reports whether the run speaks for the blueprint at source: it loaded it, or the blueprint was in
-// a folder the run searched and is no longer there.
+// a folder the run searched and is no longer there (deleted or renamed).
 func (r Reach) Owns(source string) bool {
 	if _, ok := slices.BinarySearch(r.Loaded, source); ok {
 		return true
 	}
-	for _, dir := range r.Searched {
-		if dir == "." || source == dir || strings.HasPrefix(source, dir+"/") {
-			return true
+	for _, s := range r.searched {
+		if s.dir != "." && source != s.dir && !strings.HasPrefix(source, s.dir+"/") {
+			continue
 		}
+		return r.exists != nil && !r.exists(s.root, source)
 	}
 	return false
 }
 
-// OwnsPlatform reports whether the run speaks for the platform-wide files of a platform (namespaces,
-// GitOps projects: they list every service): only a run that loaded all of its blueprints. An empty
-// name is a record entry from before platforms were recorded: a complete run owns it.
-func (r Reach) OwnsPlatform(name string) bool {
-	return r.Complete && (name == "" || slices.Contains(r.Platforms, name))
+// exists reports whether the blueprint a Source names under root (a key; "" outside a repository, where
+// the Source is the path as shown) is still there.
+func (f files) existsUnder(root, source string) bool {
+	switch root {
+	case "":
+		return f.exists(f.key(source))
+	case ".":
+		return f.exists(source)
+	}
+	return f.exists(path.Join(root, source))
 }
 
-// searched names a searched folder the way Source names a blueprint: relative to the repository root
-// (LoadOptions.Root, else the nearest folder with .git); outside a repository, "." (Source is then a file
-// name alone, so a search speaks for every such blueprint, as before there was a record of sources).
-func (l *loader) searched(dir string) string {
-	rel := l.sourcePath(path.Join(dir, "x"))
-	if !strings.Contains(rel, "/") {
-		return "."
+// OwnsAll reports whether the run speaks for every one of sources (none: it speaks for nothing).
+func (r Reach) OwnsAll(sources []string) bool {
+	return len(sources) > 0 && !slices.ContainsFunc(sources, func(s string) bool { return !r.Owns(s) })
+}
+
+// searched names a searched folder the way Source names a blueprint, with the root Sources under it are
+// relative to.
+func (l *loader) searched(dir string) searchedDir {
+	key := l.fs.key(dir)
+	root := l.root
+	if root == "" {
+		root = l.repoRoot(key)
 	}
-	return path.Dir(rel)
+	switch {
+	case root == "":
+		return searchedDir{dir: l.fs.display(key)}
+	case root == "." || root == key:
+		if root == key || key == "." {
+			return searchedDir{dir: ".", root: root}
+		}
+		return searchedDir{dir: key, root: root}
+	}
+	if rel, ok := strings.CutPrefix(key, root+"/"); ok {
+		return searchedDir{dir: rel, root: root}
+	}
+	return searchedDir{dir: ".", root: root}
 }
 
 // IsBlueprint reports whether data looks like a blueprint file: what Gantry never removes, whatever its

@@ -46,10 +46,86 @@ func TestCrashHelper(t *testing.T) {
 			select {} // the signal lands before the next write
 		}
 	}
-	if _, err := Write(root, crashVersion(2), WriteOptions{}); err != nil {
+	version := 2
+	if v, err := strconv.Atoi(os.Getenv("GANTRY_CRASH_VERSION")); err == nil {
+		version = v
+	}
+	if _, err := Write(root, crashVersion(version), WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	os.Exit(3) // the point was never reached
+}
+
+// kill runs version of the tree into root in a process that is killed at the n-th time it reaches at.
+func kill(t *testing.T, root string, version int, at string, n int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+	cmd.Env = append(os.Environ(), "GANTRY_CRASH_ROOT="+root, "GANTRY_CRASH_AT="+at, "GANTRY_CRASH_N="+strconv.Itoa(n),
+		"GANTRY_CRASH_VERSION="+strconv.Itoa(version))
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the helper was not killed at %s#%d: %v\n%s", at, n, err, out)
+	}
+}
+
+// TestKillTwice: a run killed after its first file landed, then the next run killed too before its
+// first file's rename: the record of the second must still accept what the first left on disk, so a
+// third run, with yet another input, finishes without blaming anyone (the review's double crash).
+func TestKillTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	for _, second := range []struct {
+		at string
+		n  int
+	}{{"before-rename", 2}, {"after-intent", 1}, {"after-write", 1}} {
+		t.Run(fmt.Sprintf("%s#%d", second.at, second.n), func(t *testing.T) {
+			root := t.TempDir()
+			if _, err := Write(root, crashVersion(1), WriteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			kill(t, root, 2, "after-write", 1)
+			kill(t, root, 3, second.at, second.n)
+			next := crashVersion(3)
+			for i := range next {
+				next[i].Data = append(next[i].Data, "four\n"...)
+			}
+			if _, err := Write(root, next, WriteOptions{}); err != nil {
+				t.Fatalf("the run after two kills: %v", err)
+			}
+			if d, err := Check(root, next, Scope{}); err != nil || !d.Empty() {
+				t.Fatalf("not the new tree: %+v %v", d, err)
+			}
+		})
+	}
+}
+
+// TestLockRootMadeLater: a run that locked the folder above a root that did not exist yet takes the
+// root's own lock before writing; when another run got there first, it stops and writes nothing.
+func TestLockRootMadeLater(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "deploy")
+	plan, err := Prepare(root, []File{file("a.yaml", "1\n")}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plan.Close()
+	if err := os.Mkdir(root, 0o755); err != nil { // another run starts: the root is there now
+		t.Fatal(err)
+	}
+	f, err := os.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plan.Apply(); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
+		t.Fatalf("Apply under another run's lock: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "a.yaml")); err == nil {
+		t.Error("a file was written under another run's lock")
+	}
 }
 
 // TestKillAnywhere kills a run with SIGKILL at every point of a write where it could land (before and

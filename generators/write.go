@@ -38,6 +38,10 @@ var manifestPath = path.Join(StateDir, "manifest.json")
 type Manifest struct {
 	Version int                      `json:"version"`
 	Files   map[string]ManifestEntry `json:"files"`
+	// Platforms are, for each platform with platform-wide files here, the blueprints those files were
+	// generated from (its platform file and services): a run rewrites or removes them only when it
+	// speaks for every one (loaded it, or it is gone).
+	Platforms map[string][]string `json:"platforms,omitempty"`
 }
 
 // ManifestEntry is one written file.
@@ -96,8 +100,11 @@ func (s Scope) Filter(files []File) []File {
 	return slices.DeleteFunc(slices.Clone(files), func(f File) bool { return !s.Contains(f.Target, f.Env) })
 }
 
-// speaksFor reports whether the run may replace or remove what a record entry names.
-func (s Scope) speaksFor(e ManifestEntry) bool {
+// speaksFor reports whether the run may replace or remove what a record entry names: a service's file
+// when the run loaded its blueprint or the blueprint is gone; a platform-wide file when the same holds
+// for every blueprint the record says it was generated from. An entry of an earlier version that names
+// neither is never the run's.
+func (s Scope) speaksFor(e ManifestEntry, old Manifest) bool {
 	switch {
 	case !s.Contains(e.Target, e.Env):
 		return false
@@ -105,9 +112,38 @@ func (s Scope) speaksFor(e ManifestEntry) bool {
 		return true
 	case e.Source != "":
 		return s.Reach.Owns(e.Source)
-	default:
-		return s.Reach.OwnsPlatform(e.Platform)
+	case e.Platform != "":
+		return s.Reach.OwnsAll(old.Platforms[e.Platform])
 	}
+	return false
+}
+
+// platforms is the next record's index of platform-wide files' blueprints: a platform the run speaks
+// for gets the blueprints it loaded now; another keeps what the record said; a platform no file names
+// any longer goes.
+func (s Scope) platforms(old Manifest, next map[string]ManifestEntry) map[string][]string {
+	used := map[string]bool{}
+	for _, e := range next {
+		if e.Source == "" && e.Platform != "" {
+			used[e.Platform] = true
+		}
+	}
+	out := map[string][]string{}
+	for name := range used {
+		members, recorded := old.Platforms[name]
+		if s.Reach != nil {
+			if now, loaded := s.Reach.Members[name]; loaded && (!recorded || s.Reach.OwnsAll(members)) {
+				members = now
+			}
+		}
+		if len(members) > 0 {
+			out[name] = members
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // honoured reports whether a record entry names a path Gantry could have written in this root: one
@@ -269,7 +305,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		if generated[p] {
 			continue
 		}
-		d, err := decideRecorded(root, p, old.Files[p], opts, safe)
+		d, err := decideRecorded(root, p, old.Files[p], old, opts, safe)
 		if err != nil {
 			return nil, err
 		}
@@ -296,7 +332,7 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 	}
 	d.Disk = disk
 	switch {
-	case ours && f.Source == "" && !opts.Scope.speaksFor(entry):
+	case ours && f.Source == "" && !opts.Scope.speaksFor(entry, old) && !bytes.Equal(disk, f.Data):
 		d.Action = Defer
 	case err != nil:
 		d.Action = Create
@@ -317,13 +353,13 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 }
 
 // decideRecorded classifies a path the record names and the run no longer generates.
-func decideRecorded(root, p string, e ManifestEntry, opts WriteOptions, safe safeDirs) (Decision, error) {
+func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOptions, safe safeDirs) (Decision, error) {
 	d := Decision{Path: p, Entry: e, Recorded: true, Action: Leave}
 	switch {
 	case !opts.Scope.honoured(p, e) || safe.noSymlinks(root, p) != nil:
 		d.Action = Ignore // a tampered record cannot make Gantry delete anything outside its layout
 		return d, nil
-	case !opts.Scope.speaksFor(e):
+	case !opts.Scope.speaksFor(e, old):
 		return d, nil
 	}
 	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
@@ -375,7 +411,8 @@ type Plan struct {
 	todo    []File
 	stale   []string
 	cleanup []string
-	old     Manifest // the record as found
+	onDisk  map[string]string // the hash of what is on disk now, of each file in todo that exists
+	old     Manifest          // the record as found
 	raw     []byte
 	next    Manifest
 	sum     Summary
@@ -400,7 +437,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{root: root, unlock: unlock, old: c.old, raw: c.raw, cleanup: c.leftovers,
+	p := &Plan{root: root, unlock: unlock, old: c.old, raw: c.raw, cleanup: c.leftovers, onDisk: map[string]string{},
 		next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
 	var conflict ConflictError
 	for _, d := range c.decisions {
@@ -418,6 +455,9 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 		switch d.Action {
 		case Create, Update:
 			p.todo = append(p.todo, *d.File)
+			if d.Disk != nil {
+				p.onDisk[d.Path] = hash(d.Disk)
+			}
 		case Unchanged:
 			p.sum.Unchanged = append(p.sum.Unchanged, d.Path)
 		case Keep:
@@ -444,7 +484,22 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
 		return nil, &conflict
 	}
+	p.next.Platforms = opts.Scope.platforms(c.old, p.next.Files)
 	return p, nil
+}
+
+// withPlatforms is m with the platform index of the next record where it has one: a record written
+// before the last one carries the index its new entries need.
+func (p *Plan) withPlatforms(m Manifest) Manifest {
+	if len(p.old.Platforms)+len(p.next.Platforms) == 0 {
+		return m
+	}
+	m.Platforms = maps.Clone(p.old.Platforms)
+	if m.Platforms == nil {
+		m.Platforms = map[string][]string{}
+	}
+	maps.Copy(m.Platforms, p.next.Platforms)
+	return m
 }
 
 // writeAll writes the plan's files from a few goroutines (each file is a handful of system calls, and a
@@ -518,23 +573,32 @@ func (p *Plan) Apply() (Summary, error) {
 	defer p.Close()
 	root, sum := p.root, p.sum
 	made := dirs{}
-	if len(p.todo)+len(p.stale)+len(p.cleanup) > 0 || !maps.Equal(p.old.Files, p.next.Files) {
+	if len(p.todo)+len(p.stale)+len(p.cleanup) > 0 || !maps.Equal(p.old.Files, p.next.Files) || !platformsEqual(p.old.Platforms, p.next.Platforms) {
 		if err := made.ensure(filepath.Join(root, StateDir)); err != nil {
 			return sum, err
 		}
+		// Prepare locked the nearest folder above a root that did not exist yet; a second run that
+		// starts now finds the root and locks it: take it too, or stop before writing.
+		unlock, err := lock(root)
+		if err != nil {
+			return sum, err
+		}
+		defer unlock()
 	}
 	intent := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
 	if len(p.todo) > 0 {
 		for _, f := range p.todo {
+			// Both versions Gantry may leave there: what is there now (which may be a version an
+			// interrupted run left, accepted through its own Pending), and the new one.
 			e := p.next.Files[f.Path]
-			e.Pending, e.SHA256 = e.SHA256, p.old.Files[f.Path].SHA256
+			e.Pending, e.SHA256 = e.SHA256, p.onDisk[f.Path]
 			if e.SHA256 == "" {
 				e.SHA256 = e.Pending // a new file: nothing to fall back to
 			}
 			intent.Files[f.Path] = e
 		}
 		crashPoint("before-intent")
-		if err := p.writeManifest(intent); err != nil {
+		if err := p.writeManifest(p.withPlatforms(intent)); err != nil {
 			return sum, err
 		}
 	}
@@ -558,7 +622,7 @@ func (p *Plan) Apply() (Summary, error) {
 		for _, path := range written {
 			partial.Files[path] = p.next.Files[path]
 		}
-		return sum, errors.Join(err, p.writeManifest(partial))
+		return sum, errors.Join(err, p.writeManifest(p.withPlatforms(partial)))
 	}
 	crashPoint("after-files")
 	for _, path := range p.stale {
@@ -570,7 +634,7 @@ func (p *Plan) Apply() (Summary, error) {
 		sum.Removed = append(sum.Removed, path)
 		crashPoint("after-remove")
 	}
-	if len(p.todo) == 0 && maps.Equal(p.old.Files, p.next.Files) && p.raw != nil {
+	if len(p.todo) == 0 && maps.Equal(p.old.Files, p.next.Files) && platformsEqual(p.old.Platforms, p.next.Platforms) && p.raw != nil {
 		return sum, nil // the record already says this
 	}
 	if len(p.next.Files) == 0 && p.raw == nil {
@@ -811,4 +875,8 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 		}
 	}
 	return d, nil
+}
+
+func platformsEqual(a, b map[string][]string) bool {
+	return maps.EqualFunc(a, b, slices.Equal)
 }

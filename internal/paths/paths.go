@@ -7,19 +7,33 @@ import (
 	"strings"
 )
 
-// Display shows a path relative to the working folder where it is below it, with slashes; else
-// absolute.
+// Display shows a path relative to the working folder where it is below it (as the shell names the
+// folder, or where it really is), with slashes; else absolute.
 func Display(p string) string {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return filepath.ToSlash(p)
 	}
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	wd, _ := os.Getwd()
+	for _, dir := range []string{wd, RealWd()} {
+		if rel, err := filepath.Rel(dir, abs); dir != "" && err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return filepath.ToSlash(rel)
 		}
 	}
 	return filepath.ToSlash(abs)
+}
+
+// RealWd is the working folder with symbolic links resolved: where the system resolves a relative path
+// ("..") from.
+func RealWd() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	if real, err := filepath.EvalSymlinks(wd); err == nil {
+		return real
+	}
+	return wd
 }
 
 // RepoRoot is the repository (the nearest folder with .git) holding dir, or "" outside one.
