@@ -265,8 +265,9 @@ func quote(s string) string {
 			b.WriteString(`\t`)
 		case r == '\r':
 			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == utf8.RuneError:
-			// Control characters, line separators and the BOM are escaped so the text stays one line.
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
+			// Control characters, line separators and the BOM are escaped so the text stays one line;
+			// U+FFFE and U+FFFF are outside YAML's printable set, which readers refuse even quoted.
 			fmt.Fprintf(&b, `\u%04X`, r)
 		default:
 			b.WriteString(s[i : i+size])
