@@ -199,3 +199,27 @@ func TestKillAnywhere(t *testing.T) {
 		t.Errorf("only %d kill points were reached", kills)
 	}
 }
+
+// TestCheckWaitsForAWrite: --check while another run writes would report that run's temporary files
+// and half-written tree as drift: it refuses instead, naming why.
+func TestCheckWaitsForAWrite(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(root) // another process's generate holds the root
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(root, []File{file("a.yaml", "1\n")}, Scope{}); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
+		t.Fatalf("Check during a write: %v", err)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	if d, err := Check(root, []File{file("a.yaml", "1\n")}, Scope{}); err != nil || !d.Empty() {
+		t.Fatalf("Check after the write: %+v %v", d, err)
+	}
+}

@@ -855,6 +855,13 @@ func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale)+
 // read as drift.
 func Check(root string, files []File, scope Scope) (Drift, error) {
 	d := Drift{Old: map[string][]byte{}}
+	// A shared lock: a generate writing there now would show as drift (its temporary files as leftovers).
+	if f, err := os.Open(root); err == nil {
+		defer f.Close()
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+			return d, refused("another gantry generate is writing to %s; check when it has finished", filepath.ToSlash(root))
+		}
+	}
 	c, err := classify(root, files, WriteOptions{Scope: scope})
 	if err != nil {
 		return d, err

@@ -170,7 +170,9 @@ func Generate(opts Options) (*Result, error) {
 // the same folder, so one record holds everything).
 func splitRoots(opts Options, files []generators.File) []Root {
 	repo := opts.Repo
-	if repo == "" {
+	if repo == "" && opts.FS != nil {
+		repo = opts.Output // blueprints in memory: no repository on disk to look for
+	} else if repo == "" {
 		repo = repoRoot(opts.Paths, opts.Output)
 	}
 	out, rep := Root{Dir: opts.Output}, Root{Dir: repo}
