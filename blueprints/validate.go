@@ -45,7 +45,7 @@ var (
 )
 
 // reservedEnv are variables Gantry sets itself; a blueprint setting them would be silently overridden.
-var reservedEnv = []string{"PORT", "METRICS_PORT", "SERVICE_NAME", "ENVIRONMENT", "SECRETS_DIR"}
+var reservedEnv = []string{"PORT", "METRICS_PORT", "SERVICE_NAME", "ENVIRONMENT", "CONFIDENTIAL_DIR"}
 
 // reservedEnvPrefixes are prefixes of variables Gantry sets itself.
 var reservedEnvPrefixes = []string{"OTEL_", "GANTRY_"}

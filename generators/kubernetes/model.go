@@ -206,7 +206,7 @@ func (m *model) resources() corev1.ResourceRequirements {
 }
 
 func (m *model) containerEnv() []corev1.EnvVar {
-	env := []corev1.EnvVar{{Name: "SERVICE_NAME", Value: m.name}, {Name: "SECRETS_DIR", Value: SecretsDir}}
+	env := []corev1.EnvVar{{Name: "SERVICE_NAME", Value: m.name}, {Name: "CONFIDENTIAL_DIR", Value: SecretsDir}}
 	if m.s.Port != 0 {
 		env = append(env, corev1.EnvVar{Name: "PORT", Value: strconv.Itoa(m.s.Port)})
 	}

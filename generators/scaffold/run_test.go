@@ -290,7 +290,7 @@ func runService(t *testing.T, typ, src string, argv []string) {
 	cmd.Dir = src
 	cmd.Env = []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + tmp, "TMPDIR=" + tmp,
-		"SERVICE_NAME=demo", "SECRETS_DIR=" + secrets, "LOG_LEVEL=info",
+		"SERVICE_NAME=demo", "CONFIDENTIAL_DIR=" + secrets, "LOG_LEVEL=info",
 		"PORT=" + port, "METRICS_PORT=" + metrics,
 		"DRAIN_SECONDS=2", "WORK_INTERVAL_SECONDS=1", "SITE_DIR=" + filepath.Join(src, "public"),
 		"PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "NODE_ENV=production", "DOTNET_EnableDiagnostics=0",
