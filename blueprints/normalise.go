@@ -138,6 +138,9 @@ func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec, productio
 	}
 	if s.Type == TypeWeb {
 		def(&s.Protocol, DefaultProtocol)
+		if s.ServicePort == 0 { // the Service listens where the container does unless told otherwise
+			s.ServicePort = s.Port
+		}
 		dropped = append(dropped, fitHealth(&s)...)
 		if s.Ingress.Host != "" && len(s.Ingress.Paths) == 0 {
 			s.Ingress.Paths = []string{"/"}
@@ -197,6 +200,7 @@ func dropForType(s *ServiceSpec) []Dropped {
 	switch t {
 	case TypeWorker, TypeCron, TypeJob:
 		drop("spec.port", "only web services serve a port; use `type: web`", s.Port != 0, func() { s.Port = 0 })
+		drop("spec.servicePort", "only web services have a Service", s.ServicePort != 0, func() { s.ServicePort = 0 })
 		drop("spec.protocol", "", s.Protocol != "", func() { s.Protocol = "" })
 		drop("spec.health", "probes run against the web port", s.Health != (Health{}), func() { s.Health = Health{} })
 		drop("spec.ingress", "only web services can be exposed", s.Ingress.set(), func() { s.Ingress = Ingress{} })

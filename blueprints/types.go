@@ -103,6 +103,7 @@ type ServiceSpec struct {
 	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
 	Source       string       `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`
 	Port         int          `json:"port,omitempty" min:"1024" max:"65535" example:"8080" desc:"Main port (web only; required for web)."`
+	ServicePort  int          `json:"servicePort,omitempty" min:"1" max:"65535" example:"80" desc:"Port of the Kubernetes Service, which callers, the gateway route and the ingress address (web only); defaults to port. It may be below 1024: the Service forwards it to the named container port, so the container never binds it. NetworkPolicies and mesh policies still name the container port, which is where traffic arrives."`
 	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
 	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
 	Health       Health       `json:"health,omitzero" desc:"Probe endpoints on the main port (web only)."`

@@ -220,6 +220,13 @@ func (c *check) typeRules(s *ServiceSpec) {
 	if s.MetricsPort != 0 && s.MetricsPort == s.Port {
 		c.errf("spec.metricsPort", "serve metrics on a port of their own, e.g. 9090", "collides with spec.port (%d)", s.Port)
 	}
+	// The Service carries the main port as servicePort and metrics as metricsPort: two ports of one
+	// Service with the same number are refused by the API server. Equal to port, the collision is
+	// reported at metricsPort already.
+	if s.MetricsPort != 0 && s.ServicePort == s.MetricsPort && s.ServicePort != s.Port {
+		c.errf("spec.servicePort", fmt.Sprintf("the Service serves metrics on %d; choose another, e.g. 80", s.MetricsPort),
+			"collides with spec.metricsPort (%d)", s.MetricsPort)
+	}
 	if msg, hint := RuntimeTypeProblem(s.Runtime, t); msg != "" {
 		c.errf("spec.type", hint, "%s", msg)
 	}

@@ -188,7 +188,7 @@ const (
 	hintEgressRange   = "name the host, or the narrowest range the service needs (IPv4 /8 or longer, IPv6 /32 or longer)"
 	hintRef           = "a service name, or name.namespace"
 	hintQuantity      = "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi"
-	knownSpec         = "runtime, type, namespace, source, port, protocol, metricsPort, health, schedule, dependencies, calls, callers, image, replicas, resources, env, secrets, ingress, egress, environments"
+	knownSpec         = "runtime, type, namespace, source, port, servicePort, protocol, metricsPort, health, schedule, dependencies, calls, callers, image, replicas, resources, env, secrets, ingress, egress, environments"
 	overridableFields = "image, replicas, resources, env, secrets, ingress, egress"
 )
 
@@ -864,6 +864,65 @@ func TestRuleServiceType(t *testing.T) {
 				"c.yaml": ruleService("c", TypeCron, `  schedule: "5-55/10 */2 * 1-6/2 ?"`),
 				"d.yaml": ruleService("d", TypeCron, "  schedule: '@midnight'"),
 			},
+		},
+	})
+}
+
+// TestRuleServicePort covers spec.servicePort: its range (a Service port may be privileged: the
+// container does not bind it), web only, and no collision with the Service's metrics port.
+func TestRuleServicePort(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{name: "below 1024 is allowed", files: ruleWeb("  servicePort: 80")},
+		{name: "equal to port", files: ruleWeb("  servicePort: 8080")},
+		{name: "next to a metrics port", files: ruleWeb("  servicePort: 80", "  metricsPort: 9090")},
+		{
+			name:  "zero",
+			files: ruleWeb("  servicePort: 0"),
+			want:  []string{"svc.yaml:10:16: spec.servicePort: must be at least 1, got 0"},
+		},
+		{
+			name:  "above 65535",
+			files: ruleWeb("  servicePort: 65536"),
+			want:  []string{"svc.yaml:10:16: spec.servicePort: must be at most 65535, got 65536"},
+		},
+		{
+			name:  "quoted",
+			files: ruleWeb(`  servicePort: "80"`),
+			want:  []string{`svc.yaml:10:16: spec.servicePort: must be a whole number, got the string "80" (remove the quotes)`},
+		},
+		{
+			name:  "on a worker",
+			files: ruleSvc(TypeWorker, "  servicePort: 80"),
+			want:  []string{"svc.yaml:10:16: spec.servicePort: does not apply to a worker service (only web services have a Service)"},
+		},
+		{
+			name:  "on a cron",
+			files: ruleSvc(TypeCron, `  schedule: "@daily"`, "  servicePort: 80"),
+			want:  []string{"svc.yaml:11:16: spec.servicePort: does not apply to a cron service (only web services have a Service)"},
+		},
+		{
+			name:  "equal to metricsPort",
+			files: ruleWeb("  servicePort: 9090", "  metricsPort: 9090"),
+			want:  []string{"svc.yaml:10:16: spec.servicePort: collides with spec.metricsPort (9090) (the Service serves metrics on 9090; choose another, e.g. 80)"},
+		},
+		{
+			// The defaulted servicePort (= port) is the metricsPort collision, reported there once.
+			name:  "metricsPort equal to port, servicePort unset",
+			files: ruleWeb("  metricsPort: 8080"),
+			want:  []string{"svc.yaml:10:16: spec.metricsPort: collides with spec.port (8080) (serve metrics on a port of their own, e.g. 9090)"},
+		},
+		{
+			name: "platform default dropped silently for a worker",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults:", "    servicePort: 80"),
+				"api.yaml":      ruleService("api", TypeWeb),
+				"worker.yaml":   ruleService("worker", TypeWorker),
+			},
+		},
+		{
+			name:  "in an environment",
+			files: ruleWeb("  environments:", "    prod: {servicePort: 80}"),
+			want:  []string{"svc.yaml:11:12: spec.environments.prod.servicePort: cannot be set per environment (environments may override: " + overridableFields + ")"},
 		},
 	})
 }

@@ -57,6 +57,8 @@ func (m *model) istioObjects() []any {
 		for _, id := range ids {
 			principals = append(principals, principal(id[0], id[1]))
 		}
+		// Istio matches ports on the workload (the container port, spec.port), not the Service's
+		// spec.servicePort: the sidecar sees the connection after the Service has translated it.
 		rules = append(rules, IstioRule{From: []IstioFrom{{Source: IstioSource{Principals: principals}}},
 			To: []IstioTo{{Operation: IstioOperation{Ports: []string{strconv.Itoa(m.s.Port)}}}}})
 	}
@@ -96,6 +98,7 @@ func (m *model) linkerdObjects() []any {
 	}
 	if m.web() {
 		proto := map[string]string{"http": "HTTP/1", "grpc": "gRPC", "tcp": "opaque"}[m.s.Protocol]
+		// A Server names a port of the pod (the container's, by name), not of the Service.
 		objs = append(objs, server(m.name, m.portName(), proto))
 		if ids := m.callerIdentities(); len(ids) > 0 {
 			var refs []LinkerdRef

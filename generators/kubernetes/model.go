@@ -423,7 +423,9 @@ func (m *model) service() corev1.Service {
 		Selector: m.selector(),
 	}}
 	if m.s.Port != 0 {
-		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: m.portName(), Port: int32(m.s.Port),
+		// Callers, the route and the ingress address the Service port (spec.servicePort, which defaults
+		// to spec.port); it forwards to the named container port, so the container never binds it.
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: m.portName(), Port: int32(m.s.ServicePort),
 			TargetPort: intstr.FromString(m.portName()), Protocol: corev1.ProtocolTCP, AppProtocol: m.appProtocol()})
 	}
 	if m.s.MetricsPort != 0 {
@@ -527,7 +529,7 @@ func (m *model) httpRoute() HTTPRoute {
 		Spec: HTTPRouteSpec{
 			ParentRefs: []ParentRef{{Name: m.gateway(), Namespace: GatewayNamespace, SectionName: "https"}},
 			Hostnames:  []string{m.s.Ingress.Host},
-			Rules:      []HTTPRouteRule{{Matches: matches, BackendRefs: []BackendRef{{Name: m.name, Port: int32(m.s.Port)}}}},
+			Rules:      []HTTPRouteRule{{Matches: matches, BackendRefs: []BackendRef{{Name: m.name, Port: int32(m.s.ServicePort)}}}}, // the Service's port, not the container's
 		}}
 }
 
@@ -596,6 +598,9 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 		if m.s.Ingress.Host != "" {
 			from = append(from, peer(GatewayNamespace, nil))
 		}
+		// A NetworkPolicy selects pods and sees traffic after the Service has translated its port, so
+		// its ports are container ports (spec.port), never spec.servicePort; likewise the callers'
+		// egress to this service below.
 		if len(from) > 0 {
 			*in = append(*in, networkingv1.NetworkPolicyIngressRule{From: from, Ports: tcpPorts(int32(m.s.Port))})
 		}
@@ -613,6 +618,8 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 		},
 	})
 	for _, c := range m.s.Calls {
+		// The callee's container port: kube-proxy (or the CNI) has rewritten the Service's address and
+		// port to the pod's before the policy is applied.
 		if s := m.find(c); s != nil && s.Base.Port != 0 {
 			*out = append(*out, networkingv1.NetworkPolicyEgressRule{
 				To: []networkingv1.NetworkPolicyPeer{peer(s.Base.Namespace, map[string]string{"app.kubernetes.io/name": s.Name})}, Ports: tcpPorts(int32(s.Base.Port)),
