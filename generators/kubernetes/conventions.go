@@ -28,6 +28,10 @@ const (
 	SecretsDir = "/var/run/secrets/gantry"
 	// RunAsID is the numeric user and group of every container: distroless's nonroot.
 	RunAsID = 65532
+	// FinishedJobTTL is how long a CronJob's finished Job (and its pods' logs) stays, in seconds: a
+	// week, so a weekly schedule's last run can be read until the next one; the history limits (3 succeeded,
+	// 3 failed) keep fewer for frequent schedules.
+	FinishedJobTTL = 7 * 24 * 3600
 )
 
 // privateRanges are the RFC 1918 ranges: a dependency (a managed database, cache, queue) lives in the

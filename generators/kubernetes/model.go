@@ -361,6 +361,11 @@ func (m *model) workload() any {
 	tmpl := m.podTemplate()
 	switch m.s.Type {
 	case blueprints.TypeCron:
+		// The CronJob's Jobs are its own (owner references), not in Git: the TTL controller may delete
+		// them without Argo CD or Flux noticing. The history limits bound how many are kept; the TTL
+		// bounds how long, for rare schedules.
+		cronJobSpec := m.jobSpec(tmpl)
+		cronJobSpec.TTLSecondsAfterFinished = ptr(int32(FinishedJobTTL))
 		return batchv1.CronJob{TypeMeta: typeMeta("batch/v1", "CronJob"), ObjectMeta: m.meta(m.name), Spec: batchv1.CronJobSpec{
 			Schedule:                   m.s.Schedule,
 			TimeZone:                   ptr("Etc/UTC"),
@@ -368,11 +373,14 @@ func (m *model) workload() any {
 			StartingDeadlineSeconds:    ptr(int64(300)),
 			SuccessfulJobsHistoryLimit: ptr(int32(3)),
 			FailedJobsHistoryLimit:     ptr(int32(3)),
-			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.labels()}, Spec: m.jobSpec(tmpl)},
+			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: m.labels()}, Spec: cronJobSpec},
 		}}
 	case blueprints.TypeJob:
 		meta := m.meta(m.name)
 		// A Job's pod template cannot change: the GitOps engine replaces it on every sync instead.
+		// No ttlSecondsAfterFinished: this Job is in Git, and Flux would apply it again (running it
+		// again) once the TTL controller deleted it; the replacement on the next deploy cleans it up
+		// (see internal/checkers/exceptions.yaml).
 		meta.Annotations = map[string]string{
 			"argocd.argoproj.io/hook":               "Sync",
 			"argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
