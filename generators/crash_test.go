@@ -112,14 +112,7 @@ func TestLockRootMadeLater(t *testing.T) {
 	if err := os.Mkdir(root, 0o755); err != nil { // another run starts: the root is there now
 		t.Fatal(err)
 	}
-	f, err := os.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	holdLock(t, root)
 	if _, err := plan.Apply(); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
 		t.Fatalf("Apply under another run's lock: %v", err)
 	}
@@ -207,18 +200,11 @@ func TestCheckWaitsForAWrite(t *testing.T) {
 	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(root) // another process's generate holds the root
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	release := holdLock(t, root) // another process's generate holds the root
 	if _, err := Check(root, []File{file("a.yaml", "1\n")}, Scope{}); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
 		t.Fatalf("Check during a write: %v", err)
 	}
-	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	release()
 	if d, err := Check(root, []File{file("a.yaml", "1\n")}, Scope{}); err != nil || !d.Empty() {
 		t.Fatalf("Check after the write: %+v %v", d, err)
 	}

@@ -170,18 +170,24 @@ func TestWriteInterrupted(t *testing.T) {
 	}
 }
 
-func TestWriteLockKeepsASecondRunOut(t *testing.T) {
-	root := t.TempDir()
-	// As another process would: a lock on a file description of its own (this process's own locks are
-	// shared between the roots of one run).
-	f, err := os.Open(root)
+// holdLock locks dir as another process's gantry generate would: on a file description of its own
+// (this process's own locks are shared between the roots of one run). The returned func releases it.
+func holdLock(t *testing.T, dir string) (release func()) {
+	t.Helper()
+	f, err := os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+}
+
+func TestWriteLockKeepsASecondRunOut(t *testing.T) {
+	root := t.TempDir()
+	holdLock(t, root)
 	if _, err := Write(root, []File{file("a.yaml", "1\n")}, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "another gantry generate") {
 		t.Fatalf("second run: %v", err)
 	}

@@ -4,12 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	batchv1 "k8s.io/api/batch/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
@@ -19,20 +17,12 @@ import (
 // because Flux would apply it again, and so run it again, once the TTL controller deleted it.
 func TestFinishedJobTTL(t *testing.T) {
 	const head = "apiVersion: gantry.dev/v1\nkind: Service\n"
-	fsys := fstest.MapFS{
-		"platform.yaml": {Data: []byte("apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: acme}\nspec: {}\n")},
-		"nightly.yaml": {Data: []byte(head + "metadata: {name: nightly, team: data}\n" +
-			"spec: {runtime: go, type: cron, schedule: \"30 2 * * *\"}\n")},
-		"migrate.yaml": {Data: []byte(head + "metadata: {name: migrate, team: data}\nspec: {runtime: go, type: job}\n")},
-	}
-	res, diags := blueprints.Load(blueprints.LoadOptions{FS: fsys})
-	if errs, _ := diags.Count(); errs != 0 {
-		t.Fatalf("want no errors, got:\n%v", diags)
-	}
-	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := generateInMemory(t, map[string]string{
+		"platform.yaml": "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: acme}\nspec: {}\n",
+		"nightly.yaml": head + "metadata: {name: nightly, team: data}\n" +
+			"spec: {runtime: go, type: cron, schedule: \"30 2 * * *\"}\n",
+		"migrate.yaml": head + "metadata: {name: migrate, team: data}\nspec: {runtime: go, type: job}\n",
+	}, true)
 	read := func(path string, into any) {
 		t.Helper()
 		i := slices.IndexFunc(files, func(f generators.File) bool { return strings.HasSuffix(f.Path, path) })

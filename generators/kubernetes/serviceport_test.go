@@ -4,13 +4,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
@@ -20,21 +18,13 @@ import (
 // NetworkPolicy, its callers' egress, Istio's AuthorizationPolicy) names 8080.
 func TestServicePort(t *testing.T) {
 	const head = "apiVersion: gantry.dev/v1\nkind: Service\n"
-	fsys := fstest.MapFS{
-		"platform.yaml": {Data: []byte("apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: acme}\nspec: {mesh: istio}\n")},
-		"front.yaml": {Data: []byte(head + "metadata: {name: front, team: web}\n" +
-			"spec: {runtime: go, type: web, port: 8080, servicePort: 80, ingress: {host: shop.example.com}, callers: [back]}\n")},
-		"back.yaml": {Data: []byte(head + "metadata: {name: back, team: web}\n" +
-			"spec: {runtime: go, type: web, port: 8081, calls: [front]}\n")},
-	}
-	res, diags := blueprints.Load(blueprints.LoadOptions{FS: fsys})
-	if errs, warns := diags.Count(); errs+warns != 0 {
-		t.Fatalf("want no diagnostics, got:\n%v", diags)
-	}
-	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := generateInMemory(t, map[string]string{
+		"platform.yaml": "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: acme}\nspec: {mesh: istio}\n",
+		"front.yaml": head + "metadata: {name: front, team: web}\n" +
+			"spec: {runtime: go, type: web, port: 8080, servicePort: 80, ingress: {host: shop.example.com}, callers: [back]}\n",
+		"back.yaml": head + "metadata: {name: back, team: web}\n" +
+			"spec: {runtime: go, type: web, port: 8081, calls: [front]}\n",
+	}, false)
 	read := func(path string, into any) {
 		t.Helper()
 		i := slices.IndexFunc(files, func(f generators.File) bool { return strings.HasSuffix(f.Path, path) })
