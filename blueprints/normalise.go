@@ -218,7 +218,8 @@ func dropForType(s *ServiceSpec) []Dropped {
 }
 
 // fitHealth keeps the probe settings of a web service that fit its protocol (set): HTTP paths for
-// http, the gRPC health check for grpc; then fills the defaults: /livez and /readyz for http, the gRPC
+// http, the gRPC health check and its startup probe for grpc (initialDelaySeconds fits every
+// protocol); then fills the defaults: /livez and /readyz for http, the gRPC
 // check for grpc.
 func fitHealth(s *ServiceSpec) []Dropped {
 	var out []Dropped
@@ -245,6 +246,14 @@ func fitHealth(s *ServiceSpec) []Dropped {
 		out = append(out, Dropped{Path: "spec.health.grpc", Message: "gRPC health checks need protocol grpc",
 			Hint: "set `protocol: grpc`, or give HTTP paths instead"})
 		h.GRPC = false
+	}
+	if s.Protocol != "grpc" && h.GRPCStartup {
+		hint := "set `protocol: grpc`"
+		if s.Protocol == "http" {
+			hint += ", or give an HTTP path in startup (e.g. /startupz)"
+		}
+		out = append(out, Dropped{Path: "spec.health.grpcStartup", Message: "a gRPC startup probe needs protocol grpc", Hint: hint})
+		h.GRPCStartup = false
 	}
 	switch s.Protocol {
 	case "grpc":

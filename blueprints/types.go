@@ -131,7 +131,12 @@ type Health struct {
 	Liveness  string `json:"liveness,omitempty" example:"/livez" desc:"HTTP path of the liveness probe; defaults to /livez."`
 	Readiness string `json:"readiness,omitempty" example:"/readyz" desc:"HTTP path of the readiness probe; defaults to /readyz."`
 	Startup   string `json:"startup,omitempty" example:"/startupz" desc:"HTTP path of the startup probe, for slow starters."`
-	GRPC      bool   `json:"grpc,omitempty" desc:"Use the gRPC health protocol on the main port instead of HTTP paths."`
+	GRPC      bool   `json:"grpc,omitempty" desc:"Use the gRPC health protocol on the main port instead of HTTP paths: liveness and readiness both call grpc.health.v1 Check with the empty service name (the server's overall health), so an app that reports NOT_SERVING overall to shed load is also restarted. Set by protocol grpc."`
+	// GRPCStartup is the gRPC counterpart of Startup (a path there): a bool, since a gRPC probe has no path.
+	GRPCStartup bool `json:"grpcStartup,omitempty" desc:"Add a gRPC startup probe (the same health check, every 5s, up to 5 minutes) for slow starters; liveness and readiness wait until it passes. Needs protocol grpc; an HTTP service gives a startup path instead."`
+	// InitialDelaySeconds goes where it delays the first check without slowing later restarts' detection:
+	// the startup probe when there is one, else liveness and readiness.
+	InitialDelaySeconds int `json:"initialDelaySeconds,omitempty" min:"0" max:"300" example:"15" desc:"Seconds before the first probe: on the startup probe when there is one (startup or grpcStartup), otherwise on liveness and readiness; defaults to 0."`
 }
 
 // Replicas is the replica range of a long-running service.

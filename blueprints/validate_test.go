@@ -1023,6 +1023,46 @@ func TestRuleServiceWorkload(t *testing.T) {
 			name:  "grpc without health paths",
 			files: ruleWeb("  protocol: grpc"),
 		},
+		{name: "grpc startup probe", files: ruleWeb("  protocol: grpc", "  health: {grpcStartup: true}")},
+		{name: "grpc startup probe with grpc: true", files: ruleWeb("  protocol: grpc", "  health: {grpc: true, grpcStartup: true, initialDelaySeconds: 30}")},
+		{
+			name:  "grpc startup probe on an http service",
+			files: ruleWeb("  health: {grpcStartup: true}"),
+			want:  []string{"svc.yaml:10:25: spec.health.grpcStartup: a gRPC startup probe needs protocol grpc (set `protocol: grpc`, or give an HTTP path in startup (e.g. /startupz))"},
+		},
+		{
+			name:  "grpc startup probe on a tcp service",
+			files: ruleWeb("  protocol: tcp", "  health: {grpcStartup: true}"),
+			want:  []string{"svc.yaml:11:25: spec.health.grpcStartup: a gRPC startup probe needs protocol grpc (set `protocol: grpc`)"},
+		},
+		{
+			name:  "grpc startup probe not a bool",
+			files: ruleWeb("  protocol: grpc", "  health: {grpcStartup: /startupz}"),
+			want:  []string{`svc.yaml:11:25: spec.health.grpcStartup: must be true or false, got the string "/startupz" (write true or false)`},
+		},
+		{name: "initial delay 0", files: ruleWeb("  health: {initialDelaySeconds: 0}")},
+		{name: "initial delay 300", files: ruleWeb("  health: {startup: /startupz, initialDelaySeconds: 300}")},
+		{name: "initial delay on tcp", files: ruleWeb("  protocol: tcp", "  health: {initialDelaySeconds: 10}")},
+		{
+			name:  "initial delay negative",
+			files: ruleWeb("  health: {initialDelaySeconds: -1}"),
+			want:  []string{"svc.yaml:10:33: spec.health.initialDelaySeconds: must be at least 0, got -1"},
+		},
+		{
+			name:  "initial delay above 300",
+			files: ruleWeb("  protocol: grpc", "  health: {initialDelaySeconds: 301}"),
+			want:  []string{"svc.yaml:11:33: spec.health.initialDelaySeconds: must be at most 300, got 301"},
+		},
+		{
+			name:  "initial delay quoted",
+			files: ruleWeb(`  health: {initialDelaySeconds: "30"}`),
+			want:  []string{`svc.yaml:10:33: spec.health.initialDelaySeconds: must be a whole number, got the string "30" (remove the quotes)`},
+		},
+		{
+			name:  "initial delay on a worker",
+			files: ruleSvc(TypeWorker, "  health: {initialDelaySeconds: 30}"),
+			want:  []string{"svc.yaml:10:11: spec.health: does not apply to a worker service (probes run against the web port)"},
+		},
 		{
 			// One health endpoint is common in real apps: a warning (kube-score's rule), not an error.
 			name:  "liveness equal to readiness",

@@ -229,6 +229,10 @@ func (m *model) containerEnv() []corev1.EnvVar {
 	return env
 }
 
+// probes sets a web service's probes: readiness every 10s, liveness every 20s, and a startup probe
+// (every 5s, up to 60 failures: 5 minutes) when the blueprint asks for one; health.initialDelaySeconds
+// delays the startup probe when there is one (liveness and readiness wait for it anyway), otherwise
+// liveness and readiness.
 func (m *model) probes(c *corev1.Container) {
 	if !m.web() {
 		return
@@ -237,11 +241,19 @@ func (m *model) probes(c *corev1.Container) {
 	h := m.s.Health
 	switch {
 	case h.GRPC:
-		c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: int32(m.s.Port)}},
-			PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
-		// Liveness asks less than readiness: that the process accepts connections.
-		c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
-			PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+		// Kubernetes' own gRPC probe calls grpc.health.v1.Health/Check. It takes a port number only (no
+		// named port), and no service name: the empty name is the server's overall health, which every
+		// stock health server answers; a name such as "liveness" answers only if the app registers it,
+		// so the two probes share the handler (kube-score's identical-probes check compares HTTP, TCP
+		// and exec handlers only) and differ in period.
+		grpc := func() corev1.ProbeHandler {
+			return corev1.ProbeHandler{GRPC: &corev1.GRPCAction{Port: int32(m.s.Port)}}
+		}
+		c.ReadinessProbe = &corev1.Probe{ProbeHandler: grpc(), PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
+		c.LivenessProbe = &corev1.Probe{ProbeHandler: grpc(), PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+		if h.GRPCStartup {
+			c.StartupProbe = &corev1.Probe{ProbeHandler: grpc(), PeriodSeconds: 5, FailureThreshold: 60, TimeoutSeconds: 2}
+		}
 	case m.s.Protocol == "tcp":
 		c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
 			PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
@@ -253,6 +265,17 @@ func (m *model) probes(c *corev1.Container) {
 		c.LivenessProbe = &corev1.Probe{ProbeHandler: get(h.Liveness), PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
 		if h.Startup != "" {
 			c.StartupProbe = &corev1.Probe{ProbeHandler: get(h.Startup), PeriodSeconds: 5, FailureThreshold: 60, TimeoutSeconds: 2}
+		}
+	}
+	if d := int32(h.InitialDelaySeconds); d > 0 {
+		if c.StartupProbe != nil {
+			c.StartupProbe.InitialDelaySeconds = d
+		} else {
+			for _, p := range []*corev1.Probe{c.ReadinessProbe, c.LivenessProbe} {
+				if p != nil {
+					p.InitialDelaySeconds = d
+				}
+			}
 		}
 	}
 }
