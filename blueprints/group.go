@@ -198,6 +198,7 @@ func (g *graph) unknown(m *member, path, ref, field string) {
 	if !g.complete {
 		sev = SeverityWarning
 		hint += "; only some blueprint files were named, so it may be in another"
+		g.l.unresolved = append(g.l.unresolved, fmt.Sprintf("%s (%s: %s)", ref, pos, p))
 	}
 	g.l.add(Diagnostic{Pos: pos, Path: p, Message: fmt.Sprintf("no service %q among the blueprints", ref), Hint: hint, Severity: sev})
 }

@@ -101,6 +101,8 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
 	})
 	l.uniquePlatformNames(res.Platforms)
+	slices.Sort(l.unresolved)
+	res.Unresolved = slices.Compact(l.unresolved)
 	return res, l.diags.Sorted().Capped().Sanitized()
 }
 
@@ -197,6 +199,7 @@ type loader struct {
 	rootAt     map[string]string // folder key -> its repository root's key ("" outside one)
 	root       string            // LoadOptions.Root's key
 	diags      Diagnostics
+	unresolved []string // calls and callers naming a service among no blueprint loaded (only some were named)
 }
 
 func (l *loader) add(d Diagnostic) { l.diags = append(l.diags, d) }

@@ -11,6 +11,9 @@ import (
 type Resolved struct {
 	Platforms []*ResolvedPlatform
 	Reach     Reach // what the run speaks for, when it writes
+	// Unresolved are the calls and callers that name a service none of the named files defines (only
+	// some files were named): generating from them would leave those edges out of the network rules.
+	Unresolved []string
 }
 
 // ResolvedPlatform is a platform with its built-in defaults filled in, and its services sorted by name.

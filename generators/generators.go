@@ -49,7 +49,8 @@ const (
 	// RepoManaged files live under the repository root (CI pipelines) and are Gantry's.
 	RepoManaged
 	// RepoDefault files live under the repository root (a Dockerfile beside the service's source) and
-	// are defaults: a file already there that Gantry did not write is the user's own, and kept.
+	// are defaults: a file already there that Gantry did not write is the user's own, and so is one
+	// edited since Gantry wrote it; either is kept, --force or not, and leaves the record.
 	RepoDefault
 )
 

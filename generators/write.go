@@ -336,7 +336,11 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 		d.Action = Defer
 	case err != nil:
 		d.Action = Create
-	case f.Kind == Seeded, !ours && f.Kind == RepoDefault && !opts.Force:
+	case f.Kind == Seeded:
+		d.Action = Keep
+	case f.Kind == RepoDefault && !bytes.Equal(disk, f.Data) && (!ours || !entry.wrote(disk)):
+		// A default the user has replaced, or edited since Gantry wrote it: theirs from now on, --force
+		// or not (it leaves the record, so removing the service leaves it too).
 		d.Action = Keep
 	case bytes.Equal(disk, f.Data):
 		d.Action = Unchanged

@@ -356,3 +356,37 @@ func TestRunSharedFiles(t *testing.T) {
 		t.Errorf("clashing files: %v", err)
 	}
 }
+
+// TestUserDefaultIsKept: a Dockerfile (a default the user may replace) that the user wrote, or edited
+// after Gantry wrote it, is theirs: kept without a conflict, --force or not, and no longer in the record,
+// so removing the service leaves it (a new user's finding: --force replaced an edited Dockerfile, and an
+// edited one blocked every run with advice that could not be followed).
+func TestUserDefaultIsKept(t *testing.T) {
+	root := t.TempDir()
+	df := File{Path: "services/api/Dockerfile", Data: []byte("FROM gantry\n"), Target: "docker", Kind: RepoDefault}
+	if _, err := Write(root, []File{df}, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mine := "FROM gantry\nRUN my-step\n"
+	if err := os.WriteFile(filepath.Join(root, "services", "api", "Dockerfile"), []byte(mine), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, force := range []bool{false, true} {
+		sum, err := Write(root, []File{df}, WriteOptions{Force: force})
+		if err != nil || len(sum.Kept) != 1 {
+			t.Fatalf("force=%v: %v %v", force, sum, err)
+		}
+		if read(t, root, df.Path) != mine {
+			t.Fatalf("force=%v: the user's Dockerfile was replaced", force)
+		}
+	}
+	if d, err := Check(root, []File{df}, Scope{}); err != nil || !d.Empty() {
+		t.Errorf("an edited default is drift: %+v %v", d, err)
+	}
+	if _, err := Write(root, nil, WriteOptions{}); err != nil { // the service is gone
+		t.Fatal(err)
+	}
+	if read(t, root, df.Path) != mine {
+		t.Error("the user's Dockerfile went with the service")
+	}
+}

@@ -403,3 +403,29 @@ func TestDotDotFromALinkedFolder(t *testing.T) {
 		t.Errorf("validate ../bp: exit %d %s", r.code, r.errOut)
 	}
 }
+
+// TestPartialRunWithEdgesRefused: a blueprint named alone whose service calls (or is called by) a service
+// in a file not named would get network and mesh rules without that edge: generate and --check refuse,
+// naming the reference, and write nothing; naming both files works (a new user's finding: payments'
+// NetworkPolicy lost its egress to ledger and its caller gateway, with only a warning).
+func TestPartialRunWithEdgesRefused(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, ".git"), 0o755)
+	writeFile(t, filepath.Join(dir, "blueprints", "api.yaml"), strings.Replace(service("api", "8080"), "port: 8080}", "port: 8080, calls: [web]}", 1))
+	writeFile(t, filepath.Join(dir, "blueprints", "web.yaml"), strings.Replace(service("web", "8081"), "port: 8081}", "port: 8081, callers: [api]}", 1))
+	mustRun(t, dir, "generate", "--quiet")
+	before := tree(t, dir)
+	for _, args := range [][]string{{"generate", "blueprints/api.yaml"}, {"generate", "--check", "blueprints/api.yaml"}} {
+		r := run(t, dir, args...)
+		if r.code != 1 || !strings.Contains(r.errOut, `refer to services in files that were not named: web (blueprints/api.yaml:4:`) {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.errOut)
+		}
+	}
+	if after := tree(t, dir); len(after) != len(before) {
+		t.Error("a refused partial run changed the tree")
+	}
+	mustRun(t, dir, "generate", "--quiet", "blueprints/api.yaml", "blueprints/web.yaml")
+	if r := run(t, dir, "generate", "--check"); r.code != 0 {
+		t.Errorf("--check after naming both: %s", r.errOut)
+	}
+}

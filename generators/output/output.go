@@ -102,6 +102,15 @@ func (r *Result) Files() int {
 	return n
 }
 
+// PartialError is a run over some blueprint files whose services call, or are called by, services in
+// files not named: their NetworkPolicies and mesh policies would be generated without those edges.
+type PartialError struct{ Refs []string }
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("the blueprints named refer to services in files that were not named: %s; generating them alone would "+
+		"leave those services out of the network and mesh rules: name those blueprints too, or their folder", strings.Join(e.Refs, ", "))
+}
+
 // EnvError is an --env naming no environment of the platforms loaded.
 type EnvError struct {
 	Env   string
@@ -121,6 +130,9 @@ func Generate(opts Options) (*Result, error) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
 	}
 	result := &Result{Warnings: diags}
+	if len(res.Unresolved) > 0 {
+		return result, &PartialError{Refs: res.Unresolved}
+	}
 	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
 		return result, &EnvError{Env: opts.Env, Known: envs}
 	}

@@ -95,10 +95,11 @@ func Run(opts *Options) error {
 	}
 	var envErr *output.EnvError
 	var conflict *generators.ConflictError
+	var partial *output.PartialError
 	switch {
 	case errors.As(err, &envErr):
 		return cmdutil.FlagErrorf("--env: %v", err)
-	case errors.As(err, &conflict):
+	case errors.As(err, &conflict), errors.As(err, &partial):
 		return cmdutil.Invalidf("%v", err)
 	case err != nil:
 		return err
