@@ -1,14 +1,11 @@
 package kubernetes_test
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
 
@@ -25,11 +22,7 @@ func TestFinishedJobTTL(t *testing.T) {
 	}, true)
 	read := func(path string, into any) {
 		t.Helper()
-		i := slices.IndexFunc(files, func(f generators.File) bool { return strings.HasSuffix(f.Path, path) })
-		if i < 0 {
-			t.Fatalf("no file %s", path)
-		}
-		if err := sigsyaml.UnmarshalStrict(files[i].Data, into); err != nil {
+		if err := sigsyaml.UnmarshalStrict(fileData(t, files, path), into); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 	}

@@ -1,6 +1,8 @@
 package kubernetes_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -26,4 +28,14 @@ func generateInMemory(t *testing.T, blueprintFiles map[string]string, allowWarni
 		t.Fatal(err)
 	}
 	return files
+}
+
+// fileData is the content of the one generated file whose path ends in suffix.
+func fileData(t *testing.T, files []generators.File, suffix string) []byte {
+	t.Helper()
+	i := slices.IndexFunc(files, func(f generators.File) bool { return strings.HasSuffix(f.Path, suffix) })
+	if i < 0 {
+		t.Fatalf("no file %s", suffix)
+	}
+	return files[i].Data
 }

@@ -9,7 +9,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
-	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
 
@@ -27,11 +26,7 @@ func TestServicePort(t *testing.T) {
 	}, false)
 	read := func(path string, into any) {
 		t.Helper()
-		i := slices.IndexFunc(files, func(f generators.File) bool { return strings.HasSuffix(f.Path, path) })
-		if i < 0 {
-			t.Fatalf("no file %s", path)
-		}
-		doc := string(files[i].Data)
+		doc := string(fileData(t, files, path))
 		if _, rest, ok := strings.Cut(doc, "\n---\n"); ok && strings.HasSuffix(path, "mesh.yaml") {
 			doc = rest // the AuthorizationPolicy follows the PeerAuthentication, when there is one
 		}
