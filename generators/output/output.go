@@ -58,17 +58,25 @@ func (r *Result) Drifted() bool {
 var DriftKinds = []string{"missing", "changed", "stale", "leftover"}
 
 // Drift lists a check's findings by kind (DriftKinds' order), each path joined to its root and passed
-// through show (to print it as the user opens it), and the unified diff of every difference.
-func (r *Result) Drift(show func(string) string) (found [4][]string, diff string) {
+// through show (to print it as the user opens it).
+func (r *Result) Drift(show func(string) string) (found [4][]string) {
+	for _, root := range r.Roots {
+		d := root.Drift
+		for i, paths := range [][]string{d.Missing, d.Changed, d.Stale, d.Leftover} {
+			for _, p := range paths {
+				found[i] = append(found[i], show(filepath.Join(root.Dir, p)))
+			}
+		}
+	}
+	return found
+}
+
+// Diff is the unified diff of every difference a check found, paths as in Drift.
+func (r *Result) Diff(show func(string) string) string {
 	var b strings.Builder
 	for _, root := range r.Roots {
 		d := root.Drift
 		in := func(p string) string { return show(filepath.Join(root.Dir, p)) }
-		for i, paths := range [][]string{d.Missing, d.Changed, d.Stale, d.Leftover} {
-			for _, p := range paths {
-				found[i] = append(found[i], in(p))
-			}
-		}
 		for _, f := range d.Files {
 			b.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
 		}
@@ -76,7 +84,7 @@ func (r *Result) Drift(show func(string) string) (found [4][]string, diff string
 			b.WriteString(generators.UnifiedDiff("a/"+in(p), "/dev/null", d.Old[p], nil))
 		}
 	}
-	return found, b.String()
+	return b.String()
 }
 
 // Where names the folders the files go under, each through show: the output folder, and the repository

@@ -124,7 +124,7 @@ func check(opts *Options, res *output.Result) error {
 		}
 		return nil
 	}
-	found, diff := res.Drift(paths.Display)
+	found := res.Drift(paths.Display)
 	why := []string{"", "", " (no longer generated)", " (a temporary file of an interrupted run)"}
 	var counts []string
 	for i, kind := range output.DriftKinds {
@@ -136,7 +136,7 @@ func check(opts *Options, res *output.Result) error {
 		}
 	}
 	if opts.Diff {
-		fmt.Fprint(opts.IO.Out, diff)
+		fmt.Fprint(opts.IO.Out, res.Diff(paths.Display))
 	}
 	return cmdutil.Invalidf("out of date in %s: %s; run `gantry generate` and commit the result", where, strings.Join(counts, ", "))
 }
