@@ -56,10 +56,9 @@ type ManifestEntry struct {
 	Platform string `json:"platform,omitempty"` // the platform; with no Source, the file is platform-wide
 }
 
-// wrote reports whether disk is content Gantry wrote for this entry: the recorded version, or the one
+// wrote reports whether content hashing to h is content Gantry wrote for this entry: the recorded version, or the one
 // an interrupted run was writing.
-func (e ManifestEntry) wrote(disk []byte) bool {
-	h := hash(disk)
+func (e ManifestEntry) wrote(h string) bool {
 	return h == e.SHA256 || (e.Pending != "" && h == e.Pending)
 }
 
@@ -265,12 +264,13 @@ type Decision struct {
 	Entry    ManifestEntry // the record's entry, when Recorded
 	Recorded bool
 	Disk     []byte // what is on disk; nil when missing
+	DiskHash string // its hash, for generated files that exist
 }
 
 // classification is everything a run found under a root before acting.
 type classification struct {
 	old       Manifest
-	raw       []byte // the record as read, to skip rewriting an unchanged one
+	hadRecord bool // a record was there: an unchanged one is not rewritten, and none is made for nothing
 	decisions []Decision
 	leftovers []string // temporary files of an interrupted run, relative to the root
 }
@@ -278,11 +278,11 @@ type classification struct {
 // classify compares files with the tree under root and its record, reading and writing nothing else.
 func classify(root string, files []File, opts WriteOptions) (*classification, error) {
 	safe := safeDirs{}
-	old, raw, err := readManifest(root, safe)
+	old, hadRecord, err := readManifest(root, safe)
 	if err != nil {
 		return nil, err
 	}
-	c := &classification{old: old, raw: raw}
+	c := &classification{old: old, hadRecord: hadRecord}
 	generated := make(map[string]bool, len(files))
 	dirs := map[string]bool{StateDir: true} // where a killed run may have left temporary files
 	for i := range files {
@@ -328,9 +328,12 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 	d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
 	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return d, fmt.Errorf("reading %s: %w", f.Path, err)
+		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, f.Path)), err)
 	}
 	d.Disk = disk
+	if err == nil {
+		d.DiskHash = hash(disk) // once: the decision, and the pending record if it is written
+	}
 	switch {
 	case ours && f.Source == "" && !opts.Scope.speaksFor(entry, old) && !bytes.Equal(disk, f.Data):
 		d.Action = Defer
@@ -338,7 +341,7 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 		d.Action = Create
 	case f.Kind == Seeded:
 		d.Action = Keep
-	case f.Kind == RepoDefault && !bytes.Equal(disk, f.Data) && (!ours || !entry.wrote(disk)):
+	case f.Kind == RepoDefault && !bytes.Equal(disk, f.Data) && (!ours || !entry.wrote(d.DiskHash)):
 		// A default the user has replaced, or edited since Gantry wrote it: theirs from now on, --force
 		// or not (it leaves the record, so removing the service leaves it too).
 		d.Action = Keep
@@ -348,7 +351,7 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 		d.Action = Update
 	case !ours:
 		d.Action = NotOurs
-	case !entry.wrote(disk):
+	case !entry.wrote(d.DiskHash):
 		d.Action = Edited
 	default:
 		d.Action = Update
@@ -371,10 +374,10 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 	case errors.Is(err, fs.ErrNotExist):
 		d.Action = Ignore // already gone: nothing to do, nothing to record
 	case err != nil:
-		return d, fmt.Errorf("reading %s: %w", p, err)
+		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, p)), err)
 	case blueprints.IsBlueprint(disk):
 		d.Action = Ignore // never a blueprint, whatever the record says
-	case !e.wrote(disk) && !opts.Force:
+	case !e.wrote(hash(disk)) && !opts.Force:
 		d.Action, d.Disk = EditedStale, disk
 	default:
 		d.Action, d.Disk = Remove, disk
@@ -411,16 +414,17 @@ func leftovers(root, dir string) []string {
 
 // Plan is a prepared write: every check made, nothing written yet, the root locked.
 type Plan struct {
-	root    string
-	todo    []File
-	stale   []string
-	cleanup []string
-	onDisk  map[string]string // the hash of what is on disk now, of each file in todo that exists
-	old     Manifest          // the record as found
-	raw     []byte
-	next    Manifest
-	sum     Summary
-	unlock  func()
+	root      string
+	todo      []File
+	stale     []string
+	cleanup   []string
+	onDisk    map[string]string // the hash of what is on disk now, of each file in todo that exists
+	old       Manifest          // the record as found
+	hadRecord bool
+	changed   bool // the next record differs from the one found
+	next      Manifest
+	sum       Summary
+	unlock    func()
 }
 
 // Prepare checks a write to root before anything is written: paths, symbolic links, files that are not
@@ -441,7 +445,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{root: root, unlock: unlock, old: c.old, raw: c.raw, cleanup: c.leftovers, onDisk: map[string]string{},
+	p := &Plan{root: root, unlock: unlock, old: c.old, hadRecord: c.hadRecord, cleanup: c.leftovers, onDisk: map[string]string{},
 		next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
 	var conflict ConflictError
 	for _, d := range c.decisions {
@@ -460,7 +464,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 		case Create, Update:
 			p.todo = append(p.todo, *d.File)
 			if d.Disk != nil {
-				p.onDisk[d.Path] = hash(d.Disk)
+				p.onDisk[d.Path] = d.DiskHash
 			}
 		case Unchanged:
 			p.sum.Unchanged = append(p.sum.Unchanged, d.Path)
@@ -489,6 +493,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 		return nil, &conflict
 	}
 	p.next.Platforms = opts.Scope.platforms(c.old, p.next.Files)
+	p.changed = !maps.Equal(p.old.Files, p.next.Files) || !platformsEqual(p.old.Platforms, p.next.Platforms)
 	return p, nil
 }
 
@@ -577,7 +582,7 @@ func (p *Plan) Apply() (Summary, error) {
 	defer p.Close()
 	root, sum := p.root, p.sum
 	made := dirs{}
-	if len(p.todo)+len(p.stale)+len(p.cleanup) > 0 || !maps.Equal(p.old.Files, p.next.Files) || !platformsEqual(p.old.Platforms, p.next.Platforms) {
+	if len(p.todo)+len(p.stale)+len(p.cleanup) > 0 || p.changed {
 		if err := made.ensure(filepath.Join(root, StateDir)); err != nil {
 			return sum, err
 		}
@@ -638,10 +643,10 @@ func (p *Plan) Apply() (Summary, error) {
 		sum.Removed = append(sum.Removed, path)
 		crashPoint("after-remove")
 	}
-	if len(p.todo) == 0 && maps.Equal(p.old.Files, p.next.Files) && platformsEqual(p.old.Platforms, p.next.Platforms) && p.raw != nil {
+	if len(p.todo) == 0 && !p.changed && p.hadRecord {
 		return sum, nil // the record already says this
 	}
-	if len(p.next.Files) == 0 && p.raw == nil {
+	if len(p.next.Files) == 0 && !p.hadRecord {
 		return sum, nil // nothing written, nothing recorded before: no empty record
 	}
 	return sum, p.writeManifest(p.next)
@@ -657,37 +662,37 @@ func (p *Plan) writeManifest(m Manifest) error {
 }
 
 // readManifest reads the record under root, refusing a symbolic link anywhere on the way to it (the
-// record decides what Gantry replaces and removes: it must be the one in this root). It returns the raw
-// bytes too; nil when there is no record.
-func readManifest(root string, safe safeDirs) (Manifest, []byte, error) {
+// record decides what Gantry replaces and removes: it must be the one in this root), and whether there
+// was one.
+func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
 	m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
 	if err := safe.noSymlinks(root, manifestPath); err != nil {
-		return m, nil, err
+		return m, false, err
 	}
 	p := filepath.Join(root, filepath.FromSlash(manifestPath))
 	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil, nil
+		return m, false, nil
 	}
 	if err != nil {
-		return m, nil, err
+		return m, false, err
 	}
 	defer fh.Close()
 	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
-		return m, nil, refused("%s is not a regular file: Gantry's record must be one; remove it and run gantry generate --force", filepath.ToSlash(p))
+		return m, false, refused("%s is not a regular file: Gantry's record must be one; remove it and run gantry generate --force", filepath.ToSlash(p))
 	}
 	data, err := io.ReadAll(fh)
 	if err != nil {
-		return m, nil, err
+		return m, false, err
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
 		p := filepath.ToSlash(p)
-		return m, nil, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
+		return m, false, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
 	}
 	if m.Files == nil {
 		m.Files = map[string]ManifestEntry{}
 	}
-	return m, data, nil
+	return m, true, nil
 }
 
 // locks are the folders this process holds locked, with a count: one run locks the output folder and
