@@ -414,7 +414,8 @@ func usesProvider(files []*file, name string) bool {
 	return false
 }
 
-// writersMu guards the writer tables against addWriterForTest.
+// writersMu guards the writer tables against addWriterForTest (export_test.go), which tests running
+// in parallel with others call.
 var writersMu sync.RWMutex
 
 // writer returns the writer of a dependency type on the cloud.
@@ -425,20 +426,3 @@ func (c *cloud) writer(typ string) (writer, bool) {
 	return w, ok
 }
 
-// addWriterForTest registers the writers of a dependency type, by cloud (aws, gcp, azure), until the
-// returned function is called: with catalog.AddForTest, the test that a new dependency type is one
-// catalogue row plus a writer per cloud.
-func addWriterForTest(typ string, byCloud map[string]writer) (remove func()) {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	for name, w := range byCloud {
-		clouds[name].writers[typ] = w
-	}
-	return func() {
-		writersMu.Lock()
-		defer writersMu.Unlock()
-		for name := range byCloud {
-			delete(clouds[name].writers, typ)
-		}
-	}
-}
