@@ -425,4 +425,3 @@ func (c *cloud) writer(typ string) (writer, bool) {
 	w, ok := c.writers[typ]
 	return w, ok
 }
-
