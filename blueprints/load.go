@@ -60,11 +60,8 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		} else {
 			s := l.searched(p)
 			reach.searched = append(reach.searched, s)
-			reach.Searched = append(reach.Searched, s.dir)
 		}
 	}
-	slices.Sort(reach.Searched)
-	reach.Searched = slices.Compact(reach.Searched)
 	if len(l.files) > MaxFiles {
 		l.add(Diagnostic{Pos: Pos{File: paths[0]}, Message: fmt.Sprintf("more than %d blueprint files", MaxFiles),
 			Hint: "validate the platform's folders one at a time"})

@@ -31,7 +31,7 @@ func TestLoadFromMemory(t *testing.T) {
 	if len(sources) != 2 || sources[0] != "blueprints/team/api.yaml" {
 		t.Errorf("sources: %v", sources)
 	}
-	if !res.Reach.Complete || len(res.Reach.Searched) != 1 || res.Reach.Searched[0] != "blueprints" {
+	if !res.Reach.Complete || !res.Reach.Owns("blueprints/team/gone.yaml") || res.Reach.Owns("elsewhere/x.yaml") {
 		t.Errorf("reach: %+v", res.Reach)
 	}
 	// One file named: the platform is still found above it.

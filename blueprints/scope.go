@@ -15,8 +15,6 @@ type Reach struct {
 	Complete bool
 	// Loaded are the blueprints read, by their Source (relative to the repository root), sorted.
 	Loaded []string
-	// Searched are the folders searched, named as Source names blueprints.
-	Searched []string
 	// Members are, for each platform loaded, the Sources of its platform file and its services, sorted:
 	// what its platform-wide files (namespaces, GitOps projects and environments) derive from.
 	Members map[string][]string
@@ -44,14 +42,11 @@ func (r Reach) Owns(source string) bool {
 	return false
 }
 
-// exists reports whether the blueprint a Source names under root (a key; "" outside a repository, where
+// existsUnder reports whether the blueprint a Source names under root (a key; "" outside a repository, where
 // the Source is the path as shown) is still there.
 func (f files) existsUnder(root, source string) bool {
-	switch root {
-	case "":
+	if root == "" {
 		return f.exists(f.key(source))
-	case ".":
-		return f.exists(source)
 	}
 	return f.exists(path.Join(root, source))
 }
