@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"strconv"
 	"strings"
@@ -57,6 +58,21 @@ func schemaFields(t reflect.Type) []schemaField {
 			name = sf.Name
 		}
 		out = append(out, schemaField{StructField: sf, Owner: t, Name: name, Required: sf.Tag.Get("required") == "true"})
+	}
+	return out
+}
+
+// requiredConstraints is the schema of what struct type t requires: its required fields, and for a
+// field tagged requiredOr:"other", one of the two (spec.runtime, or spec.prebuilt instead).
+func requiredConstraints(t reflect.Type) map[string]any {
+	out := map[string]any{}
+	if req := requiredNames(t); len(req) > 0 {
+		out["required"] = req
+	}
+	for _, f := range schemaFields(t) {
+		if other, ok := f.Tag.Lookup("requiredOr"); ok {
+			out["anyOf"] = []any{map[string]any{"required": []string{f.Name}}, map[string]any{"required": []string{other}}}
+		}
 	}
 	return out
 }
@@ -144,8 +160,8 @@ func (g *schemaGen) fieldSchema(f schemaField) map[string]any {
 	// A struct type that has a partial use carries its required fields at its other uses (only
 	// direct struct fields: no such type is used in a slice or map).
 	if st := elemStruct(f.Type); st == f.Type && g.partial[st] && !f.Partial() {
-		if req := requiredNames(st); len(req) > 0 {
-			s = map[string]any{"allOf": []any{s, map[string]any{"required": req}}}
+		if req := requiredConstraints(st); len(req) > 0 {
+			s = map[string]any{"allOf": []any{s, req}}
 		}
 	}
 	s["description"] = f.Tag.Get("desc")
@@ -222,8 +238,8 @@ func (g *schemaGen) define(t reflect.Type) {
 		props[f.Name] = g.fieldSchema(f)
 	}
 	def["properties"] = props
-	if req := requiredNames(t); len(req) > 0 && !g.partial[t] {
-		def["required"] = req
+	if !g.partial[t] {
+		maps.Copy(def, requiredConstraints(t))
 	}
 }
 

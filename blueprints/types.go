@@ -98,7 +98,8 @@ type ServiceMeta struct {
 
 // ServiceSpec is what a service is and needs. Platform defaults use the same type.
 type ServiceSpec struct {
-	Runtime      string       `json:"runtime,omitempty" required:"true" enum:"catalog:runtimes" desc:"Language runtime: selects the build, test and container image."`
+	Runtime      string       `json:"runtime,omitempty" requiredOr:"prebuilt" enum:"catalog:runtimes" desc:"Language runtime: selects the build, test and container image. Required unless the service runs a prebuilt image."`
+	Prebuilt     string       `json:"prebuilt,omitempty" example:"docker.io/library/nginx:1.27.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" desc:"An image Gantry does not build (a language outside the runtimes, an off-the-shelf server), pinned by digest as repository[:tag]@sha256:<64 hex>: instead of runtime. The service gets the same manifests and zero-trust rules, no Dockerfile and no build jobs; its pipeline scans and promotes the pinned image."`
 	Type         string       `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
 	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
 	Source       string       `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`
@@ -106,7 +107,8 @@ type ServiceSpec struct {
 	ServicePort  int          `json:"servicePort,omitempty" min:"1" max:"65535" example:"80" desc:"Port of the Kubernetes Service, which callers, the gateway route and the ingress address (web only); defaults to port. It may be below 1024: the Service forwards it to the named container port, so the container never binds it. NetworkPolicies and mesh policies still name the container port, which is where traffic arrives."`
 	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
 	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
-	Health       Health       `json:"health,omitzero" desc:"Probe endpoints on the main port (web only)."`
+	Health       Health       `json:"health,omitzero" desc:"Probe endpoints: on the main port for a web service; a worker's liveness is on its metricsPort."`
+	Build        Build        `json:"build,omitzero" desc:"How CI builds, lints and tests the service, where detection from its source folder is not enough (not with prebuilt)."`
 	Schedule     string       `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`
 	Dependencies []Dependency `json:"dependencies,omitempty" desc:"Cloud resources the service uses; each gets Terraform and injected connection settings."`
 	Calls        []string     `json:"calls,omitempty" example:"[ledger]" desc:"Services this one may call, by name or name.namespace; each must list this service in callers."`
@@ -128,7 +130,7 @@ type Overrides struct {
 
 // Health lists the probe endpoints.
 type Health struct {
-	Liveness  string `json:"liveness,omitempty" example:"/livez" desc:"HTTP path of the liveness probe; defaults to /livez."`
+	Liveness  string `json:"liveness,omitempty" example:"/livez" desc:"HTTP path of the liveness probe; defaults to /livez for a web service. A worker has one only when set: served on its metricsPort, it should report the work loop's heartbeat (the skeletons of gantry new do), so a hung loop is restarted."`
 	Readiness string `json:"readiness,omitempty" example:"/readyz" desc:"HTTP path of the readiness probe; defaults to /readyz."`
 	Startup   string `json:"startup,omitempty" example:"/startupz" desc:"HTTP path of the startup probe, for slow starters."`
 	GRPC      bool   `json:"grpc,omitempty" desc:"Use the gRPC health protocol on the main port instead of HTTP paths: liveness and readiness both call grpc.health.v1 Check with the empty service name (the server's overall health), so an app that reports NOT_SERVING overall to shed load is also restarted. Set by protocol grpc."`
@@ -137,6 +139,16 @@ type Health struct {
 	// InitialDelaySeconds goes where it delays the first check without slowing later restarts' detection:
 	// the startup probe when there is one, else liveness and readiness.
 	InitialDelaySeconds int `json:"initialDelaySeconds,omitempty" min:"0" max:"300" example:"15" desc:"Seconds before the first probe: on the startup probe when there is one (startup or grpcStartup), otherwise on liveness and readiness; defaults to 0."`
+}
+
+// Build overrides what CI detects from the source folder. Commands are data to the pipeline: they run
+// in a shell as written, and may not hold the CI systems' own expression syntax.
+type Build struct {
+	Context    string `json:"context,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"." desc:"Docker build context, relative to the repository root; defaults to the source folder."`
+	Dockerfile string `json:"dockerfile,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments/docker/Dockerfile" desc:"Dockerfile, relative to the repository root; defaults to <source>/Dockerfile, which Gantry writes when there is none. One named here is always the user's."`
+	Command    string `json:"command,omitempty" example:"./gradlew --no-daemon assemble" desc:"Build command, run in the source folder before the image is built; defaults to the runtime's."`
+	Lint       string `json:"lint,omitempty" example:"make lint" desc:"Lint command, run in the source folder; defaults to the runtime's."`
+	Test       string `json:"test,omitempty" example:"make test" desc:"Test command, run in the source folder; defaults to the runtime's."`
 }
 
 // Replicas is the replica range of a long-running service.

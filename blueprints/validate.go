@@ -34,6 +34,8 @@ const (
 
 var (
 	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	digestRE     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	tagRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	labelChars   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	secretNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*((:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)?$`)
@@ -167,8 +169,8 @@ func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped, forced
 	// A missing or malformed spec was reported by the parser; its fields' absence is no news.
 	// A spec with a merge key was reported too; its missing fields may be behind the merge.
 	if n := c.l.own["spec"]; n != nil && n.Kind == yaml.MappingNode && !hasMergeKey(n) {
-		if s.Runtime == "" {
-			c.errf("spec.runtime", "add `runtime: go`; or node, python, java, rust, dotnet, static", "required field is missing")
+		if s.Runtime == "" && s.Prebuilt == "" {
+			c.errf("spec.runtime", "add `runtime: go`; or node, python, java, rust, dotnet, static; or `prebuilt: <image>@sha256:...` for an image Gantry does not build", "required field is missing")
 		}
 		if s.Type == "" {
 			c.errf("spec.type", "add `type: web`; or worker, cron, job", "required field is missing")
@@ -181,6 +183,8 @@ func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped, forced
 	if c.r.written(c.l, "spec.image") {
 		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
 	}
+	c.prebuilt(s)
+	c.build(s.Build)
 	c.dropped(dropped)
 	c.forced(forced)
 	c.typeRules(s)
@@ -309,6 +313,71 @@ func (c *check) image(field, img string) {
 	default:
 		c.ferr(field, "lower-case registry/repository, e.g. ghcr.io/acme/payments", "%q is not an image repository", img)
 	}
+}
+
+// prebuilt checks a service that runs an image Gantry does not build: pinned by digest, and nothing
+// that only applies to an image Gantry builds.
+func (c *check) prebuilt(s *ServiceSpec) {
+	if s.Prebuilt == "" {
+		return
+	}
+	if !c.fromService("spec.prebuilt") {
+		c.errf("spec.prebuilt", "set it in the service's own blueprint", "a prebuilt image is one service's: it cannot be a platform default")
+		return
+	}
+	repo, digest, ok := strings.Cut(s.Prebuilt, "@")
+	if name, tag, hasTag := strings.Cut(repo[strings.LastIndex(repo, "/")+1:], ":"); hasTag {
+		repo = strings.TrimSuffix(repo, ":"+tag)
+		if !tagRE.MatchString(tag) || name == "" {
+			ok = false
+		}
+	}
+	if !ok || !digestRE.MatchString(digest) || !imageRE.MatchString(repo) {
+		c.errf("spec.prebuilt", "pin it by digest: repository[:tag]@sha256:<64 hex>, e.g. docker.io/library/nginx:1.27.3@sha256:...; `docker buildx imagetools inspect IMAGE` prints the digest",
+			"%q is not an image pinned by digest", truncate(s.Prebuilt, 120))
+	}
+	if s.Runtime != "" {
+		c.errf("spec.prebuilt", "a prebuilt image is not built: remove runtime, or remove prebuilt to build from source", "prebuilt and runtime exclude each other")
+	}
+	if s.Build != (Build{}) {
+		c.errf("spec.build", "Gantry builds nothing for a prebuilt image: remove build", "does not apply with prebuilt")
+	}
+	if c.r.written(c.l, "spec.image") {
+		c.errf("spec.image", "the prebuilt image is the image: remove image", "does not apply with prebuilt")
+	}
+}
+
+// build checks the overrides of what CI detects. Paths stay in the repository; commands are data to
+// the pipeline, so they may not carry an expression that GitHub or GitLab would evaluate first.
+func (c *check) build(b Build) {
+	for _, f := range []struct{ path, v string }{{"spec.build.context", b.Context}, {"spec.build.dockerfile", b.Dockerfile}} {
+		if f.v != "" {
+			if msg := relPathProblem(f.v); msg != "" {
+				c.ferr(f.path, "a path relative to the repository root, e.g. services/payments", "%s", msg)
+			}
+		}
+	}
+	for _, f := range []struct{ path, v string }{{"spec.build.command", b.Command}, {"spec.build.lint", b.Lint}, {"spec.build.test", b.Test}} {
+		if msg := commandProblem(f.v); msg != "" {
+			c.ferr(f.path, "write the command as you would type it in a shell; pass CI values through environment variables", "%s", msg)
+		}
+	}
+}
+
+// MaxCommand is the longest build, lint or test command a blueprint may give.
+const MaxCommand = 2000
+
+// commandProblem says why a build command cannot be handed to a pipeline as data.
+func commandProblem(cmd string) string {
+	switch {
+	case len(cmd) > MaxCommand:
+		return fmt.Sprintf("longer than %d bytes", MaxCommand)
+	case strings.Contains(cmd, "${{"):
+		return "contains ${{, which GitHub Actions would evaluate as an expression"
+	case strings.ContainsFunc(cmd, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
+		return "contains a control character"
+	}
+	return ""
 }
 
 func (c *check) resources(r Resources) {

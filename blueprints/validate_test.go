@@ -177,7 +177,7 @@ func ruleRaw(lines ...string) map[string]string {
 }
 
 const (
-	hintReqRuntime    = "add `runtime: go`; or node, python, java, rust, dotnet, static"
+	hintReqRuntime    = "add `runtime: go`; or node, python, java, rust, dotnet, static; or `prebuilt: <image>@sha256:...` for an image Gantry does not build"
 	hintReqType       = "add `type: web`; or worker, cron, job"
 	hintCron          = `for example "*/5 * * * *" or @hourly`
 	msgNotDNS         = "is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit"
@@ -188,7 +188,7 @@ const (
 	hintEgressRange   = "name the host, or the narrowest range the service needs (IPv4 /8 or longer, IPv6 /32 or longer)"
 	hintRef           = "a service name, or name.namespace"
 	hintQuantity      = "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi"
-	knownSpec         = "runtime, type, namespace, source, port, servicePort, protocol, metricsPort, health, schedule, dependencies, calls, callers, image, replicas, resources, env, secrets, ingress, egress, environments"
+	knownSpec         = "runtime, prebuilt, type, namespace, source, port, servicePort, protocol, metricsPort, health, build, schedule, dependencies, calls, callers, image, replicas, resources, env, secrets, ingress, egress, environments"
 	overridableFields = "image, replicas, resources, env, secrets, ingress, egress"
 )
 
