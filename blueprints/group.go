@@ -115,6 +115,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	}
 	m := &member{file: f, base: r.layer(f.Path, pdef, specBase)}
 	m.base.own = f.nodes
+	r.ownWorkerLiveness(&m.base, f.Path)
 	base, dropped, forced := normaliseService(m.base.spec, meta, rp.Spec, false)
 	c := newCheck(m.base)
 	c.spec(&base, meta, dropped, forced)
@@ -127,6 +128,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
+		r.ownWorkerLiveness(&lay, f.Path)
 		production := i == len(rp.Spec.Environments)-1
 		spec, dropped, forced := normaliseService(lay.spec, meta, rp.Spec, production)
 		newCheck(lay).spec(&spec, meta, dropped, forced)
@@ -134,6 +136,19 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: production, Spec: spec})
 	}
 	return m
+}
+
+// ownWorkerLiveness keeps a worker's liveness path only where its own file set it: a platform default's
+// is a web service's, and probing a path a worker's metrics port does not serve would restart it in a
+// loop.
+func (r *resolver) ownWorkerLiveness(l *layered, file string) {
+	if l.spec.Type != TypeWorker || l.spec.Health.Liveness == "" {
+		return
+	}
+	if n, ok := l.nodes["spec.health.liveness"]; ok && r.origins[n].file == file {
+		return
+	}
+	l.spec.Health.Liveness = ""
 }
 
 // crossCheck applies the rules that span services: unique names and zero trust both ways (when A calls

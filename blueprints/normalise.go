@@ -202,9 +202,30 @@ func dropForType(s *ServiceSpec) []Dropped {
 		drop("spec.port", "only web services serve a port; use `type: web`", s.Port != 0, func() { s.Port = 0 })
 		drop("spec.servicePort", "only web services have a Service", s.ServicePort != 0, func() { s.ServicePort = 0 })
 		drop("spec.protocol", "", s.Protocol != "", func() { s.Protocol = "" })
-		drop("spec.health", "probes run against the web port", s.Health != (Health{}), func() { s.Health = Health{} })
 		drop("spec.ingress", "only web services can be exposed", s.Ingress.set(), func() { s.Ingress = Ingress{} })
 		drop("spec.callers", "nothing can call a service without a port", len(s.Callers) > 0, func() { s.Callers = nil })
+	}
+	switch t {
+	case TypeWorker:
+		// A worker's liveness (and its delay) is on the metrics port; it has nothing to be ready for and
+		// no protocol to probe.
+		h := &s.Health
+		for _, f := range []struct {
+			name string
+			set  bool
+			zero func()
+		}{
+			{"readiness", h.Readiness != "", func() { h.Readiness = "" }},
+			{"startup", h.Startup != "", func() { h.Startup = "" }},
+			{"grpc", h.GRPC, func() { h.GRPC = false }},
+			{"grpcStartup", h.GRPCStartup, func() { h.GRPCStartup = false }},
+		} {
+			drop("spec.health."+f.name, "a worker has a liveness check only (health.liveness, on its metricsPort)", f.set, f.zero)
+		}
+		drop("spec.health.initialDelaySeconds", "it delays the liveness check, which is not set: add liveness, on the metricsPort",
+			h.Liveness == "" && h.InitialDelaySeconds != 0, func() { h.InitialDelaySeconds = 0 })
+	case TypeCron, TypeJob:
+		drop("spec.health", "a run that hangs is stopped by its deadline, not a probe", s.Health != (Health{}), func() { s.Health = Health{} })
 	}
 	switch t {
 	case TypeWeb, TypeWorker, TypeJob:

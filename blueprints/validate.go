@@ -234,8 +234,11 @@ func (c *check) typeRules(s *ServiceSpec) {
 	if msg, hint := RuntimeTypeProblem(s.Runtime, t); msg != "" {
 		c.errf("spec.type", hint, "%s", msg)
 	}
-	if t == TypeWeb {
+	switch t {
+	case TypeWeb:
 		c.health(s.Health)
+	case TypeWorker:
+		c.workerHealth(s)
 	}
 }
 
@@ -256,6 +259,26 @@ func (c *check) health(h Health) {
 		c.report(SeverityWarning, "spec.health.readiness",
 			"give liveness a path that checks only that the process answers (e.g. /livez), and readiness one that checks what serving needs (e.g. /readyz)",
 			"same path as liveness (%s): a failing readiness probe takes the pod out of the Service, a failing liveness probe restarts it, so one endpoint for both restarts pods under load instead of shedding traffic", h.Liveness)
+	}
+}
+
+// workerHealth checks a worker's liveness check: an HTTP path on its metrics port, which should report
+// the work loop's heartbeat. Without one a hung loop is never restarted: a warning, since only the
+// app can serve it.
+func (c *check) workerHealth(s *ServiceSpec) {
+	h := s.Health
+	switch {
+	case h.Liveness == "" && s.MetricsPort == 0:
+		// Nothing to probe; the metrics port's absence is no problem of its own.
+	case h.Liveness == "":
+		if c.fromService("spec.metricsPort") {
+			c.report(SeverityWarning, "spec.metricsPort", "serve the work loop's heartbeat at e.g. /livez on the metrics port (the skeletons of gantry new do) and set health: {liveness: /livez}",
+				"no liveness check: a worker whose loop hangs is never restarted")
+		}
+	case !httpPathRE.MatchString(h.Liveness):
+		c.errf("spec.health.liveness", `for example "/livez"`, "%q is not an HTTP path", h.Liveness)
+	case s.MetricsPort == 0:
+		c.errf("spec.health.liveness", "add `metricsPort: 9090` and serve the path there", "a worker's liveness check runs on its metricsPort, which is not set")
 	}
 }
 

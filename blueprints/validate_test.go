@@ -739,7 +739,7 @@ func TestRuleServiceType(t *testing.T) {
 		{
 			name:  "health on a cron",
 			files: ruleSvc(TypeCron, `  schedule: "@daily"`, "  health: {liveness: /livez}"),
-			want:  []string{"svc.yaml:11:11: spec.health: does not apply to a cron service (probes run against the web port)"},
+			want:  []string{"svc.yaml:11:11: spec.health: does not apply to a cron service (a run that hangs is stopped by its deadline, not a probe)"},
 		},
 		{
 			name:  "ingress on a worker",
@@ -1059,9 +1059,37 @@ func TestRuleServiceWorkload(t *testing.T) {
 			want:  []string{`svc.yaml:10:33: spec.health.initialDelaySeconds: must be a whole number, got the string "30" (remove the quotes)`},
 		},
 		{
-			name:  "initial delay on a worker",
+			name:  "initial delay on a worker without liveness",
 			files: ruleSvc(TypeWorker, "  health: {initialDelaySeconds: 30}"),
-			want:  []string{"svc.yaml:10:11: spec.health: does not apply to a worker service (probes run against the web port)"},
+			want:  []string{"svc.yaml:10:33: spec.health.initialDelaySeconds: does not apply to a worker service (it delays the liveness check, which is not set: add liveness, on the metricsPort)"},
+		},
+		{name: "worker liveness on the metrics port", files: ruleSvc(TypeWorker, "  metricsPort: 9090", "  health: {liveness: /livez, initialDelaySeconds: 10}")},
+		{
+			name:  "worker liveness without a metrics port",
+			files: ruleSvc(TypeWorker, "  health: {liveness: /livez}"),
+			want:  []string{"svc.yaml:10:22: spec.health.liveness: a worker's liveness check runs on its metricsPort, which is not set (add `metricsPort: 9090` and serve the path there)"},
+		},
+		{
+			name:  "worker liveness that is not a path",
+			files: ruleSvc(TypeWorker, "  metricsPort: 9090", "  health: {liveness: livez}"),
+			want:  []string{`svc.yaml:11:22: spec.health.liveness: "livez" is not an HTTP path (for example "/livez")`},
+		},
+		{
+			name:  "worker readiness",
+			files: ruleSvc(TypeWorker, "  metricsPort: 9090", "  health: {liveness: /livez, readiness: /readyz}"),
+			want:  []string{"svc.yaml:11:41: spec.health.readiness: does not apply to a worker service (a worker has a liveness check only (health.liveness, on its metricsPort))"},
+		},
+		{
+			name:  "worker with metrics and no liveness",
+			files: ruleSvc(TypeWorker, "  metricsPort: 9090"),
+			want:  []string{"svc.yaml:10:16: warning: spec.metricsPort: no liveness check: a worker whose loop hangs is never restarted (serve the work loop's heartbeat at e.g. /livez on the metrics port (the skeletons of gantry new do) and set health: {liveness: /livez})"},
+		},
+		{
+			name: "platform default liveness is not a worker's",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults: {health: {liveness: /healthz}}"),
+				"svc.yaml":      ruleService("api", TypeWorker, "  metricsPort: 9090", "  health: {liveness: /livez}"),
+			},
 		},
 		{
 			// One health endpoint is common in real apps: a warning (kube-score's rule), not an error.

@@ -234,6 +234,13 @@ func (m *model) containerEnv() []corev1.EnvVar {
 // delays the startup probe when there is one (liveness and readiness wait for it anyway), otherwise
 // liveness and readiness.
 func (m *model) probes(c *corev1.Container) {
+	if m.s.Type == blueprints.TypeWorker && m.s.Health.Liveness != "" {
+		// A worker's liveness reports its loop's heartbeat on the metrics port: a hung loop is restarted.
+		c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: m.s.Health.Liveness, Port: intstr.FromString("metrics"), Scheme: corev1.URISchemeHTTP}},
+			InitialDelaySeconds: int32(m.s.Health.InitialDelaySeconds), PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+		return
+	}
 	if !m.web() {
 		return
 	}
