@@ -59,8 +59,9 @@ type factService struct {
 	DependencyEnv []struct {
 		Env, Dependency, Form, Gap string
 	} `json:"dependencyEnv"`
-	SelfEnv []struct{ Env, Form string } `json:"selfEnv"`
-	Calls   []factEdge                   `json:"calls"`
+	SelfEnv   []struct{ Env, Form string }   `json:"selfEnv"`
+	SecretEnv []struct{ Env, Secret string } `json:"secretEnv"`
+	Calls     []factEdge                     `json:"calls"`
 }
 
 type factAddress struct {
@@ -308,6 +309,12 @@ func checkAddresses(t *testing.T, facts appFacts, byName map[string]factService,
 				t.Errorf("%s: %s is not in the env (want %q)", s.Name, a.Env, want)
 			case got != want:
 				t.Errorf("%s: %s = %q, want %q (%s of %s)", s.Name, a.Env, got, want, a.Form, a.Service)
+			}
+		}
+		for _, e := range s.SecretEnv {
+			got, ok := resolved(g.env, e.Env)
+			if !ok || !regexp.MustCompile(`^⟨secret:[^/⟩]+/[^⟩]+⟩$`).MatchString(got) {
+				t.Errorf("%s: %s = %q (present %v), want it from the Secret of %s", s.Name, e.Env, got, ok, e.Secret)
 			}
 		}
 		for _, e := range s.SelfEnv {
