@@ -219,7 +219,8 @@ func newScaffold(t *testing.T, o newcmd.Options) string {
 // pipeline's lint and test steps on it (all but the ones that need the network), then runs it as the
 // pod does: as a non-root user, from a read-only tree, with the manifests' environment. A web service
 // must become ready, serve its probes and metrics, turn unready on SIGTERM and exit 0 within the grace
-// period; a worker must serve metrics and exit 0 on SIGTERM; a cron job or job must exit 0 by itself.
+// period; a worker must serve metrics and its liveness probe and exit 0 on SIGTERM; a cron job or job
+// must exit 0 by itself.
 func TestSkeletons(t *testing.T) {
 	checkers.Installed(t, "runtimes") // Java, Python and Node from Debian where they are missing
 	for _, rt := range blueprints.Runtimes {
@@ -292,7 +293,7 @@ func runService(t *testing.T, typ, src string, argv []string) {
 		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + tmp, "TMPDIR=" + tmp,
 		"SERVICE_NAME=demo", "CONFIDENTIAL_DIR=" + secrets, "LOG_LEVEL=info",
 		"PORT=" + port, "METRICS_PORT=" + metrics,
-		"DRAIN_SECONDS=2", "WORK_INTERVAL_SECONDS=1", "SITE_DIR=" + filepath.Join(src, "public"),
+		"DRAIN_SECONDS=2", "WORK_INTERVAL_SECONDS=1", "LIVENESS_STALE_SECONDS=3", "SITE_DIR=" + filepath.Join(src, "public"),
 		"PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "NODE_ENV=production", "DOTNET_EnableDiagnostics=0",
 	}
 	if os.Geteuid() == 0 {
@@ -332,6 +333,14 @@ func runService(t *testing.T, typ, src string, argv []string) {
 				fail("work_rounds_total stayed 0 for 5s")
 			}
 			time.Sleep(200 * time.Millisecond)
+		}
+		// Its liveness probe (the blueprint's health.liveness, on the metrics port) passes, and keeps
+		// passing past LIVENESS_STALE_SECONDS=3: the work loop's heartbeat keeps it fresh.
+		for deadline := time.Now().Add(3500 * time.Millisecond); time.Now().Before(deadline); {
+			if code := status("http://127.0.0.1:" + metrics + "/livez"); code != http.StatusOK {
+				fail("GET /livez on the metrics port = %d, want 200", code)
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
 	}
 	if typ == "web" || typ == "worker" {
