@@ -11,6 +11,7 @@
 package ci
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"strings"
@@ -59,7 +60,10 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	default:
 		return nil, nil
 	}
-	pl := newPipeline(p, s, name)
+	pl, err := newPipeline(p, s, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	// The blueprint files' paths are no blueprint values, but they reach the pipeline too (its paths:
 	// filters, BLUEPRINTS), where GitHub evaluates ${{ }} and GitLab expands $VAR: they keep to the
 	// characters spec.source may use, or nothing is generated.
@@ -118,7 +122,17 @@ type Pipeline struct {
 	PromotionList string // Later as `env=from=image` words, for the manual promotion's shell
 	Terraform     bool
 	Registry      Registry
-	Runtime       *catalog.Runtime // nil for static sites: nothing to lint or test
+	// Test lints and tests (the runtime's steps, or the blueprint's commands): nil when there is
+	// nothing to lint or test (static without commands, prebuilt).
+	Test *TestJob
+	// Build runs the blueprint's build command before the image build: nil without one.
+	Build *BuildJob
+	// Context and Dockerfile are the image build's, relative to the repository root; DockerfileDir and
+	// DockerfileName are the Dockerfile's folder and name (BuildKit takes them apart).
+	Context, Dockerfile, DockerfileDir, DockerfileName string
+	// Prebuilt is the image Gantry does not build, nil when it builds one: the pipeline scans it and
+	// checks the manifests, and has nothing to build, sign or promote.
+	Prebuilt *Prebuilt
 
 	GantryVersion     string
 	GoVersion         string
@@ -131,7 +145,13 @@ type Promotion struct {
 	Env, From, Image string
 }
 
-func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file string) *Pipeline {
+// Prebuilt is a blueprint's spec.prebuilt: Ref as written (repository[:tag]@sha256:...), Scan the same
+// image by digest alone.
+type Prebuilt struct {
+	Ref, Scan string
+}
+
+func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file string) (*Pipeline, error) {
 	out := path.Clean(p.Spec.GitOps.Path) // the platform's normalising gives it and the branch their defaults
 	svcOut := path.Join(out, generators.ServiceDir(p, s))
 	dir := path.Dir(p.Source)
@@ -144,7 +164,6 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		ServiceOutput: svcOut,
 		Image:         s.Base.Image,
 		Branch:        p.Spec.GitOps.Branch,
-		Runtime:       runtimeOf(s.Base.Runtime),
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
 		Terraform:     blueprints.HasTerraformModule(p, s),
 
@@ -153,10 +172,26 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		TerraformVersion:  terraformVersion,
 		KubernetesVersion: p.Spec.KubernetesVersion + ".0",
 	}
+	b := s.Base.Build
+	pl.Context = cmp.Or(b.Context, s.Base.Source)
+	pl.Dockerfile = cmp.Or(b.Dockerfile, path.Join(s.Base.Source, "Dockerfile"))
+	pl.DockerfileDir, pl.DockerfileName = path.Split(pl.Dockerfile)
+	pl.DockerfileDir = cmp.Or(path.Clean(pl.DockerfileDir), ".")
+	var err error
+	if pl.Test, err = testJob(s.Base.Runtime, s.Base.Source, b); err != nil {
+		return nil, err
+	}
+	if pl.Build, err = buildJob(s.Base.Runtime, s.Base.Source, b); err != nil {
+		return nil, err
+	}
 	// A change to the service's source, its blueprint, the platform file (none for the built-in
 	// platform), its generated output or the pipeline itself runs the pipeline; nothing else does (a
-	// monorepo builds only what changed).
+	// monorepo builds only what changed). A prebuilt service has no source of its own.
 	pl.Paths = []string{s.Base.Source + "/**", s.Source}
+	if s.Base.Prebuilt != "" {
+		pl.Prebuilt = &Prebuilt{Ref: s.Base.Prebuilt, Scan: byDigest(s.Base.Prebuilt)}
+		pl.Test, pl.Build, pl.Paths = nil, nil, []string{s.Source}
+	}
 	if p.Source == "" {
 		pl.BlueprintDir = path.Dir(s.Source)
 	} else {
@@ -176,7 +211,19 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 	}
 	pl.EnvList = strings.Join(envs, " ")
 	pl.PromotionList = strings.Join(words, " ")
-	return pl
+	return pl, nil
+}
+
+// byDigest drops the tag of an image reference pinned by digest: repository@sha256:...
+func byDigest(ref string) string {
+	repo, digest, ok := strings.Cut(ref, "@")
+	if !ok {
+		return ref
+	}
+	if slash := strings.LastIndex(repo, "/"); strings.Contains(repo[slash+1:], ":") {
+		repo = repo[:slash+1+strings.Index(repo[slash+1:], ":")]
+	}
+	return repo + "@" + digest
 }
 
 // Registry says how CI logs in to push: by the cloud's OIDC federation where the registry is the

@@ -463,6 +463,9 @@ func evaluatedPayloads(t *testing.T, f generators.File) []string {
 				w := where
 				if n.Kind == yaml.MappingNode {
 					w = where + "." + n.Content[i-i%2].Value
+					if i%2 == 1 && commandData(n.Content[i-1].Value, c) {
+						continue
+					}
 				}
 				walk(c, w)
 			}
@@ -470,6 +473,26 @@ func evaluatedPayloads(t *testing.T, f generators.File) []string {
 		walk(&doc, "")
 	}
 	return out
+}
+
+// commandData reports whether a node is a blueprint's build, lint or test command where the CI system
+// passes it on unevaluated, for the shell that runs it as written (spec.build: shell by design): a
+// GitHub env: value without an expression, or a GitLab variable with expand: false.
+func commandData(key string, v *yaml.Node) bool {
+	if !slices.Contains([]string{"GANTRY_BUILD_COMMAND", "GANTRY_LINT_COMMAND", "GANTRY_TEST_COMMAND"}, key) {
+		return false
+	}
+	switch v.Kind {
+	case yaml.ScalarNode:
+		return !strings.Contains(v.Value, "${{")
+	case yaml.MappingNode:
+		var gl struct {
+			Value  string
+			Expand *bool
+		}
+		return v.Decode(&gl) == nil && gl.Expand != nil && !*gl.Expand
+	}
+	return false
 }
 
 // TestBlueprintPathsNeverEvaluated: a blueprint file's own path is no blueprint value, but it reaches

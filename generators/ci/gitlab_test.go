@@ -33,9 +33,34 @@ func gitlabFiles(t *testing.T) []generators.File {
 type gitlabJob struct {
 	Extends      []string          `yaml:"extends"`
 	Image        any               `yaml:"image"`
-	Variables    map[string]string `yaml:"variables"`
+	Variables    gitlabVariables   `yaml:"variables"`
 	BeforeScript []string          `yaml:"before_script"`
 	Script       []string          `yaml:"script"`
+}
+
+// gitlabVariables are a job's variables by name: a value, or the value of a {value, expand} mapping.
+type gitlabVariables map[string]string
+
+func (v *gitlabVariables) UnmarshalYAML(n *yaml.Node) error {
+	var raw map[string]yaml.Node
+	if err := n.Decode(&raw); err != nil {
+		return err
+	}
+	*v = gitlabVariables{}
+	for k, node := range raw {
+		var s string
+		if node.Kind == yaml.MappingNode {
+			var full struct{ Value string }
+			if err := node.Decode(&full); err != nil {
+				return err
+			}
+			s = full.Value
+		} else if err := node.Decode(&s); err != nil {
+			return err
+		}
+		(*v)[k] = s
+	}
+	return nil
 }
 
 // jobs parses a file's jobs and hidden jobs by name, with extends applied to variables and

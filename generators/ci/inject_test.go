@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/templates"
 )
@@ -23,6 +24,10 @@ func TestHostileValuesStayData(t *testing.T) {
 		"' || true #",
 		"- &a [*a] {x: y}: yes",
 	}
+	goTest, err := testJob("go", "src", blueprints.Build{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, h := range hostile {
 		mk := func(s string) string { return "HOSTILE" + string(rune('A'+i)) + s }
 		pl := &Pipeline{
@@ -30,7 +35,7 @@ func TestHostileValuesStayData(t *testing.T) {
 			ServiceOutput: mk(h), Image: mk(h), Branch: mk(h), Paths: []string{mk(h)},
 			EnvList: mk(h), First: mk(h), FirstImage: mk(h), PromotionList: mk(h), Terraform: true,
 			Later:    []Promotion{{Env: mk(h), From: mk(h), Image: mk(h)}},
-			Registry: Registry{Kind: "acr", Host: mk(h), Name: mk(h), Region: mk(h)}, Runtime: runtimeOf("go"),
+			Registry: Registry{Kind: "acr", Host: mk(h), Name: mk(h), Region: mk(h)}, Test: goTest,
 			GantryVersion: mk(h), TerraformVersion: mk(h), KubernetesVersion: mk(h),
 			// GoVersion picks the pinned Go image (pin fails on an unpinned version): Gantry's own
 			// constant, never a blueprint value.

@@ -1,9 +1,11 @@
 // Package docker generates a Dockerfile and .dockerignore beside each service's source, for its
 // runtime, unless the service has its own: a Dockerfile already there that Gantry did not write is
-// never replaced.
+// never replaced, one the blueprint names (spec.build.dockerfile) is never written, and a prebuilt
+// service (spec.prebuilt) has none.
 package docker
 
 import (
+	"fmt"
 	"path"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -27,6 +29,16 @@ func (*Generator) Produces(p string) bool {
 
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
+	b := s.Base.Build
+	if s.Base.Prebuilt != "" || b.Dockerfile != "" {
+		return nil, nil // an image Gantry does not build, or the user's own Dockerfile
+	}
+	// Gantry's Dockerfiles copy from the source folder as the build context: with another context they
+	// would copy the wrong files, or fail.
+	if b.Context != "" && path.Clean(b.Context) != path.Clean(s.Base.Source) {
+		return nil, fmt.Errorf("%s: spec.build.context %q is not the source folder %q, which Gantry's Dockerfile builds from: set spec.build.dockerfile to your own Dockerfile for that context, or remove spec.build.context",
+			s.File, b.Context, s.Base.Source)
+	}
 	df, ignore, err := templates.Dockerfile(s.Base.Runtime, templates.DockerfileData{
 		Marker: generators.Origin(s.Source), Name: s.Name, Source: s.Base.Source, Port: s.Base.Port,
 	})
