@@ -31,11 +31,11 @@ func gitlabFiles(t *testing.T) []generators.File {
 }
 
 type gitlabJob struct {
-	Extends      []string          `yaml:"extends"`
-	Image        any               `yaml:"image"`
-	Variables    gitlabVariables   `yaml:"variables"`
-	BeforeScript []string          `yaml:"before_script"`
-	Script       []string          `yaml:"script"`
+	Extends      []string        `yaml:"extends"`
+	Image        any             `yaml:"image"`
+	Variables    gitlabVariables `yaml:"variables"`
+	BeforeScript []string        `yaml:"before_script"`
+	Script       []string        `yaml:"script"`
 }
 
 // gitlabVariables are a job's variables by name: a value, or the value of a {value, expand} mapping.
