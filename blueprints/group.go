@@ -15,6 +15,7 @@ type member struct {
 	file *File
 	res  *ResolvedService
 	base layered
+	envs []layered // each environment's, in the platform's order
 	ns   string
 	typ  string
 }
@@ -129,6 +130,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
 		r.ownWorkerLiveness(&lay, f.Path)
+		m.envs = append(m.envs, lay)
 		production := i == len(rp.Spec.Environments)-1
 		spec, dropped, forced := normaliseService(lay.spec, meta, rp.Spec, production)
 		newCheck(lay).spec(&spec, meta, dropped, forced)
@@ -164,6 +166,7 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 		}
 		g.calls(a)
 		g.callers(a)
+		g.connections(a)
 	}
 }
 

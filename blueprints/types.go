@@ -115,6 +115,22 @@ type ServiceSpec struct {
 	Callers      []string     `json:"callers,omitempty" example:"[gateway]" desc:"Services allowed to call this one, by name or name.namespace (web only)."`
 	Overrides    `json:",inline"`
 	Environments map[string]Overrides `json:"environments,omitempty" desc:"Per-environment overrides, keyed by a platform environment name."`
+	// Values are the env values with their placeholders resolved (connections.go), set when the
+	// blueprints are loaded: what the generators read. Not a blueprint field.
+	Values map[string]EnvValue `json:"-"`
+}
+
+// EnvValues returns the resolved env values, or the env as literal text where nothing resolved them
+// (a spec built in code).
+func (s *ServiceSpec) EnvValues() map[string]EnvValue {
+	if s.Values != nil || len(s.Env) == 0 {
+		return s.Values
+	}
+	out := make(map[string]EnvValue, len(s.Env))
+	for k, v := range s.Env {
+		out[k] = EnvValue{{Text: v}}
+	}
+	return out
 }
 
 // Overrides are the service fields that may differ per environment.

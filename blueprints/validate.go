@@ -453,14 +453,17 @@ func (c *check) envVars(s *ServiceSpec) {
 		if len(v) > MaxEnvValue {
 			c.ferr(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
 		}
-		// The rules are credentials.go's; the value is never printed whole.
+		// The rules are credentials.go's; the value is never printed whole. Placeholders are not the
+		// value: a credential resolved from the store is the right way to write one.
+		placeholders := HasPlaceholder(v)
+		v = literalText(v)
 		if what, ok := looksLikeCredential(v); ok {
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
 				"value %s looks like %s; env values are not secret", redactValue(v), what)
 		} else if keyShapedUnderCredentialName(k, v) {
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
 				"value %s looks like a key or token, and %s names a credential; env values are not secret", redactValue(v), k)
-		} else if credentialKey(k) && v != "" {
+		} else if credentialKey(k) && v != "" && !placeholders {
 			c.ferr(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store; if it holds no credential, rename it", k),
 				"%s looks like it holds a credential (value %s); env values are not secret", k, redactValue(v))
 		}

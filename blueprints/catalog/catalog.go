@@ -27,6 +27,11 @@ type Dependency struct {
 	Sizes map[string]map[string]string
 	// Credentials is true when the service gets a password from the secret store.
 	Credentials bool
+	// URL is the connection URL over the placeholder fields ({host}, {port}, {user}, {password},
+	// {name}), for @{dependency.NAME.url}; "" when the type has none. Every cloud's resource requires
+	// TLS, hence sslmode and rediss. The password is alphanumeric on every cloud (the Terraform writers
+	// exclude punctuation), so it needs no escaping in the URL.
+	URL string
 	// API is true for a cloud API reached over HTTPS (a bucket, a queue), false for a host on the
 	// platform's private network.
 	API bool
@@ -44,6 +49,7 @@ var (
 	mu           sync.RWMutex
 	dependencies = []Dependency{
 		{Type: "postgres", Settings: []string{"HOST", "PORT", "NAME", "USER"}, Credentials: true,
+			URL:   "postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require",
 			Ports: map[string][]int32{"": {5432}},
 			Sizes: map[string]map[string]string{
 				"aws":   {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
@@ -51,6 +57,7 @@ var (
 				"gcp":   {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
 			}},
 		{Type: "mysql", Settings: []string{"HOST", "PORT", "NAME", "USER"}, Credentials: true,
+			URL:   "mysql://{user}:{password}@{host}:{port}/{name}",
 			Ports: map[string][]int32{"": {3306}},
 			Sizes: map[string]map[string]string{
 				"aws":   {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
@@ -58,6 +65,7 @@ var (
 				"gcp":   {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
 			}},
 		{Type: "redis", Settings: []string{"HOST", "PORT"}, Credentials: true,
+			URL: "rediss://:{password}@{host}:{port}",
 			Ports: map[string][]int32{"": {6379},
 				"azure": {6380}, // Azure Cache for Redis serves TLS only, on its ssl_port
 				"gcp":   {6378}, // Memorystore with in-transit encryption (SERVER_AUTHENTICATION)

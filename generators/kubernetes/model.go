@@ -166,9 +166,11 @@ func (m *model) serviceAccount() corev1.ServiceAccount {
 // sorted by name. They go straight into the container's env rather than a ConfigMap: a change rolls the
 // pods by itself, and ConfigMap content heuristics do not misread a timeout as a passport number.
 func (m *model) settings() []corev1.EnvVar {
-	data := maps.Clone(m.s.Env)
-	if data == nil {
-		data = map[string]string{}
+	data := map[string]string{}
+	for k, v := range m.s.EnvValues() {
+		if text, ok := v.Literal(); ok {
+			data[k] = text
+		}
 	}
 	if m.env != "" {
 		data["ENVIRONMENT"] = m.env
@@ -180,6 +182,51 @@ func (m *model) settings() []corev1.EnvVar {
 		env = append(env, corev1.EnvVar{Name: k, Value: escapeEnv(data[k])})
 	}
 	return env
+}
+
+// connections are the env values the pod resolves (blueprints' placeholders): the secrets first (a
+// value that is one secret reads it from the Secret; a composed value expands a GANTRY_SECRET_
+// variable holding it), then the composed values, which the kubelet expands over the variables
+// defined before them (the dependency settings, the secrets), their own text escaped.
+func (m *model) connections() []corev1.EnvVar {
+	vals := m.s.EnvValues()
+	var secrets, composed []corev1.EnvVar
+	helpers := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
+		v := vals[k]
+		if _, lit := v.Literal(); lit {
+			continue
+		}
+		if len(v) == 1 && v[0].Secret != "" {
+			secrets = append(secrets, m.secretEnv(k, v[0].Secret))
+			continue
+		}
+		var b strings.Builder
+		for _, p := range v {
+			switch {
+			case p.Var != "":
+				b.WriteString("$(" + p.Var + ")")
+			case p.Secret != "":
+				h := blueprints.SecretEnvVar(p.Secret)
+				helpers[h] = p.Secret
+				b.WriteString("$(" + h + ")")
+			default:
+				b.WriteString(strings.ReplaceAll(p.Text, "$", "$$"))
+			}
+		}
+		composed = append(composed, corev1.EnvVar{Name: k, Value: b.String()})
+	}
+	for h, key := range helpers {
+		secrets = append(secrets, m.secretEnv(h, key))
+	}
+	slices.SortFunc(secrets, func(a, b corev1.EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	return append(secrets, composed...)
+}
+
+// secretEnv is a variable read from a key of the service's Secret (which its ExternalSecret fills).
+func (m *model) secretEnv(name, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-secrets"}, Key: key}}}
 }
 
 // escapeEnv keeps a value literal: the kubelet expands $(NAME) and turns $$ into $, so where either
@@ -226,7 +273,7 @@ func (m *model) containerEnv() []corev1.EnvVar {
 			}})
 		}
 	}
-	return env
+	return append(env, m.connections()...)
 }
 
 // probes sets a web service's probes: readiness every 10s, liveness every 20s, and a startup probe
@@ -437,7 +484,7 @@ func (m *model) jobSpec(tmpl corev1.PodTemplateSpec) batchv1.JobSpec {
 // resources, and the settings (merged by name into the base's env; an environment only adds or
 // overrides settings).
 func (m *model) workloadPatch() any {
-	c := map[string]any{"name": m.name, "resources": m.resources(), "env": m.settings()}
+	c := map[string]any{"name": m.name, "resources": m.resources(), "env": append(m.settings(), m.connections()...)}
 	podSpec := map[string]any{"containers": []any{c}}
 	tmpl := map[string]any{"spec": podSpec}
 	meta := map[string]any{"name": m.name, "namespace": m.ns}

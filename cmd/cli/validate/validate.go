@@ -193,6 +193,19 @@ type resolvedMeta struct {
 	Production  bool   `json:"production"`
 }
 
+// printedSpec is a spec as the output has it: each env value with its placeholders resolved (a
+// dependency's setting as the kubelet's $(VAR), a secret as $(secret:KEY)).
+func printedSpec(s blueprints.ServiceSpec) blueprints.ServiceSpec {
+	if s.Values == nil {
+		return s
+	}
+	s.Env = make(map[string]string, len(s.Values))
+	for k, v := range s.Values {
+		s.Env[k] = v.String()
+	}
+	return s
+}
+
 func printResolved(w io.Writer, res *blueprints.Resolved, env string) error {
 	first := true
 	found := env == ""
@@ -206,7 +219,7 @@ func printResolved(w io.Writer, res *blueprints.Resolved, env string) error {
 				doc := resolvedDoc{APIVersion: blueprints.APIVersion, Kind: blueprints.KindService,
 					Metadata: resolvedMeta{Name: s.Name, Team: s.Team, Description: s.Description, Platform: p.Name,
 						Environment: e.Name, Production: e.Production},
-					Spec: e.Spec}
+					Spec: printedSpec(e.Spec)}
 				out, err := yaml.Marshal(doc)
 				if err != nil {
 					return fmt.Errorf("printing %s: %w", s.Name, err)

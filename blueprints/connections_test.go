@@ -1,0 +1,156 @@
+package blueprints
+
+import (
+	"reflect"
+	"testing"
+)
+
+// connFiles is api (calls ledger; env from line 12, one variable per line, value at column 8 for a
+// one-letter name) and ledger (grpc on 9000, Service port 90), with platform environments dev and prod.
+func connFiles(env ...string) map[string]string {
+	spec := append([]string{"  calls: [ledger]", "  secrets: [API_KEY]", "  env:"}, env...)
+	spec = append(spec, "  dependencies: [{name: db, type: postgres}, {name: cache, type: redis}, {name: files, type: bucket}]")
+	return map[string]string{
+		"platform.yaml": rulePlatform("  environments: [dev, prod]"),
+		"api.yaml":      ruleService("api", TypeWeb, spec...),
+		"ledger.yaml":   ruleService("ledger", TypeWeb, "  protocol: grpc", "  servicePort: 90", "  callers: [api]"),
+	}
+}
+
+func TestConnectionsResolve(t *testing.T) {
+	res, diags := ruleLoad(t, connFiles(
+		`    LEDGER_ADDR: "@{service.ledger.address}"`,
+		`    LEDGER_URL: "@{service.ledger.url}"`,
+		`    LEDGER_HOST: "@{ service.ledger.host }"`,
+		`    DATABASE_URL: "@{dependency.db.url}"`,
+		`    REDIS_ADDR: "@{dependency.cache.address}"`,
+		`    DB_PASS: "@{dependency.db.password}"`,
+		`    KEY: "@{secret.API_KEY}"`,
+		`    BUCKET: "@{dependency.files.bucket}"`,
+		`    WHO: "@{self.name}.@{self.namespace}.@{self.environment}:@{self.port}"`,
+		`    AT: "user@@{dependency.db.host}"`,
+		`    LIT: "a@{@}{b} $(HOME)"`,
+		`    PLAIN: "x"`,
+	))
+	for _, d := range diags {
+		t.Errorf("unexpected: %s", d)
+	}
+	api := res.Platforms[0].Services[0]
+	if api.Name != "api" {
+		t.Fatalf("first service is %s", api.Name)
+	}
+	text := func(s string) EnvValue { return EnvValue{{Text: s}} }
+	want := map[string]EnvValue{
+		"LEDGER_ADDR":  text("ledger.core.svc:90"),
+		"LEDGER_URL":   text("grpc://ledger.core.svc:90"),
+		"LEDGER_HOST":  text("ledger.core.svc"),
+		"DATABASE_URL": {{Text: "postgresql://"}, {Var: "DB_USER"}, {Text: ":"}, {Secret: "DB_PASSWORD"}, {Text: "@"}, {Var: "DB_HOST"}, {Text: ":"}, {Var: "DB_PORT"}, {Text: "/"}, {Var: "DB_NAME"}, {Text: "?sslmode=require"}},
+		"REDIS_ADDR":   {{Var: "CACHE_HOST"}, {Text: ":"}, {Var: "CACHE_PORT"}},
+		"DB_PASS":      {{Secret: "DB_PASSWORD"}},
+		"KEY":          {{Secret: "API_KEY"}},
+		"BUCKET":       {{Var: "FILES_BUCKET"}},
+		"WHO":          text("api.core.:8080"),
+		"AT":           {{Text: "user@"}, {Var: "DB_HOST"}},
+		"LIT":          text("a@{b} $(HOME)"),
+		"PLAIN":        text("x"),
+	}
+	if !reflect.DeepEqual(api.Base.Values, want) {
+		t.Errorf("base values:\n got %v\nwant %v", api.Base.Values, want)
+	}
+	for _, e := range api.Environments {
+		if got := e.Spec.Values["WHO"]; !reflect.DeepEqual(got, text("api.core."+e.Name+":8080")) {
+			t.Errorf("%s: WHO = %v", e.Name, got)
+		}
+	}
+	if got := want["DATABASE_URL"].String(); got != "postgresql://$(DB_USER):$(secret:DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)?sslmode=require" {
+		t.Errorf("String() = %s", got)
+	}
+}
+
+func TestRuleConnections(t *testing.T) {
+	runRuleCases(t, []ruleCase{
+		{name: "placeholders resolve", files: connFiles(`    A: "@{service.ledger.address}"`, `    B: "@{dependency.db.url}"`)},
+		{
+			name:  "unknown kind",
+			files: connFiles(`    A: "@{servce.ledger.address}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{servce.ledger.address}: unknown kind "servce" (did you mean "service"?)`},
+		},
+		{
+			name:  "placeholder after text points at its column",
+			files: connFiles(`    A: http://@{service.ledger.adress}/x`),
+			want:  []string{`api.yaml:13:15: spec.env.A: @{service.ledger.adress}: no field "adress" (did you mean "address"? (one of: host, port, address, url))`},
+		},
+		{
+			name:  "service not in calls",
+			files: withService(connFiles(`    A: "@{service.audit.address}"`), "audit"),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{service.audit.address}: audit is not in spec.calls, so the network rules would block the connection (add "audit" to spec.calls (and "api" to audit's spec.callers))`},
+		},
+		{
+			name:  "unknown service",
+			files: connFiles(`    A: "@{service.ledgr.host}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{service.ledgr.host}: no service "ledgr" among the blueprints (did you mean "ledger"?)`},
+		},
+		{
+			name:  "the service itself",
+			files: connFiles(`    A: "@{service.api.port}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{service.api.port} is the service itself (use @{self.port}, or localhost)`},
+		},
+		{
+			name:  "unknown dependency",
+			files: connFiles(`    A: "@{dependency.dbb.host}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{dependency.dbb.host}: no dependency "dbb" (did you mean "db"?)`},
+		},
+		{
+			name:  "field a dependency type does not have",
+			files: connFiles(`    A: "@{dependency.files.host}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{dependency.files.host}: no field "host" (a bucket dependency has: bucket)`},
+		},
+		{
+			name:  "secret not listed",
+			files: connFiles(`    A: "@{secret.API_KEYS}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{secret.API_KEYS}: "API_KEYS" is not among the service's secrets (did you mean "API_KEY"?)`},
+		},
+		{
+			name:  "unknown self field",
+			files: connFiles(`    A: "@{self.team}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{self.team}: no field "team" (one of: name, namespace, environment, port)`},
+		},
+		{
+			name:  "unterminated",
+			files: connFiles(`    A: "x@{self.name"`),
+			want:  []string{`api.yaml:13:10: spec.env.A: an unterminated @{ (close it with }, e.g. @{service.api.address}; for a literal @{ write @{@}{)`},
+		},
+		{
+			name:  "empty placeholder",
+			files: connFiles(`    A: "@{}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{} is not a placeholder (write @{kind.name.field}: @{service.api.address}, @{dependency.db.host}, @{secret.API_KEY} or @{self.namespace}; @{@} is a literal @)`},
+		},
+		{
+			name:  "literal address of another service",
+			files: connFiles(`    A: ledger:9000`),
+			want:  []string{`api.yaml:13:8: warning: spec.env.A: A looks like the address of service ledger, written as a literal (write @{service.ledger.address} (or .host, .port, .url): it follows the service's port and is checked against spec.calls)`},
+		},
+		{
+			name:  "literal in-cluster URL of another service",
+			files: connFiles(`    A: http://ledger.core.svc.cluster.local/v1`),
+			want:  []string{`api.yaml:13:8: warning: spec.env.A: A looks like the address of service ledger, written as a literal (write @{service.ledger.address} (or .host, .port, .url): it follows the service's port and is checked against spec.calls)`},
+		},
+		{name: "a word that is a service's name is no address", files: connFiles(`    A: ledger`, `    B: "ledger: on"`)},
+		{name: "a password from the store in a connection string", files: connFiles(`    CONN: "Host=@{dependency.db.host};Password=@{dependency.db.password};Timeout=5"`, `    DB_PASSWORD: "@{dependency.db.password}"`)},
+		{
+			name: "a placeholder in an environment's env",
+			files: func() map[string]string {
+				f := connFiles(`    A: x`)
+				f["api.yaml"] += "  environments:\n    prod: {env: {B: \"@{dependency.nope.host}\"}}\n"
+				return f
+			}(),
+			want: []string{`api.yaml:16:22: spec.environments.prod.env.B: @{dependency.nope.host}: no dependency "nope" (declare it under spec.dependencies)`},
+		},
+	})
+}
+
+// withService adds a web service named name of team core that nobody calls.
+func withService(files map[string]string, name string) map[string]string {
+	files[name+".yaml"] = ruleService(name, TypeWeb)
+	return files
+}
