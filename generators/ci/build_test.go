@@ -4,6 +4,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +30,25 @@ func generateBuild(t *testing.T, system string) map[string]generators.File {
 	out := map[string]generators.File{}
 	for _, f := range files {
 		out[f.Path] = f
+	}
+	return out
+}
+
+// withBuild adds the pipelines of the test blueprints (testdata/build) of files' CI system to files,
+// under a folder of their own, for the checkers (actionlint, shellcheck, the GitLab schema).
+func withBuild(t *testing.T, files []generators.File) []generators.File {
+	t.Helper()
+	out := slices.Clone(files)
+	for _, system := range buildSystems {
+		for _, f := range generateBuild(t, system) {
+			if f.Path == ".gitlab-ci.yml" {
+				continue // the same root file as the examples'
+			}
+			if slices.ContainsFunc(files, func(e generators.File) bool { return path.Dir(e.Path) == path.Dir(f.Path) }) {
+				f.Path = path.Join(path.Dir(f.Path), "build-"+path.Base(f.Path))
+				out = append(out, f)
+			}
+		}
 	}
 	return out
 }

@@ -19,7 +19,7 @@ import (
 func workflows(t *testing.T) (string, []generators.File) {
 	t.Helper()
 	var wfs []generators.File
-	for _, f := range generate(t) {
+	for _, f := range withBuild(t, generate(t)) {
 		if strings.HasPrefix(f.Path, ".github/workflows/") {
 			wfs = append(wfs, f)
 		}
@@ -93,7 +93,7 @@ func TestWorkflowRules(t *testing.T) {
 		"promote":        {"contents: write", "pull-requests: write"},
 		"promote-manual": {"contents: write", "pull-requests: write"},
 	}
-	for _, f := range generate(t) {
+	for _, f := range withBuild(t, generate(t)) {
 		if !strings.HasPrefix(f.Path, ".github/workflows/") {
 			continue
 		}

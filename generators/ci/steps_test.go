@@ -4,8 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 )
 
 // stepRun is the script of the runtime's step of that name.
@@ -244,4 +248,123 @@ func python312(t *testing.T) string {
 		}
 	}
 	return ""
+}
+
+// TestDotnetSDKsFromTargetFrameworks runs the step that picks the .NET SDKs setup-dotnet installs on
+// fixture projects: the catalogue's SDK always, plus one per target framework (TargetFramework or
+// TargetFrameworks, in any project file or Directory.Build.props), without the .NET Framework and
+// netstandard monikers, which need no SDK of their own.
+func TestDotnetSDKsFromTargetFrameworks(t *testing.T) {
+	tc := toolchainOf(mustRuntime(t, "dotnet"), "src")
+	d := tc.Detect
+	if d == nil || d.Default != "9.0.x" {
+		t.Fatalf("no detection step for dotnet, or not from the catalogue's SDK: %+v", d)
+	}
+	in := tc.SetupWith[slices.IndexFunc(tc.SetupWith, func(in SetupInput) bool { return in.Key == "dotnet-version" })]
+	if in.Expr != "${{ steps."+d.ID+".outputs.versions }}" {
+		t.Errorf("dotnet-version %+v does not take the step's output", in)
+	}
+	proj := func(tfm string) string {
+		return "<Project Sdk=\"Microsoft.NET.Sdk\">\n  <PropertyGroup>\n    " + tfm + "\n    <Nullable>enable</Nullable>\n  </PropertyGroup>\n</Project>\n"
+	}
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"no project", nil, "9.0.x"},
+		{"the catalogue's", map[string]string{"app.csproj": proj("<TargetFramework>net9.0</TargetFramework>")}, "9.0.x"},
+		{"newer", map[string]string{"app.csproj": proj("<TargetFramework>net10.0</TargetFramework>")}, "10.0.x\n9.0.x"},
+		{"older, for its tests' runtime", map[string]string{"tests/t.csproj": proj("<TargetFramework>net8.0</TargetFramework>")}, "8.0.x\n9.0.x"},
+		{"several, with a platform", map[string]string{"a.fsproj": proj("<TargetFrameworks>net8.0;net10.0-windows ; netstandard2.0;net48</TargetFrameworks>")}, "10.0.x\n8.0.x\n9.0.x"},
+		{"Directory.Build.props", map[string]string{"Directory.Build.props": proj("<TargetFramework>net10.0</TargetFramework>"), "app.csproj": proj("")}, "10.0.x\n9.0.x"},
+		{"not a project file", map[string]string{"notes.xml": proj("<TargetFramework>net11.0</TargetFramework>")}, "9.0.x"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, c.files)
+			out := filepath.Join(t.TempDir(), "github_output")
+			cmd := exec.Command("/bin/sh", "-e", "-c", d.Run)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "DEFAULT="+d.Default, "GITHUB_OUTPUT="+out)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "versions<<EOF\n" + c.want + "\nEOF\n"; string(data) != want {
+				t.Errorf("GITHUB_OUTPUT\n%s\nwant\n%s", data, want)
+			}
+		})
+	}
+}
+
+func mustRuntime(t *testing.T, name string) catalog.Runtime {
+	t.Helper()
+	rt, ok := catalog.LookupRuntime(name)
+	if !ok {
+		t.Fatalf("no runtime %s", name)
+	}
+	return rt
+}
+
+// TestEveryStepHasARole: a step added to the runtime catalogue (or renamed) is classified here, so
+// spec.build.lint and spec.build.test replace the right steps.
+func TestEveryStepHasARole(t *testing.T) {
+	for _, rt := range catalog.Runtimes() {
+		for _, st := range rt.Steps {
+			if _, ok := stepRoles[rt.Name][st.Name]; !ok {
+				t.Errorf("%s: step %q has no role in stepRoles", rt.Name, st.Name)
+			}
+		}
+	}
+}
+
+// TestOverrideSteps: a lint or test command replaces the runtime's steps of its kind, where they were;
+// setup and scan steps stay; a runtime without a step of that kind gets it before the later kinds.
+func TestOverrideSteps(t *testing.T) {
+	names := func(job *TestJob) []string {
+		var out []string
+		for _, st := range job.Steps {
+			out = append(out, st.Name)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		runtime string
+		build   blueprints.Build
+		want    []string // nil: no test job
+	}{
+		{"go", blueprints.Build{}, []string{"Vet", "Unit tests", "Vulnerabilities (govulncheck)"}},
+		{"go", blueprints.Build{Lint: "golangci-lint run"}, []string{lintStep, "Unit tests", "Vulnerabilities (govulncheck)"}},
+		{"go", blueprints.Build{Test: "make test"}, []string{"Vet", testStep, "Vulnerabilities (govulncheck)"}},
+		{"node", blueprints.Build{Lint: "x", Test: "y"}, []string{"Install", lintStep, testStep, "Dependency audit"}},
+		{"rust", blueprints.Build{Lint: "x"}, []string{"Toolchain", lintStep, "Unit tests"}},
+		{"java", blueprints.Build{Lint: "x"}, []string{lintStep, "Build and unit tests (Gradle or Maven)", "Build and unit tests (javac)"}},
+		{"java", blueprints.Build{Test: "y"}, []string{testStep}},
+		{"dotnet", blueprints.Build{Lint: "x", Test: "y"}, []string{"Restore", "Build", lintStep, testStep, "Vulnerable packages"}},
+		{"static", blueprints.Build{}, nil},
+		{"static", blueprints.Build{Command: "make site"}, nil},
+		{"static", blueprints.Build{Test: "y", Lint: "x"}, []string{lintStep, testStep}},
+		{"", blueprints.Build{}, nil}, // prebuilt
+	} {
+		job, err := testJob(c.runtime, "src", c.build)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.want == nil {
+			if job != nil {
+				t.Errorf("%s %+v: a test job %v", c.runtime, c.build, names(job))
+			}
+			continue
+		}
+		if job == nil || !slices.Equal(names(job), c.want) {
+			t.Errorf("%s %+v: steps %v, want %v", c.runtime, c.build, job, c.want)
+		}
+	}
+	if _, err := testJob("go", "src", blueprints.Build{Test: "echo ${{ secrets.X }}"}); err == nil {
+		t.Error("a command with ${{ reached the pipeline")
+	}
 }
