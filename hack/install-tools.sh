@@ -5,7 +5,7 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
 #
 # Everything is built from the Go module proxy, or comes from Debian's packages (etcd, ShellCheck, and
-# when missing Node.js/npm/a C++ toolchain, a JDK and Python for the skeleton tests) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
+# when missing Node.js/npm/a C++ toolchain and rsync for gitlab-ci-local, a JDK and Python for the skeleton tests) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
 # network access. A tool that is already cached is not rebuilt.
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
@@ -437,6 +437,14 @@ install_gitlab_ci_local() {
 	log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION installed in $((SECONDS - start))s"
 }
 
+# ensure_rsync: gitlab-ci-local copies the work tree into its builds folder with rsync before it runs a
+# job (the shell executor too), so running jobs needs it: Debian's rsync when PATH has none.
+ensure_rsync() {
+	command -v rsync >/dev/null && return 0
+	log "installing Debian's rsync (gitlab-ci-local runs jobs in a copy of the work tree made with it)"
+	apt_install "rsync is missing" rsync || die "apt-get install rsync failed"
+}
+
 scratch_root="$(mktemp -d "${TMPDIR:-/tmp}/gantry-tools.XXXXXX")"
 trap 'chmod -R u+w "$scratch_root" 2>/dev/null; rm -rf "$scratch_root"' EXIT
 
@@ -456,6 +464,6 @@ for t in "${only[@]}"; do
 		echo "gitlab-ci-schema-schemastore=$gitlab_ci_schema_schemastore_path"
 		;;
 	runtimes) ensure_runtimes; echo "runtimes=$(command -v javac) $(command -v python) $(command -v node)" ;;
-	gitlab-ci-local) with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
+	gitlab-ci-local) ensure_rsync; with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
 	esac
 done
