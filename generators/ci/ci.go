@@ -7,7 +7,12 @@
 //
 // The pipelines are templates (templates/ci). Every value from a blueprint is a validated name, goes
 // into the file through the templates' yaml helper, and reaches a shell only as an environment
-// variable: no script contains a blueprint value.
+// variable: no script contains a blueprint value. A blueprint's spec.build commands are shell by
+// design: they go into env: (GitHub) or a variable with expand: false (GitLab), encoded by the YAML
+// encoder, and a step runs each with `bash -e -c "$VAR"`, exactly as written. spec.build's context and
+// Dockerfile feed the image build. A prebuilt service (spec.prebuilt) gets the blueprint and drift
+// checks, a scan of its pinned image by digest and the manifest and IaC checks: nothing to build, sign
+// or promote (its manifests carry the image).
 package ci
 
 import (
