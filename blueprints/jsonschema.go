@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"maps"
 	"reflect"
 	"strconv"
@@ -276,6 +277,7 @@ func ReferenceMarkdown() []byte {
 			b.WriteString(d.row(r))
 		}
 	}
+	b.WriteString(connectionsMarkdown())
 	return []byte(b.String())
 }
 
@@ -417,4 +419,31 @@ func markdownText(s string) string {
 // markdownCode is s as inline code in a table cell.
 func markdownCode(s string) string {
 	return "`" + strings.ReplaceAll(s, "|", `\|`) + "`"
+}
+
+// connectionsMarkdown documents the placeholders of env values, from the same lists and catalogue
+// that resolve them (connections.go).
+func connectionsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("\n## Connections: placeholders in env values\n\n")
+	b.WriteString("A value in `spec.env` (or an environment's `env`) may reference what the blueprint declares, " +
+		"as `@{kind.name.field}`, resolved by `gantry validate` and `gantry generate` with the same `file:line:col` " +
+		"diagnostics as every other field. `@{@}` is a literal `@` (so `@{@}{` is a literal `@{`); an `@` just before " +
+		"a placeholder needs no escape. `gantry validate --print` shows each value resolved.\n\n")
+	b.WriteString("| Placeholder | Resolves to |\n|---|---|\n")
+	fmt.Fprintf(&b, "| `@{service.NAME.FIELD}` | FIELD of a service listed in `spec.calls` (NAME or NAME.NAMESPACE), at its Service port: `%s`. `host` is `NAME.NAMESPACE.svc`; `url` is `PROTOCOL://host:port`. A service not in `spec.calls` is an error: the network rules would block it. |\n",
+		strings.Join(serviceFields, "`, `"))
+	b.WriteString("| `@{dependency.NAME.FIELD}` | FIELD of a dependency in `spec.dependencies`, read in the pod from the variables that carry its settings (the kubelet's `$(VAR)`); `password` from the service's Secret, never the value. |\n")
+	b.WriteString("| `@{secret.NAME}` | A name in `spec.secrets`, as an environment variable read from the service's Secret. Secrets are also mounted as files, which is safer: an env var is visible to every process of the container and is often logged on a crash. |\n")
+	fmt.Fprintf(&b, "| `@{self.FIELD}` | The service itself: `%s` (`environment` is empty in the kustomize base; each overlay sets its own). |\n\n",
+		strings.Join(selfFields, "`, `"))
+	b.WriteString("The fields of each dependency type:\n\n| Type | Fields | URL form |\n|---|---|---|\n")
+	for _, k := range catalog.Dependencies() {
+		url := ""
+		if k.URL != "" {
+			url = "`" + k.URL + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", k.Type, strings.Join(dependencyFields(k), "`, `"), url)
+	}
+	return b.String()
 }

@@ -138,7 +138,7 @@ type Overrides struct {
 	Image     string            `json:"image,omitempty" example:"ghcr.io/acme/payments" desc:"Image repository without tag or digest; defaults to <platform registry>/<name>. CI sets the tag and digest."`
 	Replicas  Replicas          `json:"replicas,omitzero" desc:"Replica range (web and worker); max > min adds a HorizontalPodAutoscaler."`
 	Resources Resources         `json:"resources,omitzero" desc:"Per-container requests, also used as limits."`
-	Env       map[string]string `json:"env,omitempty" example:"{LOG_LEVEL: info}" desc:"Plain environment variables. Never credentials: use secrets."`
+	Env       map[string]string `json:"env,omitempty" example:"{LOG_LEVEL: info}" desc:"Plain environment variables. Never credentials: use secrets. A value may reference what the blueprint declares: @{service.NAME.address}, @{dependency.NAME.url}, @{secret.NAME}, @{self.namespace} and more (see Connections); @{@} is a literal @."`
 	Secrets   []string          `json:"secrets,omitempty" example:"[STRIPE_API_KEY]" desc:"Names of secrets in the platform's secret store, mounted as files; never values."`
 	Ingress   Ingress           `json:"ingress,omitzero" desc:"Expose the service outside the cluster (web only)."`
 	Egress    []string          `json:"egress,omitempty" example:"[api.stripe.com:443]" desc:"External host:port pairs the service may reach."`

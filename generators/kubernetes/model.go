@@ -481,10 +481,12 @@ func (m *model) jobSpec(tmpl corev1.PodTemplateSpec) batchv1.JobSpec {
 }
 
 // workloadPatch is what an overlay changes in the workload: replicas (unless an autoscaler owns them),
-// resources, and the settings (merged by name into the base's env; an environment only adds or
-// overrides settings).
+// resources, and the env (the environment's settings and connections).
 func (m *model) workloadPatch() any {
-	c := map[string]any{"name": m.name, "resources": m.resources(), "env": append(m.settings(), m.connections()...)}
+	// The whole env, in order: a strategic-merge patch puts the variables it names first, and the
+	// kubelet expands $(VAR) only over the variables before it, so a patch of the settings alone
+	// would move a composed connection ahead of the dependency settings it reads (TestConnectionsExpand).
+	c := map[string]any{"name": m.name, "resources": m.resources(), "env": m.containerEnv()}
 	podSpec := map[string]any{"containers": []any{c}}
 	tmpl := map[string]any{"spec": podSpec}
 	meta := map[string]any{"name": m.name, "namespace": m.ns}

@@ -1,0 +1,182 @@
+package kubernetes_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// envVar is a container env entry as a manifest has it.
+type envVar struct {
+	Name      string `json:"name"`
+	Value     string `json:"value"`
+	ValueFrom *struct {
+		ConfigMapKeyRef *struct{ Name, Key string } `json:"configMapKeyRef"`
+		SecretKeyRef    *struct{ Name, Key string } `json:"secretKeyRef"`
+	} `json:"valueFrom"`
+}
+
+// workloadEnvs returns the env of every container of every workload in a multi-document manifest.
+func workloadEnvs(t *testing.T, data []byte) map[string][]envVar {
+	t.Helper()
+	out := map[string][]envVar{}
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var obj struct {
+			Kind     string
+			Metadata struct{ Name string }
+			Spec     struct {
+				Template    struct{ Spec podSpec }
+				JobTemplate struct {
+					Spec struct{ Template struct{ Spec podSpec } }
+				} `json:"jobTemplate"`
+			}
+		}
+		if err := sigsyaml.Unmarshal([]byte(doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		pod := obj.Spec.Template.Spec
+		switch obj.Kind {
+		case "CronJob":
+			pod = obj.Spec.JobTemplate.Spec.Template.Spec
+		case "Deployment", "Job":
+		default:
+			continue
+		}
+		for _, c := range pod.Containers {
+			out[obj.Kind+"/"+obj.Metadata.Name+"/"+c.Name] = c.Env
+		}
+	}
+	return out
+}
+
+type podSpec struct {
+	Containers []struct {
+		Name string
+		Env  []envVar
+	}
+}
+
+// kubeletExpand expands env values as the kubelet does: $(NAME) becomes the value of NAME when NAME is
+// defined earlier in the list (a reference to a later or unknown one stays as written), $$ becomes $.
+// A variable from a ConfigMap or Secret expands to <configmap:NAME/KEY> or <secret:NAME/KEY>. It
+// returns the values and the references that did not expand.
+func kubeletExpand(env []envVar) (map[string]string, []string) {
+	vals := map[string]string{}
+	var dangling []string
+	for _, e := range env {
+		switch {
+		case e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil:
+			vals[e.Name] = "<configmap:" + e.ValueFrom.ConfigMapKeyRef.Name + "/" + e.ValueFrom.ConfigMapKeyRef.Key + ">"
+			continue
+		case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			vals[e.Name] = "<secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key + ">"
+			continue
+		}
+		var b strings.Builder
+		v := e.Value
+		for i := 0; i < len(v); i++ {
+			if v[i] == '$' && i+1 < len(v) {
+				switch v[i+1] {
+				case '$':
+					b.WriteByte('$')
+					i++
+					continue
+				case '(':
+					if end := strings.IndexByte(v[i:], ')'); end > 0 {
+						name := v[i+2 : i+end]
+						if x, ok := vals[name]; ok {
+							b.WriteString(x)
+						} else {
+							b.WriteString(v[i : i+end+1])
+							dangling = append(dangling, e.Name+" -> "+name)
+						}
+						i += end
+						continue
+					}
+				}
+			}
+			b.WriteByte(v[i])
+		}
+		vals[e.Name] = b.String()
+	}
+	return vals, dangling
+}
+
+// TestConnectionsExpand: in every base and every kustomize-built overlay of the examples, each $(VAR)
+// a composed connection uses is defined before it (the kubelet expands only those: a strategic-merge
+// patch that moved it after would leave the app a literal "$(DB_HOST)"), and payments' connections
+// expand to its dependencies' ConfigMap, its Secret and the ledger's Service.
+func TestConnectionsExpand(t *testing.T) {
+	r := render(t)
+	entries, err := os.ReadDir(r.built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(r.built, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for w, env := range workloadEnvs(t, data) {
+			vals, dangling := kubeletExpand(env)
+			for _, d := range dangling {
+				t.Errorf("%s %s: $(%s) is not defined before it", e.Name(), w, d)
+			}
+			if w != "Deployment/payments/payments" || !strings.Contains(e.Name(), "overlays__prod") {
+				continue
+			}
+			checked++
+			for k, want := range map[string]string{
+				"DATABASE_URL": "postgresql://<configmap:payments-dependencies/DB_USER>:<secret:payments-secrets/DB_PASSWORD>@<configmap:payments-dependencies/DB_HOST>:<configmap:payments-dependencies/DB_PORT>/<configmap:payments-dependencies/DB_NAME>?sslmode=require",
+				"REDIS_ADDR":   "<configmap:payments-dependencies/CACHE_HOST>:<configmap:payments-dependencies/CACHE_PORT>",
+				"LEDGER_ADDR":  "ledger.billing.svc:9000",
+				"ENVIRONMENT":  "prod",
+			} {
+				if vals[k] != want {
+					t.Errorf("%s %s: %s = %q, want %q", e.Name(), w, k, vals[k], want)
+				}
+			}
+		}
+	}
+	if checked != 1 {
+		t.Errorf("checked payments' prod overlay %d times, want 1 (has the layout changed?)", checked)
+	}
+}
+
+// TestConnectionsNoSecretValue: a connection that needs a password reads it from the Secret in the
+// pod; no manifest holds a composed value with a password in it, and every Secret key read is one the
+// service's ExternalSecret fills.
+func TestConnectionsNoSecretValue(t *testing.T) {
+	keyRE := regexp.MustCompile(`secretKey: (\S+)`)
+	for _, f := range generate(t) {
+		if !strings.HasSuffix(f.Path, "/base/deployment.yaml") {
+			continue
+		}
+		dir := filepath.Dir(f.Path)
+		var es []byte
+		for _, g := range generate(t) {
+			if g.Path == filepath.Join(dir, "externalsecret.yaml") {
+				es = g.Data
+			}
+		}
+		filled := map[string]bool{}
+		for _, m := range keyRE.FindAllStringSubmatch(string(es), -1) {
+			filled[m[1]] = true
+		}
+		for w, env := range workloadEnvs(t, f.Data) {
+			for _, e := range env {
+				if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && !filled[e.ValueFrom.SecretKeyRef.Key] {
+					t.Errorf("%s %s: %s reads key %s, which the ExternalSecret does not fill", f.Path, w, e.Name, e.ValueFrom.SecretKeyRef.Key)
+				}
+				if strings.Contains(strings.ToLower(e.Value), "password=") || regexp.MustCompile(`://[^/:]+:[^$/@][^/@]*@`).MatchString(e.Value) {
+					t.Errorf("%s %s: %s holds a credential: %q", f.Path, w, e.Name, e.Value)
+				}
+			}
+		}
+	}
+}
