@@ -54,17 +54,30 @@ import (
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
-// skippedSteps is every step of the jobs run here that the test does not run, by system and job
-// (the part of a GitLab job's name after the service's) and step (a GitHub step's `uses:` action, or
-// its name), with why. The jobs that are not run at all are listed under "*".
+// pipeSkipped is every job and step of the generated pipelines that the test does not run, with why: by
+// system, job (a GitLab job's name after "<service>:"; "promote:later" is every promotion after the
+// first) and step (a GitHub step's `uses:` action or name; "*" is the whole job). A job or step of a
+// pipeline run here that is neither run, mapped (see the top of the file) nor listed here fails the test.
 var pipeSkipped = []struct{ system, job, step, why string }{
-	{"github", "*", "checks, secret-scan, sast, test", "other tests run them: the skeletons' lint and test steps (TestSkeletons), gitleaks and semgrep need their container images"},
-	{"github", "*", "image, sign", "build, scan, push, sign and attest an image: a container engine, the registry and Sigstore"},
+	{"github", "checks", "*", "installs gantry from the module proxy at the released version; TestOutputChecks (scaffold) runs the same validate and generate --check in process"},
+	{"github", "secret-scan", "*", "gitleaks runs as a container image (docker run)"},
+	{"github", "sast", "*", "semgrep runs in its container image and fetches its rules (p/default) from the network"},
+	{"github", "test", "*", "TestSkeletons (generators/scaffold) runs the runtime's lint and test steps on the skeletons; osv-scanner and govulncheck query the network"},
+	{"github", "image", "*", "builds, scans and pushes an image: a container engine and the registry"},
+	{"github", "sign", "*", "cosign and the attestations: the registry and Sigstore"},
 	{"github", "manifests", "terraform fmt and validate", "only without the local provider mirror (`make provider-schemas`): `terraform init` would download the providers"},
-	{"gitlab", "*", "validate, secret-scan, sast, dependency-scan, test", "other tests run them (see github); gitleaks and semgrep need their images, osv-scanner the network"},
-	{"gitlab", "*", "image, image-scan, sbom, push, sign", "a container engine, the registry and Sigstore"},
+	{"gitlab", "validate", "*", "as github checks"},
+	{"gitlab", "secret-scan", "*", "gitleaks' container image"},
+	{"gitlab", "sast", "*", "as github sast"},
+	{"gitlab", "dependency-scan", "*", "osv-scanner queries the network"},
+	{"gitlab", "test", "*", "as github test"},
+	{"gitlab", "image", "*", "buildkit: a container engine"},
+	{"gitlab", "image-scan", "*", "scans the image the image job builds (and trivy's vulnerability database is a download)"},
+	{"gitlab", "sbom", "*", "syft on the image the image job builds"},
+	{"gitlab", "push", "*", "crane pushes to the registry"},
+	{"gitlab", "sign", "*", "cosign: the registry and Sigstore"},
 	{"gitlab", "terraform", "*", "only without the local provider mirror (`make provider-schemas`): `terraform init` would download the providers"},
-	{"gitlab", "promote", "git push -o merge_request.create", "the push goes to a local bare repository: GitLab's merge request options are accepted and not acted on"},
+	{"gitlab", "promote:later", "*", "manual jobs with the first promotion's script (which runs), pinning the previous environment's digest that a real push job hands on"},
 }
 
 // mappedActions are the `uses:` actions of the GitHub jobs run here, and what stands for each.
@@ -524,6 +537,11 @@ func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow stri
 		t.Fatal(err)
 	}
 	t.Logf("manifests job:\n%s", r.log.String())
+	for name := range r.wf.Jobs {
+		if !slices.Contains([]string{"manifests", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
+			t.Errorf("job %s: neither run nor listed in pipeSkipped", name)
+		}
+	}
 
 	// The promotion pins the image by digest in the first environment's overlay and pushes a branch.
 	svc, svcOut := r.wf.Env["SERVICE"], r.wf.Env["SERVICE_OUTPUT"]
@@ -608,4 +626,199 @@ func pipeFile(t *testing.T, repo, pattern string) string {
 		t.Fatalf("%d files match %s in %s, want 1", len(m), pattern, repo)
 	}
 	return m[0]
+}
+
+// --- GitLab CI ---
+
+// pipeGL runs a repository's GitLab jobs with gitlab-ci-local's shell executor, as a push to the
+// default branch that changed every service (so every job's rules let it run).
+type pipeGL struct {
+	t      *testing.T
+	tools  *pipeTools
+	repo   string
+	origin string
+	gcl    string
+}
+
+// The predefined variables the promotion's push URL is made of.
+const (
+	pipeGLServer  = "gitlab.example.com"
+	pipeGLProject = "group/project"
+	pipeGLToken   = "test-job-token"
+)
+
+func newPipeGL(t *testing.T, tools *pipeTools, repo string) *pipeGL {
+	t.Helper()
+	g := &pipeGL{t: t, tools: tools, repo: repo, gcl: checkers.Installed(t, "gitlab-ci-local")["gitlab-ci-local"]}
+	g.origin = pipeGitRepo(t, repo)
+	pipeGit(t, repo, "remote", "set-head", "origin", "main")
+	// gitlab-ci-local's state folder stays out of the commits the promotion makes.
+	if err := os.WriteFile(filepath.Join(repo, ".git", "info", "exclude"), []byte(".gitlab-ci-local/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A change to every blueprint, on top of origin/main: every service's `changes:` rule holds.
+	blueprintFiles, _ := filepath.Glob(filepath.Join(repo, "blueprints", "*.yaml"))
+	more, _ := filepath.Glob(filepath.Join(repo, "blueprints", "*", "*", "*.yaml"))
+	for _, f := range append(blueprintFiles, more...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, append(data, "# a change\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pipeGit(t, repo, "commit", "-q", "-am", "a change")
+	return g
+}
+
+// jobs lists the pipeline's jobs that run (not when: never).
+func (g *pipeGL) jobs() []string {
+	out, err := g.run(nil, "--list-json")
+	if err != nil {
+		g.t.Fatalf("gitlab-ci-local --list-json: %v\n%s", err, out)
+	}
+	i := strings.Index(out, "\n[")
+	if i < 0 {
+		g.t.Fatalf("gitlab-ci-local printed no job list:\n%s", out)
+	}
+	var js []struct{ Name, When string }
+	if err := yaml.Unmarshal([]byte(out[i+1:]), &js); err != nil {
+		g.t.Fatalf("gitlab-ci-local: %v\n%s", err, out)
+	}
+	var names []string
+	for _, j := range js {
+		if j.When != "never" {
+			names = append(names, j.Name)
+		}
+	}
+	return names
+}
+
+// job runs one job (not the jobs it needs) and returns gitlab-ci-local's output.
+func (g *pipeGL) job(name string, vars ...string) (string, error) {
+	return g.run(vars, "--force-shell-executor", name)
+}
+
+func (g *pipeGL) run(vars []string, args ...string) (string, error) {
+	var all []string
+	for _, v := range append([]string{"CI_PIPELINE_SOURCE=push", "CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main",
+		"CI_SERVER_HOST=" + pipeGLServer, "CI_PROJECT_PATH=" + pipeGLProject, "CI_JOB_TOKEN=" + pipeGLToken}, vars...) {
+		all = append(all, "--variable", v)
+	}
+	cmd := exec.Command(g.gcl, append(all, args...)...)
+	cmd.Dir = g.repo
+	cmd.Env = append(append(os.Environ(), g.tools.env...),
+		pipePushTo(g.origin, "https://gitlab-ci-token:"+pipeGLToken+"@"+pipeGLServer+"/"+pipeGLProject+".git")...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestGitLabPipelineRuns runs, for a fresh `gantry new --ci gitlab` service and for the GitLab example
+// (gcp), each service's manifests, IaC scan (and terraform, with a provider mirror) and first promotion
+// jobs with gitlab-ci-local.
+func TestGitLabPipelineRuns(t *testing.T) {
+	tools := newPipeTools(t, "1.34", "1.35")
+	t.Run("gantry new", func(t *testing.T) {
+		repo := pipeNewService(t, "lab", "gitlab")
+		pipeRunGitLab(t, tools, repo, []string{"lab"})
+	})
+	t.Run("examples", func(t *testing.T) {
+		repo := pipeExamplesRepo(t)
+		files, _ := filepath.Glob(filepath.Join(repo, ".gitlab", "ci", "*.yml"))
+		var services []string
+		for _, f := range files {
+			services = append(services, strings.TrimSuffix(filepath.Base(f), ".yml"))
+		}
+		if len(services) == 0 {
+			t.Fatal("no GitLab service among the examples")
+		}
+		pipeRunGitLab(t, tools, repo, services)
+	})
+}
+
+func pipeRunGitLab(t *testing.T, tools *pipeTools, repo string, services []string) {
+	t.Helper()
+	g := newPipeGL(t, tools, repo)
+	jobs := g.jobs()
+	for _, svc := range services {
+		t.Run(svc, func(t *testing.T) {
+			svcOut, envs := pipeGLService(t, repo, svc)
+			var run []string
+			for _, job := range jobs {
+				short, ok := strings.CutPrefix(job, svc+":")
+				if !ok {
+					continue
+				}
+				switch {
+				case short == "manifests" || short == "iac-scan" || short == "terraform" && tools.terraform || short == "promote:"+envs[0]:
+					run = append(run, short)
+				case strings.HasPrefix(short, "promote:") && pipeSkip(t, "gitlab", "promote:later", "*"):
+				case !pipeSkip(t, "gitlab", short, "*"):
+					t.Errorf("job %s: neither run nor listed in pipeSkipped", job)
+				}
+			}
+			if !slices.Contains(run, "manifests") || !slices.Contains(run, "promote:"+envs[0]) {
+				t.Fatalf("%s has no manifests or promote:%s job among %v", svc, envs[0], jobs)
+			}
+			for _, short := range run {
+				if short == "iac-scan" {
+					tools.needTrivy(t)
+				}
+				var vars []string
+				if strings.HasPrefix(short, "promote:") {
+					vars = append(vars, "DIGEST="+pipeDigest)
+				}
+				out, err := g.job(svc+":"+short, vars...)
+				if err != nil {
+					t.Errorf("%s:%s failed: %v\n%s", svc, short, err, out)
+					continue
+				}
+				if !strings.Contains(out, "PASS  "+svc+":"+short) {
+					t.Errorf("%s:%s did not pass:\n%s", svc, short, out)
+				}
+				if strings.HasPrefix(short, "promote:") {
+					pipeCheckPromoted(t, repo, g.origin, svc, svcOut, envs[0], out)
+					pipeGit(t, repo, "checkout", "-q", "main")
+				}
+			}
+		})
+	}
+}
+
+// pipeGLService reads a service's SERVICE_OUTPUT and ENVIRONMENTS from its GitLab file.
+func pipeGLService(t *testing.T, repo, svc string) (string, []string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repo, ".gitlab", "ci", svc+".yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]struct {
+		Variables map[string]string `yaml:"variables"`
+	}
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	v := f["."+svc].Variables
+	if v["SERVICE_OUTPUT"] == "" || v["ENVIRONMENTS"] == "" {
+		t.Fatalf("%s: no SERVICE_OUTPUT or ENVIRONMENTS in .%s's variables", svc, svc)
+	}
+	return v["SERVICE_OUTPUT"], strings.Fields(v["ENVIRONMENTS"])
+}
+
+// TestGitLabManifestsJobCanFail: an unknown field in one generated manifest fails the manifests job
+// run by gitlab-ci-local.
+func TestGitLabManifestsJobCanFail(t *testing.T) {
+	tools := newPipeTools(t, "1.35")
+	repo := pipeNewService(t, "lab", "gitlab")
+	g := newPipeGL(t, tools, repo)
+	deployment := pipeFile(t, repo, "deploy/*/*/*/kubernetes/base/deployment.yaml")
+	data, _ := os.ReadFile(deployment)
+	if err := os.WriteFile(deployment, bytes.Replace(data, []byte("\nspec:\n"), []byte("\nspec:\n  bogusField: 1\n"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := g.job("lab:manifests")
+	if err == nil || !strings.Contains(out, "bogusField") || !strings.Contains(out, "FAIL  lab:manifests") {
+		t.Errorf("the manifests job passed a broken manifest, or failed without naming it (%v):\n%s", err, out)
+	}
 }
