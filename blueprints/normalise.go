@@ -119,7 +119,9 @@ func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec, productio
 	def(&s.Namespace, meta.Team)
 	if meta.Name != "" { // a missing name is reported; do not derive nonsense from it
 		def(&s.Source, "services/"+meta.Name)
-		def(&s.Image, p.Registry+"/"+meta.Name)
+		if s.Prebuilt == "" { // a prebuilt image is the image
+			def(&s.Image, p.Registry+"/"+meta.Name)
+		}
 	}
 	def(&s.Resources.CPU, DefaultCPU)
 	def(&s.Resources.Memory, DefaultMemory)

@@ -99,6 +99,9 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		if err := add(path.Join("overlays", env.Name, "kustomization.yaml"), em.overlayKustomization(ov)); err != nil {
 			return nil, err
 		}
+		if svc.Base.Prebuilt != "" {
+			continue // the base runs the pinned image: nothing for CI to pin
+		}
 		pin, err := render.YAML(em.imagePin(svc.Base.Image))
 		if err != nil {
 			return nil, err

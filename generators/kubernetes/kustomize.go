@@ -46,10 +46,13 @@ func baseKustomization(resources []string) kustomization {
 	return kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: resources}
 }
 
-// overlayKustomization builds an environment from the base and its image component.
+// overlayKustomization builds an environment from the base and its image component (none for a
+// prebuilt image, which the base pins).
 func (m *model) overlayKustomization(ov overlay) kustomization {
-	k := kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization",
-		Resources: append([]string{"../../base"}, ov.resources...), Components: []string{imageComponent}}
+	k := kustomization{APIVersion: kustomizeAPI, Kind: "Kustomization", Resources: append([]string{"../../base"}, ov.resources...)}
+	if m.svc.Base.Prebuilt == "" {
+		k.Components = []string{imageComponent}
+	}
 	for _, p := range ov.patches {
 		k.Patches = append(k.Patches, kustomizePatch{Path: p})
 	}

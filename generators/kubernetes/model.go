@@ -184,6 +184,15 @@ func (m *model) settings() []corev1.EnvVar {
 	return env
 }
 
+// image is the container's image: a prebuilt one as pinned in the blueprint, else the repository with
+// the placeholder tag and digest that CI's promote step replaces in each overlay's image component.
+func (m *model) image() string {
+	if p := m.svc.Base.Prebuilt; p != "" {
+		return p
+	}
+	return fmt.Sprintf("%s:%s@%s", m.svc.Base.Image, placeholderTag, placeholderDigest)
+}
+
 // connections are the env values the pod resolves (blueprints' placeholders): the secrets first (a
 // value that is one secret reads it from the Secret; a composed value expands a GANTRY_SECRET_
 // variable holding it), then the composed values, which the kubelet expands over the variables
@@ -337,7 +346,7 @@ func (m *model) probes(c *corev1.Container) {
 func (m *model) container() corev1.Container {
 	c := corev1.Container{
 		Name:            m.name,
-		Image:           fmt.Sprintf("%s:%s@%s", m.svc.Base.Image, placeholderTag, placeholderDigest),
+		Image:           m.image(),
 		ImagePullPolicy: corev1.PullAlways,
 		Env:             m.containerEnv(),
 		Resources:       m.resources(),
