@@ -283,10 +283,16 @@ func pipeNewService(t *testing.T, name, ciSystem string) string {
 func pipeExamplesRepo(t *testing.T) string {
 	t.Helper()
 	repo := t.TempDir()
+	if err := os.Mkdir(filepath.Join(repo, "blueprints"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if out, ok := checkers.Run(t, checkers.Root, "cp", "-R", filepath.Join(checkers.Root, "blueprints", "examples"), filepath.Join(repo, "blueprints")+"/"); !ok {
 		t.Fatalf("cp: %s", out)
 	}
 	platforms, _ := filepath.Glob(filepath.Join(repo, "blueprints", "examples", "*"))
+	if len(platforms) == 0 {
+		t.Fatal("no example platforms copied")
+	}
 	for _, dir := range platforms {
 		res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{dir}, Root: repo})
 		if len(diags) > 0 || len(res.Platforms) != 1 {
@@ -774,6 +780,7 @@ func pipeRunGitLab(t *testing.T, tools *pipeTools, repo string, services []strin
 					t.Errorf("%s:%s failed: %v\n%s", svc, short, err, out)
 					continue
 				}
+				t.Logf("%s:%s:\n%s", svc, short, out)
 				if !strings.Contains(out, "PASS  "+svc+":"+short) {
 					t.Errorf("%s:%s did not pass:\n%s", svc, short, out)
 				}
