@@ -258,7 +258,7 @@ func (c *check) health(h Health) {
 		// instead of shedding traffic. A real app may have one endpoint only: a warning, not an error.
 		c.report(SeverityWarning, "spec.health.readiness",
 			"give liveness a path that checks only that the process answers (e.g. /livez), and readiness one that checks what serving needs (e.g. /readyz)",
-			"same path as liveness (%s): a failing readiness probe takes the pod out of the Service, a failing liveness probe restarts it, so one endpoint for both restarts pods under load instead of shedding traffic", h.Liveness)
+			"same path as liveness (%s): one endpoint for both would restart pods under load instead of shedding traffic, so the liveness probe checks only that the port accepts connections (TCP)", h.Liveness)
 	}
 }
 

@@ -932,7 +932,7 @@ func TestRuleServicePort(t *testing.T) {
 const (
 	msgProdReplicas = "production runs at least 2 replicas for availability (PodDisruptionBudget, rolling updates)"
 	msgSameProbe    = msgSameReason + " " + msgSameHint
-	msgSameReason   = "a failing readiness probe takes the pod out of the Service, a failing liveness probe restarts it, so one endpoint for both restarts pods under load instead of shedding traffic"
+	msgSameReason   = "one endpoint for both would restart pods under load instead of shedding traffic, so the liveness probe checks only that the port accepts connections (TCP)"
 	msgSameHint     = "(give liveness a path that checks only that the process answers (e.g. /livez), and readiness one that checks what serving needs (e.g. /readyz))"
 )
 

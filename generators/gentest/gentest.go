@@ -13,6 +13,21 @@ import (
 // ExamplesDir is the example blueprints, from a package folder two levels below the repository root.
 const ExamplesDir = "../../blueprints/examples"
 
+// AppsDirs are the real public applications written as blueprints (blueprints/testdata/apps): test
+// inputs for the checkers next to the examples, with no golden files of their own.
+var AppsDirs = []string{"../../blueprints/testdata/apps/bank-of-anthos", "../../blueprints/testdata/apps/otel-demo"}
+
+// LoadChecked loads what the checker tests verify: the examples and the apps. It fails the test on an
+// error; the apps keep the warnings a real app gets (one health endpoint, one replica in production).
+func LoadChecked(t testing.TB) *blueprints.Resolved {
+	t.Helper()
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: append([]string{ExamplesDir}, AppsDirs...)})
+	if errs, _ := diags.Count(); errs > 0 {
+		t.Fatalf("the examples and apps do not validate:\n%v", diags)
+	}
+	return res
+}
+
 // LoadExamples loads the example blueprints and fails the test on any diagnostic.
 func LoadExamples(t testing.TB, paths ...string) *blueprints.Resolved {
 	t.Helper()

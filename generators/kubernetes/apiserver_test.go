@@ -34,7 +34,7 @@ func TestAPIServerDryRun(t *testing.T) {
 	kustomize := checkers.GoTool(t, "kustomize")
 	skipGroups := checkers.Exceptions(t, "apiserver")
 
-	files, err := generators.Run(gentest.LoadExamples(t), []generators.Generator{kubernetes.New()})
+	files, err := generators.Run(gentest.LoadChecked(t), []generators.Generator{kubernetes.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

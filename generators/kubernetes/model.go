@@ -325,7 +325,14 @@ func (m *model) probes(c *corev1.Container) {
 			return corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: p, Port: port, Scheme: corev1.URISchemeHTTP}}
 		}
 		c.ReadinessProbe = &corev1.Probe{ProbeHandler: get(h.Readiness), PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
-		c.LivenessProbe = &corev1.Probe{ProbeHandler: get(h.Liveness), PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
+		live := get(h.Liveness)
+		if h.Liveness == h.Readiness {
+			// One endpoint for both would restart pods under load instead of shedding traffic
+			// (kube-score's pod-probes-identical): liveness checks only that the port accepts
+			// connections, the one thing a restart can fix (validation warns where the paths are set).
+			live = corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}}
+		}
+		c.LivenessProbe = &corev1.Probe{ProbeHandler: live, PeriodSeconds: 20, FailureThreshold: 3, TimeoutSeconds: 2}
 		if h.Startup != "" {
 			c.StartupProbe = &corev1.Probe{ProbeHandler: get(h.Startup), PeriodSeconds: 5, FailureThreshold: 60, TimeoutSeconds: 2}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
+	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
@@ -27,7 +28,8 @@ var (
 	renderDir  string
 )
 
-// render writes the examples' output and builds every kustomization with the pinned kustomize.
+// render writes the output of the examples and the apps (gentest.LoadChecked) and builds every
+// kustomization with the pinned kustomize.
 func render(t *testing.T) rendered {
 	t.Helper()
 	renderOnce.Do(func() {
@@ -37,18 +39,23 @@ func render(t *testing.T) rendered {
 		}
 	})
 	r := rendered{dir: filepath.Join(renderDir, "out"), built: filepath.Join(renderDir, "built"), kube: map[string]string{}}
-	for _, p := range gentest.LoadExamples(t).Platforms {
+	checked := gentest.LoadChecked(t)
+	for _, p := range checked.Platforms {
 		r.kube[generators.Root(p)] = p.Spec.KubernetesVersion
 	}
 	if _, err := os.Stat(r.built); err == nil {
 		return r
 	}
-	if _, err := generators.Write(r.dir, generate(t), generators.WriteOptions{}); err != nil {
+	files, err := generators.Run(checked, []generators.Generator{kubernetes.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generators.Write(r.dir, files, generators.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	kustomize := checkers.GoTool(t, "kustomize")
 	var dirs []string
-	err := filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
+	err = filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
 		// An overlay's image/ folder is a kustomize Component: built as part of its overlay.
 		if err == nil && d.Name() == "kustomization.yaml" && filepath.Base(filepath.Dir(p)) != "image" {
 			dirs = append(dirs, filepath.Dir(p))
@@ -365,16 +372,25 @@ type trivyReport struct {
 // trivyConfig scans dir with trivy's embedded Kubernetes checks and returns every failed check not
 // excepted in exceptions.yaml, one line each, and the files it scanned, each with the number of checks
 // it ran. KSV-0125 (trusted registries) is configured the way its authors intend: the trusted
-// registries are the organisation's own, here each example platform's spec.registry host. It fails the
+// registries are the organisation's own, here each checked platform's spec.registry host and the
+// registries of the prebuilt images it runs. It fails the
 // test when trivy does not run to the end.
 func trivyConfig(t *testing.T, dir string) (problems []string, scanned map[string]int) {
 	t.Helper()
 	trivy := checkers.Installed(t, "trivy")["trivy"]
 	ignored := checkers.Exceptions(t, "trivy")
 	var registries []string
-	for _, p := range gentest.LoadExamples(t).Platforms {
+	for _, p := range gentest.LoadChecked(t).Platforms {
 		registries = append(registries, strings.SplitN(p.Spec.Registry, "/", 2)[0])
+		// A platform that runs a prebuilt image trusts the registry it comes from.
+		for _, s := range p.Services {
+			if s.Base.Prebuilt != "" {
+				registries = append(registries, strings.SplitN(s.Base.Prebuilt, "/", 2)[0])
+			}
+		}
 	}
+	slices.Sort(registries)
+	registries = slices.Compact(registries)
 	data, _ := json.Marshal(map[string]any{"ksv0125": map[string]any{"trusted_registries": registries}})
 	work := t.TempDir()
 	dataDir := filepath.Join(work, "trivy-data")
