@@ -22,7 +22,8 @@ import (
 //	@{service.NAME.host|port|address|url}   a service in spec.calls, at its Service's port
 //	@{dependency.NAME.FIELD}                a dependency's setting (host, port, address, name, user,
 //	                                        password, url, bucket, queue, brokers: as its type has)
-//	@{secret.NAME}                          a name in spec.secrets, from the secret store
+//	@{secret.NAME}, @{secret.NAME.path}     a name in spec.secrets: its value from the secret
+//	                                        store, or the file it is mounted as
 //	@{self.name|namespace|environment|port} the service itself
 //
 // Services and the service itself resolve to text. A dependency's setting and a secret are known only
@@ -393,7 +394,16 @@ func dependencyParts(d Dependency, field, url string) []EnvPart {
 	return []EnvPart{{Var: prefix + strings.ToUpper(field)}}
 }
 
-func (c *connector) secret(path string, s segment, name string) (EnvPart, bool) {
+// ConfidentialDir is where a service's secrets are mounted as files, one per name: the Kubernetes
+// target mounts them there and @{secret.NAME.path} names the file.
+const ConfidentialDir = "/var/run/secrets/gantry"
+
+func (c *connector) secret(path string, s segment, rest string) (EnvPart, bool) {
+	name, field, hasField := strings.Cut(rest, ".")
+	if hasField && field != "path" {
+		c.report(path, s.off, fmt.Sprintf("@{%s}: no field %q", s.ref, field), "@{secret.NAME} is the value, @{secret.NAME.path} the file it is mounted as")
+		return EnvPart{}, false
+	}
 	if !slices.Contains(c.spec.Secrets, name) {
 		hint := fmt.Sprintf("list it under spec.secrets: [%s]", name)
 		if m := closest(name, c.spec.Secrets); m != "" {
@@ -401,6 +411,9 @@ func (c *connector) secret(path string, s segment, name string) (EnvPart, bool) 
 		}
 		c.report(path, s.off, fmt.Sprintf("@{%s}: %q is not among the service's secrets", s.ref, name), hint)
 		return EnvPart{}, false
+	}
+	if hasField {
+		return EnvPart{Text: ConfidentialDir + "/" + name}, true
 	}
 	return EnvPart{Secret: name}, true
 }

@@ -31,6 +31,7 @@ func TestConnectionsResolve(t *testing.T) {
 		`    AT: "user@@{dependency.db.host}"`,
 		`    LIT: "a@{@}{b} $(HOME)"`,
 		`    PLAIN: "x"`,
+		`    KEY_FILE: "@{secret.API_KEY.path}"`,
 	))
 	for _, d := range diags {
 		t.Errorf("unexpected: %s", d)
@@ -53,6 +54,7 @@ func TestConnectionsResolve(t *testing.T) {
 		"AT":           {{Text: "user@"}, {Var: "DB_HOST"}},
 		"LIT":          text("a@{b} $(HOME)"),
 		"PLAIN":        text("x"),
+		"KEY_FILE":     text("/var/run/secrets/gantry/API_KEY"),
 	}
 	if !reflect.DeepEqual(api.Base.Values, want) {
 		t.Errorf("base values:\n got %v\nwant %v", api.Base.Values, want)
@@ -109,6 +111,11 @@ func TestRuleConnections(t *testing.T) {
 			name:  "secret not listed",
 			files: connFiles(`    A: "@{secret.API_KEYS}"`),
 			want:  []string{`api.yaml:13:9: spec.env.A: @{secret.API_KEYS}: "API_KEYS" is not among the service's secrets (did you mean "API_KEY"?)`},
+		},
+		{
+			name:  "unknown secret field",
+			files: connFiles(`    A: "@{secret.API_KEY.file}"`),
+			want:  []string{`api.yaml:13:9: spec.env.A: @{secret.API_KEY.file}: no field "file" (@{secret.NAME} is the value, @{secret.NAME.path} the file it is mounted as)`},
 		},
 		{
 			name:  "unknown self field",

@@ -25,7 +25,7 @@ const (
 	// SecretStore is the ClusterSecretStore (external-secrets) backed by the cloud's secret manager.
 	SecretStore = "gantry"
 	// SecretsDir is where secrets are mounted as files, one file per secret name.
-	SecretsDir = "/var/run/secrets/gantry"
+	SecretsDir = blueprints.ConfidentialDir
 	// RunAsID is the numeric user and group of every container: distroless's nonroot.
 	RunAsID = 65532
 	// FinishedJobTTL is how long a CronJob's finished Job (and its pods' logs) stays, in seconds: a
