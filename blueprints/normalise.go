@@ -221,6 +221,7 @@ func dropForType(s *ServiceSpec) []Dropped {
 			{"startup", h.Startup != "", func() { h.Startup = "" }},
 			{"grpc", h.GRPC, func() { h.GRPC = false }},
 			{"grpcStartup", h.GRPCStartup, func() { h.GRPCStartup = false }},
+			{"tcp", h.TCP, func() { h.TCP = false }},
 		} {
 			drop("spec.health."+f.name, "a worker has a liveness check only (health.liveness, on its metricsPort)", f.set, f.zero)
 		}
@@ -265,6 +266,23 @@ func fitHealth(s *ServiceSpec) []Dropped {
 			*f.v = ""
 		}
 	}
+	if h.TCP && s.Protocol == "http" {
+		for _, f := range []struct {
+			name string
+			v    *string
+		}{{"liveness", &h.Liveness}, {"readiness", &h.Readiness}, {"startup", &h.Startup}} {
+			if *f.v != "" {
+				out = append(out, Dropped{Path: "spec.health." + f.name, Message: "an HTTP path cannot be used with tcp: true",
+					Hint: "remove it, or remove tcp: true to probe the path"})
+				*f.v = ""
+			}
+		}
+	}
+	if s.Protocol == "grpc" && h.TCP {
+		out = append(out, Dropped{Path: "spec.health.tcp", Message: "a gRPC service is probed with the gRPC health check",
+			Hint: "remove tcp: true"})
+		h.TCP = false
+	}
 	if s.Protocol != "grpc" && h.GRPC {
 		out = append(out, Dropped{Path: "spec.health.grpc", Message: "gRPC health checks need protocol grpc",
 			Hint: "set `protocol: grpc`, or give HTTP paths instead"})
@@ -281,7 +299,12 @@ func fitHealth(s *ServiceSpec) []Dropped {
 	switch s.Protocol {
 	case "grpc":
 		h.GRPC = true
+	case "tcp":
+		h.TCP = true
 	case "http":
+		if h.TCP {
+			break
+		}
 		if h.Liveness == "" {
 			h.Liveness = DefaultLiveness
 		}

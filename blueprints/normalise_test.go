@@ -140,8 +140,12 @@ func TestNormaliseHealth(t *testing.T) {
 		{"http paths on grpc", ServiceSpec{Type: TypeWeb, Protocol: "grpc", Health: Health{Liveness: "/l"}}, Health{GRPC: true}, []string{"spec.health.liveness"}},
 		{"grpc check on http", ServiceSpec{Type: TypeWeb, Health: Health{GRPC: true}},
 			Health{Liveness: DefaultLiveness, Readiness: DefaultReadiness}, []string{"spec.health.grpc"}},
-		{"tcp keeps none", ServiceSpec{Type: TypeWeb, Protocol: "tcp", Health: Health{GRPC: true, Startup: "/s"}}, Health{},
+		{"tcp probes the port", ServiceSpec{Type: TypeWeb, Protocol: "tcp", Health: Health{GRPC: true, Startup: "/s"}}, Health{TCP: true},
 			[]string{"spec.health.startup", "spec.health.grpc"}},
+		{"http with tcp: true probes the port", ServiceSpec{Type: TypeWeb, Protocol: "http", Health: Health{TCP: true, Liveness: "/l"}}, Health{TCP: true},
+			[]string{"spec.health.liveness"}},
+		{"grpc drops tcp", ServiceSpec{Type: TypeWeb, Protocol: "grpc", Health: Health{TCP: true}}, Health{GRPC: true},
+			[]string{"spec.health.tcp"}},
 	} {
 		out, dropped, _ := normaliseService(tc.in, ServiceMeta{Name: "api", Team: "core"}, normalisePlatform(PlatformSpec{}), false)
 		var paths []string

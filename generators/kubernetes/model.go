@@ -317,7 +317,7 @@ func (m *model) probes(c *corev1.Container) {
 		if h.GRPCStartup {
 			c.StartupProbe = &corev1.Probe{ProbeHandler: grpc(), PeriodSeconds: 5, FailureThreshold: 60, TimeoutSeconds: 2}
 		}
-	case m.s.Protocol == "tcp":
+	case h.TCP:
 		c.ReadinessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: port}},
 			PeriodSeconds: 10, FailureThreshold: 3, TimeoutSeconds: 2}
 	default:
