@@ -47,6 +47,20 @@ func TestRuleBuild(t *testing.T) {
 			want:  []string{"svc.yaml:10:10: spec.image: does not apply with prebuilt (the prebuilt image is the image: remove image)"},
 		},
 		{name: "build overrides", files: ruleWeb("  build: {context: ., dockerfile: services/api/docker/Dockerfile, command: ./gradlew assemble, lint: make lint, test: 'make test && echo \"$HOME\"'}")},
+		{name: "build context that is the source folder", files: ruleWeb("  build: {context: services/api/}")},
+		{
+			name:  "build context without a Dockerfile",
+			files: ruleWeb("  build: {context: .}"),
+			want:  []string{"svc.yaml:10:20: spec.build.context: a build context other than the source folder (services/api) needs its own Dockerfile: the one Gantry writes copies from the source folder (name the Dockerfile that builds from this context in build.dockerfile)"},
+		},
+		{
+			name: "platform default build command with a GitHub expression",
+			files: map[string]string{
+				"platform.yaml": rulePlatform("  defaults: {build: {test: 'echo ${{ github.token }}'}}"),
+				"svc.yaml":      ruleService("api", TypeWeb),
+			},
+			want: []string{"platform.yaml:6:28: spec.defaults.build.test: contains ${{, which GitHub Actions would evaluate as an expression (write the command as you would type it in a shell; pass CI values through environment variables)"},
+		},
 		{
 			name:  "build command with a GitHub expression",
 			files: ruleWeb("  build: {test: 'echo ${{ secrets.TOKEN }}'}"),

@@ -184,7 +184,6 @@ func (c *check) spec(s *ServiceSpec, meta ServiceMeta, dropped []Dropped, forced
 		c.image("spec.image", s.Image) // a derived image is checked through the registry and name
 	}
 	c.prebuilt(s)
-	c.build(s.Build)
 	c.dropped(dropped)
 	c.forced(forced)
 	c.typeRules(s)
@@ -196,6 +195,7 @@ func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
 	if s.Resources != (Resources{}) {
 		c.resources(s.Resources)
 	}
+	c.build(s)
 	c.envVars(s)
 	c.secrets(s.Secrets)
 	c.dependencies(s.Dependencies)
@@ -372,7 +372,12 @@ func (c *check) prebuilt(s *ServiceSpec) {
 
 // build checks the overrides of what CI detects. Paths stay in the repository; commands are data to
 // the pipeline, so they may not carry an expression that GitHub or GitLab would evaluate first.
-func (c *check) build(b Build) {
+func (c *check) build(s *ServiceSpec) {
+	b := s.Build
+	if b.Context != "" && s.Source != "" && relPathProblem(b.Context) == "" && path.Clean(b.Context) != path.Clean(s.Source) && b.Dockerfile == "" && s.Prebuilt == "" {
+		c.errf("spec.build.context", "name the Dockerfile that builds from this context in build.dockerfile",
+			"a build context other than the source folder (%s) needs its own Dockerfile: the one Gantry writes copies from the source folder", s.Source)
+	}
 	for _, f := range []struct{ path, v string }{{"spec.build.context", b.Context}, {"spec.build.dockerfile", b.Dockerfile}} {
 		if f.v != "" {
 			if msg := relPathProblem(f.v); msg != "" {
