@@ -2,10 +2,10 @@ package ci_test
 
 // The generated pipelines, run for real on the generated output (issue #15 §7).
 //
-// What runs: every step of the GitHub workflow's `manifests` job and the pin-and-push script of its
+// What runs: every step of the GitHub workflow's `checks` and `manifests` jobs and the pin-and-push script of its
 // `promote` and `promote-manual` jobs, as GitHub runs a run: step (bash -eo pipefail, the workflow's, the
 // job's and the step's env:, the runner's GITHUB_* variables, working-directory); the GitLab pipeline's
-// `<service>:manifests`, `:iac-scan`, `:terraform` and `:promote:<first environment>` jobs through
+// `<service>:validate`, `:manifests`, `:iac-scan`, `:terraform` and `:promote:<first environment>` jobs through
 // gitlab-ci-local with its shell executor. Both on a fresh `gantry new` service and on the shipped
 // examples (blueprints/examples/*: acme and azure on GitHub, gcp on GitLab).
 //
@@ -15,6 +15,8 @@ package ci_test
 //	go install "$KUSTOMIZE" / "$KUBECONFORM" / "$KUBE_SCORE"   a `go` shim: each MODULE@VERSION must be the
 //	                                      one tools/go.mod pins (then the cached binary is already on PATH);
 //	                                      any other `go install` fails; other go commands run the real go
+//	go install gantry@$GANTRY_VERSION     the gantry of this checkout, the one under test (the test binary,
+//	                                      run as gantry: pipeAsGantry)
 //	kustomize, kube-score                 tools/go.mod's (checkers.GoTool)
 //	kubeconform                           tools/go.mod's, behind a wrapper that points `-schema-location
 //	                                      default` at hack/kube-schemas.sh's local schemas and the datreeio
@@ -48,25 +50,34 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
+// pipeAsGantry, set to 1, makes the test binary run as the gantry command: the pipelines' `gantry`
+// is the gantry of this checkout, the one under test (see pipeTools).
+const pipeAsGantry = "GANTRY_PIPELINE_TEST_AS_GANTRY"
+
+func init() {
+	if os.Getenv(pipeAsGantry) == "1" {
+		os.Exit(cli.Main())
+	}
+}
+
 // pipeSkipped is every job and step of the generated pipelines that the test does not run, with why: by
 // system, job (a GitLab job's name after "<service>:"; "promote:later" is every promotion after the
 // first) and step (a GitHub step's `uses:` action or name; "*" is the whole job). A job or step of a
 // pipeline run here that is neither run, mapped (see the top of the file) nor listed here fails the test.
 var pipeSkipped = []struct{ system, job, step, why string }{
-	{"github", "checks", "*", "installs gantry from the module proxy at the released version; TestOutputChecks (scaffold) runs the same validate and generate --check in process"},
 	{"github", "secret-scan", "*", "gitleaks runs as a container image (docker run)"},
 	{"github", "sast", "*", "semgrep runs in its container image and fetches its rules (p/default) from the network"},
 	{"github", "test", "*", "TestSkeletons (generators/scaffold) runs the runtime's lint and test steps on the skeletons; osv-scanner and govulncheck query the network"},
 	{"github", "image", "*", "builds, scans and pushes an image: a container engine and the registry"},
 	{"github", "sign", "*", "cosign and the attestations: the registry and Sigstore"},
 	{"github", "manifests", "terraform fmt and validate", "only without the local provider mirror (`make provider-schemas`): `terraform init` would download the providers"},
-	{"gitlab", "validate", "*", "as github checks"},
 	{"gitlab", "secret-scan", "*", "gitleaks' container image"},
 	{"gitlab", "sast", "*", "as github sast"},
 	{"gitlab", "dependency-scan", "*", "osv-scanner queries the network"},
@@ -138,6 +149,12 @@ func newPipeTools(t *testing.T, kubeMinors ...string) *pipeTools {
 			link(name, checkers.GoTool(t, name))
 		}
 	}
+	cases = append(cases, "github.com/gantry-dev/gantry/cmd/gantry@*) ;;")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("gantry", "#!/bin/sh\n"+pipeAsGantry+"=1 exec "+pipeQuote(self)+" \"$@\"\n")
 	write("go", "#!/bin/sh\n# The pipelines' `go install MODULE@VERSION` of a tool the test suite pins (the cached binary is on PATH).\n"+
 		"if [ \"$1\" = install ]; then\n\tshift\n\tfor m in \"$@\"; do\n\t\tcase \"$m\" in\n\t\t"+strings.Join(cases, "\n\t\t")+
 		"\n\t\t*) echo \"go install $m: not a tool tools/go.mod pins at that version (the test runs offline)\" >&2; exit 1 ;;\n\t\tesac\n\tdone\n\texit 0\nfi\nexec "+
@@ -539,12 +556,17 @@ func pipeRunGitHub(t *testing.T, tools *pipeTools, repo, workflow string) {
 func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow string) {
 	t.Helper()
 	r := newPipeGHRun(t, tools, repo, workflow)
+	if err := r.job("checks", nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("checks job:\n%s", r.log.String())
+	r.log.Reset()
 	if err := r.job("manifests", nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("manifests job:\n%s", r.log.String())
 	for name := range r.wf.Jobs {
-		if !slices.Contains([]string{"manifests", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
+		if !slices.Contains([]string{"checks", "manifests", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
 			t.Errorf("job %s: neither run nor listed in pipeSkipped", name)
 		}
 	}
@@ -757,7 +779,7 @@ func pipeRunGitLab(t *testing.T, tools *pipeTools, repo string, services []strin
 					continue
 				}
 				switch {
-				case short == "manifests" || short == "iac-scan" || short == "terraform" && tools.terraform || short == "promote:"+envs[0]:
+				case short == "validate" || short == "manifests" || short == "iac-scan" || short == "terraform" && tools.terraform || short == "promote:"+envs[0]:
 					run = append(run, short)
 				case strings.HasPrefix(short, "promote:") && pipeSkip(t, "gitlab", "promote:later", "*"):
 				case !pipeSkip(t, "gitlab", short, "*"):
