@@ -2,15 +2,16 @@ package ci_test
 
 // The generated pipelines, run for real on the generated output (issue #15 §7).
 //
-// What runs: every step of the GitHub workflow's `checks` and `manifests` jobs and the pin-and-push script of its
-// `promote` and `promote-manual` jobs, as GitHub runs a run: step (bash -eo pipefail, the workflow's, the
-// job's and the step's env:, the runner's GITHUB_* variables, working-directory); the GitLab pipeline's
-// `<service>:validate`, `:manifests`, `:iac-scan`, `:terraform` and `:promote:<first environment>` jobs through
-// gitlab-ci-local with its shell executor. Both on a fresh `gantry new` service and on the shipped
-// examples (blueprints/examples/*: acme and azure on GitHub, gcp on GitLab).
+// What runs: every step of the GitHub workflow's `checks` and `manifests` jobs and the pin-and-push
+// script of its `promote` and `promote-manual` jobs, as GitHub runs a run: step (bash -eo pipefail, the
+// workflow's, the job's and the step's env:, the runner's GITHUB_* variables, working-directory); the
+// GitLab pipeline's `<service>:validate`, `:manifests`, `:iac-scan`, `:terraform` and
+// `:promote:<first environment>` jobs through gitlab-ci-local with its shell executor. Both on a fresh
+// `gantry new` service and on the shipped examples (blueprints/examples/*: acme and azure on GitHub, gcp
+// on GitLab).
 //
 // The pipelines install their tools from the network in real CI; here each is mapped to the binary the
-// test suite already pins and caches, put first on PATH (toolMap below):
+// test suite already pins and caches, put first on PATH (newPipeTools):
 //
 //	go install "$KUSTOMIZE" / "$KUBECONFORM" / "$KUBE_SCORE"   a `go` shim: each MODULE@VERSION must be the
 //	                                      one tools/go.mod pins (then the cached binary is already on PATH);
@@ -29,10 +30,11 @@ package ci_test
 //	                                      TRIVY_SKIP_CHECK_UPDATE=true (its embedded checks, no download)
 //	actions/checkout                      the scratch repository is the checkout
 //	actions/setup-go                      the Go on PATH
-//	git push (promotion)                  a local bare repository (git's url.<bare>.insteadOf the remote URL)
+//	git push (promotion)                  a local bare repository (git's url.<bare>.insteadOf the remote URL;
+//	                                      it accepts GitLab's merge request push options and ignores them)
 //	gh (promotion)                        a stub that records its arguments
 //
-// What does not run is listed in skippedSteps, each with its reason; a step of a job run here that is
+// What does not run is listed in pipeSkipped, each with its reason; a step of a job run here that is
 // neither run, mapped nor listed there fails the test.
 
 import (
@@ -91,7 +93,7 @@ var pipeSkipped = []struct{ system, job, step, why string }{
 	{"gitlab", "promote:later", "*", "manual jobs with the first promotion's script (which runs), pinning the previous environment's digest that a real push job hands on"},
 }
 
-// mappedActions are the `uses:` actions of the GitHub jobs run here, and what stands for each.
+// pipeMappedActions are the `uses:` actions of the GitHub jobs run here, and what stands for each.
 var pipeMappedActions = map[string]string{
 	"actions/checkout":          "the scratch repository is the checkout",
 	"actions/setup-go":          "the Go on PATH",
@@ -99,10 +101,10 @@ var pipeMappedActions = map[string]string{
 	"aquasecurity/trivy-action": "hack/install-tools.sh's trivy: trivy config --exit-code 1 SCAN-REF",
 }
 
-// fakeDigest is the image digest the promotion pins (the image job that would push it is skipped).
+// pipeDigest is the image digest the promotion pins (the image job that would push it is skipped).
 const pipeDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 
-// pipelineTools is a bin folder that maps the pipelines' tools to the cached ones (see the top of the
+// pipeTools is a bin folder that maps the pipelines' tools to the cached ones (see the top of the
 // file), and the environment to run a pipeline's scripts with.
 type pipeTools struct {
 	bin       string
@@ -226,7 +228,7 @@ exec `+pipeQuote(checkers.GoTool(t, "kubeconform"))+skip+` "$@"
 	return p
 }
 
-// terraformMirror is checkers.TerraformMirror without its skip: "" when the mirror is missing.
+// pipeTerraformMirror is checkers.TerraformMirror without its skip: "" when the mirror is missing.
 func pipeTerraformMirror() string {
 	base := os.Getenv("XDG_CACHE_HOME")
 	if base == "" {
@@ -242,7 +244,7 @@ func pipeTerraformMirror() string {
 	return mirror
 }
 
-// pinnedModule is MODULE/PATH@VERSION of a tool of tools/go.mod, as the pipelines name it.
+// pipePinnedModule is MODULE/PATH@VERSION of a tool of tools/go.mod, as the pipelines name it.
 func pipePinnedModule(t *testing.T, name string) string {
 	t.Helper()
 	pkgs := map[string][2]string{
@@ -267,7 +269,7 @@ func pipePinnedModule(t *testing.T, name string) string {
 
 func pipeQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// skipped reports whether a step is listed in skippedSteps, logging why.
+// pipeSkip reports whether a job's step is listed in pipeSkipped, logging why.
 func pipeSkip(t *testing.T, system, job, step string) bool {
 	t.Helper()
 	for _, s := range pipeSkipped {
@@ -281,7 +283,7 @@ func pipeSkip(t *testing.T, system, job, step string) bool {
 
 // --- repositories ---
 
-// newService runs `gantry new` (go, web) with the given CI system in a fresh folder and returns it.
+// pipeNewService runs `gantry new` (go, web) with the given CI system in a fresh folder and returns it.
 func pipeNewService(t *testing.T, name, ciSystem string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -295,7 +297,7 @@ func pipeNewService(t *testing.T, name, ciSystem string) string {
 	return o.Dir
 }
 
-// examplesRepo lays out a repository as the examples' pipelines expect it: blueprints/examples/* and
+// pipeExamplesRepo lays out a repository as the examples' pipelines expect it: blueprints/examples/* and
 // each platform's output at its spec.gitops.path, generated as `gantry generate` writes it.
 func pipeExamplesRepo(t *testing.T) string {
 	t.Helper()
@@ -324,7 +326,7 @@ func pipeExamplesRepo(t *testing.T) string {
 	return repo
 }
 
-// gitRepo makes repo a git repository with one commit on main and an origin (a local bare repository)
+// pipeGitRepo makes repo a git repository with one commit on main and an origin (a local bare repository)
 // that has it, and returns the origin.
 func pipeGitRepo(t *testing.T, repo string) string {
 	t.Helper()
@@ -350,7 +352,7 @@ func pipeGit(t *testing.T, dir string, args ...string) string {
 	return out
 }
 
-// pushTo is git's configuration, as environment variables, that sends a push to url to the local bare
+// pipePushTo is git's configuration, as environment variables, that sends a push to url to the local bare
 // repository origin instead.
 func pipePushTo(origin, url string) []string {
 	return []string{"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=url." + origin + ".insteadOf", "GIT_CONFIG_VALUE_0=" + url}
@@ -379,7 +381,7 @@ type pipeGHStep struct {
 
 var pipeGHExpr = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
 
-// ghRun is one run of GitHub jobs in a scratch repository: the runner's variables, and what the steps
+// pipeGHRun is one run of GitHub jobs in a scratch repository: the runner's variables, and what the steps
 // added with $GITHUB_ENV.
 type pipeGHRun struct {
 	t     *testing.T
@@ -547,7 +549,7 @@ func TestGitHubPipelineRuns(t *testing.T) {
 	})
 }
 
-// runGitHub runs a workflow's manifests and promotion jobs in repo, which it makes a git repository.
+// pipeRunGitHub runs a workflow's manifests and promotion jobs in repo, which it makes a git repository.
 func pipeRunGitHub(t *testing.T, tools *pipeTools, repo, workflow string) {
 	t.Helper()
 	pipeRunGitHubIn(t, tools, repo, pipeGitRepo(t, repo), workflow)
@@ -601,7 +603,7 @@ func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow stri
 	}
 }
 
-// checkPromoted: origin has the promotion branch, whose env overlay builds with the image pinned to
+// pipeCheckPromoted: origin has the promotion branch, whose env overlay builds with the image pinned to
 // fakeDigest.
 func pipeCheckPromoted(t *testing.T, repo, origin, svc, svcOut, env, log string) {
 	t.Helper()
@@ -646,7 +648,7 @@ func TestGitHubManifestsJobCanFail(t *testing.T) {
 	}
 }
 
-// generatedFile is the one file of repo that matches pattern.
+// pipeFile is the one file of repo that matches pattern.
 func pipeFile(t *testing.T, repo, pattern string) string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(repo, filepath.FromSlash(pattern)))
