@@ -465,7 +465,7 @@ func (r *pipeGHRun) job(name string, ctx map[string]string) error {
 			fmt.Fprintf(&r.log, "mapped: %s\n", pipeMappedActions[action])
 		case pipeSkip(t, "github", name, action) || pipeSkip(t, "github", name, label):
 		default:
-			t.Fatalf("job %s, step %q: neither run, mapped nor listed in skippedSteps", name, label)
+			t.Fatalf("job %s, step %q: neither run, mapped nor listed in pipeSkipped", name, label)
 		}
 	}
 	return nil
@@ -604,7 +604,7 @@ func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow stri
 }
 
 // pipeCheckPromoted: origin has the promotion branch, whose env overlay builds with the image pinned to
-// fakeDigest.
+// pipeDigest.
 func pipeCheckPromoted(t *testing.T, repo, origin, svc, svcOut, env, log string) {
 	t.Helper()
 	branch := "gantry/promote/" + svc + "/" + env
