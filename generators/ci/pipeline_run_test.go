@@ -668,6 +668,7 @@ type pipeGL struct {
 	repo   string
 	origin string
 	gcl    string
+	home   string
 }
 
 // The predefined variables the promotion's push URL is made of.
@@ -679,7 +680,7 @@ const (
 
 func newPipeGL(t *testing.T, tools *pipeTools, repo string) *pipeGL {
 	t.Helper()
-	g := &pipeGL{t: t, tools: tools, repo: repo, gcl: checkers.Installed(t, "gitlab-ci-local")["gitlab-ci-local"]}
+	g := &pipeGL{t: t, tools: tools, repo: repo, gcl: checkers.Installed(t, "gitlab-ci-local")["gitlab-ci-local"], home: t.TempDir()}
 	g.origin = pipeGitRepo(t, repo)
 	pipeGit(t, repo, "remote", "set-head", "origin", "main")
 	// gitlab-ci-local's state folder stays out of the commits the promotion makes.
@@ -731,7 +732,7 @@ func (g *pipeGL) job(names []string, vars ...string) (string, error) {
 }
 
 func (g *pipeGL) run(vars []string, args ...string) (string, error) {
-	var all []string
+	all := []string{"--home", g.home} // not the user's ~/.gitlab-ci-local variables
 	for _, v := range append([]string{"CI_PIPELINE_SOURCE=push", "CI_COMMIT_BRANCH=main", "CI_DEFAULT_BRANCH=main",
 		"CI_SERVER_HOST=" + pipeGLServer, "CI_PROJECT_PATH=" + pipeGLProject, "CI_JOB_TOKEN=" + pipeGLToken}, vars...) {
 		all = append(all, "--variable", v)
