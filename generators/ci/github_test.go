@@ -14,12 +14,12 @@ import (
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
-// workflows writes the examples' GitHub workflows into a temporary repository and returns its root
+// workflows writes the GitHub workflows of the examples, the build test blueprints and the apps into a temporary repository and returns its root
 // and the files.
 func workflows(t *testing.T) (string, []generators.File) {
 	t.Helper()
 	var wfs []generators.File
-	for _, f := range withBuild(t, generate(t)) {
+	for _, f := range withApps(t, withBuild(t, generate(t))) {
 		if strings.HasPrefix(f.Path, ".github/workflows/") {
 			wfs = append(wfs, f)
 		}
