@@ -66,15 +66,22 @@ func (v EnvValue) Literal() (string, bool) {
 // String is v as `gantry validate --print` shows it: text as the app reads it, a dependency's setting
 // as the kubelet's $(VAR), a secret as $(secret:KEY).
 func (v EnvValue) String() string {
+	return v.Format(func(s string) string { return s }, func(name string) string { return "$(" + name + ")" },
+		func(key string) string { return "$(secret:" + key + ")" })
+}
+
+// Format writes v with each kind of part in a target's form: text, a dependency setting's variable, a
+// secret's key.
+func (v EnvValue) Format(text, variable, secret func(string) string) string {
 	var b strings.Builder
 	for _, p := range v {
 		switch {
 		case p.Var != "":
-			b.WriteString("$(" + p.Var + ")")
+			b.WriteString(variable(p.Var))
 		case p.Secret != "":
-			b.WriteString("$(secret:" + p.Secret + ")")
+			b.WriteString(secret(p.Secret))
 		default:
-			b.WriteString(p.Text)
+			b.WriteString(text(p.Text))
 		}
 	}
 	return b.String()

@@ -210,20 +210,14 @@ func (m *model) connections() []corev1.EnvVar {
 			secrets = append(secrets, m.secretEnv(k, v[0].Secret))
 			continue
 		}
-		var b strings.Builder
-		for _, p := range v {
-			switch {
-			case p.Var != "":
-				b.WriteString("$(" + p.Var + ")")
-			case p.Secret != "":
-				h := blueprints.SecretEnvVar(p.Secret)
-				helpers[h] = p.Secret
-				b.WriteString("$(" + h + ")")
-			default:
-				b.WriteString(strings.ReplaceAll(p.Text, "$", "$$"))
-			}
-		}
-		composed = append(composed, corev1.EnvVar{Name: k, Value: b.String()})
+		value := v.Format(func(text string) string { return strings.ReplaceAll(text, "$", "$$") },
+			func(name string) string { return "$(" + name + ")" },
+			func(key string) string {
+				h := blueprints.SecretEnvVar(key)
+				helpers[h] = key
+				return "$(" + h + ")"
+			})
+		composed = append(composed, corev1.EnvVar{Name: k, Value: value})
 	}
 	for h, key := range helpers {
 		secrets = append(secrets, m.secretEnv(h, key))
