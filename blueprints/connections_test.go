@@ -2,6 +2,7 @@ package blueprints
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -160,4 +161,51 @@ func TestRuleConnections(t *testing.T) {
 func withService(files map[string]string, name string) map[string]string {
 	files[name+".yaml"] = ruleService(name, TypeWeb)
 	return files
+}
+
+// FuzzPlaceholders: any env value splits without panicking; a value with no "@{" is one text part,
+// the value itself; text parts never hold an unescaped placeholder, and a value split into parts
+// renders back (each literal '@' escaped) to one that splits the same way.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{"", "plain", "@{service.a.host}", "a@{@}{b}", "user@@{dependency.db.host}", "@{", "@{}", "}@{x}@{y", "$(HOME)@{self.name}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		segs, _, ok := splitPlaceholders(v)
+		if !ok {
+			return
+		}
+		if !strings.Contains(v, "@{") && (len(segs) > 1 || len(segs) == 1 && segs[0].text != v) {
+			t.Fatalf("%q: split into %+v", v, segs)
+		}
+		var b strings.Builder
+		for _, s := range segs {
+			if s.placeholder && s.ref == "@" {
+				return // "@{ @ }": not the escape, and refused as no placeholder
+			}
+			if s.placeholder {
+				b.WriteString("@{" + s.ref + "}")
+			} else {
+				b.WriteString(strings.ReplaceAll(s.text, "@", "@{@}"))
+			}
+		}
+		again, _, ok := splitPlaceholders(b.String())
+		if !ok || !reflect.DeepEqual(merge(again), merge(segs)) {
+			t.Fatalf("%q: %+v, rendered %q: %+v", v, segs, b.String(), again)
+		}
+	})
+}
+
+// merge joins adjacent text segments and drops offsets, for comparing two splits.
+func merge(segs []segment) []segment {
+	var out []segment
+	for _, s := range segs {
+		s.off = 0
+		if !s.placeholder && len(out) > 0 && !out[len(out)-1].placeholder {
+			out[len(out)-1].text += s.text
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
