@@ -7,6 +7,7 @@ import (
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/ci"
+	"github.com/gantry-dev/gantry/generators/compose"
 	"github.com/gantry-dev/gantry/generators/docker"
 	"github.com/gantry-dev/gantry/generators/gitops"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
@@ -15,7 +16,26 @@ import (
 
 // All returns every target, in the order their files are rendered.
 func All() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New()}
+	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New(), compose.New()}
+}
+
+// optIn are the targets a run renders only when --only names them: the Compose file is for a
+// developer's machine, not part of what a service needs to run in production, so a plain
+// `gantry generate` (and every golden of the other targets) leaves it out.
+var optIn = []string{compose.New().Name()}
+
+// Defaults lists the targets a run renders when --only names none, in All's order.
+func Defaults() []string {
+	return slices.DeleteFunc(Names(), func(n string) bool { return slices.Contains(optIn, n) })
+}
+
+// InScope is the writer's scope for --only: the targets named, or Defaults when none is, so that a
+// plain run neither writes nor removes what an opt-in target wrote.
+func InScope(names []string) []string {
+	if len(names) == 0 {
+		return Defaults()
+	}
+	return names
 }
 
 // Names lists the targets' names, in All's order.
@@ -27,11 +47,10 @@ func Names() []string {
 	return names
 }
 
-// Select returns the targets named (all of them when names is empty), in All's order.
+// Select returns the targets named (Defaults when names is empty), in All's order.
 func Select(names []string) []generators.Generator {
-	return slices.DeleteFunc(All(), func(g generators.Generator) bool {
-		return len(names) > 0 && !slices.Contains(names, g.Name())
-	})
+	names = InScope(names)
+	return slices.DeleteFunc(All(), func(g generators.Generator) bool { return !slices.Contains(names, g.Name()) })
 }
 
 // Layout reports whether target could have written path: what the writer honours in a record.
