@@ -148,7 +148,7 @@ func Generate(opts Options) (*Result, error) {
 	if err != nil {
 		return result, err
 	}
-	scope := generators.Scope{Targets: opts.Only, Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout}
+	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout}
 	result.Roots = splitRoots(opts, scope.Filter(files))
 	if opts.Check {
 		for i := range result.Roots {
