@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -288,5 +290,21 @@ func writeFile(t *testing.T, name, data string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDockerComposeConfig runs `docker compose config` on the examples' files where the Compose plugin
+// is installed; elsewhere it says why it checks nothing.
+func TestDockerComposeConfig(t *testing.T) {
+	if exec.Command("docker", "compose", "version").Run() != nil {
+		t.Skip("no `docker compose` here (the docker client has no Compose plugin): compose-go's loader is the check")
+	}
+	for _, f := range run(t, gentest.LoadExamples(t)) {
+		name := filepath.Join(t.TempDir(), f.Path)
+		writeFile(t, name, string(f.Data))
+		cmd := exec.Command("docker", "compose", "-f", name, "config", "--quiet", "--no-interpolate")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("docker compose config %s: %v\n%s", f.Path, err, out)
+		}
 	}
 }
