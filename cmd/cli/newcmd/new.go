@@ -172,7 +172,7 @@ func stageAll(opts *Options, stage string, files []generators.File) error {
 	}
 	// The rest through gantry generate, with the staging folder as the repository root, so the output
 	// names paths as a later `gantry generate` in the new repository will.
-	only := slices.DeleteFunc(targets.Names(), func(n string) bool { return n == docker.New().Name() })
+	only := slices.DeleteFunc(targets.Defaults(), func(n string) bool { return n == docker.New().Name() })
 	_, err = output.Generate(output.Options{FS: fsys, Paths: []string{blueprints.DefaultDir}, Root: ".",
 		Output: filepath.Join(stage, output.DefaultOutput), Repo: stage, Only: only})
 	return err
