@@ -3,6 +3,7 @@ package terraform_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-dev/gantry/blueprints"
 	"os"
 	"os/exec"
 	"path"
@@ -21,9 +22,15 @@ import (
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
+// generate is the Terraform of what the checkers verify: the examples and the apps (gentest.LoadChecked).
 func generate(t testing.TB) []generators.File {
 	t.Helper()
-	files, err := generators.Run(gentest.LoadExamples(t), []generators.Generator{terraform.New()})
+	return run(t, gentest.LoadChecked(t))
+}
+
+func run(t testing.TB, res *blueprints.Resolved) []generators.File {
+	t.Helper()
+	files, err := generators.Run(res, []generators.Generator{terraform.New()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +41,7 @@ func generate(t testing.TB) []generators.File {
 }
 
 func TestGolden(t *testing.T) {
-	gentest.Golden(t, "testdata/golden", generate(t))
+	gentest.Golden(t, "testdata/golden", run(t, gentest.LoadExamples(t)))
 }
 
 // modules writes the examples' Terraform and returns the module folders.
