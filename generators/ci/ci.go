@@ -17,6 +17,7 @@ package ci
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -127,6 +128,9 @@ type Pipeline struct {
 	PromotionList string // Later as `env=from=image` words, for the manual promotion's shell
 	Terraform     bool
 	Registry      Registry
+	// TrustedRegistries is the JSON list of the registries the service's image comes from, for trivy's
+	// KSV-0125 (images only from trusted registries): the organisation's, as its authors intend.
+	TrustedRegistries string
 	// Test lints and tests (the runtime's steps, or the blueprint's commands): nil when there is
 	// nothing to lint or test (static without commands, prebuilt).
 	Test *TestJob
@@ -143,6 +147,16 @@ type Pipeline struct {
 	GoVersion         string
 	TerraformVersion  string
 	KubernetesVersion string // x.y.0, for kubeconform's schemas
+}
+
+// registryHost is the registry an image reference names: its first part when that is a host (a dot, a
+// port or localhost), else Docker Hub's.
+func registryHost(image string) string {
+	host, _, found := strings.Cut(image, "/")
+	if found && (strings.ContainsAny(host, ".:") || host == "localhost") {
+		return host
+	}
+	return "docker.io"
 }
 
 // Promotion is a manual promotion step: Env takes the image From runs.
@@ -197,6 +211,8 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		pl.Prebuilt = &Prebuilt{Ref: s.Base.Prebuilt, Scan: byDigest(s.Base.Prebuilt)}
 		pl.Test, pl.Build, pl.Paths = nil, nil, []string{s.Source}
 	}
+	trusted, _ := json.Marshal([]string{registryHost(cmp.Or(s.Base.Prebuilt, s.Base.Image))})
+	pl.TrustedRegistries = string(trusted)
 	if p.Source == "" {
 		pl.BlueprintDir = path.Dir(s.Source)
 	} else {

@@ -34,9 +34,6 @@ package ci_test
 //	                                      it accepts GitLab's merge request push options and ignores them)
 //	gh (promotion)                        a stub that records its arguments
 //
-// The IaC scan (trivy config) runs in sub-tests of its own that are skipped until the templates scan
-// what they should: see pipeIaCScanTODO.
-//
 // What does not run is listed in pipeSkipped, each with its reason; a step of a job run here that is
 // neither run, mapped nor listed there fails the test.
 
@@ -83,8 +80,6 @@ var pipeSkipped = []struct{ system, job, step, why string }{
 	{"github", "image", "*", "builds, scans and pushes an image: a container engine and the registry"},
 	{"github", "sign", "*", "cosign and the attestations: the registry and Sigstore"},
 	{"github", "manifests", "terraform fmt and validate", "only without the local provider mirror (`make provider-schemas`): `terraform init` would download the providers"},
-	{"github", "manifests", "trivy config", pipeIaCScanTODO + " (the step runs in its own sub-test, \"trivy config\")"},
-	{"gitlab", "iac-scan", "*", pipeIaCScanTODO + " (the job runs in its own sub-test, \"iac-scan\")"},
 	{"gitlab", "secret-scan", "*", "gitleaks' container image"},
 	{"gitlab", "sast", "*", "as github sast"},
 	{"gitlab", "dependency-scan", "*", "osv-scanner queries the network"},
@@ -103,23 +98,11 @@ var pipeMappedActions = map[string]string{
 	"actions/checkout":          "the scratch repository is the checkout",
 	"actions/setup-go":          "the Go on PATH",
 	"hashicorp/setup-terraform": "hack/install-tools.sh's terraform on PATH",
-	"aquasecurity/trivy-action": "hack/install-tools.sh's trivy: trivy config --exit-code 1 SCAN-REF",
+	"aquasecurity/trivy-action": "hack/install-tools.sh's trivy: trivy config --exit-code EXIT-CODE SCAN-REF, with the step's env (TRIVY_*)",
 }
 
 // pipeDigest is the image digest the promotion pins (the image job that would push it is skipped).
 const pipeDigest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
-
-// pipeIaCScanEnv, set to 1, runs the pipelines' IaC scan (trivy config), which fails today: see
-// pipeIaCScanTODO.
-const pipeIaCScanEnv = "GANTRY_PIPELINE_IAC_SCAN"
-
-// pipeIaCScanTODO is why the IaC scan sub-tests are skipped.
-const pipeIaCScanTODO = "TODO(issue #15 §7, the generated IaC scan fails): `trivy config $SERVICE_OUTPUT` (GitHub's " +
-	"trivy-action step, GitLab's <service>:iac-scan) fails on every generated service: it scans each kustomize patch " +
-	"(overlays/*/patch-workload.yaml) as a whole object (KSV-0001, 0003, 0004, 0012, 0014, 0020, 0021, 0030, 0104, " +
-	"0106, 0118), flags the platform's own registry (KSV-0125), and on Azure the Terraform rules exceptions.yaml " +
-	"explains (AZU-0014, 0017, 0022, 0057). Fix templates/ci/*.yaml.tmpl to scan the built overlays and the " +
-	"Terraform with the exceptions, then remove this skip; " + pipeIaCScanEnv + "=1 runs it now"
 
 // pipeTools is a bin folder that maps the pipelines' tools to the cached ones (see the top of the
 // file), and the environment to run a pipeline's scripts with.
@@ -407,7 +390,6 @@ type pipeGHRun struct {
 	wf    pipeGHWorkflow
 	vars  map[string]string // GITHUB_* and RUNNER_*, and test values (DIGEST) for expressions not run here
 	log   bytes.Buffer
-	iac   bool // run the trivy config step (else it is left for the "trivy config" sub-test)
 }
 
 func newPipeGHRun(t *testing.T, tools *pipeTools, repo, workflow string) *pipeGHRun {
@@ -473,12 +455,12 @@ func (r *pipeGHRun) job(name string, ctx map[string]string) error {
 			if err := r.run(dir, st.Run, stepEnv); err != nil {
 				return fmt.Errorf("job %s, step %q: %w\n%s", name, label, err, r.log.String())
 			}
-		case action == "aquasecurity/trivy-action" && st.With["scan-type"] == "config" && !r.iac:
-			fmt.Fprintf(&r.log, "left for the %q sub-test\n", "trivy config")
 		case action == "aquasecurity/trivy-action" && st.With["scan-type"] == "config":
 			r.tools.needTrivy(t)
 			ref := r.expand(st.With["scan-ref"], stepEnv, ctx)
-			if err := r.run(r.repo, `trivy config --exit-code "$EXIT_CODE" "$SCAN_REF"`, map[string]string{"SCAN_REF": ref, "EXIT_CODE": st.With["exit-code"]}); err != nil {
+			env := maps.Clone(stepEnv) // the action passes TRIVY_* variables through to trivy
+			env["SCAN_REF"], env["EXIT_CODE"] = ref, st.With["exit-code"]
+			if err := r.run(r.repo, `trivy config --exit-code "$EXIT_CODE" "$SCAN_REF"`, env); err != nil {
 				return fmt.Errorf("job %s, step %q (trivy config %s): %w\n%s", name, label, ref, err, r.log.String())
 			}
 		case pipeMappedActions[action] != "":
@@ -587,16 +569,6 @@ func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow stri
 		t.Fatal(err)
 	}
 	t.Logf("manifests job:\n%s", r.log.String())
-	t.Run("trivy config", func(t *testing.T) {
-		if os.Getenv(pipeIaCScanEnv) != "1" {
-			t.Skip(pipeIaCScanTODO)
-		}
-		iac := newPipeGHRun(t, tools, repo, workflow)
-		iac.iac = true
-		if err := iac.job("manifests", nil); err != nil {
-			t.Fatal(err)
-		}
-	})
 	for name := range r.wf.Jobs {
 		if !slices.Contains([]string{"checks", "manifests", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
 			t.Errorf("job %s: neither run nor listed in pipeSkipped", name)
@@ -825,10 +797,11 @@ func pipeRunGitLab(t *testing.T, tools *pipeTools, repo string, services []strin
 			// The checks in one gitlab-ci-local run (it parses the pipeline once), then the promotion.
 			var checks []string
 			for _, short := range run {
-				if short != "iac-scan" && !strings.HasPrefix(short, "promote:") {
+				if !strings.HasPrefix(short, "promote:") {
 					checks = append(checks, svc+":"+short)
 				}
 			}
+			tools.needTrivy(t) // the iac-scan job
 			out, err := g.job(checks)
 			t.Logf("%v:\n%s", checks, out)
 			passed := 0
@@ -842,16 +815,6 @@ func pipeRunGitLab(t *testing.T, tools *pipeTools, repo string, services []strin
 			if err != nil && passed == len(checks) {
 				t.Errorf("gitlab-ci-local %v: %v", checks, err)
 			}
-			t.Run("iac-scan", func(t *testing.T) {
-				if os.Getenv(pipeIaCScanEnv) != "1" {
-					t.Skip(pipeIaCScanTODO)
-				}
-				tools.needTrivy(t)
-				out, err := g.job([]string{svc + ":iac-scan"})
-				if err != nil || !strings.Contains(out, "PASS  "+svc+":iac-scan") {
-					t.Errorf("%s:iac-scan did not pass (%v):\n%s", svc, err, out)
-				}
-			})
 			out, err = g.job([]string{svc + ":promote:" + envs[0]}, "DIGEST="+pipeDigest)
 			t.Logf("%s:promote:%s:\n%s", svc, envs[0], out)
 			if err != nil || !strings.Contains(out, "PASS  "+svc+":promote:"+envs[0]) {

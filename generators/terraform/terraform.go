@@ -20,6 +20,7 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/render"
 )
 
 // Generator is the terraform target.
@@ -34,7 +35,11 @@ func (*Generator) Name() string { return "terraform" }
 // Produces implements generators.Generator: a service's module and its per-environment variables.
 func (*Generator) Produces(p string) bool { return layout(p) }
 
-var layout = generators.Layout(`^(` + generators.LabelRE + `/){3}terraform/(` + generators.NameRE + `\.tf|envs/` + generators.LabelRE + `\.tfvars)$`)
+var layout = generators.Layout(`^(` + generators.LabelRE + `/){3}terraform/(` + generators.NameRE + `\.tf|envs/` + generators.LabelRE + `\.tfvars|\.trivyignore\.yaml)$`)
+
+// TrivyIgnoreFile is the file in a module's folder that lists the trivy checks that misread it (none on
+// most clouds): the pipelines' IaC scan passes it to trivy, so every module has one.
+const TrivyIgnoreFile = ".trivyignore.yaml"
 
 // Provider versions the generated modules require: the provider schemas the tests check against are
 // of these releases (generators/terraform/testdata/schemas).
@@ -76,6 +81,17 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	for _, f := range files {
 		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header)})
 	}
+	// Every module has one, empty on most clouds, so the pipelines pass it to trivy unconditionally.
+	ignored := c.ignored
+	if ignored == nil {
+		ignored = []ignoredCheck{}
+	}
+	data, err := render.YAML(map[string]any{"misconfigurations": ignored})
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, generators.File{Path: path.Join(dir, TrivyIgnoreFile),
+		Data: append([]byte("# "+generators.Origin(s.Source)+". trivy's checks that misread this module, and why.\n"), data...)})
 	for _, e := range s.Environments {
 		f := newFile("envs/" + e.Name + ".tfvars")
 		f.root().str("environment", e.Name)
@@ -138,6 +154,15 @@ type cloud struct {
 	workload output
 	// writers hold the writer of each dependency type (a catalogue row) on this cloud.
 	writers map[string]writer
+	// ignored are trivy's checks that misread this cloud's modules, with the reason for each: written
+	// as the module's .trivyignore.yaml, which the pipeline's IaC scan passes to trivy.
+	ignored []ignoredCheck
+}
+
+// ignoredCheck is one entry of a .trivyignore.yaml.
+type ignoredCheck struct {
+	ID        string `json:"id"`
+	Statement string `json:"statement"`
 }
 
 // writer writes one dependency type's resources on one cloud, into the dependency's own file, and
