@@ -150,7 +150,7 @@ type Health struct {
 	Readiness string `json:"readiness,omitempty" example:"/readyz" desc:"HTTP path of the readiness probe; defaults to /readyz."`
 	Startup   string `json:"startup,omitempty" example:"/startupz" desc:"HTTP path of the startup probe, for slow starters."`
 	GRPC      bool   `json:"grpc,omitempty" desc:"Use the gRPC health protocol on the main port instead of HTTP paths: liveness and readiness both call grpc.health.v1 Check with the empty service name (the server's overall health), so an app that reports NOT_SERVING overall to shed load is also restarted. Set by protocol grpc."`
-	TCP bool `json:"tcp,omitempty" desc:"Probe readiness with a TCP connection to the main port instead of HTTP paths, for an app with no health endpoint (there is then no liveness probe: a TCP check for both would be one probe twice, which restarts pods under load). Set by protocol tcp."`
+	TCP       bool   `json:"tcp,omitempty" desc:"Probe readiness with a TCP connection to the main port instead of HTTP paths, for an app with no health endpoint (there is then no liveness probe: a TCP check for both would be one probe twice, which restarts pods under load). Set by protocol tcp."`
 	// GRPCStartup is the gRPC counterpart of Startup (a path there): a bool, since a gRPC probe has no path.
 	GRPCStartup bool `json:"grpcStartup,omitempty" desc:"Add a gRPC startup probe (the same health check, every 5s, up to 5 minutes) for slow starters; liveness and readiness wait until it passes. Needs protocol grpc; an HTTP service gives a startup path instead."`
 	// InitialDelaySeconds goes where it delays the first check without slowing later restarts' detection:
