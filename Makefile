@@ -28,7 +28,7 @@ examples: ## validate the example blueprints and generate their output (Dockerfi
 
 .PHONY: test
 test: lint tools ## run every test, the linters, the golden-file checks and the real checkers (what CI runs)
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: tools
 tools: ## install the pinned checkers into ~/.cache/gantry-tools (cold: about 20 minutes; then under a second)
