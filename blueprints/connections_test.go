@@ -12,7 +12,7 @@ func connFiles(env ...string) map[string]string {
 	spec := append([]string{"  calls: [ledger]", "  secrets: [API_KEY]", "  env:"}, env...)
 	spec = append(spec, "  dependencies: [{name: db, type: postgres}, {name: cache, type: redis}, {name: files, type: bucket}]")
 	return map[string]string{
-		"platform.yaml": rulePlatform("  environments: [dev, prod]"),
+		"platform.yaml": rulePlatform("  environments: [dev, prod]", "  cloud: {provider: aws, region: eu-west-1}"),
 		"api.yaml":      ruleService("api", TypeWeb, spec...),
 		"ledger.yaml":   ruleService("ledger", TypeWeb, "  protocol: grpc", "  servicePort: 90", "  callers: [api]"),
 	}
@@ -72,6 +72,11 @@ func TestConnectionsResolve(t *testing.T) {
 
 func TestRuleConnections(t *testing.T) {
 	runRuleCases(t, []ruleCase{
+		{
+			name:  "dependencies without a cloud",
+			files: ruleWeb("  dependencies: [{name: db, type: postgres}, {name: cache, type: redis}]"),
+			want:  []string{"svc.yaml:10:17: warning: spec.dependencies: the platform has no cloud, so nothing creates the settings (ConfigMap api-dependencies) or credentials of db, cache: the pod will not start (set the platform's spec.cloud.provider (aws, gcp or azure), or create that ConfigMap and the secret store's entries yourself)"},
+		},
 		{name: "placeholders resolve", files: connFiles(`    A: "@{service.ledger.address}"`, `    B: "@{dependency.db.url}"`)},
 		{
 			name:  "unknown kind",

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 )
 
 // member is one service of a platform while its group is checked.
@@ -126,6 +128,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 
 	m.ns, m.typ = base.Namespace, base.Type
 	m.res = &ResolvedService{File: f.Path, Source: l.sourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
+	l.unprovided(r, m, rp, base.Dependencies)
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
@@ -138,6 +141,24 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: production, Spec: spec})
 	}
 	return m
+}
+
+// unprovided warns about the dependencies of a service whose platform has no cloud: nothing creates
+// their settings (the ConfigMap its Terraform would write) or their credentials, so the pod cannot
+// start. Once, at spec.dependencies.
+func (l *loader) unprovided(r *resolver, m *member, rp *ResolvedPlatform, deps []Dependency) {
+	if len(deps) == 0 || slices.Contains(catalog.Clouds, rp.Spec.Cloud.Provider) {
+		return
+	}
+	var names []string
+	for _, d := range deps {
+		names = append(names, d.Name)
+	}
+	pos, p := m.pos(r, "spec.dependencies")
+	l.add(Diagnostic{Pos: pos, Path: p, Severity: SeverityWarning,
+		Message: m.forService(pos, fmt.Sprintf("the platform has no cloud, so nothing creates the settings (ConfigMap %s) or credentials of %s: the pod will not start",
+			DependencyConfigMap(m.res.Name), strings.Join(names, ", "))),
+		Hint: "set the platform's spec.cloud.provider (aws, gcp or azure), or create that ConfigMap and the secret store's entries yourself"})
 }
 
 // ownWorkerLiveness keeps a worker's liveness path only where its own file set it: a platform default's

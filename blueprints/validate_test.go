@@ -161,6 +161,13 @@ func ruleWeb(spec ...string) map[string]string {
 	return map[string]string{"svc.yaml": ruleService("api", TypeWeb, spec...)}
 }
 
+// ruleWebCloud is ruleWeb on a platform with a cloud (AWS), which provides its dependencies.
+func ruleWebCloud(spec ...string) map[string]string {
+	f := ruleWeb(spec...)
+	f["platform.yaml"] = rulePlatform("  cloud: {provider: aws, region: eu-west-1}")
+	return f
+}
+
 // ruleSvc is a service named api of type typ in svc.yaml, with extra spec lines from line 10.
 func ruleSvc(typ string, spec ...string) map[string]string {
 	return map[string]string{"svc.yaml": ruleService("api", typ, spec...)}
@@ -365,7 +372,7 @@ func TestRuleDecode(t *testing.T) {
 		},
 		{
 			name:  "unknown field in a dependency",
-			files: ruleWeb("  dependencies:", "    - {name: db, type: postgres, version: 16}"),
+			files: ruleWebCloud("  dependencies:", "    - {name: db, type: postgres, version: 16}"),
 			want:  []string{"svc.yaml:11:34: spec.dependencies[0].version: unknown field (known fields: name, type, size)"},
 		},
 		{
@@ -480,7 +487,7 @@ func TestRuleDecode(t *testing.T) {
 		},
 		{
 			name:  "enum in a list item",
-			files: ruleWeb("  dependencies:", "    - {name: db, type: postgresql}"),
+			files: ruleWebCloud("  dependencies:", "    - {name: db, type: postgresql}"),
 			want:  []string{`svc.yaml:11:24: spec.dependencies[0].type: "postgresql" is not allowed (did you mean "postgres"?)`},
 		},
 		{
@@ -623,12 +630,12 @@ func TestRuleDecode(t *testing.T) {
 		},
 		{
 			name:  "missing dependency name",
-			files: ruleWeb("  dependencies:", "    - {type: postgres}"),
+			files: ruleWebCloud("  dependencies:", "    - {type: postgres}"),
 			want:  []string{"svc.yaml:11:7: spec.dependencies[0].name: required field is missing (add `name: db`)"},
 		},
 		{
 			name:  "missing dependency type",
-			files: ruleWeb("  dependencies:", "    - name: db"),
+			files: ruleWebCloud("  dependencies:", "    - name: db"),
 			want:  []string{"svc.yaml:11:7: spec.dependencies[0].type: required field is missing (add `type: postgres | mysql | redis | bucket | queue | kafka`)"},
 		},
 	})
@@ -1247,7 +1254,7 @@ func TestRuleServiceEnv(t *testing.T) {
 		},
 		{
 			name:  "env name set from a dependency",
-			files: ruleWeb("  env: {DB_HOST: localhost}", "  dependencies: [{name: db, type: postgres}]"),
+			files: ruleWebCloud("  env: {DB_HOST: localhost}", "  dependencies: [{name: db, type: postgres}]"),
 			want:  []string{"svc.yaml:10:9: spec.env.DB_HOST: DB_HOST is reserved (Gantry sets it from the dependency db; remove it)"},
 		},
 		{
@@ -1398,22 +1405,22 @@ func TestRuleServiceDependencies(t *testing.T) {
 		// Dependencies.
 		{
 			name:  "dependency name not a DNS label",
-			files: ruleWeb("  dependencies:", "    - {name: DB, type: postgres}"),
+			files: ruleWebCloud("  dependencies:", "    - {name: DB, type: postgres}"),
 			want:  []string{`svc.yaml:11:14: spec.dependencies[0].name: "DB" ` + msgNotDNS + ` (for example "db")`},
 		},
 		{
 			name:  "dependency name longer than 20",
-			files: ruleWeb("  dependencies:", "    - {name: orders-database-primary, type: postgres}"),
+			files: ruleWebCloud("  dependencies:", "    - {name: orders-database-primary, type: postgres}"),
 			want:  []string{`svc.yaml:11:14: spec.dependencies[0].name: "orders-database-primary" is longer than 20 characters`},
 		},
 		{
 			name:  "dependency name used twice",
-			files: ruleWeb("  dependencies:", "    - {name: db, type: postgres}", "    - {name: db, type: redis}"),
+			files: ruleWebCloud("  dependencies:", "    - {name: db, type: postgres}", "    - {name: db, type: redis}"),
 			want:  []string{`svc.yaml:12:14: spec.dependencies[1].name: duplicate dependency "db" (already used by dependencies[0]; give each its own name)`},
 		},
 		{
 			name:  "dependencies too many",
-			files: ruleWeb("  dependencies: " + ruleList(MaxDependencies+1, func(i int) string { return fmt.Sprintf("{name: q%d, type: queue}", i) })),
+			files: ruleWebCloud("  dependencies: " + ruleList(MaxDependencies+1, func(i int) string { return fmt.Sprintf("{name: q%d, type: queue}", i) })),
 			want:  []string{"svc.yaml:10:17: spec.dependencies: more than 20 dependencies"},
 		},
 
