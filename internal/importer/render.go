@@ -1,0 +1,186 @@
+package importer
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gantry-dev/gantry/blueprints"
+)
+
+// render writes a service's blueprint as YAML text (keys in the order of the reference, maps sorted),
+// with the report's entries for it as comments at the top. A service with blockers is written commented
+// out, line by line, after the list of what to complete.
+func render(s *svc) []byte {
+	var head, body strings.Builder
+	fmt.Fprintf(&head, "# Imported by `gantry import %s` from %s.\n", s.importedBy, s.pos)
+	if s.pending() {
+		head.WriteString("# TODO(import): this blueprint is commented out until you complete it; then uncomment it and run\n# `gantry validate`:\n")
+		for _, b := range s.blockers {
+			head.WriteString(comment("  - "+b, "#   "))
+		}
+	}
+	if len(s.entries) > 0 {
+		head.WriteString("# Import report (what was not mapped, or changed; each also printed by the import):\n")
+		for _, e := range s.entries {
+			head.WriteString(comment(fmt.Sprintf("  %s: %s: %s", e.Pos, e.Kind, e.Message), "#   "))
+		}
+	}
+	w := func(indent int, format string, args ...any) {
+		body.WriteString(strings.Repeat("  ", indent))
+		fmt.Fprintf(&body, format, args...)
+		body.WriteByte('\n')
+	}
+	w(0, "apiVersion: gantry.dev/v1")
+	w(0, "kind: Service")
+	w(0, "metadata:")
+	w(1, "name: %s", q(s.name))
+	w(1, "team: %s", q(s.team))
+	w(0, "spec:")
+	if s.prebuilt != "" {
+		w(1, "prebuilt: %s", q(s.prebuilt))
+	} else if s.runtime != "" {
+		w(1, "runtime: %s", q(s.runtime))
+	} else {
+		w(1, "runtime: TODO  # go | node | python | java | rust | dotnet | static")
+	}
+	w(1, "type: %s", s.typ)
+	if s.source != "" {
+		w(1, "source: %s", q(s.source))
+	}
+	if s.build.Context != "" || s.build.Dockerfile != "" {
+		w(1, "build:")
+		if s.build.Context != "" {
+			w(2, "context: %s", q(s.build.Context))
+		}
+		if s.build.Dockerfile != "" {
+			w(2, "dockerfile: %s", q(s.build.Dockerfile))
+		}
+	}
+	if s.typ == "web" {
+		if s.port > 0 {
+			w(1, "port: %d", s.port)
+		} else {
+			w(1, "port: TODO  # the port the container listens on, 1024 or above")
+		}
+		if s.svcPort > 0 && s.svcPort != s.port {
+			w(1, "servicePort: %d", s.svcPort)
+		}
+		if s.protocol != "" {
+			w(1, "protocol: %s", s.protocol)
+		}
+	}
+	h := s.health
+	if h != (blueprints.Health{}) {
+		w(1, "health:")
+		for _, kv := range []struct{ k, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
+			if kv.v != "" {
+				w(2, "%s: %s", kv.k, q(kv.v))
+			}
+		}
+		if h.TCP {
+			w(2, "tcp: true")
+		}
+		if h.InitialDelaySeconds > 0 {
+			w(2, "initialDelaySeconds: %d", h.InitialDelaySeconds)
+		}
+	}
+	if len(s.deps) > 0 {
+		w(1, "dependencies:")
+		for _, d := range s.deps {
+			w(2, "- {name: %s, type: %s}", q(d.Name), d.Type)
+		}
+	}
+	list := func(key string, items []string) {
+		var on, off []string
+		for _, it := range items {
+			if why, ok := s.callTODO[it]; ok && key != "secrets" {
+				off = append(off, fmt.Sprintf("# TODO(import): %s: [%s]  # %s", key, q(it), why))
+			} else {
+				on = append(on, q(it))
+			}
+		}
+		if len(on) > 0 {
+			w(1, "%s: [%s]", key, strings.Join(on, ", "))
+		}
+		for _, o := range off {
+			w(1, "%s", o)
+		}
+	}
+	list("calls", s.calls)
+	list("callers", s.callers)
+	if s.replicas > 0 {
+		w(1, "replicas: {min: %d}", s.replicas)
+	}
+	if s.cpu != "" || s.mem != "" {
+		var parts []string
+		if s.cpu != "" {
+			parts = append(parts, "cpu: "+q(s.cpu))
+		}
+		if s.mem != "" {
+			parts = append(parts, "memory: "+q(s.mem))
+		}
+		w(1, "resources: {%s}", strings.Join(parts, ", "))
+	}
+	if len(s.env) > 0 || len(s.envTODO) > 0 {
+		w(1, "env:")
+		keys := slices.Sorted(func(yield func(string) bool) {
+			for k := range s.env {
+				if !yield(k) {
+					return
+				}
+			}
+			for k := range s.envTODO {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		for _, k := range slices.Compact(keys) {
+			if v, ok := s.env[k]; ok {
+				w(2, "%s: %s", q(k), q(v))
+			} else {
+				w(2, "# TODO(import): %s: %s", q(k), s.envTODO[k])
+			}
+		}
+	}
+	if len(s.secrets) > 0 {
+		list("secrets", s.secrets)
+	}
+	out := head.String()
+	if s.pending() {
+		for _, l := range strings.SplitAfter(body.String(), "\n") {
+			if l != "" {
+				out += "# " + l
+			}
+		}
+		return []byte(out)
+	}
+	return []byte(out + body.String())
+}
+
+// comment makes text (one line or several) YAML comment lines.
+func comment(text, prefix string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(text, "\n") {
+		b.WriteString(strings.TrimRight(prefix+l, " ") + "\n")
+	}
+	return b.String()
+}
+
+var plainRE = regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./-]*$`)
+
+// q is a YAML scalar: plain where that reads as the same string, else double-quoted (Go's escapes are
+// YAML's).
+func q(s string) string {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~":
+		return strconv.Quote(s)
+	}
+	if plainRE.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
