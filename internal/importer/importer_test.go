@@ -70,7 +70,6 @@ func TestSamples(t *testing.T) {
 	}
 }
 
-
 // TestSamplesValidateAndGenerate writes each sample's import into a folder and runs gantry generate's
 // library on it (every target, in memory): the written blueprints load with zero errors and render.
 func TestSamplesValidateAndGenerate(t *testing.T) {
