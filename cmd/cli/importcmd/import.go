@@ -29,6 +29,11 @@ func NewCmdImport(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Comman
 		Long: `Import writes one blueprint per service (and a platform file when none is found), validated as
 written, and prints a report of every field it could not map, at its file:line. Credentials are never
 copied: they become secret names. It never overwrites a file.`,
+		Example: `  # One blueprint per Compose service, in blueprints/
+  gantry import compose compose.yaml --team shop
+
+  # Score workloads, into another folder
+  gantry import score api.score.yaml worker.score.yaml --dir blueprints/shop`,
 	}
 	for _, format := range []string{"compose", "score"} {
 		opts := &Options{IO: io, Format: format}
@@ -40,6 +45,8 @@ copied: they become secret names. It never overwrites a file.`,
 			Use:   use,
 			Short: "Write blueprints from " + map[string]string{"compose": "a Compose file", "score": "Score workload files"}[format],
 			Args:  args,
+			Example: map[string]string{"compose": "  gantry import compose compose.yaml --team shop",
+				"score": "  gantry import score api.score.yaml worker.score.yaml"}[format],
 			RunE: func(_ *cobra.Command, a []string) error {
 				opts.Files = a
 				if runF != nil {
