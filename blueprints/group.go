@@ -150,14 +150,10 @@ func (l *loader) unprovided(r *resolver, m *member, rp *ResolvedPlatform, deps [
 	if len(deps) == 0 || slices.Contains(catalog.Clouds, rp.Spec.Cloud.Provider) {
 		return
 	}
-	var names []string
-	for _, d := range deps {
-		names = append(names, d.Name)
-	}
 	pos, p := m.pos(r, "spec.dependencies")
 	l.add(Diagnostic{Pos: pos, Path: p, Severity: SeverityWarning,
-		Message: m.forService(pos, fmt.Sprintf("the platform has no cloud, so nothing creates the settings (ConfigMap %s) or credentials of %s: the pod will not start",
-			DependencyConfigMap(m.res.Name), strings.Join(names, ", "))),
+		Message: m.forService(pos, fmt.Sprintf("the platform has no cloud, so nothing creates the settings (ConfigMap %s) or credentials of the dependencies: the pod will not start",
+			DependencyConfigMap(m.res.Name))),
 		Hint: "set the platform's spec.cloud.provider (aws, gcp or azure), or create that ConfigMap and the secret store's entries yourself"})
 }
 

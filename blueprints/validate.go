@@ -52,6 +52,29 @@ var reservedEnv = []string{"PORT", "METRICS_PORT", "SERVICE_NAME", "ENVIRONMENT"
 // reservedEnvPrefixes are prefixes of variables Gantry sets itself.
 var reservedEnvPrefixes = []string{"OTEL_", "GANTRY_"}
 
+// ReservedEnv reports whether Gantry sets an environment variable of that name itself (a blueprint
+// may not), whatever the service's dependencies.
+func ReservedEnv(name string) bool {
+	return slices.Contains(reservedEnv, name) || hasPrefixAny(name, reservedEnvPrefixes)
+}
+
+// CredentialProblem says what an env value looks like when gantry validate refuses it as a credential
+// under that name (the rules of credentials.go; placeholders are references, not values), or false.
+func CredentialProblem(name, value string) (string, bool) {
+	placeholders := HasPlaceholder(value)
+	value = literalText(value)
+	if what, ok := looksLikeCredential(value); ok {
+		return what, true
+	}
+	if keyShapedUnderCredentialName(name, value) {
+		return "a key or token under a name that names a credential", true
+	}
+	if credentialKey(name) && value != "" && !placeholders {
+		return "a value under a name that names a credential", true
+	}
+	return "", false
+}
+
 // check validates one resolved value of a service (its base or one environment). Problems are reported
 // where the value was written, which may be the platform file for a default.
 type check struct {

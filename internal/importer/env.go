@@ -1,36 +1,20 @@
 package importer
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"testing/fstest"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
 
-// credentials returns the keys of env whose values gantry validate would refuse as credentials. It runs
-// the validator's own rules (blueprints/credentials.go, unexported) on a minimal blueprint in memory,
-// so import and validate can never disagree on what a credential is.
+// credentials returns the keys of env whose values gantry validate would refuse as credentials: the
+// validator's own rules (blueprints.CredentialProblem), so import and validate never disagree.
 func credentials(env map[string]string) map[string]bool {
 	out := map[string]bool{}
-	if len(env) == 0 {
-		return out
-	}
-	var b strings.Builder
-	b.WriteString("apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: probe, team: probe}\nspec:\n" +
-		"  prebuilt: docker.io/library/busybox:1@sha256:" + strings.Repeat("0", 64) + "\n  type: worker\n  env:\n")
-	for _, k := range slices.Sorted(mapsKeys(env)) {
-		fmt.Fprintf(&b, "    %s: %s\n", strconv.Quote(k), strconv.Quote(literal(env[k])))
-	}
-	fsys := fstest.MapFS{"b/probe.yaml": {Data: []byte(b.String())}}
-	_, diags := blueprints.Load(blueprints.LoadOptions{FS: fsys, Paths: []string{"b"}, Root: "."})
-	for _, d := range diags {
-		k, ok := strings.CutPrefix(d.Path, "spec.env.")
-		if ok && d.Severity == blueprints.SeverityError && (strings.Contains(d.Hint, "secret store") || strings.Contains(d.Message, "not secret")) {
+	for k, v := range env {
+		if _, ok := blueprints.CredentialProblem(k, literal(v)); ok {
 			out[k] = true
 		}
 	}
@@ -145,10 +129,7 @@ func mapEnv(s *svc, env map[string]string, pos func(string) blueprints.Pos, p pe
 	}
 }
 
-func reserved(k string) bool {
-	return slices.Contains([]string{"PORT", "METRICS_PORT", "SERVICE_NAME", "ENVIRONMENT", "CONFIDENTIAL_DIR"}, k) ||
-		strings.HasPrefix(k, "OTEL_") || strings.HasPrefix(k, "GANTRY_")
-}
+func reserved(k string) bool { return blueprints.ReservedEnv(k) }
 
 // depOf returns the dependency container a value names and the placeholder field that replaces the
 // whole value ("" when it names one in a form there is none for).
