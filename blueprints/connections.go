@@ -63,11 +63,34 @@ func (v EnvValue) Literal() (string, bool) {
 	return b.String(), true
 }
 
-// String is v as `gantry validate --print` shows it: text as the app reads it, a dependency's setting
-// as the kubelet's $(VAR), a secret as $(secret:KEY).
+// String is v as `gantry validate --print` shows it: the value the Kubernetes output holds (Kubelet),
+// except a value that is one secret, which the output reads from the Secret: $(secret:KEY).
 func (v EnvValue) String() string {
-	return v.Format(func(s string) string { return s }, func(name string) string { return "$(" + name + ")" },
-		func(key string) string { return "$(secret:" + key + ")" })
+	if len(v) == 1 && v[0].Secret != "" {
+		return "$(secret:" + v[0].Secret + ")"
+	}
+	return v.Kubelet()
+}
+
+// Kubelet is v as a container env value: literal text as KubeletLiteral keeps it; a composed value
+// with its text's every $ doubled, a dependency setting as $(VAR) and a secret as the $(GANTRY_SECRET_KEY)
+// variable that holds it (defined before it), which the kubelet expands.
+func (v EnvValue) Kubelet() string {
+	if text, ok := v.Literal(); ok {
+		return KubeletLiteral(text)
+	}
+	return v.Format(func(text string) string { return strings.ReplaceAll(text, "$", "$$") },
+		func(name string) string { return "$(" + name + ")" },
+		func(key string) string { return "$(" + SecretEnvVar(key) + ")" })
+}
+
+// KubeletLiteral keeps a value literal through the kubelet, which expands $(NAME) and turns $$ into $:
+// where either could happen every $ is doubled, which the kubelet turns back into exactly the value.
+func KubeletLiteral(v string) string {
+	if strings.Contains(v, "$(") || strings.Contains(v, "$$") {
+		return strings.ReplaceAll(v, "$", "$$")
+	}
+	return v
 }
 
 // Format writes v with each kind of part in a target's form: text, a dependency setting's variable, a
@@ -132,6 +155,23 @@ func splitPlaceholders(v string) ([]segment, int, bool) {
 func HasPlaceholder(v string) bool {
 	segs, _, ok := splitPlaceholders(v)
 	return !ok || slices.ContainsFunc(segs, func(s segment) bool { return s.placeholder })
+}
+
+// fromStore reports whether a raw value reads a secret from the store: a secret's value, a dependency's
+// password or its URL (which holds the password). Such a value may sit under a name that names a
+// credential; a name, a host or a port may not.
+func fromStore(v string) bool {
+	segs, _, ok := splitPlaceholders(v)
+	return ok && slices.ContainsFunc(segs, func(s segment) bool {
+		kind, rest, _ := strings.Cut(s.ref, ".")
+		switch kind {
+		case "secret":
+			return !strings.HasSuffix(rest, ".path")
+		case "dependency":
+			return strings.HasSuffix(rest, ".password") || strings.HasSuffix(rest, ".url")
+		}
+		return false
+	})
 }
 
 // literalText is a raw value with each placeholder as a space: what the credential checks read
@@ -213,6 +253,9 @@ func (c *connector) value(key, raw string) EnvValue {
 	}
 	if len(out) == 0 {
 		out = EnvValue{{}}
+	}
+	if n := len(out.String()); n > MaxEnvValue && len(raw) <= MaxEnvValue { // a long raw value is reported as such
+		c.report(path, 0, fmt.Sprintf("resolved, the value is %d bytes, longer than %d", n, MaxEnvValue), "keep large configuration in a file")
 	}
 	if text, lit := out.Literal(); lit && !HasPlaceholder(raw) {
 		c.looksLikeAddress(path, key, text)
@@ -406,9 +449,13 @@ func dependencyParts(d Dependency, field, url string) []EnvPart {
 const ConfidentialDir = "/var/run/secrets/gantry"
 
 func (c *connector) secret(path string, s segment, rest string) (EnvPart, bool) {
-	name, field, hasField := strings.Cut(rest, ".")
-	if hasField && field != "path" {
-		c.report(path, s.off, fmt.Sprintf("@{%s}: no field %q", s.ref, field), "@{secret.NAME} is the value, @{secret.NAME.path} the file it is mounted as")
+	// A secret name may hold dots (tls.key): the whole is the name unless it ends in .path.
+	name, hasField := rest, false
+	if n, ok := strings.CutSuffix(rest, ".path"); ok && !slices.Contains(c.spec.Secrets, rest) {
+		name, hasField = n, true
+	}
+	if i := strings.LastIndexByte(name, '.'); !slices.Contains(c.spec.Secrets, name) && i > 0 && slices.Contains(c.spec.Secrets, name[:i]) {
+		c.report(path, s.off, fmt.Sprintf("@{%s}: no field %q", s.ref, name[i+1:]), "@{secret.NAME} is the value, @{secret.NAME.path} the file it is mounted as")
 		return EnvPart{}, false
 	}
 	if !slices.Contains(c.spec.Secrets, name) {
@@ -451,6 +498,7 @@ func (c *connector) self(path string, s segment, field string) (EnvPart, bool) {
 
 // report adds an error at the placeholder: its column when the value is written on one line as is.
 func (c *connector) report(path string, off int, msg, hint string) {
+	msg = escapeControls(msg) // a placeholder's text is the user's: no raw newline reaches a log
 	pos, p := c.g.r.at(c.lay, Pos{File: c.m.file.Path}, path)
 	if n := c.lay.nodes[path]; n != nil && pos.Line == n.Line {
 		pos.Col += valueOffset(n, off)
@@ -458,10 +506,19 @@ func (c *connector) report(path string, off int, msg, hint string) {
 	c.g.l.add(Diagnostic{Pos: pos, Path: p, Message: c.m.forService(pos, msg), Hint: hint})
 }
 
+// escapeControls writes control characters as Go escapes.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
+}
+
 // valueOffset is the column offset of byte off of a scalar's value, where the source shows the value
 // as is: plain, or quoted without escapes, on one line.
 func valueOffset(n *yaml.Node, off int) int {
-	if strings.ContainsAny(n.Value, "\n\\'\"") {
+	if strings.ContainsAny(n.Value, "\n\t\\'\"") {
 		return 0
 	}
 	switch n.Style {

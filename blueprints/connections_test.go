@@ -65,8 +65,17 @@ func TestConnectionsResolve(t *testing.T) {
 			t.Errorf("%s: WHO = %v", e.Name, got)
 		}
 	}
-	if got := want["DATABASE_URL"].String(); got != "postgresql://$(DB_USER):$(secret:DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)?sslmode=require" {
-		t.Errorf("String() = %s", got)
+	// --print shows what the Kubernetes output holds.
+	for v, s := range map[*EnvValue]string{
+		ptr(want["DATABASE_URL"]): "postgresql://$(DB_USER):$(GANTRY_SECRET_DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)?sslmode=require",
+		ptr(want["DB_PASS"]):      "$(secret:DB_PASSWORD)",
+		ptr(want["LIT"]):          "a@{b} $$(HOME)",
+		ptr(EnvValue{{Text: "pre $(X) "}, {Var: "DB_HOST"}}): "pre $$(X) $(DB_HOST)",
+		ptr(EnvValue{{Text: "$(secret:KEY)"}}):               "$$(secret:KEY)",
+	} {
+		if got := v.String(); got != s {
+			t.Errorf("%v.String() = %s, want %s", *v, got, s)
+		}
 	}
 }
 
@@ -124,6 +133,38 @@ func TestRuleConnections(t *testing.T) {
 			want:  []string{`api.yaml:13:9: spec.env.A: @{secret.API_KEY.file}: no field "file" (@{secret.NAME} is the value, @{secret.NAME.path} the file it is mounted as)`},
 		},
 		{
+			name: "a secret named with a dot",
+			files: func() map[string]string {
+				f := connFiles(`    A: "@{secret.tls.key}"`, `    B: "@{secret.tls.key.path}"`)
+				f["api.yaml"] = strings.Replace(f["api.yaml"], "secrets: [API_KEY]", "secrets: [API_KEY, tls.key]", 1)
+				return f
+			}(),
+		},
+		{
+			name: "a secret named like a dependency's password",
+			files: func() map[string]string {
+				f := connFiles(`    A: x`)
+				f["api.yaml"] = strings.Replace(f["api.yaml"], "secrets: [API_KEY]", "secrets: [API_KEY, DB_PASSWORD]", 1)
+				return f
+			}(),
+			want: []string{"api.yaml:11:22: spec.secrets[1]: DB_PASSWORD is where dependency db's password goes in the service's Secret (rename the secret; the dependency's password is @{dependency.db.password})"},
+		},
+		{
+			name:  "a credential's name over a placeholder that is no secret",
+			files: connFiles(`    API_TOKEN: "@{self.name}"`, `    DB_PASSWORD_URL: "@{dependency.db.url}"`),
+			want:  []string{`api.yaml:13:16: spec.env.API_TOKEN: API_TOKEN looks like it holds a credential (value [redacted]); env values are not secret (list it under secrets: [API_TOKEN] and keep the value in the secret store; if it holds no credential, rename it)`},
+		},
+		{
+			name:  "a newline in a placeholder is escaped in the message",
+			files: connFiles(`    A: "@{service.x\n::error file=a::pwn.address}"`),
+			want:  []string{`api.yaml:13:8: spec.env.A: @{service.x\n::error file=a::pwn.address} is not a placeholder (write @{kind.name.field}: @{service.api.address}, @{dependency.db.host}, @{secret.API_KEY} or @{self.namespace}; @{@} is a literal @)`},
+		},
+		{
+			name:  "a NUL in a value",
+			files: connFiles(`    A: "a\u0000b"`),
+			want:  []string{"api.yaml:13:8: spec.env.A: contains a NUL character (remove it: no process can receive a NUL in its environment)"},
+		},
+		{
 			name:  "unknown self field",
 			files: connFiles(`    A: "@{self.team}"`),
 			want:  []string{`api.yaml:13:9: spec.env.A: @{self.team}: no field "team" (one of: name, namespace, environment, port)`},
@@ -161,6 +202,8 @@ func TestRuleConnections(t *testing.T) {
 		},
 	})
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // withService adds a web service named name of team core that nobody calls.
 func withService(files map[string]string, name string) map[string]string {

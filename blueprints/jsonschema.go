@@ -436,7 +436,7 @@ func connectionsMarkdown() string {
 	b.WriteString("| `@{dependency.NAME.FIELD}` | FIELD of a dependency in `spec.dependencies`, read in the pod from the variables that carry its settings (the kubelet's `$(VAR)`); `password` from the service's Secret, never the value. |\n")
 	b.WriteString("| `@{secret.NAME}` | A name in `spec.secrets`, as an environment variable read from the service's Secret. Secrets are also mounted as files, which is safer: an env var is visible to every process of the container and is often logged on a crash. |\n")
 	b.WriteString("| `@{secret.NAME.path}` | The file that secret is mounted as (under `$CONFIDENTIAL_DIR`), for an app that takes a key file's path. |\n")
-	fmt.Fprintf(&b, "| `@{self.FIELD}` | The service itself: `%s` (`environment` is empty in the kustomize base; each overlay sets its own). |\n\n",
+	fmt.Fprintf(&b, "| `@{self.FIELD}` | The service itself: `%s` (`environment` is empty in the kustomize base; each overlay sets its own; `port` is the container's port, not the Service's). |\n\n",
 		strings.Join(selfFields, "`, `"))
 	b.WriteString("The fields of each dependency type:\n\n| Type | Fields | URL form |\n|---|---|---|\n")
 	for _, k := range catalog.Dependencies() {

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -61,7 +63,7 @@ func ReservedEnv(name string) bool {
 // CredentialProblem says what an env value looks like when gantry validate refuses it as a credential
 // under that name (the rules of credentials.go; placeholders are references, not values), or false.
 func CredentialProblem(name, value string) (string, bool) {
-	placeholders := HasPlaceholder(value)
+	placeholders := fromStore(value)
 	value = literalText(value)
 	if what, ok := looksLikeCredential(value); ok {
 		return what, true
@@ -221,6 +223,7 @@ func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
 	c.build(s)
 	c.envVars(s)
 	c.secrets(s.Secrets)
+	c.secretKeys(s)
 	c.dependencies(s.Dependencies)
 	c.refs("spec.calls", s.Calls, meta, s.Namespace)
 	c.refs("spec.callers", s.Callers, meta, s.Namespace)
@@ -425,7 +428,9 @@ func commandProblem(cmd string) string {
 		return fmt.Sprintf("longer than %d bytes", MaxCommand)
 	case strings.Contains(cmd, "${{"):
 		return "contains ${{, which GitHub Actions would evaluate as an expression"
-	case strings.ContainsFunc(cmd, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
+	case strings.ContainsFunc(cmd, func(r rune) bool {
+		return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029'
+	}):
 		return "contains a control character"
 	}
 	return ""
@@ -481,9 +486,12 @@ func (c *check) envVars(s *ServiceSpec) {
 		if len(v) > MaxEnvValue {
 			c.ferr(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
 		}
+		if strings.ContainsRune(v, 0) {
+			c.ferr(p, "remove it: no process can receive a NUL in its environment", "contains a NUL character")
+		}
 		// The rules are credentials.go's; the value is never printed whole. Placeholders are not the
 		// value: a credential resolved from the store is the right way to write one.
-		placeholders := HasPlaceholder(v)
+		placeholders := fromStore(v)
 		v = literalText(v)
 		if what, ok := looksLikeCredential(v); ok {
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
@@ -521,6 +529,19 @@ func (l *list) once(path string, i int, key, noun, shown, where string) {
 		return
 	}
 	l.seen[key] = i
+}
+
+// secretKeys refuses a secret named like a dependency's password: both are keys of the service's one
+// Secret (and files under CONFIDENTIAL_DIR), so one would silently replace the other.
+func (c *check) secretKeys(s *ServiceSpec) {
+	for _, d := range s.Dependencies {
+		kind, _ := catalog.Lookup(d.Type)
+		key := EnvPrefix(d) + "PASSWORD"
+		if i := slices.Index(s.Secrets, key); kind.Credentials && i >= 0 {
+			c.errf(fmt.Sprintf("spec.secrets[%d]", i), fmt.Sprintf("rename the secret; the dependency's password is @{dependency.%s.password}", d.Name),
+				"%s is where dependency %s's password goes in the service's Secret", key, d.Name)
+		}
+	}
 }
 
 func (c *check) secrets(names []string) {

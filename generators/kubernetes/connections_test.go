@@ -2,12 +2,16 @@ package kubernetes_test
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
 )
 
 // envVar is a container env entry as a manifest has it.
@@ -178,5 +182,48 @@ func TestConnectionsNoSecretValue(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPrintIsTheOutput: every env value `gantry validate --print` shows (EnvValue.String) is the value
+// the environment's workload patch holds, or, for a value that is one secret, a secretKeyRef to it.
+func TestPrintIsTheOutput(t *testing.T) {
+	files := map[string][]byte{}
+	for _, f := range generate(t) {
+		files[f.Path] = f.Data
+	}
+	checked := 0
+	for _, p := range gentest.LoadExamples(t).Platforms {
+		for _, s := range p.Services {
+			for _, e := range s.Environments {
+				patch := files[path.Join(generators.ServiceDir(p, s), "kubernetes", "overlays", e.Name, "patch-workload.yaml")]
+				envs := workloadEnvs(t, patch)
+				var env []envVar
+				for _, v := range envs {
+					env = v
+				}
+				got := map[string]envVar{}
+				for _, v := range env {
+					got[v.Name] = v
+				}
+				for k, v := range e.Spec.Values {
+					g, ok := got[k]
+					switch {
+					case !ok:
+						t.Errorf("%s %s: %s is not in the patch", s.Name, e.Name, k)
+					case g.ValueFrom != nil && g.ValueFrom.SecretKeyRef != nil:
+						if want := "$(secret:" + g.ValueFrom.SecretKeyRef.Key + ")"; v.String() != want {
+							t.Errorf("%s %s: %s prints %q, the output reads %s", s.Name, e.Name, k, v.String(), want)
+						}
+					case v.String() != g.Value:
+						t.Errorf("%s %s: %s prints %q, the output holds %q", s.Name, e.Name, k, v.String(), g.Value)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no env value checked")
 	}
 }

@@ -179,7 +179,7 @@ func (m *model) settings() []corev1.EnvVar {
 	}
 	var env []corev1.EnvVar
 	for _, k := range slices.Sorted(maps.Keys(data)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: escapeEnv(data[k])})
+		env = append(env, corev1.EnvVar{Name: k, Value: blueprints.KubeletLiteral(data[k])})
 	}
 	return env
 }
@@ -210,14 +210,12 @@ func (m *model) connections() []corev1.EnvVar {
 			secrets = append(secrets, m.secretEnv(k, v[0].Secret))
 			continue
 		}
-		value := v.Format(func(text string) string { return strings.ReplaceAll(text, "$", "$$") },
-			func(name string) string { return "$(" + name + ")" },
-			func(key string) string {
-				h := blueprints.SecretEnvVar(key)
-				helpers[h] = key
-				return "$(" + h + ")"
-			})
-		composed = append(composed, corev1.EnvVar{Name: k, Value: value})
+		for _, p := range v {
+			if p.Secret != "" {
+				helpers[blueprints.SecretEnvVar(p.Secret)] = p.Secret
+			}
+		}
+		composed = append(composed, corev1.EnvVar{Name: k, Value: v.Kubelet()})
 	}
 	for h, key := range helpers {
 		secrets = append(secrets, m.secretEnv(h, key))
@@ -230,15 +228,6 @@ func (m *model) connections() []corev1.EnvVar {
 func (m *model) secretEnv(name, key string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-secrets"}, Key: key}}}
-}
-
-// escapeEnv keeps a value literal: the kubelet expands $(NAME) and turns $$ into $, so where either
-// could happen every $ is doubled, which the kubelet turns back into exactly the value written.
-func escapeEnv(v string) string {
-	if strings.Contains(v, "$(") || strings.Contains(v, "$$") {
-		return strings.ReplaceAll(v, "$", "$$")
-	}
-	return v
 }
 
 func (m *model) quantities() corev1.ResourceList {
