@@ -207,6 +207,13 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 	// platform), its generated output or the pipeline itself runs the pipeline; nothing else does (a
 	// monorepo builds only what changed). A prebuilt service has no source of its own.
 	pl.Paths = []string{s.Base.Source + "/**", s.Source}
+	// A build context or Dockerfile of the blueprint's, outside the source folder, builds the image too.
+	if b.Context != "" && path.Clean(b.Context) != path.Clean(s.Base.Source) {
+		pl.Paths = append(pl.Paths, strings.TrimPrefix(path.Clean(b.Context)+"/**", "./"))
+	}
+	if b.Dockerfile != "" && !strings.HasPrefix(path.Clean(b.Dockerfile), path.Clean(s.Base.Source)+"/") {
+		pl.Paths = append(pl.Paths, path.Clean(b.Dockerfile))
+	}
 	if s.Base.Prebuilt != "" {
 		pl.Prebuilt = &Prebuilt{Ref: s.Base.Prebuilt, Scan: byDigest(s.Base.Prebuilt)}
 		pl.Test, pl.Build, pl.Paths = nil, nil, []string{s.Source}
