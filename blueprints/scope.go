@@ -1,7 +1,9 @@
 package blueprints
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -82,3 +84,27 @@ func (l *loader) searched(dir string) searchedDir {
 // IsBlueprint reports whether data looks like a blueprint file: what Gantry never removes, whatever its
 // record says.
 func IsBlueprint(data []byte) bool { return looksLikeBlueprint(data) }
+
+// PlatformAbove reports whether a platform file is in dir or a folder above it, up to the repository
+// root (the first folder with .git): where gantry init and gantry import look before writing one.
+func PlatformAbove(dir string) bool {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for {
+		for _, name := range PlatformFileNames {
+			if st, err := os.Stat(filepath.Join(d, name)); err == nil && st.Mode().IsRegular() {
+				return true
+			}
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return false
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return false
+		}
+		d = parent
+	}
+}

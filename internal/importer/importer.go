@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/internal/paths"
 	"github.com/gantry-dev/gantry/templates"
 )
 
@@ -217,7 +218,7 @@ func assemble(all []*svc, fileEntries []Entry, opts Options, platformName string
 	if err != nil {
 		return nil, err
 	}
-	if !platformAbove(dir) {
+	if !blueprints.PlatformAbove(dir) {
 		res.Files = append(res.Files, File{Path: "platform.yaml", Data: platform})
 	}
 	slices.SortFunc(res.Files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
@@ -309,47 +310,6 @@ func writeNew(path string, data []byte) error {
 	return nil
 }
 
-// platformAbove reports whether a platform file is in dir or a folder above it, up to the repository
-// root: the search gantry validate (and gantry init) do.
-func platformAbove(dir string) bool {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return false
-	}
-	for {
-		for _, name := range blueprints.PlatformFileNames {
-			if st, err := os.Stat(filepath.Join(d, name)); err == nil && st.Mode().IsRegular() {
-				return true
-			}
-		}
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return false
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return false
-		}
-		d = parent
-	}
-}
-
-// repoRoot is the nearest folder with .git at or above dir, else dir: where blueprint paths (source,
-// build) are relative to.
-func repoRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return dir
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return abs
-		}
-	}
-}
-
 var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // dnsLabel makes s a DNS-1123 label (lower case, '-' for the rest), or def when nothing is left.
@@ -388,4 +348,16 @@ func guessRuntime(dir string) (string, string) {
 		}
 	}
 	return "", "no go.mod, package.json, pom.xml, build.gradle, requirements.txt, pyproject.toml, Cargo.toml or *.csproj in " + filepath.ToSlash(dir)
+}
+
+// repoRoot is the nearest folder with .git at or above dir, else dir (absolute): where blueprint paths
+// (source, build) are relative to.
+func repoRoot(dir string) string {
+	if r := paths.RepoRoot(dir); r != "" {
+		return r
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }

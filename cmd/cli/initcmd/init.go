@@ -95,7 +95,7 @@ func Run(opts *Options) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %s\n", filepath.ToSlash(target))
-	if !platformAbove(opts.Dir) {
+	if !blueprints.PlatformAbove(opts.Dir) {
 		name := filepath.Base(mustAbs(filepath.Dir(mustAbs(opts.Dir))))
 		if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
 			name = "platform"
@@ -129,27 +129,6 @@ func writeNew(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// platformAbove reports whether a platform file is in dir or a folder above it, up to the repository root,
-// the same search `gantry validate` does.
-func platformAbove(dir string) bool {
-	d := mustAbs(dir)
-	for {
-		for _, name := range blueprints.PlatformFileNames {
-			if st, err := os.Stat(filepath.Join(d, name)); err == nil && st.Mode().IsRegular() {
-				return true
-			}
-		}
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return false
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return false
-		}
-		d = parent
-	}
 }
 
 func mustAbs(p string) string {
