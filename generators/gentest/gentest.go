@@ -17,11 +17,15 @@ const ExamplesDir = "../../blueprints/examples"
 // inputs for the checkers next to the examples, with no golden files of their own.
 var AppsDirs = []string{"../../blueprints/testdata/apps/bank-of-anthos", "../../blueprints/testdata/apps/otel-demo"}
 
-// LoadChecked loads what the checker tests verify: the examples and the apps. It fails the test on an
+// ImportedDirs are blueprints `gantry import` wrote (its goldens) with services active: the checkers
+// verify what an import generates too.
+var ImportedDirs = []string{"../../internal/importer/testdata/golden/compose/pinned", "../../internal/importer/testdata/golden/score/pinned"}
+
+// LoadChecked loads what the checker tests verify: the examples, the apps and the imported blueprints. It fails the test on an
 // error; the apps keep the warnings a real app gets (one health endpoint, one replica in production).
 func LoadChecked(t testing.TB) *blueprints.Resolved {
 	t.Helper()
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: append([]string{ExamplesDir}, AppsDirs...)})
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: append(append([]string{ExamplesDir}, AppsDirs...), ImportedDirs...)})
 	if errs, _ := diags.Count(); errs > 0 {
 		t.Fatalf("the examples and apps do not validate:\n%v", diags)
 	}
