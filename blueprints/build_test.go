@@ -67,6 +67,11 @@ func TestRuleBuild(t *testing.T) {
 			want:  []string{"svc.yaml:10:17: spec.build.test: contains ${{, which GitHub Actions would evaluate as an expression (write the command as you would type it in a shell; pass CI values through environment variables)"},
 		},
 		{
+			name:  "build command with a placeholder",
+			files: ruleWeb("  build: {test: 'make test ADDR=@{service.x.address}'}"),
+			want:  []string{"svc.yaml:10:17: spec.build.test: holds a placeholder (@{...}), which only env values resolve; a literal @{ is @{@}{ (write the command as you would type it in a shell; pass CI values through environment variables)"},
+		},
+		{
 			name:  "build command with a control character",
 			files: ruleWeb(`  build: {lint: "make\rlint"}`),
 			want:  []string{"svc.yaml:10:17: spec.build.lint: contains a control character (write the command as you would type it in a shell; pass CI values through environment variables)"},

@@ -265,6 +265,10 @@ func (c *connector) value(key, raw string) EnvValue {
 
 // ref resolves one placeholder into its parts; nil when it cannot be resolved (reported).
 func (c *connector) ref(path string, s segment) []EnvPart {
+	if strings.Contains(s.ref, "@{") {
+		c.report(path, s.off, fmt.Sprintf("@{%s}: placeholders do not nest", truncate(s.ref, 60)), "write each placeholder on its own, e.g. @{service.api.host}:@{service.api.port}")
+		return nil
+	}
 	if !placeholderRE.MatchString(s.ref) {
 		c.report(path, s.off, fmt.Sprintf("@{%s} is not a placeholder", truncate(s.ref, 60)),
 			"write @{kind.name.field}: @{service.api.address}, @{dependency.db.host}, @{secret.API_KEY} or @{self.namespace}; @{@} is a literal @")
@@ -298,7 +302,11 @@ func (c *connector) ref(path string, s segment) []EnvPart {
 // nameField splits NAME.FIELD (NAME may hold dots: name.namespace) and checks FIELD against fields.
 func (c *connector) nameField(path string, s segment, rest string, fields []string) (name, field string, ok bool) {
 	i := strings.LastIndexByte(rest, '.')
-	if i <= 0 {
+	switch {
+	case rest == "" || i == 0 || strings.HasPrefix(rest, ".") || strings.Contains(rest, ".."):
+		c.report(path, s.off, fmt.Sprintf("@{%s} names no service", s.ref), "write @{service.NAME.FIELD}, NAME as in spec.calls, e.g. @{service.api.address}")
+		return "", "", false
+	case i < 0:
 		c.report(path, s.off, fmt.Sprintf("@{%s} names no field", s.ref), "add one of: "+strings.Join(fields, ", "))
 		return "", "", false
 	}

@@ -165,6 +165,24 @@ func TestRuleConnections(t *testing.T) {
 			want:  []string{"api.yaml:13:8: spec.env.A: contains a NUL character (remove it: no process can receive a NUL in its environment)"},
 		},
 		{
+			name:  "no service name",
+			files: connFiles(`    A: "@{service..address}"`, `    B: "@{service}"`),
+			want: []string{
+				"api.yaml:13:9: spec.env.A: @{service..address} names no service (write @{service.NAME.FIELD}, NAME as in spec.calls, e.g. @{service.api.address})",
+				"api.yaml:14:9: spec.env.B: @{service} names no service (write @{service.NAME.FIELD}, NAME as in spec.calls, e.g. @{service.api.address})",
+			},
+		},
+		{
+			name:  "nested placeholders",
+			files: connFiles(`    A: "@{service.@{self.name}.host}"`),
+			want:  []string{"api.yaml:13:9: spec.env.A: @{service.@{self.name}: placeholders do not nest (write each placeholder on its own, e.g. @{service.api.host}:@{service.api.port})"},
+		},
+		{
+			name:  "a placeholder in egress",
+			files: connFiles(`    A: x`, `  egress: ["@{service.ledger.address}"]`),
+			want:  []string{"api.yaml:14:12: spec.egress[0]: placeholders are resolved in env values only (a service inside the platform goes in spec.calls; egress lists hosts outside it)"},
+		},
+		{
 			name:  "unknown self field",
 			files: connFiles(`    A: "@{self.team}"`),
 			want:  []string{`api.yaml:13:9: spec.env.A: @{self.team}: no field "team" (one of: name, namespace, environment, port)`},

@@ -428,6 +428,8 @@ func commandProblem(cmd string) string {
 		return fmt.Sprintf("longer than %d bytes", MaxCommand)
 	case strings.Contains(cmd, "${{"):
 		return "contains ${{, which GitHub Actions would evaluate as an expression"
+	case HasPlaceholder(cmd):
+		return "holds a placeholder (@{...}), which only env values resolve; a literal @{ is @{@}{"
 	case strings.ContainsFunc(cmd, func(r rune) bool {
 		return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029'
 	}):
@@ -643,6 +645,8 @@ func (c *check) egress(hosts []string) {
 		host, port, ok := SplitHostPort(h)
 		n, err := strconv.Atoi(port)
 		switch {
+		case strings.Contains(h, "@{"):
+			c.ferr(p, "a service inside the platform goes in spec.calls; egress lists hosts outside it", "placeholders are resolved in env values only")
 		case !ok && strings.Count(h, ":") > 1 && !strings.HasPrefix(h, "["):
 			c.ferr(p, `e.g. "[2001:db8::1]:443"`, "%q: an IPv6 address goes in brackets before the port", truncate(h, 60))
 		case !ok || err != nil || n < 1 || n > 65535:
