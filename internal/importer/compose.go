@@ -92,7 +92,7 @@ func Compose(path string, opts Options) (*Result, error) {
 				continue
 			}
 		}
-		s := &svc{name: name, pos: at(keys[name]), team: team, env: map[string]string{}, envTODO: map[string]string{}, importedBy: "compose"}
+		s := &svc{name: name, pos: at(keys[name]), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "compose"}
 		if badName(name) {
 			return nil, fmt.Errorf("%s: service %q is not a Gantry service name (a DNS label of at most 40 characters): rename it", s.pos, name)
 		}

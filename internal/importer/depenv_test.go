@@ -11,10 +11,6 @@ import (
 // db; a Compose service that sets DB_HOST=db (the usual wiring) must import, the variable reported and
 // left out, not fail. The Score importer has the same case in TestScoreCases.
 func TestComposeVariableSetFromDependency(t *testing.T) {
-	t.Skip("BUG: Compose() maps DB_HOST=db to @{dependency.db.host} and keeps it in spec.env, a name Gantry derives " +
-		"from dependency db (blueprints.DependencyEnv); its own validation refuses it (\"DB_HOST is reserved (Gantry " +
-		"sets it from the dependency db; remove it)\") and the whole import fails with \"do not validate (a bug; please " +
-		"report it)\"; mapEnv checks only reserved() (blueprints.ReservedEnv), which ignores dependencies")
 	digest := "@sha256:" + strings.Repeat("ab", 32)
 	compose := "services:\n" + // 1
 		"  web:\n" + // 2

@@ -78,6 +78,7 @@ func mapEnv(s *svc, env map[string]string, pos func(string) blueprints.Pos, p pe
 	for _, k := range keys {
 		v := env[k]
 		at := pos(k)
+		s.envAt[k] = at
 		if reserved(k) {
 			s.add(at, KindUnmapped, "env %s: Gantry sets it itself (PORT is spec.port; OTEL_* and GANTRY_* are Gantry's); not copied", k)
 			continue

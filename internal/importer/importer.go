@@ -107,7 +107,8 @@ type svc struct {
 	replicas   int
 	cpu, mem   string
 	env        map[string]string
-	envTODO    map[string]string // env written as a comment: key -> why
+	envAt      map[string]blueprints.Pos // where each env key was written
+	envTODO    map[string]string         // env written as a comment: key -> why
 	secrets    []string
 	deps       []blueprints.Dependency
 	calls      []string
@@ -173,6 +174,20 @@ func finish(all []*svc) {
 		for _, c := range s.callers {
 			if byName[c] != nil && byName[c].pending() {
 				s.commentCall(c, c+" is written commented out until it is completed")
+			}
+		}
+		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
+		// the same setting: Gantry's is the one the app gets.
+		for _, d := range s.deps {
+			for _, k := range blueprints.DependencyEnv(d) {
+				if _, ok := s.env[k]; ok {
+					delete(s.env, k)
+					word := map[string]string{"score": "variable"}[s.importedBy]
+					if word == "" {
+						word = "env"
+					}
+					s.add(s.envAt[k], KindUnmapped, "%s %s is set by Gantry from dependency %s's settings; not copied", word, k, d.Name)
+				}
 			}
 		}
 		for k, v := range s.env {

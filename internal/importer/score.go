@@ -117,7 +117,7 @@ func Score(paths []string, opts Options) (*Result, error) {
 		if apps[name] != nil {
 			return nil, fmt.Errorf("%s: a second workload named %s", keyAt("metadata", "name"), name)
 		}
-		s := &svc{name: name, pos: keyAt("metadata", "name"), team: team, env: map[string]string{}, envTODO: map[string]string{}, importedBy: "score"}
+		s := &svc{name: name, pos: keyAt("metadata", "name"), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "score"}
 		apps[name] = s
 		all = append(all, s)
 		unmapped(s, l.root, []string{"apiVersion", "metadata", "service", "containers", "resources"}, "", at)
@@ -202,6 +202,7 @@ func Score(paths []string, opts Options) (*Result, error) {
 		c := l.w.Containers[main]
 		for _, k := range slices.Sorted(mapsKeys(c.Variables)) {
 			pos := keyAt("containers", main, "variables", k)
+			s.envAt[k] = pos
 			v, why := scoreValue(c.Variables[k], s, refs)
 			switch {
 			case reserved(k):

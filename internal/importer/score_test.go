@@ -176,10 +176,6 @@ func TestScoreCases(t *testing.T) {
 			want: []string{"score.yaml:10: unmapped: api: variable DB_HOST", "score.yaml:11: unmapped: api: variable DB_NAME"},
 			in:   map[string][]string{"api.yaml": {"- {name: db, type: postgres}"}},
 			out:  []string{"DB_HOST: ", "DB_NAME: "},
-			bug: "Score() copies a variable whose name Gantry derives from a dependency (DB_HOST, DB_NAME... for resource db: " +
-				"blueprints.DependencyEnv) into spec.env; its own validation then refuses it (\"DB_HOST is reserved (Gantry sets it " +
-				"from the dependency db; remove it)\") and the whole import fails with \"do not validate (a bug; please report it)\". " +
-				"score.go checks only reserved() (blueprints.ReservedEnv), which ignores dependencies",
 		},
 		{
 			name: "service-port resource",

@@ -34,6 +34,14 @@ copied: they become secret names. It never overwrites a file.`,
 
   # Score workloads, into another folder
   gantry import score api.score.yaml worker.score.yaml --dir blueprints/shop`,
+		// Without a Run, cobra would print the help for an unknown subcommand and exit 0.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.FlagErrorf("unknown format %q for gantry import: compose or score", args[0])
+			}
+			return cmd.Help()
+		},
 	}
 	for _, format := range []string{"compose", "score"} {
 		opts := &Options{IO: io, Format: format}
