@@ -364,6 +364,19 @@ func (c *check) image(field, img string) {
 	}
 }
 
+// PinnedImage reports whether ref is an image reference pinned by digest, repository[:tag]@sha256:<64
+// hex>: what spec.prebuilt takes.
+func PinnedImage(ref string) bool {
+	repo, digest, ok := strings.Cut(ref, "@")
+	if name, tag, hasTag := strings.Cut(repo[strings.LastIndex(repo, "/")+1:], ":"); hasTag {
+		repo = strings.TrimSuffix(repo, ":"+tag)
+		if !tagRE.MatchString(tag) || name == "" {
+			ok = false
+		}
+	}
+	return ok && digestRE.MatchString(digest) && imageRE.MatchString(repo)
+}
+
 // prebuilt checks a service that runs an image Gantry does not build: pinned by digest, and nothing
 // that only applies to an image Gantry builds.
 func (c *check) prebuilt(s *ServiceSpec) {
@@ -374,14 +387,7 @@ func (c *check) prebuilt(s *ServiceSpec) {
 		c.errf("spec.prebuilt", "set it in the service's own blueprint", "a prebuilt image is one service's: it cannot be a platform default")
 		return
 	}
-	repo, digest, ok := strings.Cut(s.Prebuilt, "@")
-	if name, tag, hasTag := strings.Cut(repo[strings.LastIndex(repo, "/")+1:], ":"); hasTag {
-		repo = strings.TrimSuffix(repo, ":"+tag)
-		if !tagRE.MatchString(tag) || name == "" {
-			ok = false
-		}
-	}
-	if !ok || !digestRE.MatchString(digest) || !imageRE.MatchString(repo) {
+	if !PinnedImage(s.Prebuilt) {
 		c.errf("spec.prebuilt", "pin it by digest: repository[:tag]@sha256:<64 hex>, e.g. docker.io/library/nginx:1.27.3@sha256:...; `docker buildx imagetools inspect IMAGE` prints the digest",
 			"%q is not an image pinned by digest", truncate(s.Prebuilt, 120))
 	}

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -63,8 +62,6 @@ var urlSchemes = map[string][]string{
 	"mysql":    {"mysql", "mysql2"},
 	"redis":    {"redis", "rediss"},
 }
-
-var digestRE = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
 
 // imageRepo returns an image reference's repository without registry host (docker.io and friends),
 // tag or digest.

@@ -184,7 +184,7 @@ func composeImage(s *svc, cs types.ServiceConfig, dir, root string, keyAt func(.
 		if server != "" {
 			s.blockers = append(s.blockers, fmt.Sprintf("image %s is %s, which Gantry has no dependency type for: run it yourself, or import it as a prebuilt service once pinned", cs.Image, server))
 		}
-		if digestRE.MatchString(cs.Image) {
+		if blueprints.PinnedImage(cs.Image) {
 			s.prebuilt = cs.Image
 			s.add(keyAt("image"), KindNote, "image %s is pinned: written as prebuilt", cs.Image)
 			return

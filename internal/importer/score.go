@@ -339,7 +339,7 @@ func scoreImage(s *svc, image, dir string, pos blueprints.Pos) {
 			s.blockers = append(s.blockers, "set spec.runtime (go, node, python, java, rust, dotnet or static) and spec.source: image . is built from source, and "+why)
 			s.add(pos, KindTODO, "image . (built from source): runtime unknown; the blueprint is written commented out")
 		}
-	case digestRE.MatchString(image):
+	case blueprints.PinnedImage(image):
 		s.prebuilt = image
 	default:
 		s.prebuilt = image + "@sha256:TODO"
