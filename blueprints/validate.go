@@ -364,6 +364,9 @@ func (c *check) image(field, img string) {
 	}
 }
 
+// HTTPPath reports whether p is a probe path validation accepts (an absolute path of URL characters).
+func HTTPPath(p string) bool { return httpPathRE.MatchString(p) }
+
 // PinnedImage reports whether ref is an image reference pinned by digest, repository[:tag]@sha256:<64
 // hex>: what spec.prebuilt takes.
 func PinnedImage(ref string) bool {

@@ -283,7 +283,7 @@ func composeHealth(s *svc, cs types.ServiceConfig, keyAt func(...string) bluepri
 		s.add(s.pos, KindNote, "no health check: health {tcp: true} (readiness is a TCP connection); give health paths if the app serves them")
 		return
 	}
-	if m := healthURLRE.FindStringSubmatch(strings.Join(hc.Test, " ")); m != nil {
+	if m := healthURLRE.FindStringSubmatch(strings.Join(hc.Test, " ")); m != nil && blueprints.HTTPPath(cmp.Or(m[1], "/")) {
 		path := cmp.Or(m[1], "/")
 		s.health.Liveness, s.health.Readiness = path, path
 		s.add(keyAt("healthcheck", "test"), KindNote, "health check %s: liveness and readiness (one endpoint for both: Gantry warns and probes liveness over TCP; give a separate liveness path if the app has one)", path)

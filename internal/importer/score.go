@@ -377,11 +377,19 @@ func scoreHealth(s *svc, c scoreContainer, pos blueprints.Pos) {
 	if s.typ != "web" {
 		return
 	}
-	if c.LivenessProbe.HTTPGet != nil {
-		s.health.Liveness = c.LivenessProbe.HTTPGet.Path
-	}
-	if c.ReadinessProbe.HTTPGet != nil {
-		s.health.Readiness = c.ReadinessProbe.HTTPGet.Path
+	for _, pr := range []struct {
+		probe *scoreProbe
+		dst   *string
+		name  string
+	}{{&c.LivenessProbe, &s.health.Liveness, "liveness"}, {&c.ReadinessProbe, &s.health.Readiness, "readiness"}} {
+		if pr.probe.HTTPGet == nil {
+			continue
+		}
+		if !blueprints.HTTPPath(pr.probe.HTTPGet.Path) {
+			s.add(pos, KindUnmapped, "%s probe path %q is not an HTTP path Gantry can probe; left out", pr.name, pr.probe.HTTPGet.Path)
+			continue
+		}
+		*pr.dst = pr.probe.HTTPGet.Path
 	}
 	s.health.Liveness = cmp.Or(s.health.Liveness, s.health.Readiness)
 	s.health.Readiness = cmp.Or(s.health.Readiness, s.health.Liveness)
