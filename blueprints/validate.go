@@ -364,6 +364,10 @@ func (c *check) image(field, img string) {
 	}
 }
 
+// EnvName reports whether name is an environment variable name a blueprint may use (letters, digits
+// and '_', not starting with a digit; not one Gantry sets itself).
+func EnvName(name string) bool { return envNameRE.MatchString(name) && !ReservedEnv(name) }
+
 // HTTPPath reports whether p is a probe path validation accepts (an absolute path of URL characters).
 func HTTPPath(p string) bool { return httpPathRE.MatchString(p) }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -174,6 +175,12 @@ func finish(all []*svc) {
 		for _, c := range s.callers {
 			if byName[c] != nil && byName[c].pending() {
 				s.commentCall(c, c+" is written commented out until it is completed")
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(s.env)) {
+			if !blueprints.EnvName(k) && !blueprints.ReservedEnv(k) {
+				delete(s.env, k)
+				s.add(s.envAt[k], KindUnmapped, "%q is not an environment variable name Gantry accepts (letters, digits and '_', not starting with a digit); not copied", k)
 			}
 		}
 		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
