@@ -368,6 +368,9 @@ func (c *check) image(field, img string) {
 // and '_', not starting with a digit; not one Gantry sets itself).
 func EnvName(name string) bool { return envNameRE.MatchString(name) && !ReservedEnv(name) }
 
+// SecretName reports whether name is a secret name validation accepts.
+func SecretName(name string) bool { return len(name) <= 63 && secretNameRE.MatchString(name) }
+
 // HTTPPath reports whether p is a probe path validation accepts (an absolute path of URL characters).
 func HTTPPath(p string) bool { return httpPathRE.MatchString(p) }
 
@@ -574,7 +577,7 @@ func (c *check) secrets(names []string) {
 				"%s looks like %s: secrets must be names, never values", redactValue(n), what)
 			continue
 		}
-		if len(n) > 63 || !secretNameRE.MatchString(n) {
+		if !SecretName(n) {
 			c.ferr(p, "a name such as STRIPE_API_KEY: letters, digits, '_', '-', '.', at most 63", "%q is not a secret name", truncate(n, 40))
 			continue
 		}

@@ -183,6 +183,18 @@ func finish(all []*svc) {
 				s.add(s.envAt[k], KindUnmapped, "%q is not an environment variable name Gantry accepts (letters, digits and '_', not starting with a digit); not copied", k)
 			}
 		}
+		s.secrets = slices.DeleteFunc(s.secrets, func(n string) bool {
+			if blueprints.SecretName(n) {
+				return false
+			}
+			s.add(s.envAt[n], KindUnmapped, "%q is not a secret name Gantry accepts (letters, digits, '_', '-', '.'); not listed", n)
+			for k, v := range s.env {
+				if strings.Contains(v, "@{secret."+n) {
+					delete(s.env, k)
+				}
+			}
+			return true
+		})
 		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
 		// the same setting: Gantry's is the one the app gets.
 		for _, d := range s.deps {
