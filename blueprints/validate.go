@@ -454,19 +454,30 @@ func commandProblem(cmd string) string {
 	return ""
 }
 
+// resourceMinimums are the smallest requests a blueprint may give, by resources field.
+var resourceMinimums = map[string]string{"cpu": "10m", "memory": "16Mi", "ephemeralStorage": "16Mi"}
+
+// ResourceProblem says why a quantity for a resources field (cpu, memory, ephemeralStorage) is refused,
+// or "".
+func ResourceProblem(field, q string) string {
+	v, err := resource.ParseQuantity(q)
+	if err != nil {
+		return fmt.Sprintf("%q is not a quantity", q)
+	}
+	if min := resourceMinimums[field]; v.Cmp(resource.MustParse(min)) < 0 {
+		return fmt.Sprintf("%s is less than the minimum of %s", q, min)
+	}
+	return ""
+}
+
 func (c *check) resources(r Resources) {
-	for _, q := range []struct{ path, v, min string }{
-		{"spec.resources.cpu", r.CPU, "10m"},
-		{"spec.resources.memory", r.Memory, "16Mi"},
-		{"spec.resources.ephemeralStorage", r.EphemeralStorage, "16Mi"},
-	} {
-		v, err := resource.ParseQuantity(q.v)
-		if err != nil {
-			c.ferr(q.path, "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi", "%q is not a quantity", q.v)
-			continue
-		}
-		if v.Cmp(resource.MustParse(q.min)) < 0 {
-			c.ferr(q.path, "", "%s is less than the minimum of %s", q.v, q.min)
+	for _, q := range []struct{ field, v string }{{"cpu", r.CPU}, {"memory", r.Memory}, {"ephemeralStorage", r.EphemeralStorage}} {
+		if msg := ResourceProblem(q.field, q.v); msg != "" {
+			hint := ""
+			if strings.HasPrefix(msg, `"`) {
+				hint = "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi"
+			}
+			c.ferr("spec.resources."+q.field, hint, "%s", msg)
 		}
 	}
 }

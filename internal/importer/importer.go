@@ -195,6 +195,17 @@ func finish(all []*svc) {
 			}
 			return true
 		})
+		for _, r := range []struct {
+			field string
+			v     *string
+		}{{"cpu", &s.cpu}, {"memory", &s.mem}} {
+			if *r.v != "" {
+				if msg := blueprints.ResourceProblem(r.field, *r.v); msg != "" {
+					s.add(s.pos, KindUnmapped, "resources %s: %s; left to Gantry's default", r.field, msg)
+					*r.v = ""
+				}
+			}
+		}
 		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
 		// the same setting: Gantry's is the one the app gets.
 		for _, d := range s.deps {
