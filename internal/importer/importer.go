@@ -7,6 +7,7 @@
 package importer
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -16,8 +17,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing/fstest"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -256,7 +259,7 @@ func assemble(all []*svc, fileEntries []Entry, opts Options, platformName string
 			return nil, fmt.Errorf("service %s would be written as %s.yaml, a platform file's name: rename it", s.name, s.name)
 		}
 		slices.SortStableFunc(s.entries, func(a, b Entry) int { return cmp.Compare(a.Pos.Line, b.Pos.Line) })
-		res.Files = append(res.Files, File{Path: s.name + ".yaml", Data: render(s)})
+		res.Files = append(res.Files, File{Path: s.name + ".yaml", Data: printable(render(s))})
 		res.Report = append(res.Report, s.entries...)
 	}
 	platform, err := templates.Render("platform.yaml.tmpl", templates.PlatformData{Name: dnsLabel(platformName, "platform"), CI: "github"})
@@ -405,4 +408,23 @@ func repoRoot(dir string) string {
 		return abs
 	}
 	return dir
+}
+
+// printable writes every character YAML does not allow in a file (control characters, which only the
+// comments can hold: values are quoted with escapes) as a Go escape, so a report line that quotes the
+// input cannot make the blueprint unreadable.
+func printable(data []byte) []byte {
+	if !bytes.ContainsFunc(data, func(r rune) bool { return !unicode.IsPrint(r) && r != '\n' && r != '\t' }) {
+		return data
+	}
+	var b bytes.Buffer
+	for _, r := range string(data) {
+		if !unicode.IsPrint(r) && r != '\n' && r != '\t' {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.Bytes()
 }
