@@ -97,7 +97,7 @@ func render(s *svc) []byte {
 		var on, off []string
 		for _, it := range items {
 			if why, ok := s.callTODO[it]; ok && key != "secrets" {
-				off = append(off, fmt.Sprintf("# TODO(import): %s: [%s]  # %s", key, q(it), why))
+				off = append(off, fmt.Sprintf("# TODO(import): %s: [%s]  # %s", key, q(it), oneLine(why)))
 			} else {
 				on = append(on, q(it))
 			}
@@ -142,7 +142,7 @@ func render(s *svc) []byte {
 			if v, ok := s.env[k]; ok {
 				w(2, "%s: %s", q(k), q(v))
 			} else {
-				w(2, "# TODO(import): %s: %s", q(k), s.envTODO[k])
+				w(2, "# TODO(import): %s: %s", q(k), oneLine(s.envTODO[k]))
 			}
 		}
 	}
@@ -162,6 +162,11 @@ func render(s *svc) []byte {
 }
 
 // comment makes text (one line or several) YAML comment lines.
+// oneLine keeps a text that quotes the input on one comment line: line breaks as escapes.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", `\r\n`, "\n", `\n`, "\r", `\r`, "\u0085", `\u0085`, "\u2028", `\u2028`, "\u2029", `\u2029`).Replace(s)
+}
+
 func comment(text, prefix string) string {
 	var b strings.Builder
 	for _, l := range strings.Split(text, "\n") {
