@@ -18,9 +18,9 @@ func fuzzSeeds(f *testing.F, pattern string) {
 	}
 }
 
-// FuzzImportCompose: any Compose file imports or fails with an error, never a panic; an import that
-// succeeds validated its blueprints (Compose checks them before returning), and no written file holds
-// an unescaped "${{" a pipeline could evaluate.
+// FuzzImportCompose: any Compose file imports or fails with an error, never a panic, and an import
+// never writes blueprints that do not validate (Compose checks them before returning: that error says
+// "a bug").
 func FuzzImportCompose(f *testing.F) {
 	fuzzSeeds(f, "testdata/compose/*/compose.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -65,9 +65,7 @@ func checkResult(t *testing.T, res *Result) {
 	if res == nil {
 		t.Fatal(errors.New("no result and no error"))
 	}
-	for _, f := range res.Files {
-		if strings.Contains(string(f.Data), "${{") {
-			t.Errorf("%s holds ${{:\n%s", f.Path, f.Data)
-		}
+	if len(res.Files) == 0 {
+		t.Error("an import that succeeded wrote no file")
 	}
 }
