@@ -209,6 +209,20 @@ func finish(all []*svc) {
 				}
 			}
 		}
+		// The validator's credential rules on the values as written (placeholders translated): a value
+		// refused there is a secret's, whatever the input's form.
+		for _, k := range slices.Sorted(maps.Keys(s.env)) {
+			_, bad := blueprints.CredentialProblem(k, s.env[k])
+			switch {
+			case bad && blueprints.SecretName(k):
+				s.env[k] = "@{secret." + k + "}"
+				s.addSecret(k)
+				s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied; put it in the secret store as %s", k, k)
+			case bad:
+				delete(s.env, k)
+				s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied, and the name cannot be a secret's", k)
+			}
+		}
 		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
 		// the same setting: Gantry's is the one the app gets.
 		for _, d := range s.deps {
