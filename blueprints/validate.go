@@ -63,18 +63,41 @@ func ReservedEnv(name string) bool {
 // CredentialProblem says what an env value looks like when gantry validate refuses it as a credential
 // under that name (the rules of credentials.go; placeholders are references, not values), or false.
 func CredentialProblem(name, value string) (string, bool) {
-	placeholders := fromStore(value)
-	value = literalText(value)
-	if what, ok := looksLikeCredential(value); ok {
+	switch kind, what, _ := credential(name, value); kind {
+	case credentialValue:
 		return what, true
-	}
-	if keyShapedUnderCredentialName(name, value) {
+	case credentialShaped:
 		return "a key or token under a name that names a credential", true
-	}
-	if credentialKey(name) && value != "" && !placeholders {
+	case credentialName:
 		return "a value under a name that names a credential", true
 	}
 	return "", false
+}
+
+// The ways an env value can be a credential (credential), in the order they are checked.
+const (
+	credentialNone   = iota
+	credentialValue  // the value has a credential's shape, whatever its name
+	credentialShaped // key-shaped, under a name that names a credential
+	credentialName   // any literal under a name that names a credential
+)
+
+// credential classifies an env value with the rules of credentials.go: placeholders are references,
+// not values (lit is the value they were taken out of), and one that reads the secret store may sit
+// under a credential's name.
+func credential(name, value string) (kind int, what, lit string) {
+	fromStore := fromStore(value)
+	lit = literalText(value)
+	if what, ok := looksLikeCredential(lit); ok {
+		return credentialValue, what, lit
+	}
+	if keyShapedUnderCredentialName(name, lit) {
+		return credentialShaped, "", lit
+	}
+	if credentialKey(name) && lit != "" && !fromStore {
+		return credentialName, "", lit
+	}
+	return credentialNone, "", lit
 }
 
 // check validates one resolved value of a service (its base or one environment). Problems are reported
@@ -520,17 +543,16 @@ func (c *check) envVars(s *ServiceSpec) {
 		}
 		// The rules are credentials.go's; the value is never printed whole. Placeholders are not the
 		// value: a credential resolved from the store is the right way to write one.
-		placeholders := fromStore(v)
-		v = literalText(v)
-		if what, ok := looksLikeCredential(v); ok {
+		switch kind, what, lit := credential(k, v); kind {
+		case credentialValue:
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
-				"value %s looks like %s; env values are not secret", redactValue(v), what)
-		} else if keyShapedUnderCredentialName(k, v) {
+				"value %s looks like %s; env values are not secret", redactValue(lit), what)
+		case credentialShaped:
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
-				"value %s looks like a key or token, and %s names a credential; env values are not secret", redactValue(v), k)
-		} else if credentialKey(k) && v != "" && !placeholders {
+				"value %s looks like a key or token, and %s names a credential; env values are not secret", redactValue(lit), k)
+		case credentialName:
 			c.ferr(p, fmt.Sprintf("list it under secrets: [%s] and keep the value in the secret store; if it holds no credential, rename it", k),
-				"%s looks like it holds a credential (value %s); env values are not secret", k, redactValue(v))
+				"%s looks like it holds a credential (value %s); env values are not secret", k, redactValue(lit))
 		}
 	}
 }

@@ -157,17 +157,16 @@ func TestConnectionsExpand(t *testing.T) {
 // service's ExternalSecret fills.
 func TestConnectionsNoSecretValue(t *testing.T) {
 	keyRE := regexp.MustCompile(`secretKey: (\S+)`)
-	for _, f := range generate(t) {
+	files := generate(t)
+	byPath := map[string][]byte{}
+	for _, f := range files {
+		byPath[f.Path] = f.Data
+	}
+	for _, f := range files {
 		if !strings.HasSuffix(f.Path, "/base/deployment.yaml") {
 			continue
 		}
-		dir := filepath.Dir(f.Path)
-		var es []byte
-		for _, g := range generate(t) {
-			if g.Path == filepath.Join(dir, "externalsecret.yaml") {
-				es = g.Data
-			}
-		}
+		es := byPath[path.Join(path.Dir(f.Path), "externalsecret.yaml")]
 		filled := map[string]bool{}
 		for _, m := range keyRE.FindAllStringSubmatch(string(es), -1) {
 			filled[m[1]] = true

@@ -79,7 +79,7 @@ func mapEnv(s *svc, env map[string]string, pos func(string) blueprints.Pos, p pe
 		v := env[k]
 		at := pos(k)
 		s.envAt[k] = at
-		if reserved(k) {
+		if blueprints.ReservedEnv(k) {
 			s.add(at, KindUnmapped, "env %s: Gantry sets it itself (PORT is spec.port; OTEL_* and GANTRY_* are Gantry's); not copied", k)
 			continue
 		}
@@ -129,8 +129,6 @@ func mapEnv(s *svc, env map[string]string, pos func(string) blueprints.Pos, p pe
 		s.env[k] = literal(v)
 	}
 }
-
-func reserved(k string) bool { return blueprints.ReservedEnv(k) }
 
 // depOf returns the dependency container a value names and the placeholder field that replaces the
 // whole value ("" when it names one in a form there is none for).

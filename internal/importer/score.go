@@ -205,7 +205,7 @@ func Score(paths []string, opts Options) (*Result, error) {
 			s.envAt[k] = pos
 			v, why := scoreValue(c.Variables[k], s, refs)
 			switch {
-			case reserved(k):
+			case blueprints.ReservedEnv(k):
 				s.add(pos, KindUnmapped, "variable %s: Gantry sets it itself; not copied", k)
 			case why != "":
 				s.envTODO[k] = why
