@@ -180,63 +180,7 @@ func finish(all []*svc) {
 				s.commentCall(c, c+" is written commented out until it is completed")
 			}
 		}
-		for _, k := range slices.Sorted(maps.Keys(s.env)) {
-			if !blueprints.EnvName(k) && !blueprints.ReservedEnv(k) {
-				delete(s.env, k)
-				s.add(s.envAt[k], KindUnmapped, "%q is not an environment variable name Gantry accepts (letters, digits and '_', not starting with a digit); not copied", k)
-			}
-		}
-		s.secrets = slices.DeleteFunc(s.secrets, func(n string) bool {
-			if blueprints.SecretName(n) {
-				return false
-			}
-			s.add(s.envAt[n], KindUnmapped, "%q is not a secret name Gantry accepts (letters, digits, '_', '-', '.'); not listed", n)
-			for k, v := range s.env {
-				if strings.Contains(v, "@{secret."+n) {
-					delete(s.env, k)
-				}
-			}
-			return true
-		})
-		for _, r := range []struct {
-			field string
-			v     *string
-		}{{"cpu", &s.cpu}, {"memory", &s.mem}} {
-			if *r.v != "" {
-				if msg := blueprints.ResourceProblem(r.field, *r.v); msg != "" {
-					s.add(s.pos, KindUnmapped, "resources %s: %s; left to Gantry's default", r.field, msg)
-					*r.v = ""
-				}
-			}
-		}
-		// The validator's credential rules on the values as written (placeholders translated): a value
-		// refused there is a secret's, whatever the input's form.
-		for _, k := range slices.Sorted(maps.Keys(s.env)) {
-			_, bad := blueprints.CredentialProblem(k, s.env[k])
-			switch {
-			case bad && blueprints.SecretName(k):
-				s.env[k] = "@{secret." + k + "}"
-				s.addSecret(k)
-				s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied; put it in the secret store as %s", k, k)
-			case bad:
-				delete(s.env, k)
-				s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied, and the name cannot be a secret's", k)
-			}
-		}
-		// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
-		// the same setting: Gantry's is the one the app gets.
-		for _, d := range s.deps {
-			for _, k := range blueprints.DependencyEnv(d) {
-				if _, ok := s.env[k]; ok {
-					delete(s.env, k)
-					word := map[string]string{"score": "variable"}[s.importedBy]
-					if word == "" {
-						word = "env"
-					}
-					s.add(s.envAt[k], KindUnmapped, "%s %s is set by Gantry from dependency %s's settings; not copied", word, k, d.Name)
-				}
-			}
-		}
+		s.keepValid()
 		for k, v := range s.env {
 			for _, m := range servicePlaceholderRE.FindAllStringSubmatch(v, -1) {
 				if byName[m[1]] != nil && byName[m[1]].pending() {
@@ -246,6 +190,72 @@ func finish(all []*svc) {
 			}
 		}
 	}
+}
+
+// keepValid leaves out what the validator would refuse in the blueprint, each reported where the
+// input wrote it, with the validator's own rules: what import writes always validates.
+func (s *svc) keepValid() {
+	for _, k := range slices.Sorted(maps.Keys(s.env)) {
+		if !blueprints.EnvName(k) && !blueprints.ReservedEnv(k) {
+			delete(s.env, k)
+			s.add(s.envAt[k], KindUnmapped, "%q is not an environment variable name Gantry accepts (letters, digits and '_', not starting with a digit); not copied", k)
+		}
+	}
+	s.secrets = slices.DeleteFunc(s.secrets, func(n string) bool {
+		if blueprints.SecretName(n) {
+			return false
+		}
+		s.add(s.envAt[n], KindUnmapped, "%q is not a secret name Gantry accepts (letters, digits, '_', '-', '.'); not listed", n)
+		for k, v := range s.env {
+			if strings.Contains(v, "@{secret."+n) {
+				delete(s.env, k)
+			}
+		}
+		return true
+	})
+	for _, r := range []struct {
+		field string
+		v     *string
+	}{{"cpu", &s.cpu}, {"memory", &s.mem}} {
+		if *r.v != "" {
+			if msg := blueprints.ResourceProblem(r.field, *r.v); msg != "" {
+				s.add(s.pos, KindUnmapped, "resources %s: %s; left to Gantry's default", r.field, msg)
+				*r.v = ""
+			}
+		}
+	}
+	// The validator's credential rules on the values as written (placeholders translated): a value
+	// refused there is a secret's, whatever the input's form.
+	for _, k := range slices.Sorted(maps.Keys(s.env)) {
+		_, bad := blueprints.CredentialProblem(k, s.env[k])
+		switch {
+		case bad && blueprints.SecretName(k):
+			s.env[k] = "@{secret." + k + "}"
+			s.addSecret(k)
+			s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied; put it in the secret store as %s", k, k)
+		case bad:
+			delete(s.env, k)
+			s.add(s.envAt[k], KindWarning, "env %s looks like a credential: the value is not copied, and the name cannot be a secret's", k)
+		}
+	}
+	// A variable named like one Gantry sets from a dependency's settings (DB_HOST for db) carries
+	// the same setting: Gantry's is the one the app gets.
+	for _, d := range s.deps {
+		for _, k := range blueprints.DependencyEnv(d) {
+			if _, ok := s.env[k]; ok {
+				delete(s.env, k)
+				s.add(s.envAt[k], KindUnmapped, "%s %s is set by Gantry from dependency %s's settings; not copied", s.envWord(), k, d.Name)
+			}
+		}
+	}
+}
+
+// envWord is what the input format calls an environment variable, for messages.
+func (s *svc) envWord() string {
+	if s.importedBy == "score" {
+		return "variable"
+	}
+	return "env"
 }
 
 var servicePlaceholderRE = regexp.MustCompile(`@\{service\.([a-z0-9-]+)\.`)
