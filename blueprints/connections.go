@@ -420,7 +420,11 @@ func (c *connector) dependency(path string, s segment, rest string) []EnvPart {
 		c.report(path, s.off, fmt.Sprintf("@{%s}: no field %q", s.ref, field), hint)
 		return nil
 	}
-	return dependencyParts(d, field, kind.URL)
+	url := kind.URL
+	if DependencyProvider(c.g.platform, c.env) == ProviderCluster && kind.LocalURL != "" {
+		url = kind.LocalURL
+	}
+	return dependencyParts(d, field, url)
 }
 
 // dependencyParts is a dependency's field over the variables that carry its settings: address is

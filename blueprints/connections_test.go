@@ -81,11 +81,6 @@ func TestConnectionsResolve(t *testing.T) {
 
 func TestRuleConnections(t *testing.T) {
 	runRuleCases(t, []ruleCase{
-		{
-			name:  "dependencies without a cloud",
-			files: ruleWeb("  dependencies: [{name: db, type: postgres}, {name: cache, type: redis}]"),
-			want:  []string{"svc.yaml:10:17: warning: spec.dependencies: the platform has no cloud, so nothing creates the settings (ConfigMap api-dependencies) or credentials of the dependencies: the pod will not start (set the platform's spec.cloud.provider (aws, gcp or azure), or create that ConfigMap and the secret store's entries yourself)"},
-		},
 		{name: "placeholders resolve", files: connFiles(`    A: "@{service.ledger.address}"`, `    B: "@{dependency.db.url}"`)},
 		{
 			name:  "unknown kind",

@@ -29,11 +29,70 @@ func DependencyEnv(d Dependency) []string {
 func DependencyConfigMap(service string) string { return service + "-dependencies" }
 
 // HasTerraformModule reports whether the terraform target writes a module for a service: it has
-// dependencies and its platform a cloud (one of catalog.Clouds). The ci target adds the Terraform jobs
-// to the service's pipeline then: the contract of the two targets.
+// dependencies and at least one environment takes them from the cloud (CloudEnvironments). The ci
+// target adds the Terraform jobs to the service's pipeline then: the contract of the two targets.
 func HasTerraformModule(p *ResolvedPlatform, s *ResolvedService) bool {
-	return len(s.Base.Dependencies) > 0 && slices.Contains(catalog.Clouds, p.Spec.Cloud.Provider)
+	return len(s.Base.Dependencies) > 0 && len(CloudEnvironments(p.Spec)) > 0
 }
+
+// ProviderCluster is DependencyProvider's answer for an environment whose dependencies run in the
+// cluster.
+const ProviderCluster = "cluster"
+
+// DependencyProvider says who provides the dependencies of an environment ("" for the kustomize base):
+// ProviderCluster without a cloud or for an environment in spec.inCluster, else the cloud. The base
+// takes the cloud's when there is one; an in-cluster environment's overlay patches what differs.
+func DependencyProvider(p PlatformSpec, env string) string {
+	if !slices.Contains(catalog.Clouds, p.Cloud.Provider) || (env != "" && slices.Contains(p.InCluster, env)) {
+		return ProviderCluster
+	}
+	return p.Cloud.Provider
+}
+
+// CloudEnvironments are the environments whose dependencies the cloud provides, in promotion order:
+// the ones the Terraform module serves.
+func CloudEnvironments(p PlatformSpec) []string {
+	var out []string
+	for _, e := range p.Environments {
+		if DependencyProvider(p, e) != ProviderCluster {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ClusterEnvironments are the environments whose dependencies run in the cluster, in promotion order.
+func ClusterEnvironments(p PlatformSpec) []string {
+	var out []string
+	for _, e := range p.Environments {
+		if DependencyProvider(p, e) == ProviderCluster {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// DependencyWorkload names what runs a dependency in the cluster (its StatefulSet, Service,
+// ServiceAccount, NetworkPolicy and ExternalSecret): <service>-<dependency>.
+func DependencyWorkload(service string, d Dependency) string { return service + "-" + d.Name }
+
+// MaxDependencyWorkload is the longest DependencyWorkload: a StatefulSet's pods carry its name plus a
+// hyphen and a 10-character revision hash in a label value, which holds 63.
+const MaxDependencyWorkload = 52
+
+// DependencyCredentials names the Secret that holds a dependency's password under the key "password",
+// whoever provides it: an ExternalSecret fills it from the cloud's secret store, or from a password
+// generated in the cluster. The workload reads it; so does the in-cluster dependency.
+func DependencyCredentials(service string, d Dependency) string {
+	return DependencyWorkload(service, d) + "-credentials"
+}
+
+// DependencyDatabase and DependencyUser are the database name and user a service gets from a
+// postgres or mysql dependency, on every cloud and in the cluster: its name with '_' for '-', and app.
+func DependencyDatabase(d Dependency) string { return strings.ReplaceAll(d.Name, "-", "_") }
+
+// DependencyUser is the user a service connects to a postgres or mysql dependency as.
+const DependencyUser = "app"
 
 // SecretStoreKey is where a secret, or a dependency's credentials, live in the cloud's secret store:
 // Terraform writes the key, the workload's ExternalSecret reads it. AWS Secrets Manager takes paths;

@@ -55,7 +55,7 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 		members = append(members, l.resolveService(r, rp, f, r.filter(pdef, notEnvironments), pdefEnv))
 	}
 	slices.SortStableFunc(members, func(a, b *member) int { return cmp.Compare(a.res.Name, b.res.Name) })
-	l.crossCheck(r, members, complete)
+	l.crossCheck(r, rp.Spec, members, complete)
 	for _, m := range members {
 		rp.Services = append(rp.Services, m.res)
 	}
@@ -128,7 +128,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 
 	m.ns, m.typ = base.Namespace, base.Type
 	m.res = &ResolvedService{File: f.Path, Source: l.sourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
-	l.unprovided(r, m, rp, base.Dependencies)
+	l.inCluster(r, m, rp, base.Dependencies)
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))
 		lay.own = f.nodes
@@ -143,18 +143,37 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	return m
 }
 
-// unprovided warns about the dependencies of a service whose platform has no cloud: nothing creates
-// their settings (the ConfigMap its Terraform would write) or their credentials, so the pod cannot
-// start. Once, at spec.dependencies.
-func (l *loader) unprovided(r *resolver, m *member, rp *ResolvedPlatform, deps []Dependency) {
-	if len(deps) == 0 || slices.Contains(catalog.Clouds, rp.Spec.Cloud.Provider) {
+// inCluster checks the dependencies of a service against the environments that run them in the
+// cluster (DependencyProvider): the type needs a container there (catalog.LocalImage), and the
+// StatefulSet's name must fit its pods' revision label (MaxDependencyWorkload). Once per dependency.
+func (l *loader) inCluster(r *resolver, m *member, rp *ResolvedPlatform, deps []Dependency) {
+	envs := ClusterEnvironments(rp.Spec)
+	if len(envs) == 0 {
 		return
 	}
-	pos, p := m.pos(r, "spec.dependencies")
-	l.add(Diagnostic{Pos: pos, Path: p, Severity: SeverityWarning,
-		Message: m.forService(pos, fmt.Sprintf("the platform has no cloud, so nothing creates the settings (ConfigMap %s) or credentials of the dependencies: the pod will not start",
-			DependencyConfigMap(m.res.Name))),
-		Hint: "set the platform's spec.cloud.provider (aws, gcp or azure), or create that ConfigMap and the secret store's entries yourself"})
+	which := "environments " + strings.Join(envs, ", ") + " take"
+	if len(envs) == 1 {
+		which = "environment " + envs[0] + " takes"
+	}
+	for i, d := range deps {
+		if _, ok := catalog.Lookup(d.Type); ok {
+			if _, local := catalog.LocalImage(d.Type); !local {
+				hint := "remove " + strings.Join(envs, ", ") + " from the platform's spec.inCluster, so the cloud provides it there"
+				if !slices.Contains(catalog.Clouds, rp.Spec.Cloud.Provider) {
+					hint = "set the platform's spec.cloud.provider (aws, gcp or azure) and list in spec.inCluster only the environments that may run without it"
+				}
+				pos, p := m.pos(r, fmt.Sprintf("spec.dependencies[%d].type", i))
+				l.add(Diagnostic{Pos: pos, Path: p, Hint: hint, Message: m.forService(pos, fmt.Sprintf(
+					"a %s has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and %s dependencies from the cluster",
+					d.Type, which))})
+			}
+		}
+		if w := DependencyWorkload(m.res.Name, d); d.Name != "" && len(w) > MaxDependencyWorkload {
+			pos, p := m.pos(r, fmt.Sprintf("spec.dependencies[%d].name", i))
+			l.add(Diagnostic{Pos: pos, Path: p, Hint: fmt.Sprintf("shorten the dependency's name to at most %d characters", MaxDependencyWorkload-len(m.res.Name)-1),
+				Message: m.forService(pos, fmt.Sprintf("in the cluster it runs as StatefulSet %q, longer than %d characters (its pods' revision label adds 11 to the name and holds 63)", w, MaxDependencyWorkload))})
+		}
+	}
 }
 
 // ownWorkerLiveness keeps a worker's liveness path only where its own file set it: a platform default's
@@ -172,9 +191,10 @@ func (r *resolver) ownWorkerLiveness(l *layered, file string) {
 
 // crossCheck applies the rules that span services: unique names and zero trust both ways (when A calls
 // B, B lists A among its callers).
-func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
-	g := &graph{l: l, r: r, complete: complete, byName: map[string]*member{}}
+func (l *loader) crossCheck(r *resolver, platform PlatformSpec, members []*member, complete bool) {
+	g := &graph{l: l, r: r, platform: platform, complete: complete, byName: map[string]*member{}}
 	g.index(members)
+	g.dependencyNames(members)
 	l.namespaceOwners(r, members)
 	l.uniqueSources(r, members)
 	for _, a := range members {
@@ -191,9 +211,28 @@ func (l *loader) crossCheck(r *resolver, members []*member, complete bool) {
 type graph struct {
 	l        *loader
 	r        *resolver
+	platform PlatformSpec
 	complete bool
 	byName   map[string]*member
 	names    []string
+}
+
+// dependencyNames reports an in-cluster dependency whose objects (DependencyWorkload) would take the
+// name of another service's in the same namespace.
+func (g *graph) dependencyNames(members []*member) {
+	if len(ClusterEnvironments(g.platform)) == 0 {
+		return
+	}
+	for _, a := range members {
+		for i, d := range a.res.Base.Dependencies {
+			w := DependencyWorkload(a.res.Name, d)
+			if b := g.byName[w]; b != nil && b.ns == a.ns && d.Name != "" {
+				pos, p := a.pos(g.r, fmt.Sprintf("spec.dependencies[%d].name", i))
+				g.l.add(Diagnostic{Pos: pos, Path: p, Hint: "rename the dependency",
+					Message: a.forService(pos, fmt.Sprintf("in the cluster it runs as %q, the name of service %s in the same namespace (%s)", w, w, b.file.Path))})
+			}
+		}
+	}
 }
 
 // index names the members, reporting a name defined twice.

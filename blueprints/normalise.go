@@ -70,6 +70,7 @@ func normalisePlatform(s PlatformSpec) PlatformSpec {
 		out.Environments = s.Environments
 	}
 	out.Network = s.Network
+	out.InCluster = s.InCluster
 	if out.GitOps.Branch == "" {
 		out.GitOps.Branch = DefaultBranch
 	}

@@ -52,6 +52,7 @@ type PlatformSpec struct {
 	Registry          string      `json:"registry,omitempty" example:"ghcr.io/acme" desc:"Container registry prefix: a service's image is <registry>/<service name> unless it sets spec.image."`
 	Cloud             Cloud       `json:"cloud,omitzero" desc:"Cloud that hosts the services' dependencies."`
 	Network           Network     `json:"network,omitzero" desc:"The cloud network the services' dependencies live in."`
+	InCluster         []string    `json:"inCluster,omitempty" example:"[dev]" desc:"Environments whose dependencies run in the cluster (hardened StatefulSets next to the service, credentials generated in the cluster) instead of the cloud; every environment when cloud.provider is none. The service sees the same settings and placeholders either way. Buckets and queues have no in-cluster form."`
 	CI                string      `json:"ci,omitempty" enum:"github,gitlab,none" desc:"CI system the pipelines are generated for."`
 	GitOps            GitOps      `json:"gitops,omitzero" desc:"GitOps engine that deploys the generated manifests."`
 	Mesh              string      `json:"mesh,omitempty" enum:"istio,linkerd,none" desc:"Service mesh that enforces mTLS and caller identities."`
@@ -110,7 +111,7 @@ type ServiceSpec struct {
 	Health       Health       `json:"health,omitzero" desc:"Probe endpoints: on the main port for a web service; a worker's liveness is on its metricsPort."`
 	Build        Build        `json:"build,omitzero" desc:"How CI builds, lints and tests the service, where detection from its source folder is not enough (not with prebuilt)."`
 	Schedule     string       `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`
-	Dependencies []Dependency `json:"dependencies,omitempty" desc:"Cloud resources the service uses; each gets Terraform and injected connection settings."`
+	Dependencies []Dependency `json:"dependencies,omitempty" desc:"Datastores and cloud resources the service uses, each with injected connection settings: Terraform provisions it on the cloud, or the cluster runs it in the platform's inCluster environments (all of them without a cloud)."`
 	Calls        []string     `json:"calls,omitempty" example:"[ledger]" desc:"Services this one may call, by name or name.namespace; each must list this service in callers."`
 	Callers      []string     `json:"callers,omitempty" example:"[gateway]" desc:"Services allowed to call this one, by name or name.namespace (web only)."`
 	Overrides    `json:",inline"`
@@ -182,7 +183,7 @@ type Resources struct {
 	EphemeralStorage string `json:"ephemeralStorage,omitempty" example:"1Gi" desc:"Ephemeral storage as a Kubernetes quantity; defaults to 256Mi."`
 }
 
-// Dependency is a cloud resource the service uses.
+// Dependency is a datastore or cloud resource the service uses.
 type Dependency struct {
 	Name string `json:"name" required:"true" example:"db" desc:"Dependency name, a DNS-1123 label unique in the service; prefixes its settings (DB_HOST, ...)."`
 	Type string `json:"type" required:"true" enum:"catalog:dependencies" desc:"Kind of resource."`

@@ -912,6 +912,30 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 	}
 	c.dependencyCIDRs(s.Network.DependencyCIDRs)
 	c.environments(s.Defaults.Environments, "spec.defaults.environments")
+	c.inClusterEnvs(rp.Spec)
+}
+
+// inClusterEnvs checks spec.inCluster: platform environments, each once; said without a cloud, where
+// every environment runs its dependencies in the cluster anyway.
+func (c *check) inClusterEnvs(s PlatformSpec) {
+	seen := map[string]bool{}
+	for i, e := range s.InCluster {
+		p := fmt.Sprintf("spec.inCluster[%d]", i)
+		switch {
+		case !slices.Contains(s.Environments, e):
+			hint := "the platform's environments are: " + strings.Join(s.Environments, ", ")
+			if m := closest(e, s.Environments); m != "" {
+				hint = fmt.Sprintf("did you mean %q?", m)
+			}
+			c.errf(p, hint, "%q is not an environment of the platform", e)
+		case seen[e]:
+			c.errf(p, "list each environment once", "duplicate environment %q", e)
+		case !slices.Contains(catalog.Clouds, s.Cloud.Provider):
+			c.report(SeverityWarning, p, "remove spec.inCluster, or set spec.cloud.provider for the other environments",
+				"without a cloud every environment runs its dependencies in the cluster: listing %q changes nothing", e)
+		}
+		seen[e] = true
+	}
 }
 
 // privateRanges are where a platform's dependencies may be declared to live: RFC 1918 and IPv6 ULA.

@@ -32,6 +32,10 @@ type Dependency struct {
 	// TLS, hence sslmode and rediss. The password is alphanumeric on every cloud (the Terraform writers
 	// exclude punctuation), so it needs no escaping in the URL.
 	URL string
+	// LocalURL is URL for the container that runs the type outside a cloud (LocalImage: in the
+	// cluster, on a developer's machine), which serves plain TCP: in the cluster the mesh, where there
+	// is one, encrypts it. "" when it is URL.
+	LocalURL string
 	// API is true for a cloud API reached over HTTPS (a bucket, a queue), false for a host on the
 	// platform's private network.
 	API bool
@@ -49,8 +53,9 @@ var (
 	mu           sync.RWMutex
 	dependencies = []Dependency{
 		{Type: "postgres", Settings: []string{"HOST", "PORT", "NAME", "USER"}, Credentials: true,
-			URL:   "postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require",
-			Ports: map[string][]int32{"": {5432}},
+			URL:      "postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=require",
+			LocalURL: "postgresql://{user}:{password}@{host}:{port}/{name}?sslmode=disable",
+			Ports:    map[string][]int32{"": {5432}},
 			Sizes: map[string]map[string]string{
 				"aws":   {"small": "db.t4g.small", "medium": "db.m7g.large", "large": "db.r7g.xlarge"},
 				"azure": {"small": "B_Standard_B1ms", "medium": "GP_Standard_D2ds_v5", "large": "GP_Standard_D4ds_v5"},
@@ -65,7 +70,8 @@ var (
 				"gcp":   {"small": "db-custom-2-7680", "medium": "db-custom-4-15360", "large": "db-custom-8-30720"},
 			}},
 		{Type: "redis", Settings: []string{"HOST", "PORT"}, Credentials: true,
-			URL: "rediss://:{password}@{host}:{port}",
+			URL:      "rediss://:{password}@{host}:{port}",
+			LocalURL: "redis://:{password}@{host}:{port}",
 			Ports: map[string][]int32{"": {6379},
 				"azure": {6380}, // Azure Cache for Redis serves TLS only, on its ssl_port
 				"gcp":   {6378}, // Memorystore with in-transit encryption (SERVER_AUTHENTICATION)

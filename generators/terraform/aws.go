@@ -148,8 +148,8 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) settings {
 	db.str("storage_type", "gp3")
 	db.boolean("storage_encrypted", true)
 	db.expr("kms_key_id", "aws_kms_key.this.arn")
-	db.str("db_name", strings.ReplaceAll(d.Name, "-", "_"))
-	db.str("username", "app")
+	db.str("db_name", blueprints.DependencyDatabase(d))
+	db.str("username", blueprints.DependencyUser)
 	db.tokens("password_wo", ref("ephemeral", "aws_secretsmanager_random_password", l, "random_password"))
 	db.num("password_wo_version", 1)
 	db.boolean("iam_database_authentication_enabled", true)
@@ -173,7 +173,7 @@ func (a *aws) rds(m *module, f *file, d blueprints.Dependency) settings {
 	db.tags(named("-" + d.Name))
 
 	a.secret(m, f, d.Name, call("jsonencode", block(
-		attr{"username", lit("app")},
+		attr{"username", lit(blueprints.DependencyUser)},
 		attr{"password", ref("ephemeral", "aws_secretsmanager_random_password", l, "random_password")},
 	)))
 	m.grant("Connect"+statementID(d.Name), []string{"rds-db:connect"}, regionalARN("rds-db", "dbuser:", ref("aws_db_instance", l, "resource_id"), "/app"))

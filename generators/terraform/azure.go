@@ -143,7 +143,7 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) settings {
 	s.expr("resource_group_name", "var.resource_group_name")
 	s.str("version", version)
 	s.str("sku_name", size("azure", d.Type, d.Size))
-	s.str("administrator_login", "app")
+	s.str("administrator_login", blueprints.DependencyUser)
 	s.tokens("administrator_password_wo", ref("ephemeral", "random_password", l, "result"))
 	s.num("administrator_password_wo_version", 1)
 	s.expr("backup_retention_days", "local.production ? 35 : 7")
@@ -190,7 +190,7 @@ func (z *azure) flexible(m *module, f *file, d blueprints.Dependency) settings {
 		c.str("value", p[1])
 	}
 	z.privateEndpoint(f, l, ref(typ, l, "id"), sub)
-	z.secret(m, f, d.Name, call("jsonencode", object(attr{"username", lit("app")}, attr{"password", ref("ephemeral", "random_password", l, "result")})))
+	z.secret(m, f, d.Name, call("jsonencode", object(attr{"username", lit(blueprints.DependencyUser)}, attr{"password", ref("ephemeral", "random_password", l, "result")})))
 	return settings{"HOST": ref(typ, l, "fqdn"), "PORT": lit(map[bool]string{true: "5432", false: "3306"}[pg]),
 		"NAME": lit(d.Name), "USER": ref(typ, l, "administrator_login")}
 }
