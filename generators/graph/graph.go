@@ -194,16 +194,12 @@ func ServiceID(name string) string { return ID("svc", name) }
 // ID is a node or group id: the prefix, then each part escaped, the parts joined by "Z". The escape
 // keeps a-z and 0-9, writes '-' as '_' and every other byte as "_X" and two upper-case hex digits, so
 // the result is in [A-Za-z0-9_], upper-case letters come only from escapes and separators, and
-// different parts give different ids. A prefix keeps ids clear of both languages' keywords (Mermaid's
+// different parts give different ids (the y of "style" is escaped too, for Mermaid's sake). A prefix keeps ids clear of both languages' keywords (Mermaid's
 // end, DOT's node, edge, graph...) and of Mermaid's o and x edge endings.
 func ID(prefix string, parts ...string) string {
-	var sb strings.Builder
-	sb.WriteString(prefix)
-	sb.WriteByte('_')
+	escaped := make([]string, len(parts))
 	for i, part := range parts {
-		if i > 0 {
-			sb.WriteByte('Z')
-		}
+		var sb strings.Builder
 		for j := 0; j < len(part); j++ {
 			switch c := part[j]; {
 			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
@@ -214,6 +210,9 @@ func ID(prefix string, parts ...string) string {
 				fmt.Fprintf(&sb, "_X%02X", c)
 			}
 		}
+		// Mermaid rewrites any line where "style" is followed by ':' and '#' (see styleWords); its y is
+		// written as an escape too, which is still injective: a y is otherwise never escaped.
+		escaped[i] = strings.ReplaceAll(sb.String(), "style", "st_X79le")
 	}
-	return sb.String()
+	return prefix + "_" + strings.Join(escaped, "Z")
 }
