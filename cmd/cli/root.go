@@ -13,6 +13,7 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/generate"
+	"github.com/gantry-dev/gantry/cmd/cli/graph"
 	"github.com/gantry-dev/gantry/cmd/cli/importcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
@@ -112,6 +113,7 @@ Exit codes: 0 ok, 1 invalid input (or drift), 2 usage error, 3 internal error.`,
 		newcmd.NewCmdNew(io, nil),
 		validate.NewCmdValidate(io, nil),
 		generate.NewCmdGenerate(io, nil),
+		graph.NewCmdGraph(io, nil),
 		importcmd.NewCmdImport(io, nil),
 		schema.NewCmdSchema(io, nil),
 		version.NewCmdVersion(io, nil),
