@@ -110,3 +110,17 @@ func TestUnknownEnv(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.out, r.errOut)
 	}
 }
+
+// TestReadme: the README's example is what gantry graph prints for it.
+func TestReadme(t *testing.T) {
+	readme := read(t, "../../../README.md")
+	_, section, ok := strings.Cut(readme, "\n## The system picture\n")
+	_, block, ok2 := strings.Cut(section, "\n```mermaid\n")
+	block, _, ok3 := strings.Cut(block, "```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no ```mermaid block in its section The system picture")
+	}
+	if r := run("graph", examples+"/gcp"); r.code != 0 || r.out != block {
+		t.Errorf("README.md's example is stale: gantry graph blueprints/examples/gcp prints (exit %d)\n%s", r.code, r.out)
+	}
+}
