@@ -4,8 +4,8 @@
 #
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools/<tool>-<version>/<binary>
 #
-# Everything is built from the Go module proxy, or comes from Debian's packages (etcd, ShellCheck, and
-# when missing Node.js/npm/a C++ toolchain and rsync for gitlab-ci-local, a JDK and Python for the skeleton tests) or the npm registry (gitlab-ci-local, the GitLab CI schema), so it needs no other
+# Everything is built from the Go module proxy, or comes from Debian's packages (etcd, ShellCheck, graphviz, and
+# when missing Node.js/npm/a C++ toolchain and rsync for gitlab-ci-local, a JDK and Python for the skeleton tests) or the npm registry (gitlab-ci-local, the GitLab CI schema, mermaid and jsdom), so it needs no other
 # network access. A tool that is already cached is not rebuilt.
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
