@@ -4,9 +4,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/graph"
+	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
 
 // hostile are texts that would end, break or inject into a label in one language or the other.
@@ -119,5 +122,68 @@ func TestIDs(t *testing.T) {
 				t.Errorf("ID(dep, %q, %q) = %q", a, b, id)
 			}
 		}
+	}
+}
+
+// oddBlueprints are valid blueprints with the oddest text validation lets through: a description with
+// quotes, brackets, pipes, markup, an entity code, a Graphviz escape, markdown, a style statement and an
+// arrow; unicode; routed paths full of punctuation; IP, IPv6 and CIDR egress.
+var oddBlueprints = fstest.MapFS{
+	"odd/platform.yaml": {Data: []byte(`apiVersion: gantry.dev/v1
+kind: Platform
+metadata: {name: odd}
+spec:
+  environments: [dev, prod]
+`)},
+	"odd/a.yaml": {Data: []byte(`apiVersion: gantry.dev/v1
+kind: Service
+metadata:
+  name: a
+  team: t
+  description: 'He said "hi" [x] | {y} <b>&amp;</b> #35; \N ` + "`" + `md` + "`" + ` style a fill:#f00; end --> ok'
+spec:
+  runtime: go
+  type: web
+  port: 8080
+  ingress: {host: a.example.com, paths: ["/a(b)", "/x~y", "/a@b:c$d!e*f+g,h;i=j'k"], public: false}
+  egress: ["203.0.113.7:443", "[2001:db8::1]:8443", "10.0.0.0/8:5432"]
+  calls: [b]
+`)},
+	"odd/b.yaml": {Data: []byte(`apiVersion: gantry.dev/v1
+kind: Service
+metadata: {name: b, team: "u", description: "ünïcödé — 中文 🚀"}
+spec:
+  runtime: go
+  type: web
+  port: 8080
+  callers: [a]
+`)},
+}
+
+// TestOddBlueprints: the odd blueprints load without a problem, their graphs in each environment parse
+// and read back in both languages, and their calls are their NetworkPolicies' edges.
+func TestOddBlueprints(t *testing.T) {
+	res, diags := blueprints.Load(blueprints.LoadOptions{FS: oddBlueprints, Paths: []string{"odd"}})
+	if len(diags) > 0 {
+		t.Fatalf("the odd blueprints do not validate:\n%v", diags)
+	}
+	gs := graphs(t, res)
+	var mmd, dot []string
+	for _, g := range gs {
+		mmd = append(mmd, graph.Mermaid(g))
+		dot = append(dot, graph.DOT(g))
+	}
+	fromMermaid := mermaidParse(t, mmd...)
+	fromDOT := dotParse(t, strings.Join(dot, ""))
+	for i, g := range gs {
+		compareParsed(t, "mermaid: "+g.Title(), fromMermaid[i], want(g, ""))
+		compareParsed(t, "dot: "+g.Title(), fromDOT[i], want(g, "cluster_"))
+	}
+	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := policyEdges(t, res, files)["odd"]; strings.Join(got, ",") != "svc_a -> svc_b" {
+		t.Errorf("the odd policies allow %v; want svc_a -> svc_b", got)
 	}
 }
