@@ -62,21 +62,7 @@ func TestBuildDefaultsToProduction(t *testing.T) {
 // imported ones too), parses with dot and with Mermaid, and each parser reads exactly the nodes,
 // labels, edges and teams the Graph holds.
 func TestParsers(t *testing.T) {
-	gs := graphs(t, gentest.LoadChecked(t))
-	var mmd, dot []string
-	for _, g := range gs {
-		mmd = append(mmd, graph.Mermaid(g))
-		dot = append(dot, graph.DOT(g))
-	}
-	fromMermaid := mermaidParse(t, mmd...)
-	fromDOT := dotParse(t, strings.Join(dot, ""))
-	if len(fromDOT) != len(gs) {
-		t.Fatalf("dot read %d graphs, want %d", len(fromDOT), len(gs))
-	}
-	for i, g := range gs {
-		compareParsed(t, "mermaid: "+g.Title(), fromMermaid[i], want(g, ""))
-		compareParsed(t, "dot: "+g.Title(), fromDOT[i], want(g, "cluster_"))
-	}
+	checkParsers(t, graphs(t, gentest.LoadChecked(t)), func(g *graph.Graph, prefix string, _ bool) parsed { return want(g, prefix) })
 }
 
 type object struct {

@@ -71,17 +71,7 @@ func TestHostileLabels(t *testing.T) {
 		}
 		gs = append(gs, g)
 	}
-	var mmd, dot []string
-	for _, g := range gs {
-		mmd = append(mmd, graph.Mermaid(g))
-		dot = append(dot, graph.DOT(g))
-	}
-	fromMermaid := mermaidParse(t, mmd...)
-	fromDOT := dotParse(t, strings.Join(dot, ""))
-	for i, g := range gs {
-		compareParsed(t, "mermaid", fromMermaid[i], shown(want(g, ""), true))
-		compareParsed(t, "dot", fromDOT[i], shown(want(g, "cluster_"), false))
-	}
+	checkParsers(t, gs, func(g *graph.Graph, prefix string, mermaid bool) parsed { return shown(want(g, prefix), mermaid) })
 }
 
 // shown is what a parser should read: each label as graph.Shown promises to show it (in Mermaid, an
@@ -167,18 +157,7 @@ func TestOddBlueprints(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("the odd blueprints do not validate:\n%v", diags)
 	}
-	gs := graphs(t, res)
-	var mmd, dot []string
-	for _, g := range gs {
-		mmd = append(mmd, graph.Mermaid(g))
-		dot = append(dot, graph.DOT(g))
-	}
-	fromMermaid := mermaidParse(t, mmd...)
-	fromDOT := dotParse(t, strings.Join(dot, ""))
-	for i, g := range gs {
-		compareParsed(t, "mermaid: "+g.Title(), fromMermaid[i], want(g, ""))
-		compareParsed(t, "dot: "+g.Title(), fromDOT[i], want(g, "cluster_"))
-	}
+	checkParsers(t, graphs(t, res), func(g *graph.Graph, prefix string, _ bool) parsed { return want(g, prefix) })
 	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,27 @@ func compareParsed(t *testing.T, what string, got, w parsed) {
 	}
 }
 
+// checkParsers renders the graphs in both languages, has each parser read them (all at once: one node
+// process, one dot process) and compares what it read with expect(g, the renderer's group id prefix,
+// whether it is Mermaid).
+func checkParsers(t *testing.T, gs []*graph.Graph, expect func(g *graph.Graph, prefix string, mermaid bool) parsed) {
+	t.Helper()
+	var mmd, dot []string
+	for _, g := range gs {
+		mmd = append(mmd, graph.Mermaid(g))
+		dot = append(dot, graph.DOT(g))
+	}
+	fromMermaid := mermaidParse(t, mmd...)
+	fromDOT := dotParse(t, strings.Join(dot, ""))
+	if len(fromDOT) != len(gs) {
+		t.Fatalf("dot read %d graphs, want %d", len(fromDOT), len(gs))
+	}
+	for i, g := range gs {
+		compareParsed(t, "mermaid: "+g.Title(), fromMermaid[i], expect(g, "", true))
+		compareParsed(t, "dot: "+g.Title(), fromDOT[i], expect(g, "cluster_", false))
+	}
+}
+
 // dotParse runs `dot -Tsvg` (which must exit 0 and warn about nothing) and `dot -Tjson0`, and returns
 // what dot read, one parsed per digraph in the text.
 func dotParse(t *testing.T, text string) []parsed {

@@ -28,20 +28,9 @@ func Mermaid(g *Graph) string {
 	var sb strings.Builder
 	// The front matter is YAML: a Go-quoted string is a valid YAML double-quoted one.
 	fmt.Fprintf(&sb, "---\ntitle: %s\n---\nflowchart LR\n", strconv.Quote(strings.ToValidUTF8(g.Title(), string(utf8.RuneError))))
-	for _, gr := range g.Groups {
-		fmt.Fprintf(&sb, "  subgraph %s[\"%s\"]\n", gr.ID, MermaidText(gr.Label))
-		for _, n := range g.Nodes {
-			if n.Group == gr.ID {
-				sb.WriteString("    " + mermaidNode(n) + "\n")
-			}
-		}
-		sb.WriteString("  end\n")
-	}
-	for _, n := range g.Nodes {
-		if n.Group == "" {
-			sb.WriteString("  " + mermaidNode(n) + "\n")
-		}
-	}
+	writeNodes(&sb, g, mermaidNode, func(gr Group) (string, string) {
+		return fmt.Sprintf("subgraph %s[\"%s\"]", gr.ID, MermaidText(gr.Label)), "end"
+	})
 	for _, e := range g.Edges {
 		arrow := mermaidArrows[e.Kind]
 		if e.Label == "" {
@@ -51,6 +40,26 @@ func Mermaid(g *Graph) string {
 		fmt.Fprintf(&sb, "  %s %s|\"%s\"| %s\n", e.From, arrow, MermaidText(e.Label), e.To)
 	}
 	return sb.String()
+}
+
+// writeNodes writes each group (its opening line, its nodes, its closing line), then the nodes outside
+// every group, one per line, indented.
+func writeNodes(sb *strings.Builder, g *Graph, node func(Node) string, group func(Group) (open, end string)) {
+	for _, gr := range g.Groups {
+		open, end := group(gr)
+		sb.WriteString("  " + open + "\n")
+		for _, n := range g.Nodes {
+			if n.Group == gr.ID {
+				sb.WriteString("    " + node(n) + "\n")
+			}
+		}
+		sb.WriteString("  " + end + "\n")
+	}
+	for _, n := range g.Nodes {
+		if n.Group == "" {
+			sb.WriteString("  " + node(n) + "\n")
+		}
+	}
 }
 
 func mermaidNode(n Node) string {
@@ -119,20 +128,9 @@ func DOT(g *Graph) string {
 	// newrank: dot's older ranking aborts ("trouble in init_rank") on some cycles of calls between
 	// clusters; the newer one ranks across clusters and handles them.
 	fmt.Fprintf(&sb, "digraph %s {\n  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  newrank=true;\n  node [shape=box];\n", DOTString(g.Platform), DOTString(g.Title()))
-	for _, gr := range g.Groups {
-		fmt.Fprintf(&sb, "  subgraph cluster_%s {\n    label=%s;\n", gr.ID, DOTString(gr.Label))
-		for _, n := range g.Nodes {
-			if n.Group == gr.ID {
-				sb.WriteString("    " + dotNode(n) + "\n")
-			}
-		}
-		sb.WriteString("  }\n")
-	}
-	for _, n := range g.Nodes {
-		if n.Group == "" {
-			sb.WriteString("  " + dotNode(n) + "\n")
-		}
-	}
+	writeNodes(&sb, g, dotNode, func(gr Group) (string, string) {
+		return fmt.Sprintf("subgraph cluster_%s {\n    label=%s;", gr.ID, DOTString(gr.Label)), "}"
+	})
 	for _, e := range g.Edges {
 		fmt.Fprintf(&sb, "  %s -> %s [label=%s, style=%s];\n", e.From, e.To, DOTString(e.Label), dotStyles[e.Kind])
 	}
