@@ -107,3 +107,19 @@ func SecretStoreKey(cloud, team, service, name string) string {
 	}
 	return strings.Join([]string{team, service, name}, "/")
 }
+
+// ClusterImages are the images of a service's dependencies in the environments that run them in the
+// cluster (catalog.LocalImage), sorted: what its manifests run besides its own image.
+func ClusterImages(p *ResolvedPlatform, s *ResolvedService) []string {
+	if len(ClusterEnvironments(p.Spec)) == 0 {
+		return nil
+	}
+	var out []string
+	for _, d := range s.Base.Dependencies {
+		if img, ok := catalog.LocalImage(d.Type); ok {
+			out = append(out, img.Ref)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -23,9 +23,13 @@ type DependencyImage struct {
 	// ReadOnlyRoot is false for an image whose entrypoint writes its configuration into the image's
 	// own folders at start (apache/kafka renders server.properties under /opt/kafka/config).
 	ReadOnlyRoot bool
-	Env          map[string]string // its configuration: credentials, database name, listeners
-	Command      []string          // arguments, when the image needs some (nil: its default command)
-	Health       []string          // an exec-form command that succeeds once it accepts clients
+	// ConfigPath is a folder of the image that its entrypoint rewrites at start, where the target can
+	// make it writable without giving up a read-only root filesystem: the cluster seeds a writable
+	// copy of it with an init container. "" when there is none.
+	ConfigPath string
+	Env        map[string]string // its configuration: credentials, database name, listeners
+	Command    []string          // arguments, when the image needs some (nil: its default command)
+	Health     []string          // an exec-form command that succeeds once it accepts clients
 }
 
 // Placeholders of DependencyImage's Env, Command and Health values.
@@ -50,7 +54,9 @@ var images = map[string]DependencyImage{
 		Evidence: "docker-library/repo-info repos/postgres/remote/17.md at commit 0b63eeca29bdd695a0db3d3249137b9929da650d: `docker pull postgres@sha256:f4c66b82...` (OCI index, 16 platforms; PG_VERSION=17.11-1.pgdg13+2 on Debian trixie, built 2026-09-19; user postgres is uid/gid 999)",
 		Port:     5432, User: "999:999",
 		DataPath: "/var/lib/postgresql/data", Writable: []string{"/tmp", "/var/run/postgresql"}, ReadOnlyRoot: true,
-		Env:    map[string]string{"POSTGRES_DB": ImageName, "POSTGRES_USER": ImageUser, "POSTGRES_PASSWORD": ImagePassword},
+		// PGDATA is a folder below the volume's root: initdb refuses a mount point that holds lost+found.
+		Env: map[string]string{"POSTGRES_DB": ImageName, "POSTGRES_USER": ImageUser, "POSTGRES_PASSWORD": ImagePassword,
+			"PGDATA": "/var/lib/postgresql/data/pgdata"},
 		Health: []string{"pg_isready", "-U", ImageUser, "-d", ImageName},
 	},
 	"mysql": {
@@ -61,7 +67,10 @@ var images = map[string]DependencyImage{
 		DataPath: "/var/lib/mysql", Writable: []string{"/tmp", "/var/run/mysqld"}, ReadOnlyRoot: true,
 		Env: map[string]string{"MYSQL_DATABASE": ImageName, "MYSQL_USER": ImageUser, "MYSQL_PASSWORD": ImagePassword,
 			"MYSQL_RANDOM_ROOT_PASSWORD": "yes"},
-		Health: []string{"mysqladmin", "ping", "--host=127.0.0.1", "--silent"},
+		// The data folder is below the volume's root: mysqld --initialize refuses a folder that holds
+		// anything, and a fresh volume may hold lost+found.
+		Command: []string{"mysqld", "--datadir=/var/lib/mysql/data"},
+		Health:  []string{"mysqladmin", "ping", "--host=127.0.0.1", "--silent"},
 	},
 	"redis": {
 		Type:     "redis",
@@ -86,8 +95,11 @@ var images = map[string]DependencyImage{
 			"The image runs as appuser (uid 1000).",
 		Port: 9092, User: "1000:1000",
 		// Data stays in the image's default log.dirs under /tmp: a local broker's topics are disposable.
-		Writable: []string{"/tmp"}, ReadOnlyRoot: false,
+		Writable: []string{"/tmp"}, ReadOnlyRoot: false, ConfigPath: "/opt/kafka/config",
 		Env: map[string]string{
+			// The image's default heap is 1 GiB, more than a development broker needs or its memory
+			// limit in the cluster allows.
+			"KAFKA_HEAP_OPTS":                                "-Xmx512m -Xms512m",
 			"KAFKA_NODE_ID":                                  "1",
 			"KAFKA_PROCESS_ROLES":                            "broker,controller",
 			"KAFKA_LISTENERS":                                "PLAINTEXT://:9092,CONTROLLER://:9093",

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -218,7 +219,14 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		pl.Prebuilt = &Prebuilt{Ref: s.Base.Prebuilt, Scan: byDigest(s.Base.Prebuilt)}
 		pl.Test, pl.Build, pl.Paths = nil, nil, []string{s.Source}
 	}
-	trusted, _ := json.Marshal([]string{registryHost(cmp.Or(s.Base.Prebuilt, s.Base.Image))})
+	// trivy's KSV-0125 checks every image the manifests run: the service's, and its in-cluster
+	// dependencies' (the catalogue's pins).
+	registries := []string{registryHost(cmp.Or(s.Base.Prebuilt, s.Base.Image))}
+	for _, ref := range blueprints.ClusterImages(p, s) {
+		registries = append(registries, registryHost(ref))
+	}
+	slices.Sort(registries)
+	trusted, _ := json.Marshal(slices.Compact(registries))
 	pl.TrustedRegistries = string(trusted)
 	if p.Source == "" {
 		pl.BlueprintDir = path.Dir(s.Source)

@@ -2,6 +2,7 @@ package gentest
 
 import (
 	"fmt"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -80,6 +81,9 @@ func RandomBlueprints(t testing.TB, dir string, n int, r *rand.Rand, o RandomOpt
 			for j := range k {
 				d := fmt.Sprintf("d%d-%d", i, j)
 				typ, size := depTypes[r.IntN(len(depTypes))], sizes[r.IntN(len(sizes))]
+				if _, local := catalog.LocalImage(typ); !local && o.Cloud == "none" {
+					typ = "postgres" // a cloud API has no in-cluster form, and there is no cloud
+				}
 				fmt.Fprintf(&b, "    - {name: %s, type: %s, size: %s}\n", d, typ, size)
 				out.Dependencies[name] = append(out.Dependencies[name], d+"/"+typ+"/"+size)
 			}

@@ -12,12 +12,49 @@ type ExternalSecret struct {
 	Spec              ExternalSecretSpec `json:"spec"`
 }
 
-// ExternalSecretSpec maps keys of the secret store into one Kubernetes Secret.
+// ExternalSecretSpec maps keys of the secret store, or a generator's output, into one Kubernetes Secret.
 type ExternalSecretSpec struct {
-	RefreshInterval string               `json:"refreshInterval"`
-	SecretStoreRef  SecretStoreRef       `json:"secretStoreRef"`
-	Target          ExternalSecretTarget `json:"target"`
-	Data            []ExternalSecretData `json:"data"`
+	RefreshInterval string `json:"refreshInterval,omitempty"`
+	// RefreshPolicy CreatedOnce writes the Secret once and never again: a generated password must not
+	// change under the data it protects.
+	RefreshPolicy  string                   `json:"refreshPolicy,omitempty"`
+	SecretStoreRef *SecretStoreRef          `json:"secretStoreRef,omitempty"`
+	Target         ExternalSecretTarget     `json:"target"`
+	Data           []ExternalSecretData     `json:"data,omitempty"`
+	DataFrom       []ExternalSecretDataFrom `json:"dataFrom,omitempty"`
+}
+
+// ExternalSecretDataFrom takes every key a source gives: here, a generator's.
+type ExternalSecretDataFrom struct {
+	SourceRef SourceRef `json:"sourceRef"`
+}
+
+// SourceRef names the generator.
+type SourceRef struct {
+	GeneratorRef GeneratorRef `json:"generatorRef"`
+}
+
+// GeneratorRef is a generator object in the ExternalSecret's namespace.
+type GeneratorRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+}
+
+// Password is generators.external-secrets.io/v1alpha1: a random password, under the key "password".
+type Password struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              PasswordSpec `json:"spec"`
+}
+
+// PasswordSpec is the password's length and alphabet.
+type PasswordSpec struct {
+	Length      int  `json:"length"`
+	Digits      int  `json:"digits"`
+	Symbols     int  `json:"symbols"`
+	NoUpper     bool `json:"noUpper"`
+	AllowRepeat bool `json:"allowRepeat"`
 }
 
 // SecretStoreRef names the store the values come from.

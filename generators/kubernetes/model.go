@@ -92,6 +92,11 @@ func (m *model) portName() string {
 
 func (m *model) hasSecrets() bool { return len(m.secretData()) > 0 }
 
+// mountsSecrets is true when the pod mounts secret files: the service's own, or a dependency's password.
+func (m *model) mountsSecrets() bool {
+	return m.hasSecrets() || slices.ContainsFunc(m.s.Dependencies, credentialed)
+}
+
 // credentialed dependencies get a password from the secret store.
 func credentialed(d blueprints.Dependency) bool {
 	kind, _ := catalog.Lookup(d.Type)
@@ -151,7 +156,7 @@ func (m *model) envObjects() []object {
 	if m.longLived() && m.replicas() > 1 {
 		objs = append(objs, object{"pdb.yaml", []any{m.pdb()}})
 	}
-	return objs
+	return append(objs, m.dependencyObjects()...)
 }
 
 func (m *model) serviceAccount() corev1.ServiceAccount {
@@ -226,8 +231,9 @@ func (m *model) connections() []corev1.EnvVar {
 
 // secretEnv is a variable read from a key of the service's Secret (which its ExternalSecret fills).
 func (m *model) secretEnv(name, key string) corev1.EnvVar {
+	secret, secretKey := m.credentialsRef(key)
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-		LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-secrets"}, Key: key}}}
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: secretKey}}}
 }
 
 func (m *model) quantities() corev1.ResourceList {
@@ -358,7 +364,7 @@ func (m *model) container() corev1.Container {
 	if m.s.MetricsPort != 0 {
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: "metrics", ContainerPort: int32(m.s.MetricsPort), Protocol: corev1.ProtocolTCP})
 	}
-	if m.hasSecrets() {
+	if m.mountsSecrets() {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: SecretsDir, ReadOnly: true})
 	}
 	m.probes(&c)
@@ -383,10 +389,8 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 			SizeLimit: ptr(resource.MustParse("64Mi")),
 		}}}},
 	}
-	if m.hasSecrets() {
-		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: "secrets", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: m.name + "-secrets", DefaultMode: ptr(int32(0o440)),
-		}}})
+	if m.mountsSecrets() {
+		spec.Volumes = append(spec.Volumes, m.secretsVolume())
 	}
 	if m.longLived() {
 		sel := &metav1.LabelSelector{MatchLabels: m.selector()}
@@ -552,21 +556,34 @@ func (m *model) pdb() policyv1.PodDisruptionBudget {
 		}}
 }
 
-// secretData maps each secret name, and each credentialed dependency's password, from the store.
-// Keys in the store are <team>/<service>/<name>; a dependency's is a JSON document with a password.
+// secretData maps each secret name from the store, where keys are <team>/<service>/<name>. The
+// dependencies' passwords have Secrets of their own (dependencyObjects).
 func (m *model) secretData() []ExternalSecretData {
 	var data []ExternalSecretData
 	for _, s := range m.s.Secrets {
 		data = append(data, ExternalSecretData{SecretKey: s, RemoteRef: RemoteRef{Key: m.storeKey(s)}})
 	}
-	for _, d := range m.s.Dependencies {
-		if credentialed(d) {
-			data = append(data, ExternalSecretData{SecretKey: blueprints.EnvPrefix(d) + "PASSWORD",
-				RemoteRef: RemoteRef{Key: m.storeKey(d.Name), Property: "password"}})
-		}
-	}
 	slices.SortFunc(data, func(a, b ExternalSecretData) int { return strings.Compare(a.SecretKey, b.SecretKey) })
 	return data
+}
+
+// secretsVolume holds one file per secret name under SecretsDir: the service's Secret and each
+// dependency's password as <NAME>_PASSWORD, whoever provides the dependency.
+func (m *model) secretsVolume() corev1.Volume {
+	var sources []corev1.VolumeProjection
+	if m.hasSecrets() {
+		sources = append(sources, corev1.VolumeProjection{Secret: &corev1.SecretProjection{
+			LocalObjectReference: corev1.LocalObjectReference{Name: m.name + "-secrets"}}})
+	}
+	for _, d := range m.s.Dependencies {
+		if credentialed(d) {
+			sources = append(sources, corev1.VolumeProjection{Secret: &corev1.SecretProjection{
+				LocalObjectReference: corev1.LocalObjectReference{Name: blueprints.DependencyCredentials(m.name, d)},
+				Items:                []corev1.KeyToPath{{Key: passwordKey, Path: blueprints.EnvPrefix(d) + "PASSWORD"}}}})
+		}
+	}
+	return corev1.Volume{Name: "secrets", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		Sources: sources, DefaultMode: ptr(int32(0o440))}}}
 }
 
 func (m *model) storeKey(name string) string {
@@ -577,7 +594,7 @@ func (m *model) externalSecret() ExternalSecret {
 	return ExternalSecret{TypeMeta: typeMeta("external-secrets.io/v1", "ExternalSecret"), ObjectMeta: m.meta(m.name),
 		Spec: ExternalSecretSpec{
 			RefreshInterval: "1h",
-			SecretStoreRef:  SecretStoreRef{Kind: "ClusterSecretStore", Name: SecretStore},
+			SecretStoreRef:  &SecretStoreRef{Kind: "ClusterSecretStore", Name: SecretStore},
 			Target:          ExternalSecretTarget{Name: m.name + "-secrets", CreationPolicy: "Owner", DeletionPolicy: "Retain"},
 			Data:            m.secretData(),
 		}}
@@ -712,17 +729,10 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 			})
 		}
 	}
-	var depPorts []int32
-	for _, d := range m.s.Dependencies {
-		depPorts = append(depPorts, dependencyPorts(m.p.Spec.Cloud.Provider, d.Type)...)
-	}
-	slices.Sort(depPorts)
-	if depPorts = slices.Compact(depPorts); len(depPorts) > 0 {
-		var to []networkingv1.NetworkPolicyPeer
-		for _, r := range dependencyRanges(m.p.Spec.Network, m.p.Spec.Cloud.Provider, m.s.Dependencies) {
-			to = append(to, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: r}})
-		}
-		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: to, Ports: tcpPorts(depPorts...)})
+	if m.inCluster() {
+		*out = append(*out, m.dependencyEgress()...)
+	} else {
+		*out = append(*out, m.cloudDependencyEgress()...)
 	}
 	for _, h := range m.s.Egress {
 		host, port, _ := blueprints.SplitHostPort(h)
@@ -732,13 +742,26 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 	}
 	*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer(ObservabilityNamespace, nil)},
 		Ports: tcpPorts(CollectorPort)})
-	switch m.p.Spec.Mesh {
-	case "istio": // the sidecar's configuration and certificates come from istiod
-		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer("istio-system", nil)}, Ports: tcpPorts(15012)})
-	case "linkerd": // destination, identity and policy controllers
-		*out = append(*out, networkingv1.NetworkPolicyEgressRule{To: []networkingv1.NetworkPolicyPeer{peer("linkerd", nil)}, Ports: tcpPorts(8080, 8086, 8090)})
-	}
+	*out = append(*out, m.meshControlPlane()...)
 	return np
+}
+
+// cloudDependencyEgress lets the service reach its cloud dependencies: their ports, in the ranges
+// they live in.
+func (m *model) cloudDependencyEgress() []networkingv1.NetworkPolicyEgressRule {
+	var ports []int32
+	for _, d := range m.s.Dependencies {
+		ports = append(ports, dependencyPorts(m.p.Spec.Cloud.Provider, d.Type)...)
+	}
+	slices.Sort(ports)
+	if ports = slices.Compact(ports); len(ports) == 0 {
+		return nil
+	}
+	var to []networkingv1.NetworkPolicyPeer
+	for _, r := range dependencyRanges(m.p.Spec.Network, m.p.Spec.Cloud.Provider, m.s.Dependencies) {
+		to = append(to, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: r}})
+	}
+	return []networkingv1.NetworkPolicyEgressRule{{To: to, Ports: tcpPorts(ports...)}}
 }
 
 // externalBlock is where an egress host may be: the address itself when it is one, otherwise anywhere

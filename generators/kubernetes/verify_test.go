@@ -3,6 +3,7 @@ package kubernetes_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gantry-dev/gantry/blueprints"
 	"os"
 	"path/filepath"
 	"slices"
@@ -386,6 +387,10 @@ func trivyConfig(t *testing.T, dir string) (problems []string, scanned map[strin
 		for _, s := range p.Services {
 			if s.Base.Prebuilt != "" {
 				registries = append(registries, strings.SplitN(s.Base.Prebuilt, "/", 2)[0])
+			}
+			// ... and the ones its in-cluster dependencies' images come from.
+			for _, ref := range blueprints.ClusterImages(p, s) {
+				registries = append(registries, strings.SplitN(ref, "/", 2)[0])
 			}
 		}
 	}

@@ -49,8 +49,10 @@ func YAML(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// prune drops null values (creationTimestamp: null and the like), and an empty top-level status.
-// Empty objects stay: some mean something (an Istio allow-nothing policy is `spec: {}`).
+// prune drops null values (creationTimestamp: null and the like), an empty status, and an object's
+// status (it has a kind): generated files hold desired state, and typed structs carry zero counters
+// and `loadBalancer: {}` there. Other empty objects stay: some mean something (an Istio
+// allow-nothing policy is `spec: {}`).
 func prune(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -61,7 +63,7 @@ func prune(v any) any {
 			}
 			t[k] = prune(val)
 		}
-		if st, ok := t["status"].(map[string]any); ok && len(st) == 0 {
+		if st, ok := t["status"].(map[string]any); ok && (len(st) == 0 || t["kind"] != nil) {
 			delete(t, "status")
 		}
 	case []any:

@@ -92,10 +92,11 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 	}
 	out = append(out, generators.File{Path: path.Join(dir, TrivyIgnoreFile),
 		Data: append([]byte("# "+generators.Origin(s.Source)+". trivy's checks that misread this module, and why.\n"), data...)})
-	for _, e := range s.Environments {
-		f := newFile("envs/" + e.Name + ".tfvars")
-		f.root().str("environment", e.Name)
-		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header), Env: e.Name})
+	// The environments whose dependencies run in the cluster have no state of this module.
+	for _, e := range blueprints.CloudEnvironments(p.Spec) {
+		f := newFile("envs/" + e + ".tfvars")
+		f.root().str("environment", e)
+		out = append(out, generators.File{Path: path.Join(dir, f.name), Data: f.bytes(header), Env: e})
 	}
 	return out, nil
 }
@@ -322,11 +323,11 @@ func versionsFile(c *cloud, used []*file) *file {
 	return f
 }
 
-// variablesFile declares var.environment, limited to the platform's environments, and the cloud's
-// variables that the module references.
+// variablesFile declares var.environment, limited to the environments the cloud provides dependencies
+// for, and the cloud's variables that the module references.
 func variablesFile(c *cloud, m *module, refs map[string]bool) *file {
 	f := newFile("variables.tf")
-	envs := m.p.Spec.Environments
+	envs := blueprints.CloudEnvironments(m.p.Spec)
 	v := f.top("variable", "environment")
 	v.expr("type", "string")
 	v.str("description", "Environment this state is for: one of "+strings.Join(envs, ", ")+".")

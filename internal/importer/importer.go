@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/blueprints/catalog"
 	"github.com/gantry-dev/gantry/internal/paths"
 	"github.com/gantry-dev/gantry/templates"
 )
@@ -115,6 +116,7 @@ type svc struct {
 	envTODO    map[string]string         // env written as a comment: key -> why
 	secrets    []string
 	deps       []blueprints.Dependency
+	cloudDeps  []blueprints.Dependency // written as a comment: no in-cluster form, and no cloud
 	calls      []string
 	callers    []string
 	blockers   []string // why the blueprint is written commented out
@@ -195,6 +197,22 @@ func finish(all []*svc) {
 // keepValid leaves out what the validator would refuse in the blueprint, each reported where the
 // input wrote it, with the validator's own rules: what import writes always validates.
 func (s *svc) keepValid() {
+	// A bucket or queue has no in-cluster form, and the platform import writes has no cloud: the
+	// dependency, and the env that reads it, are written as comments to restore once it has one.
+	s.deps = slices.DeleteFunc(s.deps, func(d blueprints.Dependency) bool {
+		if _, ok := catalog.LocalImage(d.Type); ok {
+			return false
+		}
+		s.cloudDeps = append(s.cloudDeps, d)
+		s.add(s.pos, KindUnmapped, "dependency %s (%s) needs a cloud (it has no in-cluster form) and the platform import writes has none: written as a comment, with the env that reads it; restore them once the platform sets spec.cloud.provider", d.Name, d.Type)
+		for _, k := range slices.Sorted(maps.Keys(s.env)) {
+			if strings.Contains(s.env[k], "@{dependency."+d.Name+".") {
+				s.envTODO[k] = "reads dependency " + d.Name + " (" + d.Type + "), which needs a cloud: " + s.env[k]
+				delete(s.env, k)
+			}
+		}
+		return true
+	})
 	for _, k := range slices.Sorted(maps.Keys(s.env)) {
 		if !blueprints.EnvName(k) && !blueprints.ReservedEnv(k) {
 			delete(s.env, k)

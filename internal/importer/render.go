@@ -93,6 +93,9 @@ func render(s *svc) []byte {
 			w(2, "- {name: %s, type: %s}", q(d.Name), d.Type)
 		}
 	}
+	for _, d := range s.cloudDeps {
+		w(1, "# TODO(import): dependencies: [{name: %s, type: %s}]  # needs the platform's spec.cloud.provider", q(d.Name), d.Type)
+	}
 	list := func(key string, items []string) {
 		var on, off []string
 		for _, it := range items {

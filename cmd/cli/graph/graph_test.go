@@ -77,9 +77,9 @@ func TestExamples(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"graph", examples}, mmd("acme", "prod") + "\n" + mmd("contoso", "prod") + "\n" + mmd("shopfront", "prod")},
-		{[]string{"graph", "--format", "dot", examples}, dot("acme", "prod") + dot("contoso", "prod") + dot("shopfront", "prod")},
-		{[]string{"graph", "--env", "dev", examples}, mmd("acme", "dev") + "\n" + mmd("contoso", "dev")},
+		{[]string{"graph", examples}, mmd("acme", "prod") + "\n" + mmd("contoso", "prod") + "\n" + mmd("shopfront", "prod") + "\n" + mmd("tidewater", "prod")},
+		{[]string{"graph", "--format", "dot", examples}, dot("acme", "prod") + dot("contoso", "prod") + dot("shopfront", "prod") + dot("tidewater", "prod")},
+		{[]string{"graph", "--env", "dev", examples}, mmd("acme", "dev") + "\n" + mmd("contoso", "dev") + "\n" + mmd("tidewater", "dev")},
 		{[]string{"graph", "--format=dot", "--env=staging", examples + "/gcp"}, dot("shopfront", "staging")},
 	} {
 		r := run(tc.args...)
