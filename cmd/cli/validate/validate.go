@@ -191,6 +191,8 @@ type resolvedMeta struct {
 	Platform    string `json:"platform"`
 	Environment string `json:"environment"`
 	Production  bool   `json:"production"`
+	// DependenciesFrom says who provides the dependencies in this environment: "cluster" or the cloud.
+	DependenciesFrom string `json:"dependenciesFrom,omitempty"`
 }
 
 // printedSpec is a spec as the output has it: each env value with its placeholders resolved (a
@@ -220,6 +222,9 @@ func printResolved(w io.Writer, res *blueprints.Resolved, env string) error {
 					Metadata: resolvedMeta{Name: s.Name, Team: s.Team, Description: s.Description, Platform: p.Name,
 						Environment: e.Name, Production: e.Production},
 					Spec: printedSpec(e.Spec)}
+				if len(e.Spec.Dependencies) > 0 {
+					doc.Metadata.DependenciesFrom = blueprints.DependencyProvider(p.Spec, e.Name)
+				}
 				out, err := yaml.Marshal(doc)
 				if err != nil {
 					return fmt.Errorf("printing %s: %w", s.Name, err)
