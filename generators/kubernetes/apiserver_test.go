@@ -34,7 +34,11 @@ func TestAPIServerDryRun(t *testing.T) {
 	kustomize := checkers.GoTool(t, "kustomize")
 	skipGroups := checkers.Exceptions(t, "apiserver")
 
-	files, err := generators.Run(gentest.LoadChecked(t), []generators.Generator{kubernetes.New()})
+	// The examples, the apps, the imports, and a fresh `gantry new` service with a postgres dependency
+	// on the built-in platform: its in-cluster Postgres and connection settings must be admitted too.
+	res := gentest.LoadChecked(t)
+	res.Platforms = append(res.Platforms, gentest.NewServicePlatform(t))
+	files, err := generators.Run(res, []generators.Generator{kubernetes.New()})
 	if err != nil {
 		t.Fatal(err)
 	}

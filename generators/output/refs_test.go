@@ -26,7 +26,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -39,7 +38,6 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
-	"github.com/gantry-dev/gantry/generators/scaffold"
 	"github.com/gantry-dev/gantry/generators/targets"
 )
 
@@ -53,7 +51,7 @@ func TestPodReferences(t *testing.T) {
 	// The issue's "done when": `gantry new api --runtime go` plus a postgres dependency whose URL the
 	// service reads, on the built-in platform (no cloud). It fails until in-cluster dependencies land:
 	// nothing makes the api-dependencies ConfigMap or the dependency's credentials.
-	t.Run("new-service-with-dependency", func(t *testing.T) { checkPlatformRefs(t, newServicePlatform(t)) })
+	t.Run("new-service-with-dependency", func(t *testing.T) { checkPlatformRefs(t, gentest.NewServicePlatform(t)) })
 }
 
 // object is one Kubernetes object: its head, and its YAML to decode the rest from.
@@ -568,37 +566,6 @@ func checkPlatformRefs(t *testing.T, p *blueprints.ResolvedPlatform) {
 		t.Errorf("%d references of generated pods name nothing the output creates (platform/service/env: object where: what):\n  %s",
 			len(problems), strings.Join(problems, "\n  "))
 	}
-}
-
-// newServicePlatform is the built-in platform (no platform file, so no cloud) with the service
-// `gantry new api --runtime go` writes, given a postgres dependency whose URL it reads.
-func newServicePlatform(t *testing.T) *blueprints.ResolvedPlatform {
-	t.Helper()
-	scaffolded, err := scaffold.Files(scaffold.Options{Name: "api", Team: "api", Runtime: "go", Type: blueprints.TypeWeb, Port: 8080, CI: "github"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := path.Join(blueprints.DefaultDir, "api.yaml")
-	i := slices.IndexFunc(scaffolded, func(f generators.File) bool { return f.Path == file })
-	if i < 0 {
-		t.Fatalf("gantry new wrote no %s", file)
-	}
-	const env = "  env: {LOG_LEVEL: info}\n"
-	bp := string(scaffolded[i].Data)
-	if !strings.Contains(bp, env) {
-		t.Fatalf("%s has no line %q to add to:\n%s", file, env, bp)
-	}
-	bp = strings.Replace(bp, env, "  env: {LOG_LEVEL: info, DATABASE_URL: \"@{dependency.db.url}\"}\n"+
-		"  dependencies: [{name: db, type: postgres}]\n", 1)
-	res, diags := blueprints.Load(blueprints.LoadOptions{FS: fstest.MapFS{file: {Data: []byte(bp)}},
-		Paths: []string{blueprints.DefaultDir}, Root: "."})
-	if diags.HasErrors(false) {
-		t.Fatalf("the new service with a dependency does not validate:\n%v\n%s", diags, bp)
-	}
-	if len(res.Platforms) != 1 || res.Platforms[0].File != "" || len(res.Platforms[0].Services) != 1 {
-		t.Fatalf("want the built-in platform with one service, got %d platforms", len(res.Platforms))
-	}
-	return res.Platforms[0]
 }
 
 // brokenPod is a Deployment in namespace shop whose pod reads what %s says (a fragment of its pod
