@@ -38,27 +38,35 @@ func checkSecretKeys(t *testing.T, files []generators.File) {
 	}
 	checked := 0
 	for _, f := range files {
-		if path.Base(f.Path) != "externalsecret.yaml" {
+		// The service's own ExternalSecret (base) and each dependency's credentials (overlays).
+		name := path.Base(f.Path)
+		if name != "externalsecret.yaml" && !strings.HasPrefix(name, "dependency-") {
 			continue
 		}
-		var es struct {
-			Spec struct {
-				Data []struct {
-					RemoteRef struct{ Key, Property string } `json:"remoteRef"`
-				} `json:"data"`
-			} `json:"spec"`
-		}
-		if err := sigsyaml.Unmarshal(f.Data, &es); err != nil {
-			t.Fatalf("%s: %v", f.Path, err)
-		}
-		dir := path.Dir(path.Dir(path.Dir(f.Path))) // <service>/kubernetes/base
-		for _, d := range es.Spec.Data {
-			if d.RemoteRef.Property != "password" {
-				continue // a secret of spec.secrets: put in the store by people, not Terraform
+		dir, _, _ := strings.Cut(f.Path, "/kubernetes/")
+		for _, doc := range strings.Split(string(f.Data), "\n---\n") {
+			var es struct {
+				Kind string `json:"kind"`
+				Spec struct {
+					Data []struct {
+						RemoteRef struct{ Key, Property string } `json:"remoteRef"`
+					} `json:"data"`
+				} `json:"spec"`
 			}
-			checked++
-			if !strings.Contains(tf[dir], strconv.Quote(d.RemoteRef.Key)) {
-				t.Errorf("%s reads %q, which the service's Terraform does not write", f.Path, d.RemoteRef.Key)
+			if err := sigsyaml.Unmarshal([]byte(doc), &es); err != nil {
+				t.Fatalf("%s: %v", f.Path, err)
+			}
+			if es.Kind != "ExternalSecret" {
+				continue
+			}
+			for _, d := range es.Spec.Data {
+				if d.RemoteRef.Property != "password" {
+					continue // a secret of spec.secrets: put in the store by people, not Terraform
+				}
+				checked++
+				if !strings.Contains(tf[dir], strconv.Quote(d.RemoteRef.Key)) {
+					t.Errorf("%s reads %q, which the service's Terraform does not write", f.Path, d.RemoteRef.Key)
+				}
 			}
 		}
 	}
