@@ -136,8 +136,8 @@ func TestConnectionsExpand(t *testing.T) {
 			}
 			checked++
 			for k, want := range map[string]string{
-				"DATABASE_URL": "postgresql://<configmap:payments-dependencies/DB_USER>:<secret:payments-db-credentials/password>@<configmap:payments-dependencies/DB_HOST>:<configmap:payments-dependencies/DB_PORT>/<configmap:payments-dependencies/DB_NAME>?sslmode=require",
-				"REDIS_ADDR":   "<configmap:payments-dependencies/CACHE_HOST>:<configmap:payments-dependencies/CACHE_PORT>",
+				"DATABASE_URL": "postgresql://<configmap:payments-dependencies/DB_USER>:<secret:payments-db-credentials/password>@<configmap:payments-dependencies/DB_HOST>:5432/<configmap:payments-dependencies/DB_NAME>?sslmode=require",
+				"REDIS_ADDR":   "<configmap:payments-dependencies/CACHE_HOST>:6379",
 				"LEDGER_ADDR":  "ledger.billing.svc:9000",
 				"ENVIRONMENT":  "prod",
 			} {

@@ -112,7 +112,24 @@ func (m *model) storedCredentials(d blueprints.Dependency) ExternalSecret {
 		}}
 }
 
-// dependencySettings is the ConfigMap that Terraform writes on a cloud, with the in-cluster values.
+// dependencyPort is the value of a dependency's port setting (key is one of blueprints.DependencyEnv),
+// false for another setting. The port is fixed by who provides it (the catalogue's, on a cloud; the
+// image's, in the cluster), so the env carries it as written rather than from the ConfigMap: a
+// ConfigMap value of digits alone is a passport number to trivy's KSV-01010.
+func (m *model) dependencyPort(d blueprints.Dependency, key string) (string, bool) {
+	if key != blueprints.EnvPrefix(d)+"PORT" {
+		return "", false
+	}
+	if m.inCluster() {
+		img, _ := catalog.LocalImage(d.Type)
+		return strconv.Itoa(int(img.Port)), true
+	}
+	kind, _ := catalog.Lookup(d.Type)
+	return strconv.Itoa(int(kind.PortsOn(m.p.Spec.Cloud.Provider)[0])), true
+}
+
+// dependencySettings is the ConfigMap that Terraform writes on a cloud, with the in-cluster values
+// (but the ports: dependencyPort).
 func (m *model) dependencySettings() corev1.ConfigMap {
 	data := map[string]string{}
 	for _, d := range m.s.Dependencies {
@@ -125,7 +142,7 @@ func (m *model) dependencySettings() corev1.ConfigMap {
 			case "HOST":
 				v = host
 			case "PORT":
-				v = strconv.Itoa(int(img.Port))
+				continue
 			case "NAME":
 				v = blueprints.DependencyDatabase(d)
 			case "USER":

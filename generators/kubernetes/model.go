@@ -263,9 +263,14 @@ func (m *model) containerEnv() []corev1.EnvVar {
 		corev1.EnvVar{Name: "OTEL_EXPORTER_OTLP_ENDPOINT", Value: CollectorEndpoint},
 	)
 	env = append(env, m.settings()...)
-	// Connection settings come from the ConfigMap that the service's Terraform writes.
+	// Connection settings come from the ConfigMap that the service's Terraform (or, in the cluster, the
+	// overlay) writes; a port is the provider's, known here.
 	for _, d := range m.s.Dependencies {
 		for _, k := range blueprints.DependencyEnv(d) {
+			if port, ok := m.dependencyPort(d, k); ok {
+				env = append(env, corev1.EnvVar{Name: k, Value: port})
+				continue
+			}
 			env = append(env, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{
 				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: blueprints.DependencyConfigMap(m.name)}, Key: k},
 			}})
