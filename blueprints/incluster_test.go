@@ -18,12 +18,12 @@ func TestRuleInCluster(t *testing.T) {
 		{
 			name:  "a bucket without a cloud",
 			files: ruleWeb(deps),
-			want: []string{`svc.yaml:10:66: spec.dependencies[1].type: a bucket has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and environments dev, staging, prod take dependencies from the cluster (set the platform's spec.cloud.provider (aws, gcp or azure) and list in spec.inCluster only the environments that may run without it)`},
+			want:  []string{`svc.yaml:10:66: spec.dependencies[1].type: a bucket has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and environments dev, staging, prod take dependencies from the cluster (set the platform's spec.cloud.provider (aws, gcp or azure) and list in spec.inCluster only the environments that may run without it)`},
 		},
 		{
 			name:  "a bucket in an in-cluster environment",
 			files: map[string]string{"platform.yaml": inClusterPlatform("[dev]"), "svc.yaml": ruleService("api", TypeWeb, deps)},
-			want: []string{`svc.yaml:10:66: spec.dependencies[1].type: a bucket has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and environment dev takes dependencies from the cluster (remove dev from the platform's spec.inCluster, so the cloud provides it there)`},
+			want:  []string{`svc.yaml:10:66: spec.dependencies[1].type: a bucket has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and environment dev takes dependencies from the cluster (remove dev from the platform's spec.inCluster, so the cloud provides it there)`},
 		},
 		{name: "a bucket from the cloud", files: map[string]string{"platform.yaml": inClusterPlatform("[]"), "svc.yaml": ruleService("api", TypeWeb, deps)}},
 		{
