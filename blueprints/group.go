@@ -143,6 +143,9 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	return m
 }
 
+// cloudAPIs are the services behind the dependency types that have no in-cluster form, for messages.
+var cloudAPIs = map[string]string{"bucket": "S3, Cloud Storage and Blob Storage", "queue": "SQS, Pub/Sub and Service Bus"}
+
 // inCluster checks the dependencies of a service against the environments that run them in the
 // cluster (DependencyProvider): the type needs a container there (catalog.LocalImage), and the
 // StatefulSet's name must fit its pods' revision label (MaxDependencyWorkload). Once per dependency.
@@ -164,8 +167,8 @@ func (l *loader) inCluster(r *resolver, m *member, rp *ResolvedPlatform, deps []
 				}
 				pos, p := m.pos(r, fmt.Sprintf("spec.dependencies[%d].type", i))
 				l.add(Diagnostic{Pos: pos, Path: p, Hint: hint, Message: m.forService(pos, fmt.Sprintf(
-					"a %s has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks S3, Cloud Storage and Blob Storage alike), and %s dependencies from the cluster",
-					d.Type, which))})
+					"a %s has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks %s alike), and %s dependencies from the cluster",
+					d.Type, cloudAPIs[d.Type], which))})
 			}
 		}
 		if w := DependencyWorkload(m.res.Name, d); d.Name != "" && len(w) > MaxDependencyWorkload {
@@ -218,19 +221,37 @@ type graph struct {
 }
 
 // dependencyNames reports an in-cluster dependency whose objects (DependencyWorkload) would take the
-// name of another service's in the same namespace.
+// name of another service, or of another service's dependency, in the same namespace: both would
+// write the same StatefulSet, Service and password Secret, and the last applied would decide who
+// reaches it.
 func (g *graph) dependencyNames(members []*member) {
 	if len(ClusterEnvironments(g.platform)) == 0 {
 		return
 	}
+	type owner struct {
+		m   *member
+		dep string
+	}
+	taken := map[[2]string]owner{} // namespace, name -> the first dependency there
 	for _, a := range members {
 		for i, d := range a.res.Base.Dependencies {
+			if d.Name == "" {
+				continue
+			}
 			w := DependencyWorkload(a.res.Name, d)
-			if b := g.byName[w]; b != nil && b.ns == a.ns && d.Name != "" {
-				pos, p := a.pos(g.r, fmt.Sprintf("spec.dependencies[%d].name", i))
+			pos, p := a.pos(g.r, fmt.Sprintf("spec.dependencies[%d].name", i))
+			if b := g.byName[w]; b != nil && b.ns == a.ns {
 				g.l.add(Diagnostic{Pos: pos, Path: p, Hint: "rename the dependency",
 					Message: a.forService(pos, fmt.Sprintf("in the cluster it runs as %q, the name of service %s in the same namespace (%s)", w, w, b.file.Path))})
+				continue
 			}
+			key := [2]string{a.ns, w}
+			if o, ok := taken[key]; ok && o.m != a {
+				g.l.add(Diagnostic{Pos: pos, Path: p, Hint: "rename one of the two dependencies",
+					Message: a.forService(pos, fmt.Sprintf("in the cluster it runs as %q, as %s's dependency %s does in the same namespace (%s)", w, o.m.res.Name, o.dep, o.m.file.Path))})
+				continue
+			}
+			taken[key] = owner{a, d.Name}
 		}
 	}
 }

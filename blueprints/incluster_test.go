@@ -45,6 +45,24 @@ func TestRuleInCluster(t *testing.T) {
 			want:  []string{`svc.yaml:10:25: spec.dependencies[0].name: in the cluster it runs as StatefulSet "a-service-name-of-exactly-forty-chars-xy-a-long-database-nm", longer than 52 characters (its pods' revision label adds 11 to the name and holds 63) (shorten the dependency's name to at most 11 characters)`},
 		},
 		{
+			name: "two services' dependencies with one name",
+			files: map[string]string{
+				"a.yaml":  ruleService("a", TypeWeb, "  dependencies: [{name: b-c, type: postgres}]"),
+				"ab.yaml": ruleService("a-b", TypeWeb, "  dependencies: [{name: c, type: redis}]"),
+			},
+			want: []string{`ab.yaml:10:25: spec.dependencies[0].name: in the cluster it runs as "a-b-c", as a's dependency b-c does in the same namespace (a.yaml) (rename one of the two dependencies)`},
+		},
+		{
+			name:  "production in the cluster",
+			files: map[string]string{"platform.yaml": inClusterPlatform("[prod]")},
+			want:  []string{`platform.yaml:8:15: warning: spec.inCluster[0]: "prod" is production: its databases would be single-replica StatefulSets in the cluster, without the cloud's backups, failover or encryption at rest (let the cloud serve production: remove it from spec.inCluster)`},
+		},
+		{
+			name:  "a queue without a cloud",
+			files: ruleWeb("  dependencies: [{name: jobs, type: queue}]"),
+			want:  []string{`svc.yaml:10:37: spec.dependencies[0].type: a queue has no in-cluster form (it is a cloud API that apps reach through the cloud's SDK, and no one container speaks SQS, Pub/Sub and Service Bus alike), and environments dev, staging, prod take dependencies from the cluster (set the platform's spec.cloud.provider (aws, gcp or azure) and list in spec.inCluster only the environments that may run without it)`},
+		},
+		{
 			name: "a dependency named like another service",
 			files: map[string]string{
 				"svc.yaml": ruleService("api", TypeWeb, "  dependencies: [{name: db, type: postgres}]"),

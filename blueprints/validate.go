@@ -933,6 +933,9 @@ func (c *check) inClusterEnvs(s PlatformSpec) {
 		case !slices.Contains(catalog.Clouds, s.Cloud.Provider):
 			c.report(SeverityWarning, p, "remove spec.inCluster, or set spec.cloud.provider for the other environments",
 				"without a cloud every environment runs its dependencies in the cluster: listing %q changes nothing", e)
+		case e == s.Environments[len(s.Environments)-1]:
+			c.report(SeverityWarning, p, "let the cloud serve production: remove it from spec.inCluster",
+				"%q is production: its databases would be single-replica StatefulSets in the cluster, without the cloud's backups, failover or encryption at rest", e)
 		}
 		seen[e] = true
 	}

@@ -112,7 +112,8 @@ var images = map[string]DependencyImage{
 			"KAFKA_TRANSACTION_STATE_LOG_MIN_ISR":            "1",
 			"KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS":         "0",
 		},
-		Health: []string{"/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092"},
+		// The check is a JVM of its own: a small heap, not the broker's KAFKA_HEAP_OPTS, beside it.
+		Health: []string{"env", "KAFKA_HEAP_OPTS=-Xmx64m", "/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "localhost:9092"},
 	},
 }
 

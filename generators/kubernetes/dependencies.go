@@ -205,7 +205,7 @@ func (m *model) depService(d blueprints.Dependency, img catalog.DependencyImage)
 }
 
 // depNetworkPolicy admits only the service's pods, on the dependency's port, and lets nothing out but
-// the mesh's control plane.
+// DNS and the mesh's control plane.
 func (m *model) depNetworkPolicy(d blueprints.Dependency, img catalog.DependencyImage) networkingv1.NetworkPolicy {
 	np := networkingv1.NetworkPolicy{TypeMeta: typeMeta("networking.k8s.io/v1", "NetworkPolicy"), ObjectMeta: m.depMeta(d, blueprints.DependencyWorkload(m.name, d)),
 		Spec: networkingv1.NetworkPolicySpec{
@@ -216,7 +216,8 @@ func (m *model) depNetworkPolicy(d blueprints.Dependency, img catalog.Dependency
 				Ports: tcpPorts(img.Port),
 			}},
 		}}
-	np.Spec.Egress = m.meshControlPlane()
+	// DNS: a mesh's proxy finds its control plane by name, and a JVM looks up its own host.
+	np.Spec.Egress = append([]networkingv1.NetworkPolicyEgressRule{dnsEgress()}, m.meshControlPlane()...)
 	return np
 }
 
@@ -302,8 +303,9 @@ func (m *model) depContainer(d blueprints.Dependency, img catalog.DependencyImag
 		Ports:           []corev1.ContainerPort{{Name: "tcp", ContainerPort: img.Port, Protocol: corev1.ProtocolTCP}},
 		Resources:       depResources(d.Type),
 		SecurityContext: depSecurity(),
+		// The check is a client of the server (Kafka's starts a JVM): every 20s, with time to answer.
 		ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: health}},
-			PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3},
+			PeriodSeconds: 20, TimeoutSeconds: 15, FailureThreshold: 3},
 		LivenessProbe: &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 20, TimeoutSeconds: 2, FailureThreshold: 3},
 		StartupProbe:  &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 5, TimeoutSeconds: 2, FailureThreshold: 60},
 	}

@@ -718,13 +718,7 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 			Ports: tcpPorts(int32(m.s.MetricsPort))})
 	}
 	out := &np.Spec.Egress
-	*out = append(*out, networkingv1.NetworkPolicyEgressRule{
-		To: []networkingv1.NetworkPolicyPeer{peer("kube-system", map[string]string{"k8s-app": "kube-dns"})},
-		Ports: []networkingv1.NetworkPolicyPort{
-			{Protocol: ptr(corev1.ProtocolUDP), Port: ptr(intstr.FromInt32(53))},
-			{Protocol: ptr(corev1.ProtocolTCP), Port: ptr(intstr.FromInt32(53))},
-		},
-	})
+	*out = append(*out, dnsEgress())
 	for _, c := range m.s.Calls {
 		// The callee's container port: kube-proxy (or the CNI) has rewritten the Service's address and
 		// port to the pod's before the policy is applied.
@@ -749,6 +743,17 @@ func (m *model) networkPolicy() networkingv1.NetworkPolicy {
 		Ports: tcpPorts(CollectorPort)})
 	*out = append(*out, m.meshControlPlane()...)
 	return np
+}
+
+// dnsEgress lets a pod ask the cluster's DNS.
+func dnsEgress() networkingv1.NetworkPolicyEgressRule {
+	return networkingv1.NetworkPolicyEgressRule{
+		To: []networkingv1.NetworkPolicyPeer{peer("kube-system", map[string]string{"k8s-app": "kube-dns"})},
+		Ports: []networkingv1.NetworkPolicyPort{
+			{Protocol: ptr(corev1.ProtocolUDP), Port: ptr(intstr.FromInt32(53))},
+			{Protocol: ptr(corev1.ProtocolTCP), Port: ptr(intstr.FromInt32(53))},
+		},
+	}
 }
 
 // cloudDependencyEgress lets the service reach its cloud dependencies: their ports, in the ranges
