@@ -266,9 +266,10 @@ func (b *builder) hostPort(p int) int {
 // dependency adds a dependency's container (when its type has one) and returns its local settings.
 func (b *builder) dependency(s *blueprints.ResolvedService, d blueprints.Dependency) (dependency, error) {
 	kind, _ := catalog.Lookup(d.Type)
-	host := s.Name + "-" + d.Name
+	host := blueprints.DependencyWorkload(s.Name, d)
 	dep := dependency{d: d, host: host, settings: map[string]string{}}
-	name := strings.ReplaceAll(s.Name, "-", "_")
+	// The database and user the cloud and the cluster give: an app that names them finds them here too.
+	name, user := blueprints.DependencyDatabase(d), blueprints.DependencyUser
 	img, local := catalog.LocalImage(d.Type)
 	for _, k := range kind.Settings {
 		var v string
@@ -277,8 +278,10 @@ func (b *builder) dependency(s *blueprints.ResolvedService, d blueprints.Depende
 			v = host
 		case "PORT":
 			v = strconv.Itoa(int(img.Port))
-		case "NAME", "USER":
+		case "NAME":
 			v = name
+		case "USER":
+			v = user
 		case "BROKERS":
 			v = host + ":" + strconv.Itoa(int(img.Port))
 		default: // BUCKET, QUEUE: a name for the app to read; there is no local service behind it
@@ -294,7 +297,7 @@ func (b *builder) dependency(s *blueprints.ResolvedService, d blueprints.Depende
 			s.Name, d.Name, d.Type, strings.Join(blueprints.DependencyEnv(d), ", "), d.Name))
 		return dep, nil
 	}
-	fill := strings.NewReplacer(catalog.ImageName, name, catalog.ImageUser, name, catalog.ImagePassword, dep.password, catalog.ImageHost, host)
+	fill := strings.NewReplacer(catalog.ImageName, name, catalog.ImageUser, user, catalog.ImagePassword, dep.password, catalog.ImageHost, host)
 	fillAll := func(in []string) []string {
 		var out []string
 		for _, v := range in {

@@ -234,7 +234,7 @@ spec:
 	env := proj.Services["api"].Environment
 	want := map[string]string{
 		"PRICE":        "$5 and ${HOME}",
-		"DATABASE_URL": "postgresql://api:" + compose.LocalPassword + "@api-db:5432/api?sslmode=disable",
+		"DATABASE_URL": "postgresql://app:" + compose.LocalPassword + "@api-db:5432/db?sslmode=disable",
 		"REDIS_URL":    "redis://:" + compose.LocalPassword + "@api-cache:6379",
 		"STRIPE":       "sk-from-the-shell",
 		"DB_HOST":      "api-db",

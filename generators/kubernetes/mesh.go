@@ -122,7 +122,8 @@ func (m *model) linkerdObjects() []any {
 }
 
 // namespaceObjects are a namespace's shared files: the Namespace under Pod Security restricted, a
-// default-deny NetworkPolicy, and the mesh's namespace-wide mTLS and allow-nothing policies.
+// default-deny NetworkPolicy, the admission policies (see admissionObjects), and the mesh's
+// namespace-wide mTLS and allow-nothing policies.
 func namespaceObjects(p *blueprints.ResolvedPlatform, ns string) []object {
 	psa := "v" + p.Spec.KubernetesVersion
 	labels := map[string]string{
@@ -153,6 +154,7 @@ func namespaceObjects(p *blueprints.ResolvedPlatform, ns string) []object {
 			Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{},
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}}}}},
 	}
+	objs = append(objs, object{"admission.yaml", admissionObjects(p, ns)})
 	if p.Spec.Mesh == "istio" {
 		objs = append(objs, object{"mesh.yaml", []any{
 			PeerAuthentication{TypeMeta: typeMeta("security.istio.io/v1", "PeerAuthentication"), ObjectMeta: meta("default"),
