@@ -37,6 +37,9 @@ const (
 	ImageName     = "{name}"     // the database name
 	ImageUser     = "{user}"     // the user the service connects as
 	ImagePassword = "{password}" // the user's password: a local-only value, never a real secret
+	// ImageRootPassword is the server's administrator password, which no service uses: its own value
+	// in the cluster, the local-only one on a developer's machine.
+	ImageRootPassword = "{rootpassword}"
 	ImageHost     = "{host}"     // the name clients reach it at
 )
 
@@ -66,7 +69,7 @@ var images = map[string]DependencyImage{
 		Port:     3306, User: "999:999",
 		DataPath: "/var/lib/mysql", Writable: []string{"/tmp", "/var/run/mysqld"}, ReadOnlyRoot: true,
 		Env: map[string]string{"MYSQL_DATABASE": ImageName, "MYSQL_USER": ImageUser, "MYSQL_PASSWORD": ImagePassword,
-			"MYSQL_RANDOM_ROOT_PASSWORD": "yes"},
+			"MYSQL_ROOT_PASSWORD": ImageRootPassword},
 		// The data folder is below the volume's root: mysqld --initialize refuses a folder that holds
 		// anything, and a fresh volume may hold lost+found.
 		Command: []string{"mysqld", "--datadir=/var/lib/mysql/data"},

@@ -297,7 +297,8 @@ func (b *builder) dependency(s *blueprints.ResolvedService, d blueprints.Depende
 			s.Name, d.Name, d.Type, strings.Join(blueprints.DependencyEnv(d), ", "), d.Name))
 		return dep, nil
 	}
-	fill := strings.NewReplacer(catalog.ImageName, name, catalog.ImageUser, user, catalog.ImagePassword, dep.password, catalog.ImageHost, host)
+	fill := strings.NewReplacer(catalog.ImageName, name, catalog.ImageUser, user, catalog.ImagePassword, dep.password,
+		catalog.ImageRootPassword, dep.password, catalog.ImageHost, host)
 	fillAll := func(in []string) []string {
 		var out []string
 		for _, v := range in {

@@ -55,6 +55,8 @@ type PasswordSpec struct {
 	Symbols     int  `json:"symbols"`
 	NoUpper     bool `json:"noUpper"`
 	AllowRepeat bool `json:"allowRepeat"`
+	// SecretKeys are the keys, one password each.
+	SecretKeys []string `json:"secretKeys,omitempty"`
 }
 
 // SecretStoreRef names the store the values come from.

@@ -166,7 +166,7 @@ func (m *model) clusterDependency(d blueprints.Dependency) []any {
 	w := blueprints.DependencyWorkload(m.name, d)
 	objs := []any{corev1.ServiceAccount{TypeMeta: typeMeta("v1", "ServiceAccount"), ObjectMeta: m.depMeta(d, w), AutomountServiceAccountToken: ptr(false)}}
 	if credentialed(d) {
-		objs = append(objs, m.generatedPassword(d), m.generatedCredentials(d))
+		objs = append(objs, m.generatedPassword(d, img), m.generatedCredentials(d))
 	}
 	objs = append(objs, m.depService(d, img), m.depNetworkPolicy(d, img), m.statefulSet(d, img))
 	return append(objs, m.depMeshObjects(d, img)...)
@@ -174,9 +174,9 @@ func (m *model) clusterDependency(d blueprints.Dependency) []any {
 
 // generatedPassword is the Password generator the credentials come from: alphanumeric, as the
 // catalogue's URL forms need (no escaping).
-func (m *model) generatedPassword(d blueprints.Dependency) Password {
+func (m *model) generatedPassword(d blueprints.Dependency, img catalog.DependencyImage) Password {
 	return Password{TypeMeta: typeMeta("generators.external-secrets.io/v1alpha1", "Password"), ObjectMeta: m.depMeta(d, blueprints.DependencyWorkload(m.name, d)),
-		Spec: PasswordSpec{Length: 32, Digits: 8, Symbols: 0, NoUpper: false, AllowRepeat: true}}
+		Spec: PasswordSpec{Length: 32, Digits: 8, Symbols: 0, NoUpper: false, AllowRepeat: true, SecretKeys: passwordKeys(img)}}
 }
 
 // generatedCredentials writes the generated password into the credentials Secret once: a new password
@@ -243,19 +243,50 @@ func (m *model) dependencyEgress() []networkingv1.NetworkPolicyEgressRule {
 	return out
 }
 
-// depContainerEnv is the image's configuration with the dependency's settings filled in; the password
-// comes from the credentials Secret first, and the kubelet expands $(GANTRY_PASSWORD) where a value
-// or an argument names it.
+// rootPasswordKey is the key of a dependency server's administrator password in its credentials
+// Secret, when its image has one (catalog.ImageRootPassword).
+const rootPasswordKey = "root-password"
+
+// passwordKeys are the keys the Password generator fills for a dependency: the service's password,
+// and the server's administrator password where the image takes one.
+func passwordKeys(img catalog.DependencyImage) []string {
+	keys := []string{passwordKey}
+	for _, v := range img.Env {
+		if v == catalog.ImageRootPassword {
+			return append(keys, rootPasswordKey)
+		}
+	}
+	return keys
+}
+
+// depContainerEnv is the image's configuration with the dependency's settings filled in. A value that
+// is a password reads the credentials Secret; a value or an argument that holds one names
+// $(GANTRY_PASSWORD), defined first from the Secret, which the kubelet expands. No env var with
+// "password" in its name holds a literal value (kube-linter's and Kubescape's default rules).
 func (m *model) depContainerEnv(d blueprints.Dependency, img catalog.DependencyImage) ([]corev1.EnvVar, *strings.Replacer) {
 	fill := strings.NewReplacer(catalog.ImageName, blueprints.DependencyDatabase(d), catalog.ImageUser, blueprints.DependencyUser,
 		catalog.ImagePassword, "$("+dependencyPassword+")", catalog.ImageHost, blueprints.ServiceHost(blueprints.DependencyWorkload(m.name, d), m.ns))
+	fromSecret := func(name, key string) corev1.EnvVar {
+		return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: blueprints.DependencyCredentials(m.name, d)}, Key: key}}}
+	}
 	var env []corev1.EnvVar
-	if credentialed(d) {
-		env = append(env, corev1.EnvVar{Name: dependencyPassword, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-			LocalObjectReference: corev1.LocalObjectReference{Name: blueprints.DependencyCredentials(m.name, d)}, Key: passwordKey}}})
+	embedded := slices.ContainsFunc(img.Command, func(a string) bool { return strings.Contains(a, catalog.ImagePassword) })
+	for _, v := range img.Env {
+		embedded = embedded || (v != catalog.ImagePassword && strings.Contains(v, catalog.ImagePassword))
+	}
+	if credentialed(d) && embedded {
+		env = append(env, fromSecret(dependencyPassword, passwordKey))
 	}
 	for _, k := range slices.Sorted(maps.Keys(img.Env)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: fill.Replace(img.Env[k])})
+		switch v := img.Env[k]; v {
+		case catalog.ImagePassword:
+			env = append(env, fromSecret(k, passwordKey))
+		case catalog.ImageRootPassword:
+			env = append(env, fromSecret(k, rootPasswordKey))
+		default:
+			env = append(env, corev1.EnvVar{Name: k, Value: fill.Replace(v)})
+		}
 	}
 	return env, fill
 }

@@ -31,7 +31,7 @@ func TestGolden(t *testing.T) {
 // TestDeterministic generates twice, and with the inputs named in another order: the bytes must match.
 func TestDeterministic(t *testing.T) {
 	a := generate(t)
-	b := generate(t, gentest.ExamplesDir+"/gcp", gentest.ExamplesDir+"/azure", gentest.ExamplesDir+"/acme")
+	b := generate(t, gentest.ExamplesDir+"/preview", gentest.ExamplesDir+"/gcp", gentest.ExamplesDir+"/azure", gentest.ExamplesDir+"/acme")
 	if len(a) != len(b) {
 		t.Fatalf("%d files, then %d", len(a), len(b))
 	}

@@ -503,11 +503,14 @@ func checkAuthz(t *testing.T, s factService, g *generated, gen map[string]*gener
 }
 
 // setting matches a reference to one of a dependency's settings: the key <DEP>_<SETTING> of a ConfigMap
-// or a Secret (a password only from a Secret).
+// or a Secret (a password only from a Secret), or the port's number.
 func setting(dep, name string) string {
 	key := regexp.QuoteMeta(strings.ToUpper(strings.ReplaceAll(dep, "-", "_")) + "_" + name)
 	if name == "PASSWORD" {
 		return `⟨secret:[^/⟩]+/(` + key + `|password|PASSWORD)⟩`
+	}
+	if name == "PORT" {
+		return `[0-9]+` // fixed by the provider, written in the env as it is
 	}
 	return `⟨cm:[^/⟩]+/` + key + `⟩`
 }
