@@ -42,6 +42,10 @@ func TestAPIServerDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	registries := map[string]string{} // by platform folder
+	for _, p := range res.Platforms {
+		registries[generators.Root(p)] = p.Spec.Registry
+	}
 	out := t.TempDir()
 	if _, err := generators.Write(out, files, generators.WriteOptions{}); err != nil {
 		t.Fatal(err)
@@ -105,9 +109,13 @@ func TestAPIServerDryRun(t *testing.T) {
 		p := platforms[name]
 		// Platforms one after another: two may have a namespace of the same name, with other labels.
 		t.Run(name, func(t *testing.T) {
-			// For real, so that the Pod Security labels are in force for the dry runs.
+			// For real, so that the Pod Security labels and the admission policies are in force for the
+			// dry runs: the generated output must pass Gantry's own policies.
 			for _, dir := range p.namespaces {
 				apply(t, dir, false)
+			}
+			for _, dir := range p.namespaces {
+				waitForAdmission(t, srv, path.Base(dir), registries[name])
 			}
 			for _, dir := range p.workloads {
 				t.Run(strings.TrimPrefix(dir, name+"/"), func(t *testing.T) {
