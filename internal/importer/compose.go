@@ -27,13 +27,58 @@ var composeMapped = []string{"image", "build", "ports", "expose", "healthcheck",
 // specification's own loader (variables unset, as on a machine with no .env file); its YAML nodes give
 // the report's lines.
 func Compose(path string, opts Options) (*Result, error) {
+	c, err := loadCompose(path)
+	if err != nil {
+		return nil, err
+	}
+	fileEntries := c.topLevel()
+	team := dnsLabel(cmp.Or(opts.Team, c.project.Name), "team")
+	p := peers{deps: map[string]string{}, apps: map[string]*svc{}}
+	var all []*svc
+	for _, name := range slices.Sorted(mapsKeys(c.project.Services)) {
+		cs := c.project.Services[name]
+		if cs.Build == nil {
+			if t := images[imageRepo(cs.Image)]; t != "" {
+				p.deps[name] = t
+				continue
+			}
+		}
+		s := &svc{name: name, pos: c.at(c.keys[name]), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "compose"}
+		if badName(name) {
+			return nil, fmt.Errorf("%s: service %q is not a Gantry service name (a DNS label of at most 40 characters): rename it", s.pos, name)
+		}
+		p.apps[name] = s
+		all = append(all, s)
+	}
+	for _, s := range all {
+		c.service(s)
+	}
+	// Edges and env, once every service's type is known.
+	for _, s := range all {
+		c.edgesAndEnv(s, p)
+	}
+	fileEntries = append(fileEntries, c.dependencyEntries(all, p)...)
+	return assemble(all, fileEntries, Options{Dir: opts.Dir, Team: team}, c.project.Name)
+}
+
+// composeFile is a Compose file as the Compose specification's loader reads it, with the YAML nodes
+// of its services for positions.
+type composeFile struct {
+	project     *types.Project
+	shown       string // the path as given, for positions
+	dir, root   string // its folder and the repository root above it
+	doc         *yaml.Node
+	nodes, keys map[string]*yaml.Node // service name -> its value node, its key node
+}
+
+func loadCompose(path string) (*composeFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	dir := mustAbs(filepath.Dir(path))
-	shown := filepath.ToSlash(path)
-	project, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+	c := &composeFile{shown: filepath.ToSlash(path), dir: dir, root: repoRoot(dir), nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+	c.project, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  dir,
 		ConfigFiles: []types.ConfigFile{{Filename: path, Content: data}},
 		Environment: types.Mapping{},
@@ -42,110 +87,109 @@ func Compose(path string, opts Options) (*Result, error) {
 		o.SetProjectName(dnsLabel(filepath.Base(mustAbs(dir)), "import"), false)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", shown, err)
+		return nil, fmt.Errorf("%s: %w", c.shown, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", shown, err)
+		return nil, fmt.Errorf("%s: %w", c.shown, err)
 	}
-	doc := &root
-	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
-		doc = doc.Content[0]
+	c.doc = &root
+	if c.doc.Kind == yaml.DocumentNode && len(c.doc.Content) > 0 {
+		c.doc = c.doc.Content[0]
 	}
-	at := func(n *yaml.Node) blueprints.Pos {
-		if n == nil {
-			return blueprints.Pos{File: shown}
+	if s := child(c.doc, "services"); s != nil {
+		for i := 0; i+1 < len(s.Content); i += 2 {
+			c.keys[s.Content[i].Value], c.nodes[s.Content[i].Value] = s.Content[i], s.Content[i+1]
 		}
-		return blueprints.Pos{File: shown, Line: n.Line, Col: n.Column}
 	}
-	var fileEntries []Entry
+	return c, nil
+}
+
+func (c *composeFile) at(n *yaml.Node) blueprints.Pos {
+	if n == nil {
+		return blueprints.Pos{File: c.shown}
+	}
+	return blueprints.Pos{File: c.shown, Line: n.Line, Col: n.Column}
+}
+
+// topLevel reports the file's top-level keys Gantry has no equivalent for, and its secrets.
+func (c *composeFile) topLevel() []Entry {
+	var out []Entry
+	doc := c.doc
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k := doc.Content[i]
 		switch k.Value {
 		case "services", "name", "version":
 		case "secrets":
 			for j := 0; j+1 < len(doc.Content[i+1].Content); j += 2 {
-				fileEntries = append(fileEntries, Entry{Pos: at(doc.Content[i+1].Content[j]), Kind: KindWarning,
+				out = append(out, Entry{Pos: c.at(doc.Content[i+1].Content[j]), Kind: KindWarning,
 					Message: fmt.Sprintf("secret %s: its value (file or environment) is not copied; put it in the secret store under that name", doc.Content[i+1].Content[j].Value)})
 			}
 		default:
-			fileEntries = append(fileEntries, Entry{Pos: at(k), Kind: KindUnmapped, Message: fmt.Sprintf("top-level %s: Gantry has no equivalent (the cluster's storage and networks are its own)", k.Value)})
+			out = append(out, Entry{Pos: c.at(k), Kind: KindUnmapped, Message: fmt.Sprintf("top-level %s: Gantry has no equivalent (the cluster's storage and networks are its own)", k.Value)})
 		}
 	}
-	nodes := map[string]*yaml.Node{}
-	keys := map[string]*yaml.Node{}
-	if s := child(doc, "services"); s != nil {
-		for i := 0; i+1 < len(s.Content); i += 2 {
-			keys[s.Content[i].Value], nodes[s.Content[i].Value] = s.Content[i], s.Content[i+1]
+	return out
+}
+
+func (c *composeFile) keyAt(s *svc) func(path ...string) blueprints.Pos {
+	return func(path ...string) blueprints.Pos { return c.at(keyNode(c.nodes[s.name], path...)) }
+}
+
+// service maps what a service is: image or build, ports, health, deploy, secrets; every other key is
+// reported.
+func (c *composeFile) service(s *svc) {
+	cs := c.project.Services[s.name]
+	n := c.nodes[s.name]
+	keyAt := c.keyAt(s)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; !slices.Contains(composeMapped, k) {
+			s.add(c.at(n.Content[i]), KindUnmapped, "%s: Gantry has no equivalent; not copied", k)
 		}
 	}
-	team := dnsLabel(cmp.Or(opts.Team, project.Name), "team")
-	root2 := repoRoot(dir)
-	p := peers{deps: map[string]string{}, apps: map[string]*svc{}}
-	var all []*svc
-	names := slices.Sorted(mapsKeys(project.Services))
-	for _, name := range names {
-		cs := project.Services[name]
-		if cs.Build == nil {
-			if t := images[imageRepo(cs.Image)]; t != "" {
-				p.deps[name] = t
-				continue
-			}
-		}
-		s := &svc{name: name, pos: at(keys[name]), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "compose"}
-		if badName(name) {
-			return nil, fmt.Errorf("%s: service %q is not a Gantry service name (a DNS label of at most 40 characters): rename it", s.pos, name)
-		}
-		p.apps[name] = s
-		all = append(all, s)
-	}
-	for _, s := range all {
-		cs := project.Services[s.name]
-		n := nodes[s.name]
-		keyAt := func(path ...string) blueprints.Pos { return at(keyNode(n, path...)) }
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := n.Content[i].Value; !slices.Contains(composeMapped, k) {
-				s.add(at(n.Content[i]), KindUnmapped, "%s: Gantry has no equivalent; not copied", k)
-			}
-		}
-		composeImage(s, cs, dir, root2, keyAt, unsupported(cs.Image))
-		composePorts(s, cs, keyAt)
-		composeHealth(s, cs, keyAt)
-		composeDeploy(s, cs, n, at, keyAt)
-		for _, sec := range cs.Secrets {
-			s.addSecret(sec.Source)
-			if sec.Target != "" && sec.Target != sec.Source && sec.Target != "/run/secrets/"+sec.Source {
-				s.add(keyAt("secrets"), KindUnmapped, "secret %s's target %s: Gantry mounts it as a file under $CONFIDENTIAL_DIR named after the secret (@{secret.%s.path})", sec.Source, sec.Target, sec.Source)
-			}
+	composeImage(s, cs, c.dir, c.root, keyAt, unsupported(cs.Image))
+	composePorts(s, cs, keyAt)
+	composeHealth(s, cs, keyAt)
+	composeDeploy(s, cs, n, c.at, keyAt)
+	for _, sec := range cs.Secrets {
+		s.addSecret(sec.Source)
+		if sec.Target != "" && sec.Target != sec.Source && sec.Target != "/run/secrets/"+sec.Source {
+			s.add(keyAt("secrets"), KindUnmapped, "secret %s's target %s: Gantry mounts it as a file under $CONFIDENTIAL_DIR named after the secret (@{secret.%s.path})", sec.Source, sec.Target, sec.Source)
 		}
 	}
-	// Edges and env, once every service's type is known.
-	for _, s := range all {
-		cs := project.Services[s.name]
-		keyAt := func(path ...string) blueprints.Pos { return at(keyNode(nodes[s.name], path...)) }
-		deps := slices.Sorted(mapsKeys(cs.DependsOn))
-		for _, l := range cs.Links {
-			name, _, _ := strings.Cut(l, ":")
-			deps = append(deps, name)
-		}
-		for _, d := range deps {
-			switch {
-			case p.deps[d] != "":
-				s.addDep(d, p.deps[d])
-			case p.apps[d] != nil:
-				link(s, p.apps[d], keyAt("depends_on"))
-			}
-		}
-		env := map[string]string{}
-		for k, v := range cs.Environment {
-			if v == nil {
-				s.add(keyAt("environment"), KindTODO, "env %s has no value (taken from the shell by Compose): not copied; set it in env, or in secrets if it is a credential", k)
-				continue
-			}
-			env[k] = *v
-		}
-		mapEnv(s, env, func(k string) blueprints.Pos { return envPos(nodes[s.name], k, at) }, p)
+}
+
+// edgesAndEnv maps depends_on and links (to dependencies and to calls) and the environment.
+func (c *composeFile) edgesAndEnv(s *svc, p peers) {
+	cs := c.project.Services[s.name]
+	keyAt := c.keyAt(s)
+	deps := slices.Sorted(mapsKeys(cs.DependsOn))
+	for _, l := range cs.Links {
+		name, _, _ := strings.Cut(l, ":")
+		deps = append(deps, name)
 	}
+	for _, d := range deps {
+		switch {
+		case p.deps[d] != "":
+			s.addDep(d, p.deps[d])
+		case p.apps[d] != nil:
+			link(s, p.apps[d], keyAt("depends_on"))
+		}
+	}
+	env := map[string]string{}
+	for k, v := range cs.Environment {
+		if v == nil {
+			s.add(keyAt("environment"), KindTODO, "env %s has no value (taken from the shell by Compose): not copied; set it in env, or in secrets if it is a credential", k)
+			continue
+		}
+		env[k] = *v
+	}
+	mapEnv(s, env, func(k string) blueprints.Pos { return envPos(c.nodes[s.name], k, c.at) }, p)
+}
+
+// dependencyEntries says what became of each container recognised as a dependency.
+func (c *composeFile) dependencyEntries(all []*svc, p peers) []Entry {
+	var out []Entry
 	for _, name := range slices.Sorted(mapsKeys(p.deps)) {
 		var users []string
 		for _, s := range all {
@@ -153,19 +197,19 @@ func Compose(path string, opts Options) (*Result, error) {
 				users = append(users, s.name)
 			}
 		}
-		pos := at(keys[name])
-		switch len(users) {
-		case 0:
-			fileEntries = append(fileEntries, Entry{Pos: pos, Service: name, Kind: KindTODO, Message: fmt.Sprintf("image %s is a %s, but no service uses it (depends_on, links or env): not imported; add {name: %s, type: %s} to the dependencies of the services that use it", project.Services[name].Image, p.deps[name], name, p.deps[name])})
-		default:
-			msg := fmt.Sprintf("image %s becomes dependency %s (type %s) of %s: Gantry provisions it, so its container settings (image, environment, volumes, healthcheck...) are not copied", project.Services[name].Image, name, p.deps[name], strings.Join(users, ", "))
-			if len(users) > 1 {
-				msg += "; each service gets its own " + p.deps[name]
-			}
-			fileEntries = append(fileEntries, Entry{Pos: pos, Service: name, Kind: KindNote, Message: msg})
+		pos := c.at(c.keys[name])
+		image := c.project.Services[name].Image
+		if len(users) == 0 {
+			out = append(out, Entry{Pos: pos, Service: name, Kind: KindTODO, Message: fmt.Sprintf("image %s is a %s, but no service uses it (depends_on, links or env): not imported; add {name: %s, type: %s} to the dependencies of the services that use it", image, p.deps[name], name, p.deps[name])})
+			continue
 		}
+		msg := fmt.Sprintf("image %s becomes dependency %s (type %s) of %s: Gantry provisions it, so its container settings (image, environment, volumes, healthcheck...) are not copied", image, name, p.deps[name], strings.Join(users, ", "))
+		if len(users) > 1 {
+			msg += "; each service gets its own " + p.deps[name]
+		}
+		out = append(out, Entry{Pos: pos, Service: name, Kind: KindNote, Message: msg})
 	}
-	return assemble(all, fileEntries, Options{Dir: opts.Dir, Team: team}, project.Name)
+	return out
 }
 
 func badName(name string) bool { return len(name) > 40 || dnsLabel(name, "") != name }
