@@ -65,37 +65,11 @@ func Score(paths []string, opts Options) (*Result, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("no Score files given")
 	}
-	type loaded struct {
-		w    scoreWorkload
-		root *yaml.Node
-		file string
-		dir  string
-	}
-	var ws []loaded
+	var ws []*scoreWorkloadFile
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		l, err := loadScore(p)
 		if err != nil {
 			return nil, err
-		}
-		var l loaded
-		l.file, l.dir = filepath.ToSlash(p), filepath.Dir(p)
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			return nil, fmt.Errorf("%s: %w", l.file, err)
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		if err := dec.Decode(&l.w); err != nil {
-			return nil, fmt.Errorf("%s: %w", l.file, err)
-		}
-		if l.w.APIVersion != "score.dev/v1b1" {
-			return nil, fmt.Errorf("%s: apiVersion %q: import reads score.dev/v1b1", l.file, l.w.APIVersion)
-		}
-		if len(l.w.Containers) == 0 {
-			return nil, fmt.Errorf("%s: no containers", l.file)
-		}
-		l.root = &root
-		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-			l.root = root.Content[0]
 		}
 		ws = append(ws, l)
 	}
@@ -103,127 +77,175 @@ func Score(paths []string, opts Options) (*Result, error) {
 	apps := map[string]*svc{}
 	var all []*svc
 	for _, l := range ws {
-		at := func(n *yaml.Node) blueprints.Pos {
-			if n == nil {
-				return blueprints.Pos{File: l.file}
-			}
-			return blueprints.Pos{File: l.file, Line: n.Line, Col: n.Column}
-		}
-		keyAt := func(path ...string) blueprints.Pos { return at(keyNode(l.root, path...)) }
 		name := l.w.Metadata.Name
 		if badName(name) {
-			return nil, fmt.Errorf("%s: workload %q is not a Gantry service name (a DNS label of at most 40 characters): rename it", keyAt("metadata", "name"), name)
+			return nil, fmt.Errorf("%s: workload %q is not a Gantry service name (a DNS label of at most 40 characters): rename it", l.keyAt("metadata", "name"), name)
 		}
 		if apps[name] != nil {
-			return nil, fmt.Errorf("%s: a second workload named %s", keyAt("metadata", "name"), name)
+			return nil, fmt.Errorf("%s: a second workload named %s", l.keyAt("metadata", "name"), name)
 		}
-		s := &svc{name: name, pos: keyAt("metadata", "name"), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "score"}
+		s := &svc{name: name, pos: l.keyAt("metadata", "name"), team: team, env: map[string]string{}, envAt: map[string]blueprints.Pos{}, envTODO: map[string]string{}, importedBy: "score"}
 		apps[name] = s
 		all = append(all, s)
-		unmapped(s, l.root, []string{"apiVersion", "metadata", "service", "containers", "resources"}, "", at)
-		unmapped(s, child(l.root, "metadata"), []string{"name"}, "metadata.", at)
-		// The main container: the only one, or the first written.
-		cn := child(l.root, "containers")
-		main := cn.Content[0].Value
-		for i := 2; i+1 < len(cn.Content); i += 2 {
-			s.add(at(cn.Content[i]), KindUnmapped, "container %s: Gantry runs one container per service (%s); import it as a workload of its own", cn.Content[i].Value, main)
-		}
-		c := l.w.Containers[main]
-		unmapped(s, child(cn, main), []string{"image", "variables", "resources", "livenessProbe", "readinessProbe"}, "containers."+main+".", at)
-		scoreImage(s, c.Image, l.dir, keyAt("containers", main, "image"))
-		scorePorts(s, l.w, keyAt)
-		scoreHealth(s, c, keyAt("containers", main))
-		for k, v := range c.Resources.Limits {
-			q, err := resource.ParseQuantity(v)
-			switch {
-			case err != nil:
-				s.add(keyAt("containers", main, "resources", "limits", k), KindUnmapped, "limits.%s %q is not a quantity", k, v)
-			case k == "cpu":
-				s.cpu = q.String()
-			case k == "memory":
-				s.mem = q.String()
-			default:
-				s.add(keyAt("containers", main, "resources", "limits", k), KindUnmapped, "limits.%s: not copied", k)
-			}
-		}
-		if child(keyValue(l.root, "containers", main, "resources"), "requests") != nil {
-			s.add(keyAt("containers", main, "resources", "requests"), KindUnmapped, "resources.requests: Gantry's requests are its limits (resources.limits)")
-		}
+		l.service(s)
 	}
 	// Resources and variables, once every workload's port is known.
 	for _, l := range ws {
 		s := apps[l.w.Metadata.Name]
-		at := func(n *yaml.Node) blueprints.Pos { return blueprints.Pos{File: l.file, Line: n.Line, Col: n.Column} }
-		keyAt := func(path ...string) blueprints.Pos {
-			if n := keyNode(l.root, path...); n != nil {
-				return at(n)
-			}
-			return blueprints.Pos{File: l.file}
-		}
-		refs := map[string]string{} // resource -> "dependency.NAME" or "service.NAME"
-		for _, rname := range slices.Sorted(mapsKeys(l.w.Resources)) {
-			r := l.w.Resources[rname]
-			pos := keyAt("resources", rname)
-			if t := scoreTypes[r.Type]; t != "" {
-				dn := dnsLabel(rname, "")
-				if dn != rname {
-					s.add(pos, KindTODO, "resource %s: not a dependency name (a DNS label); not imported", rname)
-					continue
-				}
-				s.addDep(rname, t)
-				refs[rname] = "dependency." + rname
-				if r.Class != "" || r.ID != "" || len(r.Params) > 0 {
-					s.add(pos, KindUnmapped, "resource %s: class, id and params are not copied (each service gets its own %s; spec.dependencies[].size sets its capacity)", rname, t)
-				}
-				continue
-			}
-			if r.Type == "service-port" {
-				target, _ := r.Params["workload"].(string)
-				if callee := apps[target]; callee != nil {
-					link(s, callee, pos)
-					refs[rname] = "service." + target
-					continue
-				}
-				s.add(pos, KindTODO, "resource %s (service-port) names workload %q, which is not among the imported files", rname, target)
-				continue
-			}
-			hint := ""
-			switch r.Type {
-			case "route", "dns":
-				hint = " (spec.ingress exposes a web service on a host and paths)"
-			case "amqp", "rabbitmq", "mongodb", "elasticsearch", "mssql":
-				hint = " (no Gantry dependency type; queue is a cloud queue reached through its SDK)"
-			case "volume":
-				hint = " (Gantry services keep no volumes; use a bucket or a database)"
-			}
-			s.add(pos, KindUnmapped, "resource %s of type %s: Gantry has no equivalent%s", rname, r.Type, hint)
-		}
-		main := child(l.root, "containers").Content[0].Value
-		c := l.w.Containers[main]
-		for _, k := range slices.Sorted(mapsKeys(c.Variables)) {
-			pos := keyAt("containers", main, "variables", k)
-			s.envAt[k] = pos
-			v, why := scoreValue(c.Variables[k], s, refs)
-			switch {
-			case blueprints.ReservedEnv(k):
-				s.add(pos, KindUnmapped, "variable %s: Gantry sets it itself; not copied", k)
-			case why != "":
-				s.envTODO[k] = why
-				s.add(pos, KindTODO, "variable %s: %s; written as a comment", k, why)
-			default:
-				if !strings.Contains(v, "@{") || strings.Contains(v, "@{@}") {
-					if credentials(map[string]string{k: v})[k] {
-						s.addSecret(k)
-						s.env[k] = "@{secret." + k + "}"
-						s.add(pos, KindWarning, "variable %s looks like a credential: the value is not copied; put it in the secret store as %s", k, k)
-						continue
-					}
-				}
-				s.env[k] = v
-			}
-		}
+		l.variables(s, l.resources(s, apps))
 	}
 	return assemble(all, nil, Options{Dir: opts.Dir, Team: team}, team)
+}
+
+// scoreWorkloadFile is one Score workload file, decoded and as YAML nodes for positions.
+type scoreWorkloadFile struct {
+	w    scoreWorkload
+	root *yaml.Node
+	file string
+	dir  string
+}
+
+func loadScore(p string) (*scoreWorkloadFile, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	l := &scoreWorkloadFile{file: filepath.ToSlash(p), dir: filepath.Dir(p)}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", l.file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&l.w); err != nil {
+		return nil, fmt.Errorf("%s: %w", l.file, err)
+	}
+	if l.w.APIVersion != "score.dev/v1b1" {
+		return nil, fmt.Errorf("%s: apiVersion %q: import reads score.dev/v1b1", l.file, l.w.APIVersion)
+	}
+	if len(l.w.Containers) == 0 {
+		return nil, fmt.Errorf("%s: no containers", l.file)
+	}
+	l.root = &root
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		l.root = root.Content[0]
+	}
+	return l, nil
+}
+
+func (l *scoreWorkloadFile) at(n *yaml.Node) blueprints.Pos {
+	if n == nil {
+		return blueprints.Pos{File: l.file}
+	}
+	return blueprints.Pos{File: l.file, Line: n.Line, Col: n.Column}
+}
+
+func (l *scoreWorkloadFile) keyAt(path ...string) blueprints.Pos { return l.at(keyNode(l.root, path...)) }
+
+// main is the workload's main container: the only one, or the first written.
+func (l *scoreWorkloadFile) main() string { return child(l.root, "containers").Content[0].Value }
+
+// service maps the workload's main container: image, ports, health, resource limits; every other
+// container and key is reported.
+func (l *scoreWorkloadFile) service(s *svc) {
+	unmapped(s, l.root, []string{"apiVersion", "metadata", "service", "containers", "resources"}, "", l.at)
+	unmapped(s, child(l.root, "metadata"), []string{"name"}, "metadata.", l.at)
+	cn := child(l.root, "containers")
+	main := l.main()
+	for i := 2; i+1 < len(cn.Content); i += 2 {
+		s.add(l.at(cn.Content[i]), KindUnmapped, "container %s: Gantry runs one container per service (%s); import it as a workload of its own", cn.Content[i].Value, main)
+	}
+	c := l.w.Containers[main]
+	unmapped(s, child(cn, main), []string{"image", "variables", "resources", "livenessProbe", "readinessProbe"}, "containers."+main+".", l.at)
+	scoreImage(s, c.Image, l.dir, l.keyAt("containers", main, "image"))
+	scorePorts(s, l.w, l.keyAt)
+	scoreHealth(s, c, l.keyAt("containers", main))
+	for k, v := range c.Resources.Limits {
+		q, err := resource.ParseQuantity(v)
+		switch {
+		case err != nil:
+			s.add(l.keyAt("containers", main, "resources", "limits", k), KindUnmapped, "limits.%s %q is not a quantity", k, v)
+		case k == "cpu":
+			s.cpu = q.String()
+		case k == "memory":
+			s.mem = q.String()
+		default:
+			s.add(l.keyAt("containers", main, "resources", "limits", k), KindUnmapped, "limits.%s: not copied", k)
+		}
+	}
+	if child(keyValue(l.root, "containers", main, "resources"), "requests") != nil {
+		s.add(l.keyAt("containers", main, "resources", "requests"), KindUnmapped, "resources.requests: Gantry's requests are its limits (resources.limits)")
+	}
+}
+
+// resources maps the workload's resources to dependencies and calls, and returns what each resource
+// name stands for in placeholders: "dependency.NAME" or "service.NAME".
+func (l *scoreWorkloadFile) resources(s *svc, apps map[string]*svc) map[string]string {
+	refs := map[string]string{}
+	for _, rname := range slices.Sorted(mapsKeys(l.w.Resources)) {
+		r := l.w.Resources[rname]
+		pos := l.keyAt("resources", rname)
+		if t := scoreTypes[r.Type]; t != "" {
+			if dnsLabel(rname, "") != rname {
+				s.add(pos, KindTODO, "resource %s: not a dependency name (a DNS label); not imported", rname)
+				continue
+			}
+			s.addDep(rname, t)
+			refs[rname] = "dependency." + rname
+			if r.Class != "" || r.ID != "" || len(r.Params) > 0 {
+				s.add(pos, KindUnmapped, "resource %s: class, id and params are not copied (each service gets its own %s; spec.dependencies[].size sets its capacity)", rname, t)
+			}
+			continue
+		}
+		if r.Type == "service-port" {
+			target, _ := r.Params["workload"].(string)
+			if callee := apps[target]; callee != nil {
+				link(s, callee, pos)
+				refs[rname] = "service." + target
+				continue
+			}
+			s.add(pos, KindTODO, "resource %s (service-port) names workload %q, which is not among the imported files", rname, target)
+			continue
+		}
+		hint := ""
+		switch r.Type {
+		case "route", "dns":
+			hint = " (spec.ingress exposes a web service on a host and paths)"
+		case "amqp", "rabbitmq", "mongodb", "elasticsearch", "mssql":
+			hint = " (no Gantry dependency type; queue is a cloud queue reached through its SDK)"
+		case "volume":
+			hint = " (Gantry services keep no volumes; use a bucket or a database)"
+		}
+		s.add(pos, KindUnmapped, "resource %s of type %s: Gantry has no equivalent%s", rname, r.Type, hint)
+	}
+	return refs
+}
+
+// variables maps the main container's variables to env, placeholders translated (refs).
+func (l *scoreWorkloadFile) variables(s *svc, refs map[string]string) {
+	main := l.main()
+	c := l.w.Containers[main]
+	for _, k := range slices.Sorted(mapsKeys(c.Variables)) {
+		pos := l.keyAt("containers", main, "variables", k)
+		s.envAt[k] = pos
+		v, why := scoreValue(c.Variables[k], s, refs)
+		switch {
+		case blueprints.ReservedEnv(k):
+			s.add(pos, KindUnmapped, "variable %s: Gantry sets it itself; not copied", k)
+		case why != "":
+			s.envTODO[k] = why
+			s.add(pos, KindTODO, "variable %s: %s; written as a comment", k, why)
+		default:
+			if !strings.Contains(v, "@{") || strings.Contains(v, "@{@}") {
+				if credentials(map[string]string{k: v})[k] {
+					s.addSecret(k)
+					s.env[k] = "@{secret." + k + "}"
+					s.add(pos, KindWarning, "variable %s looks like a credential: the value is not copied; put it in the secret store as %s", k, k)
+					continue
+				}
+			}
+			s.env[k] = v
+		}
+	}
 }
 
 // scoreValue turns a Score variable's value into a Gantry env value, or says why it cannot.
