@@ -139,7 +139,9 @@ func (l *scoreWorkloadFile) at(n *yaml.Node) blueprints.Pos {
 	return blueprints.Pos{File: l.file, Line: n.Line, Col: n.Column}
 }
 
-func (l *scoreWorkloadFile) keyAt(path ...string) blueprints.Pos { return l.at(keyNode(l.root, path...)) }
+func (l *scoreWorkloadFile) keyAt(path ...string) blueprints.Pos {
+	return l.at(keyNode(l.root, path...))
+}
 
 // main is the workload's main container: the only one, or the first written.
 func (l *scoreWorkloadFile) main() string { return child(l.root, "containers").Content[0].Value }
