@@ -2,6 +2,7 @@ package kubernetes_test
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,6 +99,18 @@ func waitForAdmission(t *testing.T, srv *checkers.APIServer, ns, registry string
 	t.Fatalf("%s: the admission policies were not in force after %s; last kubectl output:\n%s", ns, admissionDeadline, last)
 }
 
+// waitForNamespaces waits, in parallel, until the policies of the namespace folders dirs are in force.
+func waitForNamespaces(t *testing.T, srv *checkers.APIServer, dirs []string, registry string) {
+	t.Run("admission", func(t *testing.T) { // returns once every parallel subtest has
+		for _, dir := range dirs {
+			t.Run(path.Base(dir), func(t *testing.T) {
+				t.Parallel()
+				waitForAdmission(t, srv, path.Base(dir), registry)
+			})
+		}
+	})
+}
+
 // TestAdmissionPolicies applies a namespace's generated policies to the real API server and dry-runs
 // copies of a generated Deployment with one violation each: each is refused with the policy's
 // message, naming the container. (TestAPIServerDryRun shows that the generated output is admitted.)
@@ -134,6 +147,7 @@ func TestAdmissionPolicies(t *testing.T) {
 
 	overlay := filepath.Join(out, generators.ServiceDir(p, svc), "kubernetes", "overlays", p.Production())
 	deployment := deploymentOf(t, build(t, kustomize, overlay))
+	testMeshInjection(t, srv, deployment, p.Spec.Mesh)
 	for _, tc := range admissionViolations(svc.Name, p.Spec.Registry) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -153,6 +167,51 @@ func TestAdmissionPolicies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testMeshInjection: a pod as the mesh's webhook leaves it (the sidecar by tag, from the mesh's
+// registry) is admitted, since the webhook runs before the policies; the same container written into a
+// workload is not.
+func testMeshInjection(t *testing.T, srv *checkers.APIServer, deployment map[string]any, mesh string) {
+	if mesh != "istio" {
+		t.Fatalf("the test platform's mesh is %q; this test injects Istio's sidecar", mesh)
+	}
+	proxy := map[string]any{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.27.3", "restartPolicy": "Always",
+		"securityContext": map[string]any{"runAsNonRoot": true, "runAsUser": 1337, "allowPrivilegeEscalation": false,
+			"readOnlyRootFilesystem": true, "capabilities": map[string]any{"drop": []any{"ALL"}}}}
+	dryRun := []string{"apply", "--server-side", "--dry-run=server", "--field-manager=gantry-test", "-f", "-"}
+	t.Run("mesh sidecar on a pod", func(t *testing.T) {
+		t.Parallel()
+		d := deepCopy(t, deployment)
+		template := d["spec"].(map[string]any)["template"].(map[string]any)
+		meta := template["metadata"].(map[string]any)
+		meta["name"], meta["namespace"] = "gantry-injected", d["metadata"].(map[string]any)["namespace"]
+		spec := template["spec"].(map[string]any)
+		spec["serviceAccountName"] = "gantry-probe" // the one waitForAdmission made: the service's is not applied
+		spec["initContainers"] = []any{proxy}
+		pod := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+		data, err := yaml.Marshal(pod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := srv.KubectlInput(t, data, dryRun...); err != nil {
+			t.Errorf("a pod with the mesh's sidecar was refused: %v\n%s", err, res)
+		}
+	})
+	t.Run("mesh sidecar in a workload", func(t *testing.T) {
+		t.Parallel()
+		d := deepCopy(t, deployment)
+		spec := d["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+		spec["initContainers"] = []any{proxy}
+		data, err := yaml.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := srv.KubectlInput(t, data, dryRun...)
+		if want := "container istio-proxy must pin its image by digest"; err == nil || !strings.Contains(res, want) {
+			t.Errorf("want a refusal with %q, got %v:\n%s", want, err, res)
+		}
+	})
 }
 
 type violation struct {

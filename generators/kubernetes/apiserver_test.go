@@ -51,25 +51,7 @@ func TestAPIServerDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Kustomization folders by platform: <platform>/namespaces/<ns> and the services' bases and overlays.
-	type platform struct{ namespaces, workloads []string }
-	platforms := map[string]*platform{}
-	for _, f := range files {
-		if path.Base(f.Path) != "kustomization.yaml" || f.Kind == generators.Seeded { // a seed is an overlay's image component
-			continue
-		}
-		dir := path.Dir(f.Path)
-		name, rest, _ := strings.Cut(dir, "/")
-		if platforms[name] == nil {
-			platforms[name] = &platform{}
-		}
-		if strings.HasPrefix(rest, "namespaces/") {
-			platforms[name].namespaces = append(platforms[name].namespaces, dir)
-		} else {
-			platforms[name].workloads = append(platforms[name].workloads, dir)
-		}
-	}
-
+	platforms := kustomizationDirs(files)
 	if len(platforms) == 0 {
 		t.Fatal("no kustomization among the examples' output")
 	}
@@ -114,9 +96,7 @@ func TestAPIServerDryRun(t *testing.T) {
 			for _, dir := range p.namespaces {
 				apply(t, dir, false)
 			}
-			for _, dir := range p.namespaces {
-				waitForAdmission(t, srv, path.Base(dir), registries[name])
-			}
+			waitForNamespaces(t, srv, p.namespaces, registries[name])
 			for _, dir := range p.workloads {
 				t.Run(strings.TrimPrefix(dir, name+"/"), func(t *testing.T) {
 					t.Parallel()
@@ -126,6 +106,13 @@ func TestAPIServerDryRun(t *testing.T) {
 		})
 	}
 
+	report(t, applied, skipGroups, skipped)
+}
+
+// report logs how many objects were sent to the server and how many of each excepted API group were
+// left out; it fails when none was sent, or on an exception that no object needs.
+func report(t *testing.T, applied int, skipGroups []string, skipped map[string]int) {
+	t.Helper()
 	if applied == 0 {
 		t.Error("no object was sent to the API server")
 	}
@@ -137,6 +124,31 @@ func TestAPIServerDryRun(t *testing.T) {
 		}
 		t.Logf("not applied: %d objects of API group %s (excepted in internal/checkers/exceptions.yaml)", skipped[g], g)
 	}
+}
+
+// platformDirs are a platform's kustomization folders.
+type platformDirs struct{ namespaces, workloads []string }
+
+// kustomizationDirs are the kustomization folders by platform: <platform>/namespaces/<ns> and the
+// services' bases and overlays.
+func kustomizationDirs(files []generators.File) map[string]*platformDirs {
+	platforms := map[string]*platformDirs{}
+	for _, f := range files {
+		if path.Base(f.Path) != "kustomization.yaml" || f.Kind == generators.Seeded { // a seed is an overlay's image component
+			continue
+		}
+		dir := path.Dir(f.Path)
+		name, rest, _ := strings.Cut(dir, "/")
+		if platforms[name] == nil {
+			platforms[name] = &platformDirs{}
+		}
+		if strings.HasPrefix(rest, "namespaces/") {
+			platforms[name].namespaces = append(platforms[name].namespaces, dir)
+		} else {
+			platforms[name].workloads = append(platforms[name].workloads, dir)
+		}
+	}
+	return platforms
 }
 
 // build runs `kustomize build dir`.
