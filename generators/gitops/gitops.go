@@ -144,10 +144,13 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 		for _, team := range slices.Sorted(maps.Keys(teams)) {
 			nss := teams[team]
 			slices.Sort(nss)
-			if err := add("projects/"+team+".yaml", "", teamProject(p, team, nss)); err != nil {
+			// Each file is named after the AppProject it holds: a team named like the platform would
+			// otherwise write the namespaces' project's file.
+			file := projectName(p, team) + ".yaml"
+			if err := add("projects/"+file, "", teamProject(p, team, nss)); err != nil {
 				return nil, err
 			}
-			projects = append(projects, team+".yaml")
+			projects = append(projects, file)
 		}
 		if err := add("projects/kustomization.yaml", "", kustomization(projects)); err != nil {
 			return nil, err
