@@ -40,7 +40,7 @@ const (
 	// ImageRootPassword is the server's administrator password, which no service uses: its own value
 	// in the cluster, the local-only one on a developer's machine.
 	ImageRootPassword = "{rootpassword}"
-	ImageHost     = "{host}"     // the name clients reach it at
+	ImageHost         = "{host}" // the name clients reach it at
 )
 
 // images are the dependency types that have a local container. bucket and queue have none: they are
