@@ -180,6 +180,8 @@ func checkSearchKubernetes(t *testing.T, files []generators.File) {
 			walkYAML(doc, func(m map[string]any) {
 				if ref, ok := dig(m, "valueFrom", "configMapKeyRef").(map[string]any); ok {
 					env[fmt.Sprint(m["name"])] = fmt.Sprint(ref["name"]) + "/" + fmt.Sprint(ref["key"])
+				} else if v, ok := m["value"].(string); ok && m["name"] == "PRODUCTS_INDEX_PORT" {
+					env["PRODUCTS_INDEX_PORT"] = v
 				}
 			})
 			if doc["kind"] == "NetworkPolicy" {
@@ -194,10 +196,13 @@ func checkSearchKubernetes(t *testing.T, files []generators.File) {
 		}
 	}
 	cm := blueprints.DependencyConfigMap("finder")
-	for _, k := range []string{"PRODUCTS_INDEX_HOST", "PRODUCTS_INDEX_PORT"} {
-		if env[k] != cm+"/"+k {
-			t.Errorf("Kubernetes: %s does not come from the ConfigMap %s (env from ConfigMaps: %v)", k, cm, env)
-		}
+	if k := "PRODUCTS_INDEX_HOST"; env[k] != cm+"/"+k {
+		t.Errorf("Kubernetes: %s does not come from the ConfigMap %s (env from ConfigMaps: %v)", k, cm, env)
+	}
+	// The port is the row's, written into the env as it is (a ConfigMap value of digits alone is a
+	// passport number to trivy).
+	if got := env["PRODUCTS_INDEX_PORT"]; got != "9200" {
+		t.Errorf("Kubernetes: PRODUCTS_INDEX_PORT = %q, want the row's port 9200", got)
 	}
 	if !egress {
 		t.Error("Kubernetes: the NetworkPolicy does not let the workload out to port 9200")
