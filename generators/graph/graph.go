@@ -1,5 +1,5 @@
 // Package graph is the system picture of a platform: its services grouped by team, the calls between
-// them, their dependencies, their public and internal ingress and their egress hosts, as one Graph value
+// them, their dependencies (and who runs them in the environment: the cloud or the cluster), their public and internal ingress and their egress hosts, as one Graph value
 // built by a pure function from the resolved platform, and rendered as Mermaid or DOT.
 //
 // The output is deterministic: nodes, edges and groups are sorted, and every node's id is derived from
@@ -81,6 +81,7 @@ func Build(p *blueprints.ResolvedPlatform, env string) (*Graph, error) {
 		return nil, fmt.Errorf("platform %s has no environment %q (it has %s)", p.Name, env, strings.Join(p.Spec.Environments, ", "))
 	}
 	b := &builder{p: p, g: &Graph{Platform: p.Name, Env: env}, nodes: map[string]Node{}, groups: map[string]Group{}}
+	b.provider = providerLabel(p.Spec, env)
 	for _, s := range p.Services {
 		b.service(s, specIn(s, env))
 	}
@@ -112,10 +113,20 @@ func specIn(s *blueprints.ResolvedService, env string) blueprints.ServiceSpec {
 }
 
 type builder struct {
-	p      *blueprints.ResolvedPlatform
-	g      *Graph
-	nodes  map[string]Node
-	groups map[string]Group
+	p        *blueprints.ResolvedPlatform
+	g        *Graph
+	nodes    map[string]Node
+	groups   map[string]Group
+	provider string // who runs the environment's dependencies, for their labels
+}
+
+// providerLabel says who runs an environment's dependencies: the cloud, or the cluster (a platform
+// without a cloud, or an environment in spec.inCluster).
+func providerLabel(p blueprints.PlatformSpec, env string) string {
+	if pr := blueprints.DependencyProvider(p, env); pr != blueprints.ProviderCluster {
+		return "on " + pr
+	}
+	return "in the cluster"
 }
 
 func (b *builder) node(n Node) { b.nodes[n.ID] = n }
@@ -140,7 +151,7 @@ func (b *builder) service(s *blueprints.ResolvedService, spec blueprints.Service
 	}
 	for _, d := range spec.Dependencies {
 		dep := ID("dep", s.Name, d.Name)
-		b.node(Node{ID: dep, Kind: NodeDependency, Label: d.Name, Group: team})
+		b.node(Node{ID: dep, Kind: NodeDependency, Label: d.Name + "\n" + b.provider, Group: team})
 		b.edge(id, dep, EdgeDependency, d.Type)
 	}
 	if in := spec.Ingress; in.Host != "" {

@@ -199,3 +199,43 @@ func TestCallsCanDiffer(t *testing.T) {
 		}
 	}
 }
+
+// TestDependencyProvider: a dependency says who runs it in the environment drawn, as
+// blueprints.DependencyProvider decides: the cluster in an inCluster environment (and everywhere
+// without a cloud), the cloud elsewhere.
+func TestDependencyProvider(t *testing.T) {
+	res := gentest.LoadExamples(t)
+	checked := 0
+	for _, g := range graphs(t, res) {
+		var p *blueprints.ResolvedPlatform
+		for _, rp := range res.Platforms {
+			if rp.Name == g.Platform {
+				p = rp
+			}
+		}
+		want := "in the cluster"
+		if pr := blueprints.DependencyProvider(p.Spec, g.Env); pr != blueprints.ProviderCluster {
+			want = "on " + pr
+		}
+		for _, n := range g.Nodes {
+			if n.Kind != graph.NodeDependency {
+				continue
+			}
+			checked++
+			if _, got, _ := strings.Cut(n.Label, "\n"); got != want {
+				t.Errorf("%s: dependency %s says %q, want %q", g.Title(), n.ID, got, want)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no dependency drawn")
+	}
+	// Both kinds are among the examples.
+	tide := res.Platforms[slices.IndexFunc(res.Platforms, func(p *blueprints.ResolvedPlatform) bool { return p.Name == "tidewater" })]
+	for env, want := range map[string]string{"dev": "in the cluster", "prod": "on aws"} {
+		g, err := graph.Build(tide, env)
+		if err != nil || !strings.Contains(graph.Mermaid(g), want) {
+			t.Errorf("tidewater %s: no dependency %s (%v)", env, want, err)
+		}
+	}
+}

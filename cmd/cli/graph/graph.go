@@ -36,7 +36,7 @@ func NewCmdGraph(io cmdutil.IOStreams, runF func(*Options) error) *cobra.Command
 		Long: `Graph loads the blueprints as validate does (the same files, the same problems reported the same
 way, the same exit codes) and prints each platform's graph: its services grouped by team, the calls
 between them (labelled with the protocol and the port callers address), each service's dependencies
-(labelled with their type), public and internal ingress (from the internet or the internal gateway,
+(labelled with their type, and with who runs them in that environment: the cloud, or the cluster), public and internal ingress (from the internet or the internal gateway,
 labelled with the host and paths) and egress hosts. Mermaid (the default, which GitHub and GitLab
 render in a Markdown file) or DOT for Graphviz; one graph per platform, one after the other (with
 --env, the platforms that have that environment).
