@@ -23,7 +23,7 @@ flux-source         github.com/fluxcd/source-controller@v1.10.1               co
 flux-kustomize      github.com/fluxcd/kustomize-controller@v1.10.1            config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml
 external-secrets    github.com/external-secrets/external-secrets@v1.3.2       config/crds/bases/external-secrets.io_externalsecrets.yaml config/crds/bases/external-secrets.io_secretstores.yaml config/crds/bases/external-secrets.io_clustersecretstores.yaml config/crds/bases/generators.external-secrets.io_passwords.yaml
 istio               istio.io/api@v1.31.1                                      kubernetes/customresourcedefinitions.gen.yaml:peerauthentications.security.istio.io,authorizationpolicies.security.istio.io,serviceentries.networking.istio.io
-prometheus-operator github.com/prometheus-operator/prometheus-operator@v0.94.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml
+prometheus-operator github.com/prometheus-operator/prometheus-operator@v0.94.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml
 keda                github.com/kedacore/keda/v2@v2.21.0                       config/crd/bases/keda.sh_scaledobjects.yaml config/crd/bases/keda.sh_triggerauthentications.yaml
 gateway-api         sigs.k8s.io/gateway-api@v1.7.0                            config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml config/crd/standard/gateway.networking.k8s.io_gateways.yaml config/crd/standard/gateway.networking.k8s.io_httproutes.yaml
 '

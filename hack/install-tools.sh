@@ -10,7 +10,7 @@
 #
 # Usage: hack/install-tools.sh [--only NAME]...   NAME: trivy | kube-apiserver | kubectl | etcd | kube-schemas | crds | terraform | tflint
 #                                                       | shellcheck | gitlab-ci-schema | gitlab-ci-local | runtimes
-#                                                       | graphviz | mermaid
+#                                                       | graphviz | mermaid | promtool
 #
 # stdout carries only `name=path` lines, one per tool, for a test helper to read (kube-schemas:
 # hack/kube-schemas.sh's folder for KUBE_VERSION; crds: one `crds/<project>=folder` line per
@@ -42,8 +42,11 @@ GRAPHVIZ_DEB_VERSION=2.42.2-7+deb12u1
 # Node 20 (12.x wants >=22.12), run under jsdom (its DOMPurify needs a window); see tools/README.md.
 MERMAID_VERSION=11.17.2
 JSDOM_VERSION=26.1.0
+# Prometheus's promtool (check rules, test rules) for the SLO PrometheusRules; its module's
+# versions are v0.MMM.P for Prometheus 3.MMM.P.
+PROMETHEUS_VERSION=v0.316.0
 
-ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local runtimes graphviz mermaid)
+ALL_TOOLS=(trivy kube-apiserver kubectl etcd kube-schemas crds terraform tflint shellcheck gitlab-ci-schema gitlab-ci-local runtimes graphviz mermaid promtool)
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
@@ -494,6 +497,20 @@ install_mermaid() {
 	log "mermaid $MERMAID_VERSION installed in $((SECONDS - start))s"
 }
 
+# install_promtool: builds ./cmd/promtool from Prometheus's module zip (its go.mod, no replaces).
+# The zip has no built web UI, which promtool does not embed.
+install_promtool() {
+	local dest="$cache/promtool-$PROMETHEUS_VERSION" mod src start
+	[ -x "$dest/promtool" ] && return 0
+	start=$SECONDS
+	log "building promtool $PROMETHEUS_VERSION (about 4 min, 2 GiB of memory)"
+	mod="$(moddir github.com/prometheus/prometheus "$PROMETHEUS_VERSION")"
+	src="$(writable_copy "$mod")"
+	(cd "$src" && CGO_ENABLED=0 "${nice_cmd[@]}" go build -trimpath -ldflags "-s -w" -o "$src/promtool.bin" ./cmd/promtool) >&2
+	finish promtool "$src/promtool.bin" "$dest" --version
+	log "promtool $PROMETHEUS_VERSION built in $((SECONDS - start))s"
+}
+
 scratch_root="$(mktemp -d "${TMPDIR:-/tmp}/gantry-tools.XXXXXX")"
 trap 'chmod -R u+w "$scratch_root" 2>/dev/null; rm -rf "$scratch_root"' EXIT
 
@@ -514,6 +531,7 @@ for t in "${only[@]}"; do
 		;;
 	runtimes) ensure_runtimes; echo "runtimes=$(command -v javac) $(command -v python) $(command -v node)" ;;
 	graphviz) install_graphviz; echo "graphviz=$dot_path" ;;
+	promtool) with_lock promtool install_promtool; echo "promtool=$cache/promtool-$PROMETHEUS_VERSION/promtool" ;;
 	mermaid) with_lock mermaid install_mermaid; echo "mermaid=$cache/mermaid-$MERMAID_VERSION-jsdom-$JSDOM_VERSION" ;;
 	gitlab-ci-local) ensure_rsync; with_lock gitlab-ci-local install_gitlab_ci_local; echo "gitlab-ci-local=$cache/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION/node_modules/.bin/gitlab-ci-local" ;;
 	esac
