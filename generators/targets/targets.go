@@ -9,6 +9,7 @@ import (
 	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/generators/compose"
 	"github.com/gantry-dev/gantry/generators/docker"
+	"github.com/gantry-dev/gantry/generators/docs"
 	"github.com/gantry-dev/gantry/generators/gitops"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/generators/terraform"
@@ -16,7 +17,7 @@ import (
 
 // All returns every target, in the order their files are rendered.
 func All() []generators.Generator {
-	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New(), compose.New()}
+	return []generators.Generator{kubernetes.New(), terraform.New(), gitops.New(), docker.New(), ci.New(), docs.New(), compose.New()}
 }
 
 // optIn are the targets a run renders only when --only names them: the Compose file is for a
