@@ -71,6 +71,7 @@ func normalisePlatform(s PlatformSpec) PlatformSpec {
 	}
 	out.Network = s.Network
 	out.InCluster = s.InCluster
+	out.Policies = s.Policies
 	if out.GitOps.Branch == "" {
 		out.GitOps.Branch = DefaultBranch
 	}

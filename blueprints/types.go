@@ -60,6 +60,25 @@ type PlatformSpec struct {
 	KubernetesVersion string      `json:"kubernetesVersion,omitempty" pattern:"^1\\.[0-9]+$" example:"1.35" desc:"Kubernetes minor version the manifests target."`
 	Environments      []string    `json:"environments,omitempty" example:"[dev, staging, prod]" desc:"Environments in promotion order; the last one is production."`
 	Defaults          ServiceSpec `json:"defaults,omitzero" desc:"Any Service spec fields, applied under every service (maps merge, lists replace)."`
+	Policies          []Policy    `json:"policies,omitempty" desc:"Platform rules the services must follow, checked by gantry validate in every environment they apply to, each violation reported where the service (or a default) wrote the value."`
+}
+
+// Policy is a platform rule: what the services it selects (by team and environment) may not do. Its
+// constraints are checked against each service's resolved spec, defaults included.
+type Policy struct {
+	Name                string   `json:"name" required:"true" example:"data-stays-internal" desc:"Policy name, a DNS-1123 label unique in the platform: messages name it."`
+	Description         string   `json:"description,omitempty" desc:"Why the rule exists, in one line: every violation's hint shows it."`
+	Teams               []string `json:"teams,omitempty" example:"[data]" desc:"Teams whose services it applies to; defaults to every team."`
+	Environments        []string `json:"environments,omitempty" example:"[prod]" desc:"Platform environments it applies to; defaults to every environment."`
+	Severity            string   `json:"severity,omitempty" enum:"error,warning" desc:"error (the default) fails validation; warning reports without failing (except under --strict), for a rule being introduced."`
+	DenyPublicIngress   bool     `json:"denyPublicIngress,omitempty" desc:"Refuse ingress.public: the services are reached only through the internal gateway."`
+	DenyEgress          bool     `json:"denyEgress,omitempty" desc:"Refuse every egress host."`
+	AllowedEgress       []string `json:"allowedEgress,omitempty" example:"['*.stripe.com:443', api.sendgrid.com:443]" desc:"The only egress entries allowed: an entry as written (host:port, or a range), *.domain:port for any host under domain, or host without a port for any port."`
+	AllowedDependencies []string `json:"allowedDependencies,omitempty" enum:"catalog:dependencies" example:"[postgres, redis]" desc:"The only dependency types allowed."`
+	AllowedRegistries   []string `json:"allowedRegistries,omitempty" example:"[ghcr.io/acme]" desc:"Registries (host[/path] prefixes) that spec.image and spec.prebuilt must come from."`
+	MaxCPU              string   `json:"maxCPU,omitempty" example:"2" desc:"Ceiling on spec.resources.cpu (requests, also the limits), as a Kubernetes quantity."`
+	MaxMemory           string   `json:"maxMemory,omitempty" example:"4Gi" desc:"Ceiling on spec.resources.memory, as a Kubernetes quantity."`
+	MaxReplicas         int      `json:"maxReplicas,omitempty" min:"1" max:"1000" example:"20" desc:"Ceiling on spec.replicas.max."`
 }
 
 // Cloud selects the cloud provider and region.

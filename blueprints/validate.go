@@ -913,6 +913,7 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 	c.dependencyCIDRs(s.Network.DependencyCIDRs)
 	c.environments(s.Defaults.Environments, "spec.defaults.environments")
 	c.inClusterEnvs(rp.Spec)
+	c.policies(rp.Spec)
 }
 
 // inClusterEnvs checks spec.inCluster: platform environments, each once; said without a cloud, where

@@ -56,6 +56,7 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	w.exposure()
 	w.dependencies()
 	w.egress()
+	w.policies()
 	w.picture(g)
 	return []generators.File{{Path: FileName(p), Data: []byte(w.sb.String())}}, nil
 }
@@ -319,6 +320,67 @@ func (w *writer) egress() {
 			return strings.Join(hosts, " ")
 		})
 	})
+}
+
+// policies are the platform's rules that gantry validate enforces: whom each binds, what it says, why.
+func (w *writer) policies() {
+	w.section("Policies")
+	if len(w.p.Spec.Policies) == 0 {
+		w.line("None: `spec.policies` in the platform file adds rules that `gantry validate` enforces.")
+		return
+	}
+	var rows [][]string
+	for _, p := range w.p.Spec.Policies {
+		scope := "every team"
+		switch len(p.Teams) {
+		case 0:
+		case 1:
+			scope = "team " + Text(p.Teams[0])
+		default:
+			scope = "teams " + list(p.Teams)
+		}
+		if len(p.Environments) > 0 {
+			scope += " in " + list(p.Environments)
+		}
+		rows = append(rows, []string{Text(p.Name), scope, strings.Join(rules(p), "; "), orDash(Text(p.Description)), Text(orDefault(p.Severity, "error"))})
+	}
+	w.table([]string{"Policy", "Applies to", "Rules", "Why", "Severity"}, rows)
+}
+
+// rules are a policy's constraints, escaped, in the order of its fields.
+func rules(p blueprints.Policy) []string {
+	var out []string
+	codes := func(vs []string) string {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			c[i] = Code(v)
+		}
+		return strings.Join(c, ", ")
+	}
+	if p.DenyPublicIngress {
+		out = append(out, "no public ingress")
+	}
+	if p.DenyEgress {
+		out = append(out, "no egress")
+	}
+	if len(p.AllowedEgress) > 0 {
+		out = append(out, "egress only to "+codes(p.AllowedEgress))
+	}
+	if len(p.AllowedDependencies) > 0 {
+		out = append(out, "dependencies only of type "+list(p.AllowedDependencies))
+	}
+	if len(p.AllowedRegistries) > 0 {
+		out = append(out, "images only from "+codes(p.AllowedRegistries))
+	}
+	for _, c := range []struct{ what, v string }{{"CPU", p.MaxCPU}, {"memory", p.MaxMemory}} {
+		if c.v != "" {
+			out = append(out, c.what+" at most "+Code(c.v))
+		}
+	}
+	if p.MaxReplicas > 0 {
+		out = append(out, "at most "+strconv.Itoa(p.MaxReplicas)+" replicas")
+	}
+	return out
 }
 
 // picture is the production graph, the text `gantry graph` prints for it.

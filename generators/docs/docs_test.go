@@ -105,7 +105,7 @@ func checkMarkdown(t *testing.T, p *blueprints.ResolvedPlatform, src []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"Platform " + p.Name, "Services", "Teams", "Exposure", "Dependencies", "Egress", "System picture (" + p.Production() + ")"}
+	want := []string{"Platform " + p.Name, "Services", "Teams", "Exposure", "Dependencies", "Egress", "Policies", "System picture (" + p.Production() + ")"}
 	if !slices.Equal(headings, want) {
 		t.Errorf("%s: headings %q, want %q", p.Name, headings, want)
 	}
