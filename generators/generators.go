@@ -52,10 +52,27 @@ const (
 	// are defaults: a file already there that Gantry did not write is the user's own, and so is one
 	// edited since Gantry wrote it; either is kept, --force or not, and leaves the record.
 	RepoDefault
+	// Custom files are the user's: Gantry seeds them once where missing (an empty, commented starting
+	// point that its own files include), then never compares, replaces or reports them as drift, --force
+	// or not. They are recorded with the seed's hash: removing the service removes one still as seeded
+	// and leaves an edited one, the user's work, in place.
+	Custom
+	// RepoCustom is Custom under the repository root (a CI workflow or include of the user's own).
+	RepoCustom
 )
 
 // InRepo reports whether files of kind k go under the repository root instead of the output folder.
-func (k Kind) InRepo() bool { return k == RepoManaged || k == RepoDefault }
+func (k Kind) InRepo() bool { return k == RepoManaged || k == RepoDefault || k == RepoCustom }
+
+// Yours reports whether files of kind k are the user's once seeded.
+func (k Kind) Yours() bool { return k == Custom || k == RepoCustom }
+
+// Customizable is implemented by targets that keep files of the user's own in the folders they write
+// (a Terraform module's extra *.tf, a kustomize component's patches). Yours reports whether a path
+// Gantry does not generate is one: the writer lists such files and never touches them.
+type Customizable interface {
+	Yours(path string) bool
+}
 
 // Generator renders one target for one service.
 type Generator interface {

@@ -2,6 +2,7 @@ package generators
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -36,8 +37,10 @@ var manifestPath = path.Join(StateDir, "manifest.json")
 
 // Manifest records what Gantry wrote under an output root.
 type Manifest struct {
-	Version int                      `json:"version"`
-	Files   map[string]ManifestEntry `json:"files"`
+	Version int `json:"version"`
+	// Gantry is the release of Gantry that wrote the files: a later release names what it changes.
+	Gantry string                   `json:"gantry,omitempty"`
+	Files  map[string]ManifestEntry `json:"files"`
 	// Platforms are, for each platform with platform-wide files here, the blueprints those files were
 	// generated from (its platform file and services): a run rewrites or removes them only when it
 	// speaks for every one (loaded it, or it is gone).
@@ -54,6 +57,7 @@ type ManifestEntry struct {
 	Env      string `json:"env,omitempty"`
 	Source   string `json:"source,omitempty"`   // the service blueprint, relative to the repository root
 	Platform string `json:"platform,omitempty"` // the platform; with no Source, the file is platform-wide
+	Yours    bool   `json:"yours,omitempty"`    // seeded for the user (Custom): an edited one is never removed
 }
 
 // wrote reports whether content hashing to h is content Gantry wrote for this entry: the recorded version, or the one
@@ -64,7 +68,7 @@ func (e ManifestEntry) wrote(h string) bool {
 
 // entry is the record of f once written.
 func (f *File) entry() ManifestEntry {
-	return ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform}
+	return ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform, Yours: f.Kind.Yours()}
 }
 
 func hash(data []byte) string {
@@ -86,6 +90,9 @@ type Scope struct {
 	// never honoured: a tampered record cannot make Gantry delete .git/HEAD or a blueprint. nil: any
 	// clean relative path (tests).
 	Layout func(target, path string) bool
+	// Yours reports whether a file Gantry does not generate, in a folder it writes, is a customization
+	// of the user's own (Customizable): listed in the summary, never touched. nil: none is looked for.
+	Yours func(path string) bool
 }
 
 // Contains reports whether a file of target and env is in scope. Files that no environment owns are in
@@ -160,12 +167,17 @@ type Summary struct {
 	Kept      []string `json:"kept,omitempty"`     // the user's own files where Gantry would write a default
 	Deferred  []string `json:"deferred,omitempty"` // platform-wide files left as they are: they list blueprints this run did not load
 	Cleaned   []string `json:"cleaned,omitempty"`  // temporary files of an interrupted run, removed
+	// Yours are the user's customizations found: seeded files they own (Custom) and their own files in
+	// Gantry's folders (Scope.Yours). Never drift, never replaced or removed.
+	Yours []string `json:"yours,omitempty"`
+	// Upgrade says, when the record was written by another release, why the files written changed.
+	Upgrade []string `json:"upgrade,omitempty"`
 }
 
 func (s Summary) String() string {
 	out := fmt.Sprintf("%d written, %d unchanged, %d removed", len(s.Written), len(s.Unchanged), len(s.Removed))
-	if len(s.Kept) > 0 {
-		out += fmt.Sprintf(", %d of yours kept", len(s.Kept))
+	if n := len(s.Kept) + len(s.Yours); n > 0 {
+		out += fmt.Sprintf(", %d of yours kept", n)
 	}
 	if len(s.Deferred) > 0 {
 		out += fmt.Sprintf(", %d shared left as they are (they list blueprints not named: run gantry generate on the whole folder to update them)", len(s.Deferred))
@@ -180,7 +192,8 @@ func (s Summary) String() string {
 func (s Summary) Add(o Summary) Summary {
 	return Summary{Written: append(s.Written, o.Written...), Unchanged: append(s.Unchanged, o.Unchanged...),
 		Removed: append(s.Removed, o.Removed...), Kept: append(s.Kept, o.Kept...),
-		Deferred: append(s.Deferred, o.Deferred...), Cleaned: append(s.Cleaned, o.Cleaned...)}
+		Deferred: append(s.Deferred, o.Deferred...), Cleaned: append(s.Cleaned, o.Cleaned...),
+		Yours: append(s.Yours, o.Yours...), Upgrade: append(s.Upgrade, o.Upgrade...)}
 }
 
 // ConflictError lists files Gantry will not touch: files it did not write, and files it wrote that were
@@ -220,6 +233,8 @@ func refused(format string, args ...any) error {
 type WriteOptions struct {
 	Scope Scope
 	Force bool // replace and remove files even when they are not Gantry's or were edited
+	// Version is the release writing, kept in the record ("" keeps what the record says).
+	Version string
 }
 
 // afterWrite is a test hook, called after each file is in place with the count so far; an error stops
@@ -253,6 +268,7 @@ const (
 	Remove                    // recorded, no longer generated, as Gantry wrote it (or --force)
 	EditedStale               // recorded, no longer generated, edited since: a conflict
 	Leave                     // recorded, not this run's: another target, environment or blueprint's
+	Abandon                   // recorded, the user's (Custom), no longer generated, edited since seeding: left, dropped from the record
 	Ignore                    // recorded, but not a path Gantry could have written: never touched, dropped from the record
 )
 
@@ -273,6 +289,7 @@ type classification struct {
 	hadRecord bool // a record was there: an unchanged one is not rewritten, and none is made for nothing
 	decisions []Decision
 	leftovers []string // temporary files of an interrupted run, relative to the root
+	yours     []string // the user's own files in Gantry's folders (Scope.Yours)
 }
 
 // classify compares files with the tree under root and its record, reading and writing nothing else.
@@ -316,7 +333,12 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	}
 	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
 		if safe.noSymlinks(root, dir) == nil {
-			c.leftovers = append(c.leftovers, leftovers(root, dir)...)
+			left, yours := scanDir(root, dir, func(p string) bool {
+				_, recorded := old.Files[p]
+				return !generated[p] && !recorded && opts.Scope.Yours != nil && opts.Scope.Yours(p)
+			})
+			c.leftovers = append(c.leftovers, left...)
+			c.yours = append(c.yours, yours...)
 		}
 	}
 	return c, nil
@@ -339,7 +361,7 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 		d.Action = Defer
 	case err != nil:
 		d.Action = Create
-	case f.Kind == Seeded:
+	case f.Kind == Seeded, f.Kind.Yours():
 		d.Action = Keep
 	case f.Kind == RepoDefault && !bytes.Equal(disk, f.Data) && (!ours || !entry.wrote(d.DiskHash)):
 		// A default the user has replaced, or edited since Gantry wrote it: theirs from now on, --force
@@ -377,6 +399,8 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, p)), err)
 	case blueprints.IsBlueprint(disk):
 		d.Action = Ignore // never a blueprint, whatever the record says
+	case !e.wrote(hash(disk)) && e.Yours:
+		d.Action = Abandon // the user's work, --force or not
 	case !e.wrote(hash(disk)) && !opts.Force:
 		d.Action, d.Disk = EditedStale, disk
 	default:
@@ -388,16 +412,22 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 // tmpName matches the temporary files writeAtomic makes: .<name>.<pid>-<n>.gantry-tmp.
 var tmpName = regexp.MustCompile(`^\..+\.[0-9]+-[0-9]+\.gantry-tmp$`)
 
-// leftovers lists the temporary files of an interrupted run in dir (relative to root): regular files
-// with writeAtomic's names, owned by this user. Nothing else is ever taken for one.
-func leftovers(root, dir string) []string {
+// scanDir lists, in dir (relative to root), the temporary files of an interrupted run (regular files
+// with writeAtomic's names, owned by this user: nothing else is ever taken for one) and the regular
+// files that yours accepts. One read of the folder for both.
+func scanDir(root, dir string, yours func(string) bool) (left, mine []string) {
 	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	var out []string
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !tmpName.MatchString(e.Name()) {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if p := path.Join(dir, e.Name()); !tmpName.MatchString(e.Name()) {
+			if yours(p) {
+				mine = append(mine, p)
+			}
 			continue
 		}
 		info, err := e.Info()
@@ -407,9 +437,9 @@ func leftovers(root, dir string) []string {
 		if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
 			continue
 		}
-		out = append(out, path.Join(dir, e.Name()))
+		left = append(left, path.Join(dir, e.Name()))
 	}
-	return out
+	return left, mine
 }
 
 // Plan is a prepared write: every check made, nothing written yet, the root locked.
@@ -446,11 +476,12 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 		return nil, err
 	}
 	p := &Plan{root: root, unlock: unlock, old: c.old, hadRecord: c.hadRecord, cleanup: c.leftovers, onDisk: map[string]string{},
-		next: Manifest{Version: 1, Files: map[string]ManifestEntry{}}}
+		next: Manifest{Version: 1, Gantry: cmp.Or(opts.Version, c.old.Gantry), Files: map[string]ManifestEntry{}}}
+	p.sum.Yours = c.yours
 	var conflict ConflictError
 	for _, d := range c.decisions {
 		if d.File != nil {
-			if d.Action == Defer || (d.Action == Keep && d.File.Kind == Seeded) {
+			if d.Action == Defer || (d.Action == Keep && (d.File.Kind == Seeded || d.File.Kind.Yours())) {
 				// As found: a seed is recorded as Gantry wrote it (an edited one is not deleted silently);
 				// a deferred file keeps the entry of the run that wrote it.
 				if d.Recorded {
@@ -471,6 +502,8 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 		case Keep:
 			if d.File.Kind == Seeded {
 				p.sum.Unchanged = append(p.sum.Unchanged, d.Path) // now CI's (or the user's) to change
+			} else if d.File.Kind.Yours() {
+				p.sum.Yours = append(p.sum.Yours, d.Path)
 			} else {
 				p.sum.Kept = append(p.sum.Kept, d.Path) // the user's own (a Dockerfile): theirs to keep
 			}
@@ -487,13 +520,15 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 			p.stale = append(p.stale, d.Path)
 		case Leave:
 			p.next.Files[d.Path] = d.Entry // not this run's business
+		case Abandon:
+			p.sum.Yours = append(p.sum.Yours, d.Path)
 		}
 	}
 	if len(conflict.NotOurs)+len(conflict.Edited) > 0 {
 		return nil, &conflict
 	}
 	p.next.Platforms = opts.Scope.platforms(c.old, p.next.Files)
-	p.changed = !maps.Equal(p.old.Files, p.next.Files) || !platformsEqual(p.old.Platforms, p.next.Platforms)
+	p.changed = !maps.Equal(p.old.Files, p.next.Files) || !platformsEqual(p.old.Platforms, p.next.Platforms) || p.old.Gantry != p.next.Gantry
 	return p, nil
 }
 
@@ -594,7 +629,7 @@ func (p *Plan) Apply() (Summary, error) {
 		}
 		defer unlock()
 	}
-	intent := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
+	intent := Manifest{Version: 1, Gantry: p.old.Gantry, Files: maps.Clone(p.old.Files)}
 	if len(p.todo) > 0 {
 		for _, f := range p.todo {
 			// Both versions Gantry may leave there: what is there now (which may be a version an
@@ -627,7 +662,7 @@ func (p *Plan) Apply() (Summary, error) {
 	sum.Written = append(sum.Written, written...)
 	if err != nil {
 		// Record what did land as written, and what did not as it was.
-		partial := Manifest{Version: 1, Files: maps.Clone(p.old.Files)}
+		partial := Manifest{Version: 1, Gantry: p.old.Gantry, Files: maps.Clone(p.old.Files)}
 		for _, path := range written {
 			partial.Files[path] = p.next.Files[path]
 		}
@@ -855,6 +890,7 @@ type Drift struct {
 	Leftover []string          // temporary files of an interrupted run
 	Files    []File            // the generated files of Missing and Changed, for a diff
 	Old      map[string][]byte // what is on disk for Changed and Stale, for a diff
+	Gantry   string            // the release the record names ("" without one, or one of an older format)
 }
 
 // Empty reports whether the tree matches.
@@ -875,7 +911,7 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Leftover = c.leftovers
+	d.Leftover, d.Gantry = c.leftovers, c.old.Gantry
 	for _, x := range c.decisions {
 		switch x.Action {
 		case Create:
