@@ -2,6 +2,7 @@ package blueprints
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -99,6 +100,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, tag reflect
 		d.decodeString(n, v, path, tag)
 	case reflect.Int:
 		d.decodeInt(n, v, path, tag)
+	case reflect.Float64:
+		d.decodeFloat(n, v, path, tag)
 	case reflect.Bool:
 		d.decodeBool(n, v, path)
 	default:
@@ -391,6 +394,31 @@ func (d *decoder) decodeInt(n *yaml.Node, v reflect.Value, path string, tag refl
 		if hi, _ := strconv.Atoi(m); int(i) > hi {
 			d.errorf(n, path, "", "must be at most %d, got %d", hi, i)
 		}
+	}
+}
+
+// decodeFloat reads a number (99.9, or a whole 99) within the field's min and max tags.
+func (d *decoder) decodeFloat(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	f, err := strconv.ParseFloat(n.Value, 64)
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") || err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && err == nil {
+			hint = "remove the quotes"
+		}
+		d.errorf(n, path, hint, "must be a number, got %s", kindName(n))
+		return
+	}
+	v.SetFloat(f)
+	if d.quiet {
+		return
+	}
+	lo, hasLo := tag.Lookup("min")
+	hi, hasHi := tag.Lookup("max")
+	if l, _ := strconv.ParseFloat(lo, 64); hasLo && f < l {
+		d.errorf(n, path, "", "must be at least %s, got %s", lo, n.Value)
+	}
+	if h, _ := strconv.ParseFloat(hi, 64); hasHi && f > h {
+		d.errorf(n, path, "", "must be at most %s, got %s", hi, n.Value)
 	}
 }
 

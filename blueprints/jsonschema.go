@@ -211,6 +211,14 @@ func (g *schemaGen) typeSchema(t reflect.Type, tag reflect.StructTag) map[string
 			}
 		}
 		return s
+	case reflect.Float64:
+		s := map[string]any{"type": "number"}
+		for key, kw := range map[string]string{"min": "minimum", "max": "maximum"} {
+			if v, ok := tag.Lookup(key); ok {
+				s[kw] = json.Number(v)
+			}
+		}
+		return s
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case reflect.Slice:
@@ -383,6 +391,8 @@ func (d *docGen) typeName(t reflect.Type) string {
 		return "string"
 	case reflect.Bool:
 		return "boolean"
+	case reflect.Float64:
+		return "number"
 	case reflect.Slice:
 		return "list of " + d.typeName(t.Elem())
 	case reflect.Map:

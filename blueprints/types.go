@@ -127,6 +127,7 @@ type ServiceSpec struct {
 	ServicePort  int          `json:"servicePort,omitempty" min:"1" max:"65535" example:"80" desc:"Port of the Kubernetes Service, which callers, the gateway route and the ingress address (web only); defaults to port. It may be below 1024: the Service forwards it to the named container port, so the container never binds it. NetworkPolicies and mesh policies still name the container port, which is where traffic arrives."`
 	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
 	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
+	SLOs         []SLO        `json:"slos,omitempty" desc:"Service level objectives (web services with protocol http and a metricsPort): Gantry writes their recording rules and multi-window, multi-burn-rate alerts as a PrometheusRule, and a Grafana dashboard."`
 	Health       Health       `json:"health,omitzero" desc:"Probe endpoints: on the main port for a web service; a worker's liveness is on its metricsPort."`
 	Build        Build        `json:"build,omitzero" desc:"How CI builds, lints and tests the service, where detection from its source folder is not enough (not with prebuilt)."`
 	Schedule     string       `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`

@@ -252,6 +252,7 @@ func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
 	c.refs("spec.callers", s.Callers, meta, s.Namespace)
 	c.egress(s.Egress)
 	c.ingress(s)
+	c.slos(s)
 }
 
 // typeRules checks what the service's type asks of it. A missing or unknown type (reported as such)

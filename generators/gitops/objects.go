@@ -108,7 +108,7 @@ var teamKinds = []groupKind{
 	{"apps", "Deployment"}, {"apps", "StatefulSet"}, {"autoscaling", "HorizontalPodAutoscaler"}, {"batch", "CronJob"}, {"batch", "Job"},
 	{"external-secrets.io", "ExternalSecret"}, {"gateway.networking.k8s.io", "HTTPRoute"},
 	{"generators.external-secrets.io", "Password"},
-	{"monitoring.coreos.com", "PodMonitor"}, {"monitoring.coreos.com", "ServiceMonitor"},
+	{"monitoring.coreos.com", "PodMonitor"}, {"monitoring.coreos.com", "PrometheusRule"}, {"monitoring.coreos.com", "ServiceMonitor"},
 	{"networking.istio.io", "ServiceEntry"}, {"networking.k8s.io", "Ingress"}, {"networking.k8s.io", "NetworkPolicy"},
 	{"policy", "PodDisruptionBudget"}, {"policy.linkerd.io", "AuthorizationPolicy"}, {"policy.linkerd.io", "MeshTLSAuthentication"},
 	{"policy.linkerd.io", "NetworkAuthentication"}, {"policy.linkerd.io", "Server"},

@@ -133,6 +133,7 @@ func (m *model) baseObjects() []object {
 		// A worker has no Service (nothing calls it), so Prometheus finds its pods directly.
 		objs = append(objs, object{"podmonitor.yaml", []any{m.podMonitor()}})
 	}
+	objs = append(objs, m.sloObjects()...)
 	if m.web() && m.s.Ingress.Host != "" {
 		if m.p.Spec.Routing == "ingress" {
 			objs = append(objs, object{"ingress.yaml", []any{m.ingress()}})
