@@ -118,24 +118,29 @@ type ServiceMeta struct {
 
 // ServiceSpec is what a service is and needs. Platform defaults use the same type.
 type ServiceSpec struct {
-	Runtime      string       `json:"runtime,omitempty" requiredOr:"prebuilt" enum:"catalog:runtimes" desc:"Language runtime: selects the build, test and container image. Required unless the service runs a prebuilt image."`
-	Prebuilt     string       `json:"prebuilt,omitempty" example:"docker.io/library/nginx:1.27.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" desc:"An image Gantry does not build (a language outside the runtimes, an off-the-shelf server), pinned by digest as repository[:tag]@sha256:<64 hex>: instead of runtime. The service gets the same manifests and zero-trust rules, no Dockerfile and no build jobs; its pipeline scans the pinned image, which every environment runs."`
-	Type         string       `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
-	Namespace    string       `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
-	Source       string       `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`
-	Port         int          `json:"port,omitempty" min:"1024" max:"65535" example:"8080" desc:"Main port (web only; required for web)."`
-	ServicePort  int          `json:"servicePort,omitempty" min:"1" max:"65535" example:"80" desc:"Port of the Kubernetes Service, which callers, the gateway route and the ingress address (web only); defaults to port. It may be below 1024: the Service forwards it to the named container port, so the container never binds it. NetworkPolicies and mesh policies still name the container port, which is where traffic arrives."`
-	Protocol     string       `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
-	MetricsPort  int          `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
-	SLOs         []SLO        `json:"slos,omitempty" desc:"Service level objectives (web services with protocol http and a metricsPort): Gantry writes their recording rules and multi-window, multi-burn-rate alerts as a PrometheusRule, and a Grafana dashboard."`
-	Health       Health       `json:"health,omitzero" desc:"Probe endpoints: on the main port for a web service; a worker's liveness is on its metricsPort."`
-	Build        Build        `json:"build,omitzero" desc:"How CI builds, lints and tests the service, where detection from its source folder is not enough (not with prebuilt)."`
-	Schedule     string       `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`
-	Dependencies []Dependency `json:"dependencies,omitempty" desc:"Datastores and cloud resources the service uses, each with injected connection settings: Terraform provisions it on the cloud, or the cluster runs it in the platform's inCluster environments (all of them without a cloud)."`
-	Calls        []string     `json:"calls,omitempty" example:"[ledger]" desc:"Services this one may call, by name or name.namespace; each must list this service in callers."`
-	Callers      []string     `json:"callers,omitempty" example:"[gateway]" desc:"Services allowed to call this one, by name or name.namespace (web only)."`
-	Overrides    `json:",inline"`
-	Environments map[string]Overrides `json:"environments,omitempty" desc:"Per-environment overrides, keyed by a platform environment name."`
+	Runtime       string         `json:"runtime,omitempty" requiredOr:"prebuilt" enum:"catalog:runtimes" desc:"Language runtime: selects the build, test and container image. Required unless the service runs a prebuilt image."`
+	Prebuilt      string         `json:"prebuilt,omitempty" example:"docker.io/library/nginx:1.27.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" desc:"An image Gantry does not build (a language outside the runtimes, an off-the-shelf server), pinned by digest as repository[:tag]@sha256:<64 hex>: instead of runtime. The service gets the same manifests and zero-trust rules, no Dockerfile and no build jobs; its pipeline scans the pinned image, which every environment runs."`
+	Type          string         `json:"type,omitempty" required:"true" enum:"web,worker,cron,job" desc:"web serves a port; worker runs without one; cron runs on a schedule; job runs once per deploy."`
+	Namespace     string         `json:"namespace,omitempty" example:"billing" desc:"Kubernetes namespace; defaults to metadata.team."`
+	Source        string         `json:"source,omitempty" pattern:"^[A-Za-z0-9._/-]+$" example:"services/payments" desc:"Folder of the service's source code, relative to the repository root; defaults to services/<name>. Letters, digits, '.', '_', '-' and '/' only: CI files carry it, where GitHub and GitLab would evaluate ${{ }} and $VAR."`
+	Port          int            `json:"port,omitempty" min:"1024" max:"65535" example:"8080" desc:"Main port (web only; required for web)."`
+	ServicePort   int            `json:"servicePort,omitempty" min:"1" max:"65535" example:"80" desc:"Port of the Kubernetes Service, which callers, the gateway route and the ingress address (web only); defaults to port. It may be below 1024: the Service forwards it to the named container port, so the container never binds it. NetworkPolicies and mesh policies still name the container port, which is where traffic arrives."`
+	Protocol      string         `json:"protocol,omitempty" enum:"http,grpc,tcp" desc:"Protocol of the main port; defaults to http."`
+	MetricsPort   int            `json:"metricsPort,omitempty" min:"1024" max:"65535" example:"9090" desc:"Port that serves Prometheus metrics at /metrics; adds a ServiceMonitor."`
+	SLOs          []SLO          `json:"slos,omitempty" desc:"Service level objectives (web services with protocol http and a metricsPort): Gantry writes their recording rules and multi-window, multi-burn-rate alerts as a PrometheusRule, and a Grafana dashboard."`
+	Health        Health         `json:"health,omitzero" desc:"Probe endpoints: on the main port for a web service; a worker's liveness is on its metricsPort."`
+	Build         Build          `json:"build,omitzero" desc:"How CI builds, lints and tests the service, where detection from its source folder is not enough (not with prebuilt)."`
+	Schedule      string         `json:"schedule,omitempty" example:"*/5 * * * *" desc:"Cron schedule, five fields or a macro such as @hourly (cron only; required for cron)."`
+	Dependencies  []Dependency   `json:"dependencies,omitempty" desc:"Datastores and cloud resources the service uses, each with injected connection settings: Terraform provisions it on the cloud, or the cluster runs it in the platform's inCluster environments (all of them without a cloud)."`
+	Calls         []string       `json:"calls,omitempty" example:"[ledger]" desc:"Services this one may call, by name or name.namespace; each must list this service in callers."`
+	Callers       []string       `json:"callers,omitempty" example:"[gateway]" desc:"Services allowed to call this one, by name or name.namespace (web only)."`
+	Pod           Pod            `json:"pod,omitzero" desc:"Pod metadata and scheduling: annotations and labels for controllers, node selection and tolerations. The same in every environment."`
+	Command       []string       `json:"command,omitempty" example:"[/app/server]" desc:"Replaces the image's entrypoint (Kubernetes command); $(VAR) expands a variable of the container's env."`
+	Args          []string       `json:"args,omitempty" example:"[--config, /etc/app/config.yaml]" desc:"Replaces the image's command arguments (Kubernetes args); $(VAR) expands a variable of the container's env."`
+	ConfigFiles   []ConfigFile   `json:"configFiles,omitempty" desc:"Read-only files from the repository mounted in the container, for apps configured by a file: their content goes into a ConfigMap named after its hash, so a change rolls the pods. Text only, no credentials (use secrets)."`
+	WritablePaths []WritablePath `json:"writablePaths,omitempty" desc:"Folders the app writes to besides /tmp, each an emptyDir (the root filesystem stays read-only): a cache, a PID file's folder, a server's temp folder. Their content is lost when the pod stops."`
+	Overrides     `json:",inline"`
+	Environments  map[string]Overrides `json:"environments,omitempty" desc:"Per-environment overrides, keyed by a platform environment name."`
 	// Values are the env values with their placeholders resolved (connections.go), set when the
 	// blueprints are loaded: what the generators read. Not a blueprint field.
 	Values map[string]EnvValue `json:"-"`
@@ -163,6 +168,38 @@ type Overrides struct {
 	Secrets   []string          `json:"secrets,omitempty" example:"[STRIPE_API_KEY]" desc:"Names of secrets in the platform's secret store, mounted as files; never values."`
 	Ingress   Ingress           `json:"ingress,omitzero" desc:"Expose the service outside the cluster (web only)."`
 	Egress    []string          `json:"egress,omitempty" example:"[api.stripe.com:443]" desc:"External host:port pairs the service may reach."`
+}
+
+// Pod is what a pod carries besides its containers: metadata other controllers read, and where it may
+// run.
+type Pod struct {
+	Annotations  map[string]string `json:"annotations,omitempty" example:"{cluster-autoscaler.kubernetes.io/safe-to-evict: \"true\"}" desc:"Annotations on the pods, for controllers and agents that read them. Those Gantry sets (mesh injection) and those that would take the pod out of the mesh or its security profile (traffic.sidecar.istio.io/*, Linkerd's skip-ports, AppArmor and seccomp) are refused."`
+	Labels       map[string]string `json:"labels,omitempty" example:"{cost-center: cc-42}" desc:"Labels on the pods. Gantry's own (app.kubernetes.io/*, which the selectors and network rules match) and the mesh's are refused."`
+	NodeSelector map[string]string `json:"nodeSelector,omitempty" example:"{kubernetes.io/arch: arm64}" desc:"Node labels a node must have to run the pods."`
+	Tolerations  []Toleration      `json:"tolerations,omitempty" desc:"Taints the pods tolerate, so they may run on dedicated or tainted nodes."`
+}
+
+// Toleration lets pods run on nodes with a matching taint.
+type Toleration struct {
+	Key               string `json:"key,omitempty" example:"dedicated" desc:"Taint key; empty with operator Exists matches every taint."`
+	Operator          string `json:"operator,omitempty" enum:"Equal,Exists" desc:"Equal (the default) matches the key and value; Exists matches the key whatever its value."`
+	Value             string `json:"value,omitempty" example:"payments" desc:"Taint value (operator Equal only)."`
+	Effect            string `json:"effect,omitempty" enum:"NoSchedule,PreferNoSchedule,NoExecute" desc:"Taint effect to tolerate; empty matches every effect."`
+	TolerationSeconds int    `json:"tolerationSeconds,omitempty" min:"0" max:"86400" example:"300" desc:"How long a pod stays on a node after a NoExecute taint appears (NoExecute only); unset, forever."`
+}
+
+// ConfigFile is a file of the repository mounted read-only in the container.
+type ConfigFile struct {
+	Path string `json:"path" required:"true" pattern:"^/[A-Za-z0-9._/-]+$" example:"/etc/app/config.yaml" desc:"Absolute path of the file in the container: clean, not in a system folder (/proc, /sys, /dev, /var/run/secrets), unique in the service."`
+	From string `json:"from" required:"true" pattern:"^[A-Za-z0-9._/-]+$" example:"../services/cart/config.yaml" desc:"The file, relative to the blueprint's folder; it may not leave the repository (outside a git repository, the blueprint's folder) nor go through a symbolic link. UTF-8 text of at most 256 KiB."`
+	// Data is the file's content, read when the blueprints are loaded: what the generators write.
+	Data string `json:"-"`
+}
+
+// WritablePath is a folder the app writes to, an emptyDir in the pod.
+type WritablePath struct {
+	Path      string `json:"path" required:"true" example:"/var/cache/nginx" desc:"Absolute folder, clean (no '..', no trailing '/'), not /, /tmp or below them, nor below another writable path or a system folder (/proc, /sys, /dev, /var/run/secrets)."`
+	SizeLimit string `json:"sizeLimit,omitempty" example:"128Mi" desc:"Most the folder may hold, as a Kubernetes quantity; defaults to 64Mi. It counts against spec.resources.ephemeralStorage."`
 }
 
 // Health lists the probe endpoints.

@@ -253,6 +253,10 @@ func (c *check) fields(s *ServiceSpec, meta ServiceMeta) {
 	c.egress(s.Egress)
 	c.ingress(s)
 	c.slos(s)
+	c.pod(s.Pod)
+	c.commandArgs(s)
+	c.writablePaths(s.WritablePaths)
+	c.configFilePaths(s)
 }
 
 // typeRules checks what the service's type asks of it. A missing or unknown type (reported as such)

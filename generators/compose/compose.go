@@ -88,6 +88,7 @@ type project struct {
 type service struct {
 	Image       string                  `json:"image,omitempty"`
 	Build       *build                  `json:"build,omitempty"`
+	Entrypoint  []string                `json:"entrypoint,omitempty"`
 	Command     []string                `json:"command,omitempty"`
 	Profiles    []string                `json:"profiles,omitempty"`
 	Restart     string                  `json:"restart,omitempty"`
@@ -181,6 +182,13 @@ func (b *builder) service(s *blueprints.ResolvedService) error {
 	svc := hardened(runAs)
 	svc.ReadOnly = true
 	svc.Tmpfs = []string{"/tmp"}
+	for _, w := range spec.WritablePaths {
+		svc.Tmpfs = append(svc.Tmpfs, w.Path)
+	}
+	// Kubernetes' command is the image's entrypoint, its args the command. Compose would read $ as its
+	// own interpolation: escaped, the text reaches the container as written (where $(VAR) is not
+	// expanded: no shell or kubelet runs it).
+	svc.Entrypoint, svc.Command = escapeAll(spec.Command), escapeAll(spec.Args)
 	if spec.Prebuilt != "" {
 		svc.Image = spec.Prebuilt
 	} else {
@@ -214,7 +222,7 @@ func (b *builder) service(s *blueprints.ResolvedService) error {
 		return err
 	}
 	svc.Environment = env
-	svc.Configs = b.secretFiles(s, deps)
+	svc.Configs = append(b.secretFiles(s, deps), b.configFiles(s)...)
 	if spec.Type == blueprints.TypeWeb {
 		svc.Networks = map[string]*network{"default": {Aliases: []string{blueprints.ServiceHost(s.Name, spec.Namespace)}}}
 		svc.Ports = []port{{Target: spec.Port, Published: strconv.Itoa(b.hostPort(spec.Port)), HostIP: "127.0.0.1", Protocol: "tcp"}}
@@ -409,6 +417,21 @@ func (b *builder) secretFiles(s *blueprints.ResolvedService, deps map[string]dep
 	return refs
 }
 
+// configFiles mounts the service's config files where Kubernetes does. Their names hold a '.', which
+// no secret's name makes.
+func (b *builder) configFiles(s *blueprints.ResolvedService) []configRef {
+	var refs []configRef
+	for i, cf := range s.Base.ConfigFiles {
+		name := s.Name + ".config." + strconv.Itoa(i)
+		if b.proj.Configs == nil {
+			b.proj.Configs = map[string]config{}
+		}
+		b.proj.Configs[name] = config{Content: escape(cf.Data)}
+		refs = append(refs, configRef{Source: name, Target: cf.Path})
+	}
+	return refs
+}
+
 // callPorts rewrites the addresses of the services s calls: on the Compose network a service is reached
 // at its container port, since there is no Kubernetes Service to translate servicePort to it.
 func (b *builder) callPorts(s *blueprints.ResolvedService) func(string) string {
@@ -469,3 +492,14 @@ func depOf(name, setting string, deps map[string]dependency) (dependency, bool) 
 
 // escape doubles '$': Compose interpolates $VAR and ${VAR} anywhere in the file.
 func escape(s string) string { return strings.ReplaceAll(s, "$", "$$") }
+
+func escapeAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = escape(s)
+	}
+	return out
+}

@@ -32,6 +32,8 @@ const (
 	// week, so a weekly schedule's last run can be read until the next one; the history limits (3 succeeded,
 	// 3 failed) keep fewer for frequent schedules.
 	FinishedJobTTL = 7 * 24 * 3600
+	// DefaultWritableSize bounds /tmp and each writable path that gives no sizeLimit.
+	DefaultWritableSize = "64Mi"
 )
 
 // privateRanges are the RFC 1918 ranges: a dependency (a managed database, cache, queue) lives in the

@@ -126,6 +126,9 @@ func (m *model) baseObjects() []object {
 	if m.hasSecrets() {
 		objs = append(objs, object{"externalsecret.yaml", []any{m.externalSecret()}})
 	}
+	if len(m.s.ConfigFiles) > 0 {
+		objs = append(objs, object{"config-files.yaml", []any{m.configMap()}})
+	}
 	switch {
 	case m.web() && m.s.MetricsPort != 0:
 		objs = append(objs, object{"servicemonitor.yaml", []any{m.serviceMonitor()}})
@@ -373,8 +376,29 @@ func (m *model) container() corev1.Container {
 	if m.mountsSecrets() {
 		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "secrets", MountPath: SecretsDir, ReadOnly: true})
 	}
+	c.Command, c.Args = m.s.Command, m.s.Args
+	for i, w := range m.s.WritablePaths {
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: writableVolume(i), MountPath: w.Path})
+	}
+	c.VolumeMounts = append(c.VolumeMounts, m.configMounts()...)
 	m.probes(&c)
 	return c
+}
+
+// writableVolume names the emptyDir of the i-th writable path.
+func writableVolume(i int) string { return fmt.Sprintf("writable-%d", i) }
+
+// writableVolumes are the emptyDirs of the writable paths, sized as written (64Mi by default, as /tmp).
+func (m *model) writableVolumes() []corev1.Volume {
+	var out []corev1.Volume
+	for i, w := range m.s.WritablePaths {
+		size := resource.MustParse(DefaultWritableSize)
+		if w.SizeLimit != "" {
+			size = resource.MustParse(w.SizeLimit)
+		}
+		out = append(out, corev1.Volume{Name: writableVolume(i), VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: &size}}})
+	}
+	return out
 }
 
 func (m *model) podTemplate() corev1.PodTemplateSpec {
@@ -392,11 +416,23 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 		TerminationGracePeriodSeconds: ptr(int64(30)),
 		Containers:                    []corev1.Container{m.container()},
 		Volumes: []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
-			SizeLimit: ptr(resource.MustParse("64Mi")),
+			SizeLimit: ptr(resource.MustParse(DefaultWritableSize)),
 		}}}},
 	}
 	if m.mountsSecrets() {
 		spec.Volumes = append(spec.Volumes, m.secretsVolume())
+	}
+	spec.Volumes = append(spec.Volumes, m.writableVolumes()...)
+	if len(m.s.ConfigFiles) > 0 {
+		spec.Volumes = append(spec.Volumes, m.configVolume())
+	}
+	spec.NodeSelector = m.s.Pod.NodeSelector
+	for _, t := range m.s.Pod.Tolerations {
+		tol := corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOperator(t.Operator), Value: t.Value, Effect: corev1.TaintEffect(t.Effect)}
+		if t.TolerationSeconds != 0 {
+			tol.TolerationSeconds = ptr(int64(t.TolerationSeconds))
+		}
+		spec.Tolerations = append(spec.Tolerations, tol)
 	}
 	if m.longLived() {
 		sel := &metav1.LabelSelector{MatchLabels: m.selector()}
@@ -412,12 +448,21 @@ func (m *model) podTemplate() corev1.PodTemplateSpec {
 		spec.RestartPolicy = corev1.RestartPolicyNever
 	}
 	labels := m.labels()
+	maps.Copy(labels, m.s.Pod.Labels) // validation keeps them clear of Gantry's own
 	if m.p.Spec.Cloud.Provider == "azure" {
 		// Azure Workload Identity injects the federated token only into pods that ask for it.
 		labels["azure.workload.identity/use"] = "true"
 	}
+	// The blueprint's annotations, then the mesh's (validation keeps the two apart).
+	var annotations map[string]string
+	for _, a := range []map[string]string{m.s.Pod.Annotations, m.podAnnotations()} {
+		if len(a) > 0 && annotations == nil {
+			annotations = map[string]string{}
+		}
+		maps.Copy(annotations, a)
+	}
 	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: m.podAnnotations()},
+		ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: annotations},
 		Spec:       spec,
 	}
 }
