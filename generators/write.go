@@ -890,8 +890,16 @@ type Drift struct {
 	Leftover []string          // temporary files of an interrupted run
 	Files    []File            // the generated files of Missing and Changed, for a diff
 	Old      map[string][]byte // what is on disk for Changed and Stale, for a diff
-	Gantry   string            // the release the record names ("" without one, or one of an older format)
+	Gantry   string            // the release the record names ("" for one before releases were recorded)
+	Recorded bool              // there is a record
 }
+
+// Outdated reports whether another release wrote the output checked.
+func (d Drift) Outdated() bool { return d.Recorded && d.Gantry != Release }
+
+// Recorded is the release the record found names ("" for one before releases were recorded), and
+// whether there was a record.
+func (p *Plan) Recorded() (release string, ok bool) { return p.old.Gantry, p.hadRecord }
 
 // Empty reports whether the tree matches.
 func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale)+len(d.Leftover) == 0 }
@@ -911,7 +919,7 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Leftover, d.Gantry = c.leftovers, c.old.Gantry
+	d.Leftover, d.Gantry, d.Recorded = c.leftovers, c.old.Gantry, c.hadRecord
 	for _, x := range c.decisions {
 		switch x.Action {
 		case Create:

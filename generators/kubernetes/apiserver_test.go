@@ -134,7 +134,7 @@ type platformDirs struct{ namespaces, workloads []string }
 func kustomizationDirs(files []generators.File) map[string]*platformDirs {
 	platforms := map[string]*platformDirs{}
 	for _, f := range files {
-		if path.Base(f.Path) != "kustomization.yaml" || f.Kind == generators.Seeded { // a seed is an overlay's image component
+		if path.Base(f.Path) != "kustomization.yaml" || f.Kind == generators.Seeded || f.Kind.Yours() { // seeds are components
 			continue
 		}
 		dir := path.Dir(f.Path)

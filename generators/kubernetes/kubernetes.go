@@ -29,7 +29,7 @@ func (*Generator) Name() string { return "kubernetes" }
 func (*Generator) Produces(p string) bool { return layout(p) }
 
 var layout = generators.Layout(`^` + generators.LabelRE + `/(` + generators.LabelRE + `/` + generators.LabelRE +
-	`/kubernetes/(base|overlays/` + generators.LabelRE + `(/` + imageComponent + `)?)|namespaces/` + generators.LabelRE + `)/` + generators.NameRE + `\.yaml$`)
+	`/kubernetes/(base|` + CustomComponent + `|overlays/` + generators.LabelRE + `(/(` + imageComponent + `|` + CustomComponent + `))?)|namespaces/` + generators.LabelRE + `)/` + generators.NameRE + `\.yaml$`)
 
 // object is one manifest file: its name in the folder and the objects in it.
 type object struct {
@@ -110,7 +110,8 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, svc *blueprints.Resol
 		files = append(files, generators.File{Path: path.Join(dir, "overlays", env.Name, imageComponent, "kustomization.yaml"),
 			Data: pin, Env: env.Name, Kind: generators.Seeded})
 	}
-	return files, nil
+	custom, err := customFiles(dir, p, svc)
+	return append(files, custom...), err
 }
 
 // GeneratePlatform implements generators.PlatformGenerator: one folder per namespace, shared by the

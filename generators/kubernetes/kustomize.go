@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"net/netip"
+	"path"
 	"strings"
 )
 
@@ -53,6 +54,8 @@ func (m *model) overlayKustomization(ov overlay) kustomization {
 	if m.svc.Base.Prebuilt == "" {
 		k.Components = []string{imageComponent}
 	}
+	// The user's components last: theirs for every environment, then this one's (custom.go).
+	k.Components = append(k.Components, path.Join("../..", CustomComponent), CustomComponent)
 	for _, p := range ov.patches {
 		k.Patches = append(k.Patches, kustomizePatch{Path: p})
 	}

@@ -57,8 +57,8 @@ func render(t *testing.T) rendered {
 	kustomize := checkers.GoTool(t, "kustomize")
 	var dirs []string
 	err = filepath.WalkDir(r.dir, func(p string, d os.DirEntry, err error) error {
-		// An overlay's image/ folder is a kustomize Component: built as part of its overlay.
-		if err == nil && d.Name() == "kustomization.yaml" && filepath.Base(filepath.Dir(p)) != "image" {
+		// An overlay's image/ and custom/ folders are kustomize Components: built as part of an overlay.
+		if err == nil && d.Name() == "kustomization.yaml" && !slices.Contains([]string{"image", kubernetes.CustomComponent}, filepath.Base(filepath.Dir(p))) {
 			dirs = append(dirs, filepath.Dir(p))
 		}
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/kubernetes"
 	"github.com/gantry-dev/gantry/generators/targets"
 	"github.com/gantry-dev/gantry/internal/paths"
 )
@@ -47,6 +48,9 @@ type Result struct {
 	Warnings blueprints.Diagnostics // the blueprints' warnings (errors end the run as a ValidationError)
 	Roots    []Root
 	Summary  generators.Summary // what was written (not with Check)
+	// Customized are the user's customizations that weaken a guaranteed setting, marked deliberate
+	// (`# gantry:allow`): warnings. Unmarked ones end the run as a *CustomizationError.
+	Customized []kubernetes.Finding
 }
 
 // Drifted reports whether a check found any difference.
@@ -148,8 +152,11 @@ func Generate(opts Options) (*Result, error) {
 	if err != nil {
 		return result, err
 	}
-	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout}
+	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout, Yours: targets.Yours}
 	result.Roots = splitRoots(opts, scope.Filter(files))
+	if err := result.checkCustom(); err != nil {
+		return result, err
+	}
 	if opts.Check {
 		for i := range result.Roots {
 			r := &result.Roots[i]
@@ -167,7 +174,7 @@ func Generate(opts Options) (*Result, error) {
 		}
 	}()
 	for _, r := range result.Roots {
-		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force})
+		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force, Version: generators.Release})
 		if conflict := (*generators.ConflictError)(nil); errors.As(err, &conflict) {
 			return result, fmt.Errorf("%s: %w", r.Dir, err)
 		}
@@ -178,6 +185,9 @@ func Generate(opts Options) (*Result, error) {
 	}
 	for _, p := range plans {
 		s, err := p.Apply()
+		if release, ok := p.Recorded(); ok {
+			s.Upgrade = generators.UpgradeNotes(release, s.Written)
+		}
 		result.Summary = result.Summary.Add(s)
 		if err != nil {
 			return result, err

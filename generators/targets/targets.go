@@ -4,6 +4,7 @@ package targets
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/ci"
@@ -63,3 +64,24 @@ func Layout(target, path string) bool {
 	}
 	return false
 }
+
+// Yours reports whether a file no target generates, in a folder a target writes, is a customization
+// of the user's own (generators.Customizable): the writer lists it and never touches it.
+func Yours(path string) bool {
+	for _, t := range customizable() {
+		if t.Yours(path) {
+			return true
+		}
+	}
+	return false
+}
+
+var customizable = sync.OnceValue(func() []generators.Customizable {
+	var out []generators.Customizable
+	for _, t := range All() {
+		if c, ok := t.(generators.Customizable); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+})

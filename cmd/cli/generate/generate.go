@@ -92,14 +92,18 @@ func Run(opts *Options) error {
 		for _, d := range res.Warnings {
 			fmt.Fprintln(opts.IO.ErrOut, d.String())
 		}
+		for _, f := range res.Customized {
+			fmt.Fprintln(opts.IO.ErrOut, "warning: "+f.String())
+		}
 	}
 	var envErr *output.EnvError
 	var conflict *generators.ConflictError
 	var partial *output.PartialError
+	var custom *output.CustomizationError
 	switch {
 	case errors.As(err, &envErr):
 		return cmdutil.FlagErrorf("--env: %v", err)
-	case errors.As(err, &conflict), errors.As(err, &partial):
+	case errors.As(err, &conflict), errors.As(err, &partial), errors.As(err, &custom):
 		return cmdutil.Invalidf("%v", err)
 	case err != nil:
 		return err
@@ -113,11 +117,19 @@ func Run(opts *Options) error {
 		return enc.Encode(res.Summary)
 	}
 	_, err = fmt.Fprintf(opts.IO.Out, "%s in %s\n", res.Summary, res.Where(paths.Display))
+	for _, note := range res.Summary.Upgrade {
+		fmt.Fprintf(opts.IO.Out, "  upgrade to %s: %s\n", generators.Release, note)
+	}
 	return err
 }
 
 func check(opts *Options, res *output.Result) error {
 	where := res.Where(paths.Display)
+	for _, root := range res.Roots {
+		if root.Drift.Outdated() {
+			return cmdutil.Invalidf("%s: %s", paths.Display(root.Dir), generators.Outdated(root.Drift.Gantry))
+		}
+	}
 	if !res.Drifted() {
 		if !opts.Quiet {
 			fmt.Fprintf(opts.IO.Out, "%d files up to date in %s\n", res.Files(), where)
