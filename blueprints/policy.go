@@ -12,11 +12,11 @@ import (
 )
 
 // policyRules are the constraint fields of a Policy: one without any of them states no rule.
-var policyRules = []string{"denyPublicIngress", "denyEgress", "allowedEgress", "allowedDependencies", "allowedRegistries", "maxCPU", "maxMemory", "maxReplicas"}
+var policyRules = []string{"denyPublicIngress", "denyEgress", "allowedEgress", "allowedDependencies", "allowedRegistries", "maxCPU", "maxMemory", "maxReplicas", "requireSLOs"}
 
 func (p Policy) states() bool {
 	return p.DenyPublicIngress || p.DenyEgress || len(p.AllowedEgress) > 0 || len(p.AllowedDependencies) > 0 ||
-		len(p.AllowedRegistries) > 0 || p.MaxCPU != "" || p.MaxMemory != "" || p.MaxReplicas > 0
+		len(p.AllowedRegistries) > 0 || p.MaxCPU != "" || p.MaxMemory != "" || p.MaxReplicas > 0 || p.RequireSLOs
 }
 
 // policies checks spec.policies as written in the platform file: unique names, teams and environments
@@ -165,6 +165,9 @@ func (p Policy) violations(s ServiceSpec) [][2]string {
 		if exceeds(q.v, q.max) {
 			add(q.path, "%s is more than the ceiling of %s", q.v, q.max)
 		}
+	}
+	if p.RequireSLOs && s.Type == TypeWeb && (s.Protocol == "" || s.Protocol == "http") && len(s.SLOs) == 0 {
+		add("spec.slos", "a web service must declare its service level objectives (spec.slos, with a metricsPort)")
 	}
 	if p.MaxReplicas > 0 && s.Replicas.Max > p.MaxReplicas {
 		add("spec.replicas.max", "%d replicas are more than the ceiling of %d", s.Replicas.Max, p.MaxReplicas)

@@ -22,7 +22,7 @@ func TestRulePolicyDefinitions(t *testing.T) {
 			}},
 		{name: "no rule", files: map[string]string{"platform.yaml": policyPlatform("    - {name: nothing, teams: [core]}")},
 			want: []string{
-				`platform.yaml:8:7: spec.policies[0]: policy "nothing" states no rule (add one of: denyPublicIngress, denyEgress, allowedEgress, allowedDependencies, allowedRegistries, maxCPU, maxMemory, maxReplicas)`,
+				`platform.yaml:8:7: spec.policies[0]: policy "nothing" states no rule (add one of: denyPublicIngress, denyEgress, allowedEgress, allowedDependencies, allowedRegistries, maxCPU, maxMemory, maxReplicas, requireSLOs)`,
 			}},
 		{name: "selectors", files: map[string]string{"platform.yaml": policyPlatform("    - {name: sel, teams: [Core], environments: [prd, qa], denyEgress: true}")},
 			want: []string{
@@ -97,6 +97,14 @@ func TestRulePolicyEnforced(t *testing.T) {
 				`svc.yaml:10:20: spec.resources.cpu: policy "small" (platform.yaml:8:7): 1 is more than the ceiling of 500m in dev, staging, prod (change the value, or ask the platform's owners about the policy)`,
 				`svc.yaml:12:41: spec.environments.prod.replicas.max: policy "small" (platform.yaml:8:7): 8 replicas are more than the ceiling of 4 in prod (change the value, or ask the platform's owners about the policy)`,
 				`svc.yaml:12:65: spec.environments.prod.resources.memory: policy "small" (platform.yaml:8:7): 1Gi is more than the ceiling of 512Mi in prod (change the value, or ask the platform's owners about the policy)`,
+			}},
+		{name: "SLOs required of web services", files: map[string]string{
+			"platform.yaml": policyPlatform("    - {name: slos, environments: [prod], requireSLOs: true}"),
+			"svc.yaml":      ruleService("api", TypeWeb), "worker.yaml": ruleService("bg", TypeWorker),
+			"ok.yaml": ruleService("ok", TypeWeb, "  metricsPort: 9090", "  slos: [{sli: availability, objective: 99.9}]"),
+		},
+			want: []string{
+				`svc.yaml:7:3: spec.slos: policy "slos" (platform.yaml:8:7): a web service must declare its service level objectives (spec.slos, with a metricsPort) in prod (change the value, or ask the platform's owners about the policy)`,
 			}},
 		{name: "a platform default over the ceiling", files: map[string]string{
 			"platform.yaml": policyPlatform("    - {name: small, maxMemory: 512Mi}") + "  defaults: {resources: {memory: 1Gi}}\n",

@@ -79,6 +79,7 @@ type Policy struct {
 	MaxCPU              string   `json:"maxCPU,omitempty" example:"2" desc:"Ceiling on spec.resources.cpu (requests, also the limits), as a Kubernetes quantity."`
 	MaxMemory           string   `json:"maxMemory,omitempty" example:"4Gi" desc:"Ceiling on spec.resources.memory, as a Kubernetes quantity."`
 	MaxReplicas         int      `json:"maxReplicas,omitempty" min:"1" max:"1000" example:"20" desc:"Ceiling on spec.replicas.max."`
+	RequireSLOs         bool     `json:"requireSLOs,omitempty" desc:"Every web service with protocol http must declare spec.slos (which need a metricsPort)."`
 }
 
 // Cloud selects the cloud provider and region.

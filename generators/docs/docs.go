@@ -28,7 +28,9 @@ func New() *Generator { return &Generator{} }
 func (*Generator) Name() string { return "docs" }
 
 // FileName is the README of a platform, relative to the output root.
-func FileName(p *blueprints.ResolvedPlatform) string { return path.Join(generators.Root(p), "README.md") }
+func FileName(p *blueprints.ResolvedPlatform) string {
+	return path.Join(generators.Root(p), "README.md")
+}
 
 var layout = generators.Layout(`^` + generators.LabelRE + `/README\.md$`)
 
@@ -379,6 +381,9 @@ func rules(p blueprints.Policy) []string {
 	}
 	if p.MaxReplicas > 0 {
 		out = append(out, "at most "+strconv.Itoa(p.MaxReplicas)+" replicas")
+	}
+	if p.RequireSLOs {
+		out = append(out, "web services declare SLOs")
 	}
 	return out
 }
