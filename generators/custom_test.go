@@ -71,3 +71,22 @@ func TestCustomUntouchedGoesWithTheService(t *testing.T) {
 		t.Fatalf("%+v, %v", sum, err)
 	}
 }
+
+// An upgrade's summary: one line per changelog reason, the files no entry names last; nothing when
+// the release is the same.
+func TestUpgradeNotes(t *testing.T) {
+	written := []string{"a/t/s/kubernetes/overlays/dev/kustomization.yaml", "a/t/s/kubernetes/overlays/prod/kustomization.yaml", "a/t/s/kubernetes/base/deployment.yaml"}
+	want := []string{Changelog[0].Reason + ": 2 files", "other changes: 1 file"}
+	if got := UpgradeNotes("v0.0.9", written); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got := UpgradeNotes("", written); !slices.Equal(got, want) {
+		t.Errorf("a record without a release: %q", got)
+	}
+	if got := UpgradeNotes(Release, written); got != nil {
+		t.Errorf("same release: %q", got)
+	}
+	if got := Outdated("v9.0.0"); !strings.Contains(got, "upgrade gantry to v9.0.0") {
+		t.Errorf("a newer record: %s", got)
+	}
+}

@@ -24,10 +24,8 @@ type Change struct {
 var Changelog = []Change{
 	{"v0.1.0", regexp.MustCompile(`/kubernetes/overlays/[^/]+/kustomization\.yaml$`),
 		"customization: each overlay includes your kustomize components (kubernetes/custom, overlays/<env>/custom)"},
-	{"v0.1.0", regexp.MustCompile(`/kubernetes/(overlays/[^/]+/)?custom/kustomization\.yaml$|^\.github/workflows/[^/]+\.custom\.yaml$|^\.gitlab/ci/custom/`),
-		"customization: a file of yours, seeded once"},
-	{"v0.1.0", regexp.MustCompile(`^\.github/workflows/[^/.]+\.yaml$|^\.gitlab/ci/[^/]+\.yml$`),
-		"customization: each pipeline runs your own CI file"},
+	{"v0.1.0", regexp.MustCompile(`/kubernetes/(overlays/[^/]+/)?custom/kustomization\.yaml$`),
+		"customization: your kustomize components, seeded once"},
 }
 
 // UpgradeNotes is the summary of an upgrade from the release that wrote the output (recorded; "" for
@@ -57,7 +55,7 @@ func UpgradeNotes(recorded string, written []string) []string {
 	})
 	notes := make([]string, len(order))
 	for i, r := range order {
-		notes[i] = fmt.Sprintf("%s: %d files", r, counts[r])
+		notes[i] = fmt.Sprintf("%s: %d file%s", r, counts[r], map[bool]string{true: "s"}[counts[r] != 1])
 	}
 	return notes
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli/graph"
 	"github.com/gantry-dev/gantry/cmd/cli/importcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/initcmd"
+	"github.com/gantry-dev/gantry/cmd/cli/migrate"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
 	"github.com/gantry-dev/gantry/cmd/cli/schema"
 	"github.com/gantry-dev/gantry/cmd/cli/validate"
@@ -115,6 +116,7 @@ Exit codes: 0 ok, 1 invalid input (or drift), 2 usage error, 3 internal error.`,
 		generate.NewCmdGenerate(io, nil),
 		graph.NewCmdGraph(io, nil),
 		importcmd.NewCmdImport(io, nil),
+		migrate.NewCmdMigrate(io, nil),
 		schema.NewCmdSchema(io, nil),
 		version.NewCmdVersion(io, nil),
 	)

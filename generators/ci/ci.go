@@ -31,7 +31,7 @@ import (
 
 // GantryVersion is the release of gantry the pipelines install to run `gantry validate` and
 // `gantry generate --check`.
-const GantryVersion = "v0.1.0"
+const GantryVersion = generators.Release
 
 // goVersion is the Go the pipelines' tool installs use: the Go runtime's build image's.
 const goVersion = catalog.GoVersion

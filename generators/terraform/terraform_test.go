@@ -52,6 +52,14 @@ func modules(t *testing.T) (string, []string) {
 	if _, err := generators.Write(out, files, generators.WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A user's own resource and override beside payments' module pass the same checks.
+	for p, data := range gentest.Customizations {
+		if strings.Contains(p, "/terraform/") {
+			if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(p)), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	var dirs []string
 	for _, f := range files {
 		if path.Base(f.Path) == "versions.tf" {

@@ -1,0 +1,182 @@
+package output_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
+	"github.com/gantry-dev/gantry/generators/output"
+)
+
+// acme copies acme's blueprints into a temporary folder and returns the options that generate them
+// into out/ and repo/ beside it.
+func acme(t *testing.T) output.Options {
+	t.Helper()
+	dir := t.TempDir()
+	src, _ := filepath.Glob("../../blueprints/examples/acme/*.yaml")
+	for _, f := range src {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(dir, "blueprints", filepath.Base(f)), string(data))
+	}
+	return output.Options{Paths: []string{filepath.Join(dir, "blueprints")}, Output: filepath.Join(dir, "out"), Repo: filepath.Join(dir, "repo")}
+}
+
+func write(t *testing.T, p, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustGenerate(t *testing.T, opts output.Options) *output.Result {
+	t.Helper()
+	res, err := output.Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// The issue's done-when test: payments customized in every target (a toleration and an annotation by
+// patch, an extra resource, a Terraform resource and override; not yet an extra CI job) keeps every
+// customization through a blueprint change; --check is clean; a patch that drops runAsNonRoot is
+// refused with its file.
+func TestCustomizationsSurviveRegeneration(t *testing.T) {
+	opts := acme(t)
+	mustGenerate(t, opts)
+	mine := map[string]string{}
+	for p, data := range gentest.Customizations {
+		mine[filepath.Join(opts.Output, p)] = data
+	}
+	for p, data := range mine {
+		write(t, p, data)
+	}
+	bp := filepath.Join(opts.Paths[0], "payments.yaml")
+	data, _ := os.ReadFile(bp)
+	write(t, bp, strings.Replace(string(data), "memory: 256Mi", "memory: 384Mi", 1))
+
+	res := mustGenerate(t, opts)
+	if len(res.Summary.Written) == 0 {
+		t.Fatal("the blueprint change wrote nothing")
+	}
+	for p, want := range mine {
+		if got, _ := os.ReadFile(p); string(got) != want {
+			t.Errorf("%s was changed:\n%s", p, got)
+		}
+	}
+	yours := map[string]bool{}
+	for _, p := range res.Summary.Yours {
+		yours[p] = true
+	}
+	for p := range maps.Keys(gentest.Customizations) {
+		if !yours[p] {
+			t.Errorf("%s is not listed as yours: %v", p, res.Summary.Yours)
+		}
+	}
+	check := opts
+	check.Check = true
+	if res := mustGenerate(t, check); res.Drifted() || slices.ContainsFunc(res.Roots, func(r output.Root) bool { return r.Drift.Outdated() }) {
+		t.Errorf("--check after regenerating: %+v", res.Roots)
+	}
+	// The customized overlay, built as the cluster's GitOps controller builds it.
+	overlay := filepath.Join(opts.Output, "acme/billing/payments/kubernetes/overlays/prod")
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, _ := m.AsYaml()
+	for _, want := range []string{"example.com/owner: billing", "key: dedicated", "kind: LimitRange", "memory: 512Mi", "runAsNonRoot: true"} {
+		if !strings.Contains(string(built), want) {
+			t.Errorf("the prod overlay lost %q", want)
+		}
+	}
+
+	// A patch that drops runAsNonRoot is refused, naming its file; nothing is written.
+	custom := filepath.Join(opts.Output, "acme/billing/payments/kubernetes/custom")
+	write(t, filepath.Join(custom, "kustomization.yaml"), gentest.Customizations["acme/billing/payments/kubernetes/custom/kustomization.yaml"]+
+		"  - path: root.yaml\n    target: {kind: Deployment, name: payments}\n")
+	write(t, filepath.Join(custom, "root.yaml"), "- op: remove\n  path: /spec/template/spec/securityContext/runAsNonRoot\n")
+	write(t, bp, string(data))
+	_, err = output.Generate(opts)
+	var refused *output.CustomizationError
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), filepath.Join(custom, "root.yaml")+": removes the pod's runAsNonRoot") {
+		t.Fatalf("dropping runAsNonRoot: %v", err)
+	}
+	if deploy, _ := os.ReadFile(filepath.Join(opts.Output, "acme/billing/payments/kubernetes/base/deployment.yaml")); !strings.Contains(string(deploy), "384Mi") {
+		t.Error("the refused run wrote the blueprint's change")
+	}
+	if _, err := output.Generate(check); !errors.As(err, &refused) {
+		t.Errorf("--check with the patch: %v", err)
+	}
+}
+
+// An output written by an older release: the upgrade names why files change, --check says so as its
+// own case first, and the state is clean after regenerating.
+func TestUpgradeFromOlderRelease(t *testing.T) {
+	opts := acme(t)
+	mustGenerate(t, opts)
+	// What the release before customizations wrote: overlays without the custom components.
+	record := filepath.Join(opts.Output, generators.StateDir, "manifest.json")
+	var m generators.Manifest
+	data, _ := os.ReadFile(record)
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	m.Gantry = "v0.0.9"
+	old := 0
+	for p, e := range m.Files {
+		if !strings.HasSuffix(p, "/kustomization.yaml") || !strings.Contains(p, "/overlays/") || strings.Contains(p, "/custom/") || strings.Contains(p, "/image/") {
+			continue
+		}
+		f := filepath.Join(opts.Output, p)
+		body, _ := os.ReadFile(f)
+		before := strings.Replace(string(body), "- ../../custom\n- custom\n", "", 1)
+		write(t, f, before)
+		e.SHA256 = sha(before)
+		m.Files[p] = e
+		old++
+	}
+	data, _ = json.Marshal(m)
+	write(t, record, string(data))
+
+	check := opts
+	check.Check = true
+	res := mustGenerate(t, check)
+	if !res.Roots[0].Drift.Outdated() || generators.Outdated(res.Roots[0].Drift.Gantry) != "generated by v0.0.9, this is "+generators.Release+": regenerate with `gantry generate` and commit the result" {
+		t.Errorf("--check on an older release's output: %+v", res.Roots[0].Drift)
+	}
+	res = mustGenerate(t, opts)
+	want := "customization: each overlay includes your kustomize components (kubernetes/custom, overlays/<env>/custom): " + itoa(old) + " files"
+	if !slices.Equal(res.Summary.Upgrade, []string{want}) {
+		t.Errorf("upgrade summary %q, want %q", res.Summary.Upgrade, want)
+	}
+	if res := mustGenerate(t, check); res.Drifted() || res.Roots[0].Drift.Outdated() {
+		t.Errorf("after regenerating: %+v", res.Roots[0].Drift)
+	}
+}
+
+func sha(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
