@@ -141,6 +141,7 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 		spec.Environments = nil
 		m.res.Environments = append(m.res.Environments, ResolvedEnv{Name: env, Production: production, Spec: spec})
 	}
+	l.scaling(r, m, rp)
 	l.configFiles(r, m)
 	return m
 }

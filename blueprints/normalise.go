@@ -113,6 +113,7 @@ type Forced struct {
 // is not changed: the result shares no slice that normalising writes to.
 func normaliseService(s ServiceSpec, meta ServiceMeta, p PlatformSpec, production bool) (ServiceSpec, []Dropped, []Forced) {
 	dropped := dropForType(&s)
+	dropped = append(dropped, normaliseScaling(&s, meta, production)...)
 	dropped = append(dropped, normaliseSLOs(&s)...)
 	def := func(dst *string, v string) {
 		if *dst == "" {

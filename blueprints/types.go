@@ -169,6 +169,7 @@ type Overrides struct {
 	Secrets   []string          `json:"secrets,omitempty" example:"[STRIPE_API_KEY]" desc:"Names of secrets in the platform's secret store, mounted as files; never values."`
 	Ingress   Ingress           `json:"ingress,omitzero" desc:"Expose the service outside the cluster (web only)."`
 	Egress    []string          `json:"egress,omitempty" example:"[api.stripe.com:443]" desc:"External host:port pairs the service may reach."`
+	Scaling   Scaling           `json:"scaling,omitzero" desc:"Scale a worker on the backlog of one of its queue or kafka dependencies with KEDA (a ScaledObject in place of the HorizontalPodAutoscaler), between replicas.min and replicas.max (worker only)."`
 }
 
 // Pod is what a pod carries besides its containers: metadata other controllers read, and where it may
@@ -253,4 +254,13 @@ type Ingress struct {
 	Host   string   `json:"host,omitempty" example:"pay.example.com" desc:"Host name (DNS-1123 subdomain); required when ingress is set."`
 	Paths  []string `json:"paths,omitempty" example:"[/]" desc:"Path prefixes routed to the service; defaults to [/]."`
 	Public bool     `json:"public,omitempty" desc:"Route through the public gateway instead of the internal one."`
+}
+
+// Scaling drives a worker's replica count by the backlog of one of its dependencies, through KEDA.
+type Scaling struct {
+	Dependency    string `json:"dependency,omitempty" example:"outbox" desc:"The dependency whose backlog sets the replica count: a queue (messages waiting: SQS, Pub/Sub) or a kafka (the consumer group's lag). Required when scaling is set."`
+	Target        int    `json:"target,omitempty" min:"1" max:"100000" example:"5" desc:"Backlog per replica: KEDA runs backlog / target replicas (rounded up), between replicas.min and replicas.max; defaults to 5."`
+	ToZero        bool   `json:"toZero,omitempty" desc:"Outside production, scale down to zero replicas while the backlog is empty, and up again on the first message; production keeps replicas.min."`
+	ConsumerGroup string `json:"consumerGroup,omitempty" pattern:"^[A-Za-z0-9._-]{1,249}$" example:"notifier" desc:"Kafka consumer group whose lag is measured (kafka only): the group the service consumes as; defaults to the service's name."`
+	Topic         string `json:"topic,omitempty" pattern:"^[A-Za-z0-9._-]{1,249}$" example:"receipts" desc:"Kafka topic whose lag is measured (kafka only); unset, every topic the consumer group has offsets for."`
 }

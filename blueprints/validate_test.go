@@ -195,8 +195,8 @@ const (
 	hintEgressRange   = "name the host, or the narrowest range the service needs (IPv4 /8 or longer, IPv6 /32 or longer)"
 	hintRef           = "a service name, or name.namespace"
 	hintQuantity      = "a Kubernetes quantity such as 250m, 1, 256Mi or 1Gi"
-	knownSpec         = "runtime, prebuilt, type, namespace, source, port, servicePort, protocol, metricsPort, slos, health, build, schedule, dependencies, calls, callers, pod, command, args, configFiles, writablePaths, image, replicas, resources, env, secrets, ingress, egress, environments"
-	overridableFields = "image, replicas, resources, env, secrets, ingress, egress"
+	knownSpec         = "runtime, prebuilt, type, namespace, source, port, servicePort, protocol, metricsPort, slos, health, build, schedule, dependencies, calls, callers, pod, command, args, configFiles, writablePaths, image, replicas, resources, env, secrets, ingress, egress, scaling, environments"
+	overridableFields = "image, replicas, resources, env, secrets, ingress, egress, scaling"
 )
 
 // TestRuleFile covers the file-level rules: size, encoding, YAML syntax, documents, kind and apiVersion.

@@ -743,7 +743,18 @@ func (g *pipeGL) run(vars []string, args ...string) (string, error) {
 	cmd.Dir = g.repo
 	cmd.Env = append(append(os.Environ(), g.tools.env...),
 		pipePushTo(g.origin, "https://gitlab-ci-token:"+pipeGLToken+"@"+pipeGLServer+"/"+pipeGLProject+".git")...)
-	out, err := cmd.CombinedOutput()
+	// Into a file, not a pipe: Node exits before a pipe drains, which cut the examples' job list at 64 KiB.
+	f, err := os.CreateTemp(g.t.TempDir(), "gitlab-ci-local-*.out")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	out, rerr := os.ReadFile(f.Name())
+	if rerr != nil {
+		return "", rerr
+	}
 	return string(out), err
 }
 

@@ -107,7 +107,7 @@ var teamKinds = []groupKind{
 	{"", "ConfigMap"}, {"", "Service"}, {"", "ServiceAccount"},
 	{"apps", "Deployment"}, {"apps", "StatefulSet"}, {"autoscaling", "HorizontalPodAutoscaler"}, {"batch", "CronJob"}, {"batch", "Job"},
 	{"external-secrets.io", "ExternalSecret"}, {"gateway.networking.k8s.io", "HTTPRoute"},
-	{"generators.external-secrets.io", "Password"},
+	{"generators.external-secrets.io", "Password"}, {"keda.sh", "ScaledObject"}, {"keda.sh", "TriggerAuthentication"},
 	{"monitoring.coreos.com", "PodMonitor"}, {"monitoring.coreos.com", "PrometheusRule"}, {"monitoring.coreos.com", "ServiceMonitor"},
 	{"networking.istio.io", "ServiceEntry"}, {"networking.k8s.io", "Ingress"}, {"networking.k8s.io", "NetworkPolicy"},
 	{"policy", "PodDisruptionBudget"}, {"policy.linkerd.io", "AuthorizationPolicy"}, {"policy.linkerd.io", "MeshTLSAuthentication"},

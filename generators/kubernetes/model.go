@@ -70,7 +70,7 @@ func (m *model) longLived() bool {
 	return m.s.Type == blueprints.TypeWeb || m.s.Type == blueprints.TypeWorker
 }
 func (m *model) autoscaled() bool {
-	return m.longLived() && m.s.Replicas.Max > m.s.Replicas.Min
+	return m.longLived() && (m.s.Replicas.Max > m.s.Replicas.Min || m.scaled())
 }
 
 // replicas is the environment's minimum as resolved: production's floor (blueprints.ProductionMinReplicas)
@@ -154,7 +154,10 @@ func (m *model) baseObjects() []object {
 // envObjects exist per environment only: their presence depends on the environment's replicas.
 func (m *model) envObjects() []object {
 	var objs []object
-	if m.autoscaled() {
+	switch {
+	case m.scaled(): // KEDA owns the replicas (and the HorizontalPodAutoscaler it makes)
+		objs = append(objs, object{"keda.yaml", m.kedaObjects()})
+	case m.autoscaled():
 		objs = append(objs, object{"hpa.yaml", []any{m.hpa()}})
 	}
 	if m.longLived() && m.replicas() > 1 {
