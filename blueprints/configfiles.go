@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -105,7 +107,7 @@ func (l *loader) readConfigFile(file, from string) (data, msg, hint string) {
 	}
 	target := path.Join(dir, from)
 	if strings.HasPrefix(from, "/") || !within(target, limit) && limit != "." || limit == "." && (target == ".." || strings.HasPrefix(target, "../")) {
-		return "", fmt.Sprintf("%s is outside the repository", from), "name a file of the repository, relative to the blueprint's folder"
+		return "", fmt.Sprintf("%s is outside the repository", from), "name a file of the repository, relative to the folder of the file that names it"
 	}
 	// Every folder from the repository's root down, and the file, must be what they seem.
 	rel := strings.TrimPrefix(strings.TrimPrefix(target, limit), "/")
@@ -114,11 +116,14 @@ func (l *loader) readConfigFile(file, from string) (data, msg, hint string) {
 	}
 	at := limit
 	for _, part := range strings.Split(rel, "/") {
+		if strings.HasPrefix(part, ".") {
+			return "", fmt.Sprintf("%s goes through the hidden %s", from, part), "hidden files and folders (.git, .env, .ssh) hold what no pod should: name a visible file"
+		}
 		at = path.Join(at, part)
 		st, err := fs.Lstat(l.fs.fsys, at)
 		switch {
 		case err != nil:
-			return "", fmt.Sprintf("%s: %s", from, ioMessage(err)), "the path is relative to the blueprint's folder"
+			return "", fmt.Sprintf("%s: %s", from, ioMessage(err)), "the path is relative to the folder of the file that names it"
 		case st.Mode()&fs.ModeSymlink != 0:
 			return "", fmt.Sprintf("%s goes through the symbolic link %s", from, l.fs.display(at)), "name the file it points to, inside the repository"
 		}
@@ -146,26 +151,64 @@ func (l *loader) readConfigFile(file, from string) (data, msg, hint string) {
 	return string(b), "", ""
 }
 
-// configCredential finds the first line of a config file that holds a credential by the rules env
-// values follow (credentials.go): a credential's shape anywhere, or a literal under a credential's name
-// (`password: hunter2`, `API_TOKEN=...`). It returns the line (1-based) and what it looks like.
+// Setting forms a line of a config file may hold: key = value or key: value (also quoted, as in JSON,
+// several on a line), <key>value</key>, and a directive's `key value` (redis.conf, nginx).
+var (
+	configPairRE      = regexp.MustCompile(`["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*("([^"]*)"|'([^']*)'|([^\s,;}\]]+))`)
+	configElementRE   = regexp.MustCompile(`<([A-Za-z_][A-Za-z0-9_.-]*)>([^<]*)</`)
+	configDirectiveRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)\s+(\S+);?$`)
+)
+
+// configCredentialNames are settings that hold a password under a name no env rule knows.
+var configCredentialNames = []string{"requirepass", "masterauth", "pwd", "passwd", "pass", "password", "secret", "auth_pass"}
+
+// settingRef reports whether a setting's value refers to something else rather than being one: an
+// environment variable, a template, an empty value.
+func settingRef(v string) bool {
+	return v == "" || strings.HasPrefix(v, "$") || strings.HasPrefix(v, "{{") || strings.HasPrefix(v, "%(") || strings.HasPrefix(v, "<")
+}
+
+// credentialSetting says what a setting's value looks like when it is a credential (the rules env
+// values follow, credentials.go, and configCredentialNames), or "".
+func credentialSetting(name, value string) string {
+	if settingRef(value) {
+		return ""
+	}
+	switch kind, what, _ := credential(name, value); kind {
+	case credentialValue:
+		return what
+	case credentialShaped, credentialName:
+		return "a credential under " + name
+	}
+	if slices.Contains(configCredentialNames, strings.ToLower(name)) {
+		return "a credential under " + name
+	}
+	return ""
+}
+
+// configCredential finds the first line of a config file that holds a credential: a credential's
+// shape anywhere, or a literal under a credential's name in any of the forms configPairRE,
+// configElementRE and configDirectiveRE read. It returns the line (1-based) and what it looks like.
 func configCredential(text string) (int, string) {
 	for i, line := range strings.Split(text, "\n") {
 		s := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "export "))
-		name, value := s, ""
-		if j := strings.IndexAny(s, "=:"); j > 0 {
-			name, value = strings.TrimSpace(s[:j]), strings.TrimSpace(s[j+1:])
-		}
-		name = strings.Trim(name, `"' -`)
-		value = strings.Trim(strings.TrimSuffix(strings.TrimSpace(value), ","), `"'`)
 		if kind, what, _ := credential("", s); kind == credentialValue {
 			return i + 1, what
 		}
-		switch kind, what, _ := credential(name, value); kind {
-		case credentialValue:
-			return i + 1, what
-		case credentialShaped, credentialName:
-			return i + 1, "a credential under " + name
+		var pairs [][2]string
+		for _, m := range configPairRE.FindAllStringSubmatch(s, -1) {
+			pairs = append(pairs, [2]string{m[1], m[3] + m[4] + m[5]})
+		}
+		for _, m := range configElementRE.FindAllStringSubmatch(s, -1) {
+			pairs = append(pairs, [2]string{m[1], strings.TrimSpace(m[2])})
+		}
+		if m := configDirectiveRE.FindStringSubmatch(s); m != nil {
+			pairs = append(pairs, [2]string{m[1], strings.Trim(m[2], `"'`)})
+		}
+		for _, p := range pairs {
+			if what := credentialSetting(p[0], p[1]); what != "" {
+				return i + 1, what
+			}
 		}
 	}
 	return 0, ""

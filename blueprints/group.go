@@ -56,7 +56,7 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 	}
 	slices.SortStableFunc(members, func(a, b *member) int { return cmp.Compare(a.res.Name, b.res.Name) })
 	l.crossCheck(r, rp.Spec, members, complete)
-	l.enforcePolicies(r, rp, pf, members)
+	l.enforcePolicies(r, rp, pf, members, complete)
 	for _, m := range members {
 		rp.Services = append(rp.Services, m.res)
 	}

@@ -22,31 +22,31 @@ const (
 	MaxAnnotation   = 16 << 10
 )
 
-// reservedAnnotations are annotations a blueprint may not set, each with why: Gantry's own, and those
-// that take a pod out of the mesh's mTLS and authorization or out of its security profile.
+// reservedAnnotations are annotation keys a blueprint may not set, each with why: every key of the
+// meshes' domains (they inject, configure and can bypass the proxy that enforces mTLS and
+// authorization: the platform's settings, not a service's), and those that change a pod's security
+// profile, network attachments or cloud identity.
 var reservedAnnotations = []struct{ prefix, why string }{
-	{"sidecar.istio.io/inject", "Gantry sets it: every pod is in the mesh"},
-	{"sidecar.istio.io/nativeSidecar", "Gantry sets it for jobs"},
-	{"traffic.sidecar.istio.io/", "it lets traffic bypass the mesh's mTLS and authorization"},
-	{"sidecar.istio.io/interceptionMode", "it changes how the mesh captures traffic"},
-	{"linkerd.io/inject", "Gantry sets it: every pod is in the mesh"},
-	{"config.linkerd.io/skip-", "it lets traffic bypass the mesh's mTLS and authorization"},
-	{"config.linkerd.io/default-inbound-policy", "it weakens the mesh's authorization"},
-	{"config.alpha.linkerd.io/proxy-enable-native-sidecar", "Gantry sets it for jobs"},
-	{"container.apparmor.security.beta.kubernetes.io/", "it changes the containers' security profile"},
-	{"seccomp.security.alpha.kubernetes.io/", "it changes the containers' security profile"},
+	{"istio.io", "the mesh's settings are the platform's: they can change or bypass the proxy that enforces mTLS and authorization"},
+	{"linkerd.io", "the mesh's settings are the platform's: they can change or bypass the proxy that enforces mTLS and authorization"},
+	{"security.alpha.kubernetes.io", "it changes the containers' security profile"},
+	{"security.beta.kubernetes.io", "it changes the containers' security profile"},
+	{"k8s.v1.cni.cncf.io", "it attaches the pod to networks outside the cluster's, where no NetworkPolicy applies"},
+	{"iam.amazonaws.com", "it grants a cloud identity; Gantry binds the workload's own"},
+	{"eks.amazonaws.com", "it grants a cloud identity; Gantry binds the workload's own"},
+	{"azure.workload.identity", "Gantry sets the workload identity"},
+	{"iam.gke.io", "it grants a cloud identity; Gantry binds the workload's own"},
 }
 
-// reservedLabels are label prefixes a blueprint may not set on its pods: the selectors, network rules
-// and admission policies match Gantry's, and the mesh's decide whether a pod is in it.
+// reservedLabels are label keys a blueprint may not set on its pods: the selectors, network rules
+// and admission policies match Gantry's, and the meshes' decide whether and how a pod is in them.
 var reservedLabels = []struct{ prefix, why string }{
-	{"app.kubernetes.io/", "Gantry sets these; its selectors, network rules and admission policies match them"},
-	{"gantry.dev/", "Gantry's own"},
-	{"sidecar.istio.io/inject", "every pod is in the mesh"},
-	{"istio.io/", "the mesh's own: it decides whether and how a pod is in the mesh"},
+	{"kubernetes.io", "Gantry sets app.kubernetes.io/*, which its selectors, network rules and admission policies match; the rest are Kubernetes' own"},
+	{"gantry.dev", "Gantry's own"},
+	{"istio.io", "the mesh's own: it decides whether and how a pod is in the mesh"},
 	{"istio-injection", "every pod is in the mesh"},
-	{"linkerd.io/", "the mesh's own"},
-	{"azure.workload.identity/", "Gantry sets it for the workload identity"},
+	{"linkerd.io", "the mesh's own: it decides whether and how a pod is in the mesh"},
+	{"azure.workload.identity", "Gantry sets it for the workload identity"},
 }
 
 // The forms Kubernetes gives label keys (also annotation and taint keys) and label values.
@@ -55,10 +55,13 @@ const (
 	valueHint = "at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, or empty"
 )
 
-func reserved(key string, list []struct{ prefix, why string }) string {
-	for _, r := range list {
-		if key == r.prefix || (strings.HasSuffix(r.prefix, "/") || strings.HasSuffix(r.prefix, "-")) && strings.HasPrefix(key, r.prefix) {
-			return r.why
+// reserved says why a label or annotation key is refused (its prefix, the part before '/', is one of
+// the domains or below it; a key without a prefix is compared whole), or "".
+func reserved(key string, domains []struct{ prefix, why string }) string {
+	prefix, _, hasPrefix := strings.Cut(key, "/")
+	for _, d := range domains {
+		if hasPrefix && (prefix == d.prefix || strings.HasSuffix(prefix, "."+d.prefix)) || !hasPrefix && key == d.prefix {
+			return d.why
 		}
 	}
 	return ""
@@ -120,8 +123,12 @@ func (c *check) metadataMap(field string, m map[string]string, reservedKeys []st
 		case len(v) > MaxAnnotation:
 			c.ferr(p, "keep large data in a file", "value is longer than %d bytes", MaxAnnotation)
 		default:
-			if kind, what, lit := credential(k, v); kind == credentialValue || kind == credentialShaped {
-				c.ferr(p, "keep credentials in the secret store and list them under secrets", "value %s looks like %s; annotations are not secret", redactValue(lit), what)
+			_, name, _ := strings.Cut(k, "/")
+			if name == "" {
+				name = k
+			}
+			if what := credentialSetting(name, v); what != "" {
+				c.ferr(p, "keep credentials in the secret store and list them under secrets", "value %s looks like %s; annotations are not secret", redactValue(v), what)
 			}
 		}
 	}
@@ -145,11 +152,29 @@ func (c *check) commandArgs(s *ServiceSpec) {
 			case strings.ContainsRune(a, 0):
 				c.ferr(p, "remove it: no process can receive a NUL in its arguments", "contains a NUL character")
 			}
-			if kind, what, lit := credential("", a); kind == credentialValue {
-				c.ferr(p, "read it from a secret: list it under secrets and pass $(NAME) or the file under CONFIDENTIAL_DIR", "argument %s looks like %s; arguments are not secret", redactValue(lit), what)
+			if strings.Contains(a, "@{") {
+				c.ferr(p, "placeholders resolve in env values only: set one in env and pass $(NAME)", "@{...} is not resolved in %s", f.field)
+			} else if what := argCredential(f.v, i); what != "" {
+				c.ferr(p, "read it from a secret: list it under secrets and pass $(NAME) or the file under CONFIDENTIAL_DIR", "argument %s looks like %s; arguments are not secret", redactValue(a), what)
 			}
 		}
 	}
+}
+
+// argCredential says what the i-th argument looks like when it is a credential: by its shape, as
+// --name=value, or as the value after a --name flag; or "".
+func argCredential(args []string, i int) string {
+	a := args[i]
+	if kind, what, _ := credential("", a); kind == credentialValue {
+		return what
+	}
+	if name, value, ok := strings.Cut(strings.TrimLeft(a, "-"), "="); ok && strings.HasPrefix(a, "-") {
+		return credentialSetting(name, value)
+	}
+	if i > 0 && strings.HasPrefix(args[i-1], "-") && !strings.Contains(args[i-1], "=") && !strings.HasPrefix(a, "-") {
+		return credentialSetting(strings.TrimLeft(args[i-1], "-"), a)
+	}
+	return ""
 }
 
 // systemDirs are folders a writable path may not be in: the kernel's, the devices', and where
@@ -208,5 +233,16 @@ func writablePathProblem(p string) string {
 			return fmt.Sprintf("%s is in %s, which the kernel, Kubernetes or Gantry provides", p, d)
 		}
 	}
+	for _, d := range imageDirs {
+		if p == d || within(p, d) && d != "/etc" && d != "/usr" {
+			return fmt.Sprintf("an empty folder at %s would hide the image's programs, libraries or configuration", p)
+		}
+	}
 	return ""
 }
+
+// imageDirs are the image's own folders a writable path may not hide: the programs and libraries
+// (and everything below them), and /etc and /usr themselves (a folder below them, /etc/nginx/conf.d,
+// may be).
+var imageDirs = []string{"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/etc", "/usr", "/usr/bin", "/usr/sbin",
+	"/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local/bin", "/usr/local/lib", "/usr/share/ca-certificates", "/etc/ssl", "/etc/pki"}

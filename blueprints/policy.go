@@ -2,6 +2,7 @@ package blueprints
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -51,8 +52,10 @@ func (c *check) policies(s PlatformSpec) {
 			}
 		}
 		for _, q := range []struct{ field, v string }{{".maxCPU", p.MaxCPU}, {".maxMemory", p.MaxMemory}} {
-			if _, err := resource.ParseQuantity(q.v); q.v != "" && err != nil {
+			if v, err := resource.ParseQuantity(q.v); q.v != "" && err != nil {
 				c.errf(at(q.field), "a Kubernetes quantity such as 2, 500m, 4Gi", "%q is not a quantity", q.v)
+			} else if q.v != "" && v.Sign() <= 0 {
+				c.errf(at(q.field), "a positive quantity such as 2, 500m, 4Gi", "%s is not a ceiling any service can meet", q.v)
 			}
 		}
 		for j, e := range p.AllowedEgress {
@@ -65,7 +68,7 @@ func (c *check) policies(s PlatformSpec) {
 			}
 		}
 		for j, reg := range p.AllowedRegistries {
-			if !registryRE.MatchString(reg) {
+			if registryProblem(reg) != "" {
 				c.errf(at(fmt.Sprintf(".allowedRegistries[%d]", j)), "lower-case host[:port][/path] without a trailing '/', e.g. ghcr.io/acme", "%q is not a registry", reg)
 			}
 		}
@@ -145,7 +148,7 @@ func (p Policy) violations(s ServiceSpec) [][2]string {
 		switch {
 		case p.DenyEgress:
 			add(fmt.Sprintf("spec.egress[%d]", j), "egress is not allowed (to %s)", e)
-		case len(p.AllowedEgress) > 0 && !egressAllowed(e, p.AllowedEgress):
+		case len(p.AllowedEgress) > 0 && !egressAllowed(e, validOnly(p.AllowedEgress, egressPatternProblem)):
 			add(fmt.Sprintf("spec.egress[%d]", j), "egress to %s is not allowed (allowed: %s)", e, strings.Join(p.AllowedEgress, ", "))
 		}
 	}
@@ -156,7 +159,7 @@ func (p Policy) violations(s ServiceSpec) [][2]string {
 	}
 	if len(p.AllowedRegistries) > 0 {
 		for _, img := range []struct{ path, ref string }{{"spec.prebuilt", s.Prebuilt}, {"spec.image", s.Image}} {
-			if img.ref != "" && !fromRegistry(img.ref, p.AllowedRegistries) && (img.path == "spec.prebuilt" || s.Prebuilt == "") {
+			if img.ref != "" && !fromRegistry(img.ref, validOnly(p.AllowedRegistries, registryProblem)) && (img.path == "spec.prebuilt" || s.Prebuilt == "") {
 				add(img.path, "image %s is not from an allowed registry (%s)", img.ref, strings.Join(p.AllowedRegistries, ", "))
 			}
 		}
@@ -173,6 +176,25 @@ func (p Policy) violations(s ServiceSpec) [][2]string {
 		add("spec.replicas.max", "%d replicas are more than the ceiling of %d", s.Replicas.Max, p.MaxReplicas)
 	}
 	return out
+}
+
+// validOnly are the entries of a policy list that have no problem: one reported as invalid where the
+// policy is written is not also a violation of every service.
+func validOnly(entries []string, problem func(string) string) []string {
+	var out []string
+	for _, e := range entries {
+		if problem(e) == "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func registryProblem(r string) string {
+	if registryRE.MatchString(r) {
+		return ""
+	}
+	return "not a registry"
 }
 
 // fromRegistry reports whether an image reference lives under one of the registries: the registry,
@@ -204,10 +226,13 @@ func (p Policy) applies(team, env string) bool {
 // enforcePolicies checks every service of a platform against its policies, in each environment they
 // apply to. A value refused in several environments (a base value, or a platform default) is reported
 // once, at the line that wrote it, naming the environments.
-func (l *loader) enforcePolicies(r *resolver, rp *ResolvedPlatform, pf *File, members []*member) {
+func (l *loader) enforcePolicies(r *resolver, rp *ResolvedPlatform, pf *File, members []*member, complete bool) {
 	policies := rp.Spec.Policies
 	if len(policies) == 0 {
 		return
+	}
+	if complete {
+		l.policyTeams(pf, policies, members)
 	}
 	for _, m := range members {
 		type key struct {
@@ -254,6 +279,30 @@ func (l *loader) enforcePolicies(r *resolver, rp *ResolvedPlatform, pf *File, me
 			}
 			msg := fmt.Sprintf("policy %q%s: %s in %s", p.Name, where, v.msg, strings.Join(v.envs, ", "))
 			l.add(Diagnostic{Pos: k.pos, Path: v.path, Message: m.forService(k.pos, msg), Hint: hint, Severity: sev})
+		}
+	}
+}
+
+// policyTeams warns of a policy team that no service of the platform has: a typo would turn the policy
+// off for the team meant. Only when every blueprint of the platform was loaded.
+func (l *loader) policyTeams(pf *File, policies []Policy, members []*member) {
+	teams := map[string]bool{}
+	for _, m := range members {
+		teams[m.res.Team] = true
+	}
+	for i, p := range policies {
+		for j, team := range p.Teams {
+			if msg, _ := TeamProblem(team); msg != "" || teams[team] {
+				continue
+			}
+			if n := pf.node(fmt.Sprintf("spec.policies[%d].teams[%d]", i, j)); n != nil {
+				hint := "no service has it yet; check the spelling"
+				if m := closest(team, slices.Sorted(maps.Keys(teams))); m != "" {
+					hint = fmt.Sprintf("did you mean %q?", m)
+				}
+				l.add(Diagnostic{Pos: posOf(pf.Path, n), Path: fmt.Sprintf("spec.policies[%d].teams[%d]", i, j), Severity: SeverityWarning, Hint: hint,
+					Message: fmt.Sprintf("no service of the platform belongs to team %q: policy %q applies to nothing there", team, p.Name)})
+			}
 		}
 	}
 }

@@ -10,7 +10,7 @@ func policyPlatform(lines ...string) string {
 
 func TestRulePolicyDefinitions(t *testing.T) {
 	runRuleCases(t, []ruleCase{
-		{name: "a valid policy", files: map[string]string{"platform.yaml": policyPlatform(
+		{name: "a valid policy", files: map[string]string{"svc.yaml": ruleService("api", TypeWeb, "  image: ghcr.io/acme/api"), "platform.yaml": policyPlatform(
 			"    - {name: ok, teams: [core], environments: [prod], denyPublicIngress: true, maxCPU: 500m, maxMemory: 1Gi, maxReplicas: 4,",
 			"       allowedEgress: ['*.stripe.com:443', 'api.example.com', '10.1.0.0/16:5432'], allowedDependencies: [postgres], allowedRegistries: [ghcr.io/acme]}")}},
 		{name: "names", files: map[string]string{"platform.yaml": policyPlatform(
@@ -23,12 +23,18 @@ func TestRulePolicyDefinitions(t *testing.T) {
 		{name: "no rule", files: map[string]string{"platform.yaml": policyPlatform("    - {name: nothing, teams: [core]}")},
 			want: []string{
 				`platform.yaml:8:7: spec.policies[0]: policy "nothing" states no rule (add one of: denyPublicIngress, denyEgress, allowedEgress, allowedDependencies, allowedRegistries, maxCPU, maxMemory, maxReplicas, requireSLOs)`,
+				`platform.yaml:8:31: warning: spec.policies[0].teams[0]: no service of the platform belongs to team "core": policy "nothing" applies to nothing there (no service has it yet; check the spelling)`,
 			}},
 		{name: "selectors", files: map[string]string{"platform.yaml": policyPlatform("    - {name: sel, teams: [Core], environments: [prd, qa], denyEgress: true}")},
 			want: []string{
 				`platform.yaml:8:27: spec.policies[0].teams[0]: "Core" is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit (for example "core")`,
 				`platform.yaml:8:49: spec.policies[0].environments[0]: "prd" is not an environment of the platform (did you mean "prod"?)`,
 				`platform.yaml:8:54: spec.policies[0].environments[1]: "qa" is not an environment of the platform (the platform's environments are: dev, staging, prod)`,
+			}},
+		{name: "ceilings no service can meet", files: map[string]string{"platform.yaml": policyPlatform("    - {name: zero, maxCPU: '0', maxMemory: -1Gi}")},
+			want: []string{
+				`platform.yaml:8:28: spec.policies[0].maxCPU: 0 is not a ceiling any service can meet (a positive quantity such as 2, 500m, 4Gi)`,
+				`platform.yaml:8:44: spec.policies[0].maxMemory: -1Gi is not a ceiling any service can meet (a positive quantity such as 2, 500m, 4Gi)`,
 			}},
 		{name: "values", files: map[string]string{"platform.yaml": policyPlatform(
 			"    - {name: vals, maxCPU: lots, maxMemory: 1Gb, maxReplicas: 0, severity: fatal, allowedDependencies: [postgress],",
@@ -67,7 +73,10 @@ func TestRulePolicyEnforced(t *testing.T) {
 			}},
 		{name: "public ingress turned off in production", files: policyCase([]string{"    - {name: internal, environments: [prod], denyPublicIngress: true}"},
 			append(public, "  environments: {prod: {ingress: {host: api.example.com, public: false}}}")...)},
-		{name: "another team's policy", files: policyCase([]string{"    - {name: internal, teams: [data], denyPublicIngress: true}"}, public...)},
+		{name: "another team's policy", files: policyCase([]string{"    - {name: internal, teams: [data], denyPublicIngress: true}"}, public...),
+			want: []string{
+				`platform.yaml:8:32: warning: spec.policies[0].teams[0]: no service of the platform belongs to team "data": policy "internal" applies to nothing there (no service has it yet; check the spelling)`,
+			}},
 		{name: "egress allow-list", files: policyCase([]string{"    - {name: egress, allowedEgress: ['*.stripe.com:443', 'hooks.example.com', '10.1.0.0/16:5432']}"},
 			"  egress: [api.stripe.com:443, stripe.com:443, api.stripe.com:80, hooks.example.com:8443, 10.1.2.0/24:5432, 10.2.0.0/24:5432]"),
 			want: []string{

@@ -175,8 +175,8 @@ type Overrides struct {
 // Pod is what a pod carries besides its containers: metadata other controllers read, and where it may
 // run.
 type Pod struct {
-	Annotations  map[string]string `json:"annotations,omitempty" example:"{cluster-autoscaler.kubernetes.io/safe-to-evict: \"true\"}" desc:"Annotations on the pods, for controllers and agents that read them. Those Gantry sets (mesh injection) and those that would take the pod out of the mesh or its security profile (traffic.sidecar.istio.io/*, Linkerd's skip-ports, AppArmor and seccomp) are refused."`
-	Labels       map[string]string `json:"labels,omitempty" example:"{cost-center: cc-42}" desc:"Labels on the pods. Gantry's own (app.kubernetes.io/*, which the selectors and network rules match) and the mesh's are refused."`
+	Annotations  map[string]string `json:"annotations,omitempty" example:"{cluster-autoscaler.kubernetes.io/safe-to-evict: \"true\"}" desc:"Annotations on the pods, for controllers and agents that read them. The meshes' (*.istio.io, *.linkerd.io) and those that change the security profile, attach other networks or grant a cloud identity are refused, and so is a credential in a value."`
+	Labels       map[string]string `json:"labels,omitempty" example:"{cost-center: cc-42}" desc:"Labels on the pods. Kubernetes' own domains (app.kubernetes.io/*, which Gantry's selectors and network rules match) and the meshes' are refused."`
 	NodeSelector map[string]string `json:"nodeSelector,omitempty" example:"{kubernetes.io/arch: arm64}" desc:"Node labels a node must have to run the pods."`
 	Tolerations  []Toleration      `json:"tolerations,omitempty" desc:"Taints the pods tolerate, so they may run on dedicated or tainted nodes."`
 }
@@ -193,7 +193,7 @@ type Toleration struct {
 // ConfigFile is a file of the repository mounted read-only in the container.
 type ConfigFile struct {
 	Path string `json:"path" required:"true" pattern:"^/[A-Za-z0-9._/-]+$" example:"/etc/app/config.yaml" desc:"Absolute path of the file in the container: clean, not in a system folder (/proc, /sys, /dev, /var/run/secrets), unique in the service."`
-	From string `json:"from" required:"true" pattern:"^[A-Za-z0-9._/-]+$" example:"../services/cart/config.yaml" desc:"The file, relative to the blueprint's folder; it may not leave the repository (outside a git repository, the blueprint's folder) nor go through a symbolic link. UTF-8 text of at most 256 KiB."`
+	From string `json:"from" required:"true" pattern:"^[A-Za-z0-9._/-]+$" example:"../services/cart/config.yaml" desc:"The file, relative to the folder of the file that names it (the blueprint, or the platform file for a default); it may not leave the repository (outside a git repository, that folder) nor go through a symbolic link or a hidden file or folder. UTF-8 text of at most 256 KiB, with no credential."`
 	// Data is the file's content, read when the blueprints are loaded: what the generators write.
 	Data string `json:"-"`
 }

@@ -350,8 +350,18 @@ func (c *check) namespace(ns string) {
 	}
 	if strings.HasPrefix(ns, "kube-") || ns == "default" {
 		c.errf(path, hint, "%q is reserved for the cluster", ns)
+	} else if slices.Contains(PlatformNamespaces, ns) {
+		c.errf(path, hint, "%q is a namespace of the platform's own components, which the generated rules name: a default-deny policy there would cut off every service", ns)
 	}
 }
+
+// PlatformNamespaces are the namespaces of the components Gantry's output relies on and names in its
+// rules (the gateways, Prometheus, the OpenTelemetry collector, the meshes' control planes, the GitOps
+// engines and the operators whose objects it writes). A service there would give that namespace
+// Gantry's default-deny NetworkPolicy and mesh policies, and its identity to whoever names the
+// service: no team's namespace may be one of them.
+var PlatformNamespaces = []string{"gateway", "monitoring", "observability", "istio-system", "istio-ingress", "linkerd",
+	"linkerd-viz", "linkerd-cni", "argocd", "flux-system", "external-secrets", "keda", "cert-manager"}
 
 func (c *check) source(src string) {
 	if msg := relPathProblem(src); msg != "" {

@@ -86,6 +86,13 @@ func Run(opts *Options) error {
 	if opts.Format == "dot" {
 		render = gengraph.DOT
 	}
+	if opts.Env != "" {
+		for _, p := range res.Platforms {
+			if !slices.Contains(p.Spec.Environments, opts.Env) {
+				fmt.Fprintf(opts.IO.ErrOut, "gantry: platform %s has no environment %s (it has %s): not drawn\n", p.Name, opts.Env, strings.Join(p.Spec.Environments, ", "))
+			}
+		}
+	}
 	for i, g := range graphs {
 		if i > 0 && opts.Format == "mermaid" {
 			fmt.Fprintln(opts.IO.Out) // each diagram starts with its front matter

@@ -74,16 +74,18 @@ func TestExamples(t *testing.T) {
 	mmd := func(p, env string) string { return read(t, filepath.Join(goldens, p, env+".mmd")) }
 	dot := func(p, env string) string { return read(t, filepath.Join(goldens, p, env+".dot")) }
 	for _, tc := range []struct {
-		args []string
-		want string
+		args   []string
+		want   string
+		errOut string
 	}{
-		{[]string{"graph", examples}, mmd("acme", "prod") + "\n" + mmd("contoso", "prod") + "\n" + mmd("shopfront", "prod") + "\n" + mmd("tidewater", "prod")},
-		{[]string{"graph", "--format", "dot", examples}, dot("acme", "prod") + dot("contoso", "prod") + dot("shopfront", "prod") + dot("tidewater", "prod")},
-		{[]string{"graph", "--env", "dev", examples}, mmd("acme", "dev") + "\n" + mmd("contoso", "dev") + "\n" + mmd("tidewater", "dev")},
-		{[]string{"graph", "--format=dot", "--env=staging", examples + "/gcp"}, dot("shopfront", "staging")},
+		{[]string{"graph", examples}, mmd("acme", "prod") + "\n" + mmd("contoso", "prod") + "\n" + mmd("shopfront", "prod") + "\n" + mmd("tidewater", "prod"), ""},
+		{[]string{"graph", "--format", "dot", examples}, dot("acme", "prod") + dot("contoso", "prod") + dot("shopfront", "prod") + dot("tidewater", "prod"), ""},
+		{[]string{"graph", "--env", "dev", examples}, mmd("acme", "dev") + "\n" + mmd("contoso", "dev") + "\n" + mmd("tidewater", "dev"),
+			"gantry: platform shopfront has no environment dev (it has staging, prod): not drawn\n"},
+		{[]string{"graph", "--format=dot", "--env=staging", examples + "/gcp"}, dot("shopfront", "staging"), ""},
 	} {
 		r := run(tc.args...)
-		if r.code != 0 || r.errOut != "" {
+		if r.code != 0 || r.errOut != tc.errOut {
 			t.Errorf("%q: exit %d\n%s", tc.args, r.code, r.errOut)
 		}
 		if r.out != tc.want {
@@ -107,6 +109,16 @@ func TestInvalidLikeValidate(t *testing.T) {
 func TestUnknownEnv(t *testing.T) {
 	r := run("graph", "--env", "qa", examples)
 	if r.code != cmdutil.ExitUsage || r.out != "" || !strings.Contains(r.errOut, `no environment "qa" in the platforms loaded`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.out, r.errOut)
+	}
+}
+
+// TestEnvSomePlatforms: with --env, a platform without that environment is left out, and stderr says
+// so (a silent gap would read as a platform with nothing in it).
+func TestEnvSomePlatforms(t *testing.T) {
+	r := run("graph", "--env", "preview", examples)
+	if r.code != 0 || !strings.Contains(r.out, `title: "tidewater (preview)"`) || strings.Contains(r.out, "acme") ||
+		!strings.Contains(r.errOut, "platform acme has no environment preview (it has dev, staging, prod): not drawn") {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.out, r.errOut)
 	}
 }
