@@ -135,10 +135,10 @@ func Exec(t testing.TB, dir, name string, args ...string) Result {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := outputFile(t), outputFile(t)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
-	res := Result{Stdout: stdout.String(), Stderr: stderr.String()}
+	res := Result{Stdout: readOutput(t, stdout), Stderr: readOutput(t, stderr)}
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)
 		if !ok {
@@ -155,14 +155,38 @@ func Run(t testing.TB, dir, name string, args ...string) (string, bool) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
+	f := outputFile(t)
+	cmd.Stdout, cmd.Stderr = f, f
+	err := cmd.Run()
+	out := readOutput(t, f)
 	if err != nil {
 		if _, ok := err.(*exec.ExitError); !ok {
 			t.Fatalf("running %s: %v", name, err)
 		}
-		return string(out), false
+		return out, false
 	}
-	return string(out), true
+	return out, true
+}
+
+// outputFile takes a checker's output in place of a pipe: a Node tool (gitlab-ci-local, mermaid's
+// CLI) exits before a pipe drains, which cut gitlab-ci-local's job list at 64 KiB.
+func outputFile(t testing.TB) *os.File {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "output-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func readOutput(t testing.TB, f *os.File) string {
+	t.Helper()
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TerraformProviders are the providers the generated modules require; hack/provider-schemas.sh builds
