@@ -98,6 +98,7 @@ func Load(opts LoadOptions) (*Resolved, Diagnostics) {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
 	})
 	l.uniquePlatformNames(res.Platforms)
+	l.uniqueRepoFiles(res.Platforms)
 	slices.Sort(l.unresolved)
 	res.Unresolved = slices.Compact(l.unresolved)
 	return res, l.diags.Sorted().Capped().Sanitized()

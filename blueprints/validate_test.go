@@ -1797,8 +1797,9 @@ func TestRuleCrossService(t *testing.T) {
 			files: map[string]string{
 				"one/platform.yaml": rulePlatform(),
 				"one/api.yaml":      ruleService("api", TypeWorker),
-				"two/platform.yaml": strings.Replace(rulePlatform(), "name: acme", "name: other", 1),
-				"two/api.yaml":      ruleService("api", TypeWorker),
+				// Its repository files must not be the first's (TestRuleRepoFilesAcrossPlatforms).
+				"two/platform.yaml": strings.Replace(rulePlatform("  ci: none"), "name: acme", "name: other", 1),
+				"two/api.yaml":      ruleService("api", TypeWorker, "  source: services/other-api"),
 			},
 		},
 		// A namespace belongs to one team.

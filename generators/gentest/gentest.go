@@ -3,6 +3,8 @@
 package gentest
 
 import (
+	"cmp"
+	"slices"
 	"testing"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -23,13 +25,31 @@ var ImportedDirs = []string{"../../internal/importer/testdata/golden/compose/pin
 
 // LoadChecked loads what the checker tests verify: the examples, the apps and the imported blueprints. It fails the test on an
 // error; the apps keep the warnings a real app gets (one health endpoint, one replica in production).
+//
+// Each is loaded on its own, as each would be generated into its own repository: the two apps and the
+// two imports have services of one name, whose pipelines and Dockerfiles would be one file in one
+// repository (which validation refuses). Only Platforms and Unresolved are set: what generators.Run
+// and the checkers read.
 func LoadChecked(t testing.TB) *blueprints.Resolved {
 	t.Helper()
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: append(append([]string{ExamplesDir}, AppsDirs...), ImportedDirs...)})
-	if errs, _ := diags.Count(); errs > 0 {
-		t.Fatalf("the examples and apps do not validate:\n%v", diags)
+	all := &blueprints.Resolved{}
+	for _, dir := range append(append([]string{ExamplesDir}, AppsDirs...), ImportedDirs...) {
+		res, diags := blueprints.Load(blueprints.LoadOptions{Paths: []string{dir}})
+		if errs, _ := diags.Count(); errs > 0 {
+			t.Fatalf("%s does not validate:\n%v", dir, diags)
+		}
+		all.Platforms = append(all.Platforms, res.Platforms...)
+		all.Unresolved = append(all.Unresolved, res.Unresolved...)
 	}
-	return res
+	slices.SortFunc(all.Platforms, func(a, b *blueprints.ResolvedPlatform) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Source, b.Source))
+	})
+	for i := 1; i < len(all.Platforms); i++ {
+		if all.Platforms[i-1].Name == all.Platforms[i].Name {
+			t.Fatalf("two checked platforms are named %s: their output folders would be one", all.Platforms[i].Name)
+		}
+	}
+	return all
 }
 
 // LoadExamples loads the example blueprints and fails the test on any diagnostic.
