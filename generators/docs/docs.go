@@ -6,6 +6,7 @@
 package docs
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"path"
@@ -185,19 +186,12 @@ func (w *writer) services() {
 	w.table([]string{"Service", "Team", "Namespace", "Kind", "Calls", "Description", "Blueprint"}, rows)
 }
 
-// kind is a service's type, with its protocol and Service port when it serves one, or its schedule.
+// kind is a service's type, with the protocol and Service port callers address when it serves one
+// (as the graph labels its calls), or its schedule.
 func kind(s blueprints.ServiceSpec) string {
 	switch {
 	case s.Port != 0:
-		port := s.ServicePort
-		if port == 0 {
-			port = s.Port
-		}
-		proto := s.Protocol
-		if proto == "" {
-			proto = "http"
-		}
-		return Text(s.Type) + ", " + Text(proto) + " :" + strconv.Itoa(port)
+		return Text(s.Type) + ", " + Text(graph.CallLabel(s))
 	case s.Schedule != "":
 		return Text(s.Type) + ", " + Code(s.Schedule)
 	}
@@ -293,7 +287,7 @@ func (w *writer) dependencies() {
 	w.section("Dependencies")
 	w.perEnv([]string{"Service", "Dependency", "Type", "Size"}, func(svc *blueprints.ResolvedService, add func([]string, func(blueprints.ResolvedEnv) string)) {
 		for _, d := range svc.Base.Dependencies {
-			add([]string{Text(svc.Name), Text(d.Name), Text(d.Type), Text(orDefault(d.Size, "small"))}, func(e blueprints.ResolvedEnv) string {
+			add([]string{Text(svc.Name), Text(d.Name), Text(d.Type), Text(d.Size)}, func(e blueprints.ResolvedEnv) string {
 				if pr := blueprints.DependencyProvider(w.p.Spec, e.Name); pr != blueprints.ProviderCluster {
 					return named(pr)
 				}
@@ -301,13 +295,6 @@ func (w *writer) dependencies() {
 			})
 		}
 	})
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // egress is each service's external hosts per environment.
@@ -344,7 +331,7 @@ func (w *writer) policies() {
 		if len(p.Environments) > 0 {
 			scope += " in " + list(p.Environments)
 		}
-		rows = append(rows, []string{Text(p.Name), scope, strings.Join(rules(p), "; "), orDash(Text(p.Description)), Text(orDefault(p.Severity, "error"))})
+		rows = append(rows, []string{Text(p.Name), scope, strings.Join(rules(p), "; "), orDash(Text(p.Description)), Text(cmp.Or(p.Severity, "error"))})
 	}
 	w.table([]string{"Policy", "Applies to", "Rules", "Why", "Severity"}, rows)
 }

@@ -146,7 +146,7 @@ func (b *builder) service(s *blueprints.ResolvedService, spec blueprints.Service
 	b.node(Node{ID: id, Kind: NodeService, Label: label, Group: team})
 	for _, c := range spec.Calls {
 		if callee := Callee(b.p, c); callee != nil {
-			b.edge(id, ServiceID(callee.Name), EdgeCalls, callLabel(callee.Base))
+			b.edge(id, ServiceID(callee.Name), EdgeCalls, CallLabel(callee.Base))
 		}
 	}
 	for _, d := range spec.Dependencies {
@@ -181,8 +181,8 @@ func Callee(p *blueprints.ResolvedPlatform, ref string) *blueprints.ResolvedServ
 	return nil
 }
 
-// callLabel is what a caller addresses: the callee's protocol and Service port.
-func callLabel(s blueprints.ServiceSpec) string {
+// CallLabel is what a caller addresses: the callee's protocol and Service port (http :80).
+func CallLabel(s blueprints.ServiceSpec) string {
 	port := cmp.Or(s.ServicePort, s.Port)
 	return cmp.Or(s.Protocol, "http") + " :" + strconv.Itoa(port)
 }
