@@ -52,12 +52,7 @@ func mountPathProblem(p string) string {
 	case p == "/":
 		return "/ is a folder"
 	}
-	for _, d := range systemDirs {
-		if within(p, d) {
-			return fmt.Sprintf("%s is in %s, which the kernel, Kubernetes or Gantry provides", p, d)
-		}
-	}
-	return ""
+	return systemDirProblem(p)
 }
 
 // configFiles reads a service's spec.configFiles once, each relative to the folder of the file that

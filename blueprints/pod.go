@@ -228,14 +228,22 @@ func writablePathProblem(p string) string {
 	case within(p, "/tmp"):
 		return fmt.Sprintf("%s is already writable: /tmp is an emptyDir", p)
 	}
-	for _, d := range systemDirs {
-		if within(p, d) {
-			return fmt.Sprintf("%s is in %s, which the kernel, Kubernetes or Gantry provides", p, d)
-		}
+	if msg := systemDirProblem(p); msg != "" {
+		return msg
 	}
 	for _, d := range imageDirs {
 		if p == d || within(p, d) && d != "/etc" && d != "/usr" {
 			return fmt.Sprintf("an empty folder at %s would hide the image's programs, libraries or configuration", p)
+		}
+	}
+	return ""
+}
+
+// systemDirProblem says why nothing may be mounted at p (a folder or a file), or "".
+func systemDirProblem(p string) string {
+	for _, d := range systemDirs {
+		if within(p, d) {
+			return fmt.Sprintf("%s is in %s, which the kernel, Kubernetes or Gantry provides", p, d)
 		}
 	}
 	return ""
