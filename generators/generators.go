@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"runtime"
@@ -31,7 +32,21 @@ type File struct {
 	// keeps them, so that a run removes only what the blueprints it speaks for no longer produce.
 	Source   string
 	Platform string
+	// Hash is the content's SHA-256 (hex) for a file a Cache vouched for: Data is nil, the file is on
+	// disk as it would be rendered.
+	Hash string
 }
+
+// sum is the hex SHA-256 of the file's content.
+func (f *File) sum() string {
+	if f.Data == nil && f.Hash != "" {
+		return f.Hash
+	}
+	return hash(f.Data)
+}
+
+// Known reports whether the file stands for a rendering a Cache skipped.
+func (f *File) Known() bool { return f.Data == nil && f.Hash != "" }
 
 // Kind is where a file goes and who owns it after Gantry writes it: one value, so that no invalid
 // combination (a seed that is also the user's default) can be said.
@@ -131,13 +146,27 @@ func ServiceDir(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService)
 // once), and returns the files sorted by path. It fails on the first error, or when two targets claim
 // the same path; nothing is written either way.
 func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
+	return RunCached(res, gens, nil)
+}
+
+// RunCached is Run that skips the renderings a Cache vouches for (their files come without data) and
+// tells the cache what it rendered. A nil cache renders everything.
+func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache) ([]File, error) {
 	type job struct {
 		p   *blueprints.ResolvedPlatform
 		svc *blueprints.ResolvedService // nil: the platform-wide files
 		g   Generator
 	}
 	var jobs []job
+	fps := map[*blueprints.ResolvedService][32]byte{}
 	for _, p := range res.Platforms {
+		if cache != nil {
+			m, err := fingerprints(p)
+			if err != nil {
+				cache = nil // a value the fingerprint cannot see: render everything
+			}
+			maps.Copy(fps, m)
+		}
 		for _, g := range gens {
 			if _, ok := g.(PlatformGenerator); ok {
 				jobs = append(jobs, job{p: p, g: g})
@@ -162,9 +191,19 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
 				}
 			} else {
-				results[i], errs[i] = j.g.Generate(j.p, j.svc)
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
+				var key [32]byte
+				skipped := false
+				if cache != nil {
+					key = cache.jobKey(fps[j.svc], j.g.Name())
+					results[i], skipped = cache.skip(key)
+				}
+				if !skipped {
+					results[i], errs[i] = j.g.Generate(j.p, j.svc)
+					if errs[i] != nil {
+						errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
+					} else if cache != nil {
+						cache.remember(key, results[i])
+					}
 				}
 			}
 			for k := range results[i] {

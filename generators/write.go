@@ -1,7 +1,6 @@
 package generators
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,7 +67,7 @@ func (e ManifestEntry) wrote(h string) bool {
 
 // entry is the record of f once written.
 func (f *File) entry() ManifestEntry {
-	return ManifestEntry{SHA256: hash(f.Data), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform, Yours: f.Kind.Yours()}
+	return ManifestEntry{SHA256: f.sum(), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform, Yours: f.Kind.Yours()}
 }
 
 func hash(data []byte) string {
@@ -235,6 +234,9 @@ type WriteOptions struct {
 	Force bool // replace and remove files even when they are not Gantry's or were edited
 	// Version is the release writing, kept in the record ("" keeps what the record says).
 	Version string
+	// Cache vouches for files on disk by their metadata, so that unchanged files are not read; nil
+	// reads every file.
+	Cache *Cache
 }
 
 // afterWrite is a test hook, called after each file is in place with the count so far; an error stops
@@ -307,7 +309,11 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		if err := CheckPath(f.Path); err != nil {
 			return nil, err
 		}
-		if err := safe.noSymlinks(root, f.Path); err != nil {
+		check := f.Path
+		if f.Known() && opts.Cache.has(filepath.Join(root, filepath.FromSlash(f.Path))) {
+			check = path.Dir(f.Path) // the file itself was just found a regular file: its folders remain
+		}
+		if err := safe.noSymlinks(root, check); err != nil {
 			return nil, err
 		}
 		generated[f.Path] = true
@@ -333,10 +339,11 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	}
 	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
 		if safe.noSymlinks(root, dir) == nil {
+			abs := filepath.Join(root, filepath.FromSlash(dir))
 			left, yours := scanDir(root, dir, func(p string) bool {
 				_, recorded := old.Files[p]
 				return !generated[p] && !recorded && opts.Scope.Yours != nil && opts.Scope.Yours(p)
-			})
+			}, opts.Cache, safe[abs])
 			c.leftovers = append(c.leftovers, left...)
 			c.yours = append(c.yours, yours...)
 		}
@@ -348,26 +355,34 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Decision, error) {
 	entry, ours := old.Files[f.Path]
 	d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
-	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f.Path)))
+	abs := filepath.Join(root, filepath.FromSlash(f.Path))
+	// With a cache, an unchanged file is known by its hash alone (d.Disk nil): the content is read only
+	// where it differs, for a diff.
+	disk, sum, err := opts.Cache.read(abs)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, f.Path)), err)
 	}
-	d.Disk = disk
-	if err == nil {
-		d.DiskHash = hash(disk) // once: the decision, and the pending record if it is written
+	same := err == nil && sum == f.sum()
+	if err == nil && !same && disk == nil {
+		if disk, err = os.ReadFile(abs); err != nil {
+			return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(abs), err)
+		}
+		sum = hash(disk)
+		same = sum == f.sum()
 	}
+	d.Disk, d.DiskHash = disk, sum // the hash once: the decision, and the pending record if it is written
 	switch {
-	case ours && f.Source == "" && !opts.Scope.speaksFor(entry, old) && !bytes.Equal(disk, f.Data):
+	case ours && f.Source == "" && !opts.Scope.speaksFor(entry, old) && !same:
 		d.Action = Defer
 	case err != nil:
 		d.Action = Create
 	case f.Kind == Seeded, f.Kind.Yours():
 		d.Action = Keep
-	case f.Kind == RepoDefault && !bytes.Equal(disk, f.Data) && (!ours || !entry.wrote(d.DiskHash)):
+	case f.Kind == RepoDefault && !same && (!ours || !entry.wrote(d.DiskHash)):
 		// A default the user has replaced, or edited since Gantry wrote it: theirs from now on, --force
 		// or not (it leaves the record, so removing the service leaves it too).
 		d.Action = Keep
-	case bytes.Equal(disk, f.Data):
+	case same:
 		d.Action = Unchanged
 	case opts.Force:
 		d.Action = Update
@@ -377,6 +392,10 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 		d.Action = Edited
 	default:
 		d.Action = Update
+	}
+	if f.Known() && (d.Action == Create || d.Action == Update || d.Action == NotOurs || d.Action == Edited) {
+		// A skipped rendering's file changed after the cache vouched for it: no data to write or show.
+		return d, fmt.Errorf("%w: %s", ErrKnownChanged, filepath.ToSlash(abs))
 	}
 	return d, nil
 }
@@ -414,17 +433,29 @@ var tmpName = regexp.MustCompile(`^\..+\.[0-9]+-[0-9]+\.gantry-tmp$`)
 
 // scanDir lists, in dir (relative to root), the temporary files of an interrupted run (regular files
 // with writeAtomic's names, owned by this user: nothing else is ever taken for one) and the regular
-// files that yours accepts. One read of the folder for both.
-func scanDir(root, dir string, yours func(string) bool) (left, mine []string) {
-	entries, err := os.ReadDir(filepath.Join(root, filepath.FromSlash(dir)))
+// files that yours accepts. One read of the folder for both; none when the cache knows its listing
+// (by st, the folder's metadata found before).
+func scanDir(root, dir string, yours func(string) bool, c *Cache, st fileStat) (left, mine []string) {
+	abs := filepath.Join(root, filepath.FromSlash(dir))
+	if names, ok := c.listed(abs, st); ok {
+		for _, name := range names {
+			if p := path.Join(dir, name); yours(p) {
+				mine = append(mine, p)
+			}
+		}
+		return nil, mine
+	}
+	entries, err := os.ReadDir(abs)
 	if err != nil {
 		return nil, nil
 	}
+	var names []string
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue
 		}
 		if p := path.Join(dir, e.Name()); !tmpName.MatchString(e.Name()) {
+			names = append(names, e.Name())
 			if yours(p) {
 				mine = append(mine, p)
 			}
@@ -438,6 +469,9 @@ func scanDir(root, dir string, yours func(string) bool) (left, mine []string) {
 			continue
 		}
 		left = append(left, path.Join(dir, e.Name()))
+	}
+	if len(left) == 0 {
+		c.rememberDir(abs, st, names)
 	}
 	return left, mine
 }
@@ -801,7 +835,7 @@ func removeEmptyParents(root, dir string) {
 
 // safeDirs remembers the folders already found free of symbolic links in one run: thousands of files
 // share a few hundred folders.
-type safeDirs map[string]bool
+type safeDirs map[string]fileStat
 
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
 // the output folder. Every component is checked, the last one too.
@@ -810,21 +844,22 @@ func (safe safeDirs) noSymlinks(root, rel string) error {
 	parts := strings.Split(rel, "/")
 	for i, part := range parts {
 		p = filepath.Join(p, part)
-		if safe[p] {
+		if _, ok := safe[p]; ok {
 			continue
 		}
-		st, err := os.Lstat(p)
+		var st syscall.Stat_t
+		err := syscall.Lstat(p, &st)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 		if err != nil {
-			return err
+			return &fs.PathError{Op: "lstat", Path: p, Err: err}
 		}
-		if st.Mode()&fs.ModeSymlink != 0 {
+		if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
 			return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
 		}
-		if i < len(parts)-1 || st.IsDir() {
-			safe[p] = true
+		if i < len(parts)-1 || st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+			safe[p] = statFrom(&st) // a folder's metadata: Cache.listed trusts its listing by it
 		}
 	}
 	return nil
@@ -907,6 +942,11 @@ func (d Drift) Empty() bool { return len(d.Missing)+len(d.Changed)+len(d.Stale)+
 // Check compares files with the tree under root, writing nothing: the same classification as Write,
 // read as drift.
 func Check(root string, files []File, scope Scope) (Drift, error) {
+	return CheckWith(root, files, WriteOptions{Scope: scope})
+}
+
+// CheckWith is Check with a cache (opts.Cache); the other options are not used.
+func CheckWith(root string, files []File, opts WriteOptions) (Drift, error) {
 	d := Drift{Old: map[string][]byte{}}
 	// A shared lock: a generate writing there now would show as drift (its temporary files as leftovers).
 	if f, err := os.Open(root); err == nil {
@@ -915,7 +955,7 @@ func Check(root string, files []File, scope Scope) (Drift, error) {
 			return d, refused("another gantry generate is writing to %s; check when it has finished", filepath.ToSlash(root))
 		}
 	}
-	c, err := classify(root, files, WriteOptions{Scope: scope})
+	c, err := classify(root, files, WriteOptions{Scope: opts.Scope, Cache: opts.Cache})
 	if err != nil {
 		return d, err
 	}

@@ -79,3 +79,13 @@ func BenchmarkGenerateOneService(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValidatePlatform runs `gantry validate` (load, resolve, validate) on 1,000 synthetic services.
+func BenchmarkValidatePlatform(b *testing.B) {
+	in := b.TempDir()
+	gentest.WriteSynthetic(b, in, 1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		benchRun(b, "validate", in)
+	}
+}

@@ -66,7 +66,8 @@ func CheckCustom(files []generators.File, disk fs.FS) []Finding {
 			continue
 		}
 		generated[f.Path] = f.Data
-		if f.Kind == generators.Custom && path.Base(path.Dir(f.Path)) == CustomComponent {
+		// A file the cache vouched for (no data) is as seeded: the cache renders a customized service.
+		if f.Kind == generators.Custom && !f.Known() && path.Base(path.Dir(f.Path)) == CustomComponent {
 			if data, err := fs.ReadFile(disk, f.Path); err == nil && !bytes.Equal(data, f.Data) {
 				custom[path.Dir(f.Path)] = true
 			}

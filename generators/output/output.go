@@ -34,6 +34,9 @@ type Options struct {
 	Force    bool     // replace files that are not Gantry's or were edited
 	Only     []string // target names; empty for all
 	Env      string   // one environment's files (and those of every environment)
+	// Cache is a folder where runs on this machine remember what they rendered and read (the user's
+	// cache folder), so that the next run renders and reads only what changed; "" for none.
+	Cache string
 }
 
 // Root is a folder files go under: the output folder, or the repository root when it is another one.
@@ -148,23 +151,43 @@ func Generate(opts Options) (*Result, error) {
 	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
 		return result, &EnvError{Env: opts.Env, Known: envs}
 	}
-	files, err := generators.Run(res, targets.Select(opts.Only))
+	out, repo := roots(opts)
+	var cache *generators.Cache
+	if opts.Cache != "" {
+		cache = generators.OpenCache(opts.Cache, out, repo)
+	}
+	err := run(opts, res, result, out, repo, cache)
+	if errors.Is(err, generators.ErrKnownChanged) {
+		// A file changed between the cache's look and the writer's: render and read everything.
+		*result = Result{Warnings: diags}
+		cache = nil
+		err = run(opts, res, result, out, repo, nil)
+	}
+	if err == nil {
+		cache.Save()
+	}
+	return result, err
+}
+
+// run renders, then writes or checks, with the cache (nil: none).
+func run(opts Options, res *blueprints.Resolved, result *Result, out, repo string, cache *generators.Cache) error {
+	files, err := generators.RunCached(res, targets.Select(opts.Only), cache)
 	if err != nil {
-		return result, err
+		return err
 	}
 	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout, Yours: targets.Yours}
-	result.Roots = splitRoots(opts, scope.Filter(files))
+	result.Roots = splitRoots(out, repo, scope.Filter(files))
 	if err := result.checkCustom(); err != nil {
-		return result, err
+		return err
 	}
 	if opts.Check {
 		for i := range result.Roots {
 			r := &result.Roots[i]
-			if r.Drift, err = generators.Check(r.Dir, r.Files, scope); err != nil {
-				return result, err
+			if r.Drift, err = generators.CheckWith(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Cache: cache}); err != nil {
+				return err
 			}
 		}
-		return result, nil
+		return nil
 	}
 	// Every root is prepared (checked and locked) before any is written: a conflict in one writes nothing.
 	var plans []*generators.Plan
@@ -174,12 +197,12 @@ func Generate(opts Options) (*Result, error) {
 		}
 	}()
 	for _, r := range result.Roots {
-		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force, Version: generators.Release})
+		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force, Version: generators.Release, Cache: cache})
 		if conflict := (*generators.ConflictError)(nil); errors.As(err, &conflict) {
-			return result, fmt.Errorf("%s: %w", r.Dir, err)
+			return fmt.Errorf("%s: %w", r.Dir, err)
 		}
 		if err != nil {
-			return result, err
+			return err
 		}
 		plans = append(plans, plan)
 	}
@@ -190,22 +213,27 @@ func Generate(opts Options) (*Result, error) {
 		}
 		result.Summary = result.Summary.Add(s)
 		if err != nil {
-			return result, err
+			return err
 		}
 	}
-	return result, nil
+	return nil
 }
 
-// splitRoots sorts the files into the output folder and the repository root (one root when they are
-// the same folder, so one record holds everything).
-func splitRoots(opts Options, files []generators.File) []Root {
-	repo := opts.Repo
+// roots are the output folder and the repository root.
+func roots(opts Options) (out, repo string) {
+	repo = opts.Repo
 	if repo == "" && opts.FS != nil {
 		repo = opts.Output // blueprints in memory: no repository on disk to look for
 	} else if repo == "" {
 		repo = repoRoot(opts.Paths, opts.Output)
 	}
-	out, rep := Root{Dir: opts.Output}, Root{Dir: repo}
+	return opts.Output, repo
+}
+
+// splitRoots sorts the files into the output folder and the repository root (one root when they are
+// the same folder, so one record holds everything).
+func splitRoots(outDir, repo string, files []generators.File) []Root {
+	out, rep := Root{Dir: outDir}, Root{Dir: repo}
 	for _, f := range files {
 		if f.Kind.InRepo() {
 			rep.Files = append(rep.Files, f)

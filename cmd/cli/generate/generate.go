@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -24,6 +26,8 @@ type Options struct {
 	Diff  bool
 	Quiet bool
 	JSON  bool
+	// NoCache renders and reads everything, without the cache of earlier runs on this machine.
+	NoCache bool
 }
 
 // NewCmdGenerate builds the command; runF replaces the run function in tests.
@@ -81,12 +85,16 @@ what is missing, changed or stale; --diff shows the differences.`,
 	f.BoolVar(&opts.Quiet, "quiet", false, "print nothing on success")
 	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	f.StringSliceVar(&opts.Only, "only", nil, "generate only these targets: "+strings.Join(names, ", "))
+	f.BoolVar(&opts.NoCache, "no-cache", false, "render and read every file, without the cache of earlier runs on this machine (in the user's cache folder)")
 	f.StringVar(&opts.Env, "env", "", "generate only this environment's files (and those shared by every environment)")
 	return cmd
 }
 
 // Run generates (or checks) and reports.
 func Run(opts *Options) error {
+	if dir, err := os.UserCacheDir(); err == nil && !opts.NoCache && opts.Cache == "" {
+		opts.Cache = filepath.Join(dir, "gantry")
+	}
 	res, err := output.Generate(opts.Options)
 	if res != nil {
 		for _, d := range res.Warnings {

@@ -1,0 +1,335 @@
+package generators
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Cache makes a run on one machine render and read only what changed since the last run there. It
+// remembers two things, each true on its own:
+//   - what each (service, target) rendered, by the fingerprint of everything that rendering reads
+//     (fingerprints) salted with this very executable: the paths, kinds and content hashes of its
+//     files. Rendering is a pure function of the fingerprint, so the listing stands in for it.
+//   - what each file on disk held when it was last read, with its metadata (size, times, inode),
+//     like git's index: while the metadata is unchanged, so is the content. An entry is trusted only
+//     when the file's ctime is well before the moment its content was read (RacyMargin), so an edit in
+//     the same clock tick as Gantry's read is never missed; users cannot set ctime.
+//
+// A (service, target) is skipped only when its listing is known and every listed file is on disk as
+// listed, by trusted metadata; its files then reach the writer without data, known Unchanged (File.Hash).
+// Anything else (a fresh checkout, a changed blueprint, a touched file, a new Gantry build, a cache
+// that cannot be read) renders and reads as without a cache. The cache lives outside the output (the
+// user's cache folder), so the output stays byte-identical on every machine.
+type Cache struct {
+	path  string
+	salt  []byte
+	roots [2]string // the output folder and the repository root, absolute
+	cwd   string    // what a relative path is relative to
+	start int64     // when this run began, in ns: what it reads is recorded as observed then
+
+	old  cacheData
+	mu   sync.Mutex
+	next cacheData
+	// seen are the files whose metadata vouched for them in this run: asked again (the writer after
+	// the renderer), they are not looked at twice.
+	seen  map[string][sha256.Size]byte
+	dirty bool // next differs from old in more than dropped entries
+}
+
+// cacheData is what a cache file holds.
+type cacheData struct {
+	Salt  []byte
+	Jobs  map[[sha256.Size]byte][]Listed
+	Files map[string]fileStat
+	// Dirs are the folders read, with the regular files each held: while a folder's metadata is
+	// unchanged, no file was added to it, removed from it or renamed in it.
+	Dirs map[string]dirList
+}
+
+// dirList is a folder's metadata and its regular files.
+type dirList struct {
+	Stat  fileStat
+	Names []string
+}
+
+// Listed is one file of a rendering, as the cache remembers it.
+type Listed struct {
+	Path string
+	Kind Kind
+	Env  string
+	Hash [sha256.Size]byte
+}
+
+// fileStat is a file's metadata, its content's hash, and when the content was read.
+type fileStat struct {
+	Size, Mtime, Ctime int64
+	Ino, Dev           uint64
+	Mode               uint32
+	Hash               [sha256.Size]byte
+	Observed           int64
+}
+
+// RacyMargin is how long before its reading a file's last change must be for its metadata to vouch for
+// its content: more than the coarsest timestamp granularity of the file systems in use (2 s, FAT).
+// Tests shorten it (and wait longer than it) so as not to wait seconds.
+var RacyMargin = 2 * time.Second
+
+// cacheFormat changes when cacheData does: an older file is not read.
+const cacheFormat = "gantry-cache-1"
+
+// OpenCache reads the cache of the runs whose output folder is out and repository root repo, under
+// dir (the user's cache folder). A cache that cannot be read is an empty one; one that cannot be made
+// (no executable to salt it with) is nil, and a nil *Cache renders and reads everything.
+func OpenCache(dir, out, repo string) *Cache {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return nil
+	}
+	a, errA := filepath.Abs(out)
+	b, errB := filepath.Abs(repo)
+	if errA != nil || errB != nil {
+		return nil
+	}
+	key := sha256.Sum256([]byte(a + "\x00" + b))
+	salt := fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d", cacheFormat, Release, exe, st.Size(), st.ModTime().UnixNano())
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		salt = fmt.Appendf(salt, "\x00%d\x00%d", sys.Ino, sys.Ctim.Nano())
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	c := &Cache{cwd: cwd, path: filepath.Join(dir, "runs", hex.EncodeToString(key[:16])+".gob"), salt: salt, roots: [2]string{a, b},
+		start: time.Now().UnixNano(),
+		seen:  map[string][sha256.Size]byte{},
+		next:  cacheData{Salt: salt, Jobs: map[[sha256.Size]byte][]Listed{}, Files: map[string]fileStat{}, Dirs: map[string]dirList{}}}
+	if f, err := os.Open(c.path); err == nil {
+		var d cacheData
+		if gob.NewDecoder(f).Decode(&d) == nil && bytes.Equal(d.Salt, salt) {
+			c.old = d
+		}
+		f.Close()
+	}
+	return c
+}
+
+// abs is where a file of kind k at p lands.
+func (c *Cache) abs(k Kind, p string) string {
+	root := c.roots[0]
+	if k.InRepo() {
+		root = c.roots[1]
+	}
+	return filepath.Join(root, filepath.FromSlash(p))
+}
+
+// jobKey salts a (service, target) fingerprint with this executable and the target's name.
+func (c *Cache) jobKey(fp [sha256.Size]byte, target string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(c.salt)
+	h.Write([]byte{0})
+	h.Write([]byte(target))
+	h.Write([]byte{0})
+	h.Write(fp[:])
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// skip returns a rendering's files without their data when its listing is known and every file is on
+// disk as listed (a seed, or a file of the user's, need only be there: Gantry keeps whatever it holds;
+// a customization the user changed is rendered, so its check sees the rendered files).
+func (c *Cache) skip(key [sha256.Size]byte) ([]File, bool) {
+	listed, ok := c.old.Jobs[key]
+	if !ok {
+		return nil, false
+	}
+	files := make([]File, 0, len(listed))
+	for _, l := range listed {
+		h, ok := c.trusted(c.abs(l.Kind, l.Path))
+		switch {
+		case !ok:
+			return nil, false
+		case l.Kind != Seeded && h != l.Hash:
+			return nil, false
+		}
+		files = append(files, File{Path: l.Path, Kind: l.Kind, Env: l.Env, Hash: hex.EncodeToString(l.Hash[:])})
+	}
+	c.mu.Lock()
+	c.next.Jobs[key] = listed
+	c.mu.Unlock()
+	return files, true
+}
+
+// has reports whether the run already found the file at abs as the cache says it was: a regular file.
+func (c *Cache) has(abs string) bool {
+	if c == nil {
+		return false
+	}
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(c.cwd, abs)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.seen[abs]
+	return ok
+}
+
+// remember keeps what a rendering made, for the next run.
+func (c *Cache) remember(key [sha256.Size]byte, files []File) {
+	listed := make([]Listed, len(files))
+	for i, f := range files {
+		listed[i] = Listed{Path: f.Path, Kind: f.Kind, Env: f.Env, Hash: sha256.Sum256(f.Data)}
+	}
+	c.mu.Lock()
+	if _, had := c.old.Jobs[key]; !had {
+		c.dirty = true
+	}
+	c.next.Jobs[key] = listed
+	c.mu.Unlock()
+}
+
+// trusted is the hash of the file at abs when its metadata vouches for it, and keeps the entry.
+func (c *Cache) trusted(abs string) ([sha256.Size]byte, bool) {
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(c.cwd, abs)
+	}
+	c.mu.Lock()
+	h, seen := c.seen[abs]
+	c.mu.Unlock()
+	if seen {
+		return h, true
+	}
+	e, ok := c.old.Files[abs]
+	if !ok || e.Observed-int64(RacyMargin) <= e.Ctime {
+		return e.Hash, false
+	}
+	now, ok := statOf(abs)
+	if !ok || !now.sameFile(e) {
+		return e.Hash, false
+	}
+	c.mu.Lock()
+	c.next.Files[abs] = e
+	c.seen[abs] = e.Hash
+	c.mu.Unlock()
+	return e.Hash, true
+}
+
+// read is os.ReadFile through the cache: the content's hash alone when the metadata vouches for it
+// (data nil), else the content, recorded with the metadata found before reading it.
+func (c *Cache) read(abs string) (data []byte, sum string, err error) {
+	if c == nil {
+		data, err = os.ReadFile(abs)
+		if err == nil {
+			sum = hash(data)
+		}
+		return data, sum, err
+	}
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(c.cwd, abs)
+	}
+	if h, ok := c.trusted(abs); ok {
+		return nil, hex.EncodeToString(h[:]), nil
+	}
+	st, statOK := statOf(abs)
+	data, err = os.ReadFile(abs)
+	if err != nil {
+		return nil, "", err
+	}
+	h := sha256.Sum256(data)
+	if statOK && st.Mode&syscall.S_IFMT == syscall.S_IFREG && int64(len(data)) == st.Size {
+		st.Hash, st.Observed = h, c.start
+		c.mu.Lock()
+		c.next.Files[abs] = st
+		c.dirty = true
+		c.mu.Unlock()
+	}
+	return data, hex.EncodeToString(h[:]), nil
+}
+
+// statOf is the metadata of the file at abs, not following a final symbolic link.
+func statOf(abs string) (fileStat, bool) {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(abs, &st); err != nil {
+		return fileStat{}, false
+	}
+	return statFrom(&st), true
+}
+
+func statFrom(st *syscall.Stat_t) fileStat {
+	return fileStat{Size: st.Size, Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano(), Ino: st.Ino, Dev: st.Dev, Mode: st.Mode}
+}
+
+// sameFile reports whether two metadata say the same file, unchanged.
+func (a fileStat) sameFile(b fileStat) bool {
+	return a.Size == b.Size && a.Mtime == b.Mtime && a.Ctime == b.Ctime && a.Ino == b.Ino && a.Dev == b.Dev && a.Mode == b.Mode
+}
+
+// listed is the regular files of the folder at abs when its metadata now (st) vouches for the listing
+// the cache holds.
+func (c *Cache) listed(abs string, st fileStat) ([]string, bool) {
+	if c == nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		return nil, false
+	}
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(c.cwd, abs)
+	}
+	d, ok := c.old.Dirs[abs]
+	if !ok || d.Stat.Observed-int64(RacyMargin) <= d.Stat.Ctime || !d.Stat.sameFile(st) {
+		return nil, false
+	}
+	c.mu.Lock()
+	c.next.Dirs[abs] = d
+	c.mu.Unlock()
+	return d.Names, true
+}
+
+// rememberDir keeps a folder's listing, read after its metadata st was found.
+func (c *Cache) rememberDir(abs string, st fileStat, names []string) {
+	if c == nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		return
+	}
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(c.cwd, abs)
+	}
+	st.Observed = c.start
+	c.mu.Lock()
+	c.next.Dirs[abs] = dirList{Stat: st, Names: names}
+	c.dirty = true
+	c.mu.Unlock()
+}
+
+// Save writes what this run learnt for the next one (atomically; a cache that cannot be written is
+// no error: the next run renders more).
+func (c *Cache) Save() {
+	if c == nil || (!c.dirty && len(c.next.Files) == len(c.old.Files) && len(c.next.Jobs) == len(c.old.Jobs) && len(c.next.Dirs) == len(c.old.Dirs)) {
+		return // nothing learnt, nothing forgotten
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".cache-*")
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	err = gob.NewEncoder(tmp).Encode(c.next)
+	c.mu.Unlock()
+	if errors.Join(err, tmp.Close()) != nil || os.Rename(tmp.Name(), c.path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// ErrKnownChanged is a skipped rendering's file found changed while writing or checking (a file
+// edited in the instant between two reads): the caller runs again without the cache.
+var ErrKnownChanged = errors.New("a file changed while gantry was reading it")
