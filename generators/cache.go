@@ -3,7 +3,6 @@ package generators
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -83,9 +82,6 @@ type fileStat struct {
 // Tests shorten it (and wait longer than it) so as not to wait seconds.
 var RacyMargin = 2 * time.Second
 
-// cacheFormat changes when cacheData does: an older file is not read.
-const cacheFormat = "gantry-cache-1"
-
 // OpenCache reads the cache of the runs whose output folder is out and repository root repo, under
 // dir (the user's cache folder). A cache that cannot be read is an empty one; one that cannot be made
 // (no executable to salt it with) is nil, and a nil *Cache renders and reads everything.
@@ -104,7 +100,7 @@ func OpenCache(dir, out, repo string) *Cache {
 		return nil
 	}
 	key := sha256.Sum256([]byte(a + "\x00" + b))
-	salt := fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d", cacheFormat, Release, exe, st.Size(), st.ModTime().UnixNano())
+	salt := fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d", cacheMagic, Release, exe, st.Size(), st.ModTime().UnixNano())
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 		salt = fmt.Appendf(salt, "\x00%d\x00%d", sys.Ino, sys.Ctim.Nano())
 	}
@@ -112,16 +108,14 @@ func OpenCache(dir, out, repo string) *Cache {
 	if err != nil {
 		return nil
 	}
-	c := &Cache{cwd: cwd, path: filepath.Join(dir, "runs", hex.EncodeToString(key[:16])+".gob"), salt: salt, roots: [2]string{a, b},
+	c := &Cache{cwd: cwd, path: filepath.Join(dir, "runs", hex.EncodeToString(key[:16])+".bin"), salt: salt, roots: [2]string{a, b},
 		start: time.Now().UnixNano(),
 		seen:  map[string][sha256.Size]byte{},
 		next:  cacheData{Salt: salt, Jobs: map[[sha256.Size]byte][]Listed{}, Files: map[string]fileStat{}, Dirs: map[string]dirList{}}}
-	if f, err := os.Open(c.path); err == nil {
-		var d cacheData
-		if gob.NewDecoder(f).Decode(&d) == nil && bytes.Equal(d.Salt, salt) {
+	if data, err := os.ReadFile(c.path); err == nil {
+		if d, err := decodeCache(data); err == nil && bytes.Equal(d.Salt, salt) {
 			c.old = d
 		}
-		f.Close()
 	}
 	return c
 }
@@ -323,7 +317,7 @@ func (c *Cache) Save() {
 		return
 	}
 	c.mu.Lock()
-	err = gob.NewEncoder(tmp).Encode(c.next)
+	_, err = tmp.Write(c.next.encode())
 	c.mu.Unlock()
 	if errors.Join(err, tmp.Close()) != nil || os.Rename(tmp.Name(), c.path) != nil {
 		os.Remove(tmp.Name())

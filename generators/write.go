@@ -723,11 +723,7 @@ func (p *Plan) Apply() (Summary, error) {
 
 // writeManifest replaces the record of what Gantry wrote under the plan's root.
 func (p *Plan) writeManifest(m Manifest) error {
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(p.root, filepath.FromSlash(manifestPath)), append(data, '\n'))
+	return writeAtomic(filepath.Join(p.root, filepath.FromSlash(manifestPath)), append(m.encode(), '\n'))
 }
 
 // readManifest reads the record under root, refusing a symbolic link anywhere on the way to it (the
