@@ -2,7 +2,9 @@
 # Measures whole processes side by side on this machine, several runs each, and prints a Markdown table
 # of medians (wall time and peak memory) with ratios:
 #   - gantry generate of one service vs `helm template` of the chart `helm create` makes;
-#   - gantry generate, generate --check and validate of 1,000 synthetic services vs `cp -r` of the tree.
+#   - gantry generate, generate --check and validate of 1,000 synthetic services vs `cp -r` of the tree;
+#   - with the cache of earlier runs (the default) and without it (--no-cache): --check of an unchanged
+#     tree, and generate after one blueprint changed.
 # kompose is not measured: the Go module proxy refuses github.com/kubernetes/kompose (403).
 # Usage: bench/bench.sh [RUNS]   (default 5)
 set -euo pipefail
@@ -12,6 +14,8 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
 HELM_VERSION=v3.22.0
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# Gantry's cache of earlier runs goes under the user's cache folder: a folder of the benchmark's own.
+export XDG_CACHE_HOME="$work/cache"
 log() { printf 'bench: %s\n' "$*" >&2; }
 
 log "building gantry"
@@ -42,6 +46,11 @@ spec:
 YAML
 go run ./bench/synthetic "$work/many" 1000
 "$work/gantry" generate --quiet "$work/many" -o "$work/many-out"
+# The cache trusts a file's metadata once the file has been read at least 2 s after it last changed
+# (git's racy-clean rule): one check after a pause, and another pause, make the tree "unchanged since".
+sleep 3
+"$work/gantry" generate --check --quiet "$work/many" -o "$work/many-out"
+sleep 3
 
 # measure NAME CMD...: runs CMD $runs times, records median seconds and median peak KiB.
 declare -A wall rss
@@ -62,6 +71,10 @@ measure "gantry generate (1 service)" bash -c "rm -rf '$work/o1' && '$work/gantr
 measure "helm template (helm create chart)" "$helm" template demo "$work/demo"
 measure "gantry generate (1,000 services)" bash -c "rm -rf '$work/o2' && '$work/gantry' generate --quiet '$work/many' -o '$work/o2'"
 measure "gantry generate --check (1,000)" "$work/gantry" generate --check --quiet "$work/many" -o "$work/many-out"
+measure "gantry generate --check --no-cache (1,000)" "$work/gantry" generate --check --no-cache --quiet "$work/many" -o "$work/many-out"
+# One blueprint changed (its LOG_LEVEL, a new value each run), then generate: what a commit costs.
+measure "gantry generate, one of 1,000 changed" bash -c "sed -i \"s/LOG_LEVEL: [a-z0-9]*/LOG_LEVEL: l\$RANDOM/\" '$work/many/svc-0042.yaml' && '$work/gantry' generate --quiet '$work/many' -o '$work/many-out'"
+measure "same, --no-cache" bash -c "sed -i \"s/LOG_LEVEL: [a-z0-9]*/LOG_LEVEL: l\$RANDOM/\" '$work/many/svc-0042.yaml' && '$work/gantry' generate --no-cache --quiet '$work/many' -o '$work/many-out'"
 measure "gantry validate (1,000)" "$work/gantry" validate "$work/many"
 measure "cp -r of the 1,000-service tree" bash -c "rm -rf '$work/o3' && cp -r '$work/many-out' '$work/o3'"
 
@@ -93,7 +106,8 @@ echo
 echo "| command | wall (s) | peak memory (MiB) |"
 echo "| --- | --- | --- |"
 for k in "gantry generate (1 service)" "helm template (helm create chart)" "gantry generate (1,000 services)" \
-	"gantry generate --check (1,000)" "gantry validate (1,000)" "cp -r of the 1,000-service tree"; do
+	"gantry generate --check (1,000)" "gantry generate --check --no-cache (1,000)" "gantry generate, one of 1,000 changed" \
+	"same, --no-cache" "gantry validate (1,000)" "cp -r of the 1,000-service tree"; do
 	printf '| %s | %s | %s |\n' "$k" "${wall[$k]}" "$((${rss[$k]} / 1024))"
 done
 echo
