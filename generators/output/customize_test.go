@@ -61,8 +61,22 @@ func mustGenerate(t *testing.T, opts output.Options) *output.Result {
 // customization through a blueprint change; --check is clean; a patch that drops runAsNonRoot is
 // refused with its file.
 func TestCustomizationsSurviveRegeneration(t *testing.T) {
+	t.Run("no cache", func(t *testing.T) { customizationsSurvive(t, "", func() {}) })
+	// With the cache of earlier runs: a customized service is rendered every time (its components
+	// differ from their seeds), so its patches are checked every time.
+	t.Run("cache", func(t *testing.T) {
+		dir, settle := fastCache(t)
+		customizationsSurvive(t, dir, settle)
+	})
+}
+
+func customizationsSurvive(t *testing.T, cache string, settle func()) {
 	opts := acme(t)
+	opts.Cache = cache
 	mustGenerate(t, opts)
+	settle()
+	mustGenerate(t, opts)
+	settle()
 	mine := map[string]string{}
 	for p, data := range gentest.Customizations {
 		mine[filepath.Join(opts.Output, p)] = data
@@ -73,6 +87,7 @@ func TestCustomizationsSurviveRegeneration(t *testing.T) {
 	bp := filepath.Join(opts.Paths[0], "payments.yaml")
 	data, _ := os.ReadFile(bp)
 	write(t, bp, strings.Replace(string(data), "memory: 256Mi", "memory: 384Mi", 1))
+	settle()
 
 	res := mustGenerate(t, opts)
 	if len(res.Summary.Written) == 0 {
@@ -94,6 +109,7 @@ func TestCustomizationsSurviveRegeneration(t *testing.T) {
 	}
 	check := opts
 	check.Check = true
+	settle()
 	if res := mustGenerate(t, check); res.Drifted() || slices.ContainsFunc(res.Roots, func(r output.Root) bool { return r.Drift.Outdated() }) {
 		t.Errorf("--check after regenerating: %+v", res.Roots)
 	}
@@ -116,6 +132,7 @@ func TestCustomizationsSurviveRegeneration(t *testing.T) {
 		"  - path: root.yaml\n    target: {kind: Deployment, name: payments}\n")
 	write(t, filepath.Join(custom, "root.yaml"), "- op: remove\n  path: /spec/template/spec/securityContext/runAsNonRoot\n")
 	write(t, bp, string(data))
+	settle()
 	_, err = output.Generate(opts)
 	var refused *output.CustomizationError
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), filepath.Join(custom, "root.yaml")+": removes the pod's runAsNonRoot") {
