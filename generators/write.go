@@ -318,11 +318,27 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		}
 		generated[f.Path] = true
 		dirs[path.Dir(f.Path)] = true
-		d, err := decideGenerated(root, f, old, opts)
+	}
+	// Each generated file is read (or vouched for by the cache) and hashed on its own: a few workers
+	// share them, the decisions keep the files' order.
+	c.decisions = make([]Decision, len(files))
+	errs := make([]error, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(len(files), runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
+				c.decisions[i], errs[i] = decideGenerated(root, &files[i], old, opts)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return nil, err // the first, as a sequential run would have stopped at it
 		}
-		c.decisions = append(c.decisions, d)
 	}
 	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
 		if generated[p] {
