@@ -322,6 +322,25 @@ func (c *Cache) Save() {
 	if errors.Join(err, tmp.Close()) != nil || os.Rename(tmp.Name(), c.path) != nil {
 		os.Remove(tmp.Name())
 	}
+	prune(filepath.Dir(c.path), time.Now().Add(-cacheMaxAge))
+}
+
+// cacheMaxAge is how long the cache of an output folder no run has used is kept: each is one file,
+// and temporary output folders would otherwise add up.
+const cacheMaxAge = 30 * 24 * time.Hour
+
+// prune removes the cache files in dir last written before cutoff (and temporary files a killed
+// run left).
+func prune(dir string, cutoff time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && info.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // ErrKnownChanged is a skipped rendering's file found changed while writing or checking (a file

@@ -2,8 +2,11 @@ package generators
 
 import (
 	"crypto/sha256"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func sampleCache() cacheData {
@@ -45,4 +48,26 @@ func FuzzCacheFile(f *testing.F) {
 			t.Fatalf("re-encoded cache reads differently: %v", err)
 		}
 	})
+}
+
+// A cache file no run has written for cacheMaxAge goes; a recent one stays.
+func TestCachePrune(t *testing.T) {
+	dir := t.TempDir()
+	old, recent := filepath.Join(dir, "old.bin"), filepath.Join(dir, "recent.bin")
+	for _, p := range []string{old, recent} {
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-cacheMaxAge - time.Hour)
+	if err := os.Chtimes(old, long, long); err != nil {
+		t.Fatal(err)
+	}
+	prune(dir, time.Now().Add(-cacheMaxAge))
+	if _, err := os.Stat(old); err == nil {
+		t.Error("an old cache file was kept")
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Error("a recent cache file was removed")
+	}
 }
