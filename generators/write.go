@@ -281,7 +281,7 @@ type Decision struct {
 	File     *File         // the generated file; nil for recorded paths no longer generated
 	Entry    ManifestEntry // the record's entry, when Recorded
 	Recorded bool
-	Disk     []byte // what is on disk; nil when missing
+	Disk     []byte // what is on disk where it is shown (a generated file that differs, a stale one); else nil
 	DiskHash string // its hash, for generated files that exist
 }
 
@@ -409,9 +409,14 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 	default:
 		d.Action = Update
 	}
-	if f.Known() && (d.Action == Create || d.Action == Update || d.Action == NotOurs || d.Action == Edited) {
-		// A skipped rendering's file changed after the cache vouched for it: no data to write or show.
-		return d, fmt.Errorf("%w: %s", ErrKnownChanged, filepath.ToSlash(abs))
+	switch d.Action {
+	case Create, Update, NotOurs, Edited:
+		if f.Known() {
+			// A skipped rendering's file changed after the cache vouched for it: no data to write or show.
+			return d, fmt.Errorf("%w: %s", ErrKnownChanged, filepath.ToSlash(abs))
+		}
+	default:
+		d.Disk = nil // only a difference is shown: the rest of a platform's files need not stay in memory twice
 	}
 	return d, nil
 }
