@@ -19,11 +19,13 @@ import (
 type files struct {
 	fsys fs.FS
 	os   bool // fsys is the root of the operating system's file system; keys are absolute paths less "/"
+	// show is paths.Display with the working folder read once per load.
+	show func(string) string
 }
 
 func newFiles(fsys fs.FS) files {
 	if fsys == nil {
-		return files{fsys: os.DirFS("/"), os: true}
+		return files{fsys: os.DirFS("/"), os: true, show: paths.Displayer()}
 	}
 	return files{fsys: fsys}
 }
@@ -50,7 +52,7 @@ func (f files) display(key string) string {
 	if !f.os {
 		return key
 	}
-	return paths.Display("/" + key)
+	return f.show("/" + key)
 }
 
 func (f files) stat(key string) (fs.FileInfo, error) { return fs.Stat(f.fsys, key) }
