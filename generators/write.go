@@ -927,10 +927,23 @@ func (d dirs) ensure(dir string) error {
 	if d[dir] {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// A folder whose parent this run made or found needs one system call, not MkdirAll's three.
+	err := fs.ErrExist
+	if d[filepath.Dir(dir)] {
+		err = os.Mkdir(dir, 0o755)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		err = os.MkdirAll(dir, 0o755) // there already (a folder, or not: MkdirAll says which)
+	}
+	if err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
-	d[dir] = true
+	for p := dir; !d[p]; p = filepath.Dir(p) {
+		d[p] = true // MkdirAll succeeded: every folder above exists too
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
 	return nil
 }
 
