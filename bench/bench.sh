@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/gantry-tools"
-HELM_VERSION=v3.22.0
+HELM_VERSION=v3.21.4
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Gantry's cache of earlier runs goes under the user's cache folder: a folder of the benchmark's own.
