@@ -31,18 +31,19 @@ spec:
 	"acme/billing/payments/kubernetes/overlays/prod/custom/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
 kind: Component
 resources:
-  - limits.yaml
+  - runbook.yaml
 `,
-	"acme/billing/payments/kubernetes/overlays/prod/custom/limits.yaml": `apiVersion: v1
-kind: LimitRange
+	// An extra resource. (Not a LimitRange: trivy 0.74 then runs KSV-0039, which asks for spec.limits,
+	// against every object of the scan, and reports each Deployment and Service in every file.)
+	"acme/billing/payments/kubernetes/overlays/prod/custom/runbook.yaml": `apiVersion: v1
+kind: ConfigMap
 metadata:
-  name: payments-defaults
+  name: payments-runbook
   namespace: billing
-spec:
-  limits:
-    - type: Container
-      max:
-        memory: 2Gi
+  labels: {example.com/owner: billing}
+data:
+  oncall: "#payments-oncall"
+  escalation: https://runbooks.example.com/payments
 `,
 	"acme/billing/payments/terraform/audit.tf": `# The team's audit log: an extra resource that reads Gantry's locals and its KMS key.
 resource "aws_cloudwatch_log_group" "audit" {

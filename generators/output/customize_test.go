@@ -120,7 +120,7 @@ func customizationsSurvive(t *testing.T, cache string, settle func()) {
 		t.Fatal(err)
 	}
 	built, _ := m.AsYaml()
-	for _, want := range []string{"example.com/owner: billing", "key: dedicated", "kind: LimitRange", "memory: 512Mi", "runAsNonRoot: true"} {
+	for _, want := range []string{"example.com/owner: billing", "key: dedicated", "name: payments-runbook", "memory: 512Mi", "runAsNonRoot: true"} {
 		if !strings.Contains(string(built), want) {
 			t.Errorf("the prod overlay lost %q", want)
 		}
