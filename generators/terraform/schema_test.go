@@ -92,24 +92,31 @@ func checkSchemas(t *testing.T, files []generators.File) int {
 			t.Fatal(diags.Error())
 		}
 		for _, b := range file.Body.(*hclsyntax.Body).Blocks {
-			if b.Type != "resource" && b.Type != "data" && b.Type != "ephemeral" {
+			if b.Type != "resource" && b.Type != "data" && b.Type != "ephemeral" && b.Type != "provider" {
 				continue
 			}
 			typ := b.Labels[0]
 			prefix := typ[:strings.Index(typ, "_")+1]
+			if b.Type == "provider" { // its configuration (the azurerm provider's pinned subscription_id, say)
+				prefix = typ + "_"
+			}
 			s := schemas[prefix]
 			if s == nil {
-				t.Errorf("%s: %s %s.%s: no committed schema for its provider (add it to hack/provider-schemas.sh)", f.Path, b.Type, typ, b.Labels[1])
+				t.Errorf("%s: %s %s: no committed schema for its provider (add it to hack/provider-schemas.sh)", f.Path, b.Type, strings.Join(b.Labels, "."))
 				continue
 			}
 			var block *schemaBlock
 			for _, ps := range s.ProviderSchemas {
+				if b.Type == "provider" {
+					block = &ps.Provider.Block
+					continue
+				}
 				m := map[string]map[string]schemaBlockWrap{"resource": ps.ResourceSchemas, "data": ps.DataSourceSchemas, "ephemeral": ps.EphemeralSchemas}[b.Type]
 				if w, ok := m[typ]; ok {
 					block = &w.Block
 				}
 			}
-			where := fmt.Sprintf("%s: %s %s.%s", f.Path, b.Type, typ, b.Labels[1])
+			where := fmt.Sprintf("%s: %s %s", f.Path, b.Type, strings.Join(b.Labels, "."))
 			if block == nil {
 				t.Errorf("%s: the provider has no %s %s (or testdata/schemas/types.txt does not list it)", where, b.Type, typ)
 				continue
