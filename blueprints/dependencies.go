@@ -1,6 +1,8 @@
 package blueprints
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"slices"
 	"strings"
 
@@ -27,6 +29,24 @@ func DependencyEnv(d Dependency) []string {
 // DependencyConfigMap names the ConfigMap that a service's Terraform writes its connection settings
 // (DependencyEnv) into and that its workload reads them from: the contract of the two targets.
 func DependencyConfigMap(service string) string { return service + "-dependencies" }
+
+// AzureUnique is the suffix of the globally unique names of a service's Azure resources in an
+// environment (Key Vault, servers, Service Bus and Event Hubs namespaces): the first 16 hex digits of
+// the SHA-1 of "<subscription>/<service>-<env>". The service's Terraform computes the same as
+// local.unique from the subscription it runs in, which spec.cloud.subscription pins; a test of the
+// terraform target evaluates that expression with Terraform and compares.
+func AzureUnique(subscription, service, env string) string {
+	// SHA-1 because Terraform's sha1() is what the names were made with: a name, not a secret.
+	sum := sha1.Sum([]byte(subscription + "/" + service + "-" + env))
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// AzureMessagingNamespace is the name of the Service Bus (or Event Hubs) namespace that holds a
+// service's queue (or kafka) dependency in an environment, as its Terraform names it: what KEDA's
+// azure-servicebus trigger must name, since it reads the namespace from the trigger only.
+func AzureMessagingNamespace(subscription, service, env string, d Dependency) string {
+	return service + "-" + env + "-" + d.Name + "-" + AzureUnique(subscription, service, env)
+}
 
 // HasTerraformModule reports whether the terraform target writes a module for a service: it has
 // dependencies and at least one environment takes them from the cloud (CloudEnvironments). The ci

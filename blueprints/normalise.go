@@ -58,6 +58,7 @@ func normalisePlatform(s PlatformSpec) PlatformSpec {
 	set(&out.Cloud.Provider, s.Cloud.Provider)
 	set(&out.Cloud.Region, s.Cloud.Region)
 	set(&out.Cloud.Project, s.Cloud.Project)
+	set(&out.Cloud.Subscription, s.Cloud.Subscription)
 	set(&out.CI, s.CI)
 	set(&out.GitOps.Engine, s.GitOps.Engine)
 	set(&out.GitOps.RepoURL, s.GitOps.RepoURL)

@@ -1,6 +1,7 @@
 package blueprints
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,17 +18,24 @@ const DefaultScalingTarget = 5
 var scalers = map[string]map[string]string{
 	"aws":           {"queue": "aws-sqs-queue", "kafka": "kafka"},
 	"gcp":           {"queue": "gcp-pubsub"},
+	"azure":         {"queue": "azure-servicebus"},
 	ProviderCluster: {"kafka": "kafka"},
 }
 
-// noScaler says why KEDA cannot read a backlog that no scaler above covers.
+// noScaler says why KEDA (v2.21) cannot read a backlog that no scaler above covers. Its kafka scaler
+// signs in with a password (plaintext, SCRAM), Kerberos, or OAUTHBEARER from a client secret (token
+// provider "bearer") or from AWS (token provider "aws_msk_iam"): nothing that presents a workload
+// identity of Azure or Google, and Gantry's Event Hubs and Managed Kafka take no passwords.
 var noScaler = map[string]map[string]string{
-	"azure": {
-		"queue": "KEDA's azure-servicebus scaler must name the Service Bus namespace, whose name Terraform derives from the subscription when it applies",
-		"kafka": "KEDA's kafka scaler cannot sign in to Event Hubs with workload identity, and its azure-eventhub scaler needs a checkpoint store",
-	},
-	"gcp": {"kafka": "KEDA's kafka scaler cannot sign in to Managed Service for Apache Kafka with workload identity (it has no Google token provider)"},
+	"azure": {"kafka": "KEDA's kafka scaler has no Entra ID token provider for Event Hubs' Kafka endpoint (its OAUTHBEARER takes a client secret or AWS credentials, and the namespace has local authentication off), " +
+		"and its azure-eventhub scaler reads consumer checkpoints from a blob container, which a Kafka consumer group does not write"},
+	"gcp": {"kafka": "KEDA's kafka scaler has no Google token provider for Managed Service for Apache Kafka (its OAUTHBEARER takes a client secret or AWS credentials; its pod identity serves AWS only), " +
+		"and a service account key is a secret Gantry does not hand out"},
 }
+
+// needsSubscription says why KEDA must know the platform's Azure subscription for a backlog there.
+const needsSubscription = "KEDA's azure-servicebus scaler reads the Service Bus namespace from its trigger only (no namespaceFromEnv), " +
+	"and the namespace's globally unique name derives from the subscription the Terraform runs in"
 
 // BacklogScaler returns the KEDA trigger type that reads the backlog a scaled worker follows in an
 // environment, and the dependency it reads; false when the spec does not scale on a backlog.
@@ -99,7 +107,7 @@ func (l *loader) scaling(r *resolver, m *member, rp *ResolvedPlatform) {
 		if s.Type != TypeWorker || s.Scaling == (Scaling{}) {
 			continue
 		}
-		if !scalingDependency(s, rp.Spec, env.Name, report) {
+		if !scalingDependency(s, rp.Spec, cmp.Or(rp.File, "the platform"), env.Name, report) {
 			continue
 		}
 		if s.Replicas.Max <= ScaledMin(&s) {
@@ -123,7 +131,7 @@ func (l *loader) scaling(r *resolver, m *member, rp *ResolvedPlatform) {
 // scalingDependency checks the dependency spec.scaling.on names in one environment: one of the
 // service's, a queue or a kafka, whose backlog KEDA can read where its provider runs it. It reports
 // false when there is nothing further to check.
-func scalingDependency(s ServiceSpec, p PlatformSpec, env string, report func(path, hint, format string, args ...any)) bool {
+func scalingDependency(s ServiceSpec, p PlatformSpec, platformFile, env string, report func(path, hint, format string, args ...any)) bool {
 	var candidates []string
 	for _, d := range s.Dependencies {
 		if d.Type == "queue" || d.Type == "kafka" {
@@ -160,13 +168,19 @@ func scalingDependency(s ServiceSpec, p PlatformSpec, env string, report func(pa
 		}
 	}
 	provider := DependencyProvider(p, env)
-	if _, ok := scalers[provider][d.Type]; !ok {
+	trigger, ok := scalers[provider][d.Type]
+	if !ok {
 		why := noScaler[provider][d.Type]
 		if why == "" {
 			return false // a type with no form there (a queue in the cluster): refused as such already
 		}
 		report("spec.scaling.dependency", "scale on CPU with replicas.max instead (remove spec.scaling)",
 			"KEDA cannot read the backlog of a %s on %s: %s", d.Type, provider, why)
+		return false
+	}
+	if trigger == "azure-servicebus" && p.Cloud.Subscription == "" {
+		report("spec.scaling.dependency", "add `subscription: <your Azure subscription ID>` to spec.cloud in "+platformFile,
+			"KEDA needs the platform's spec.cloud.subscription to name the Service Bus namespace of %q: %s", on, needsSubscription)
 		return false
 	}
 	return true

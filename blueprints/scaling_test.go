@@ -10,6 +10,7 @@ func scaledWorker(platform []string, spec ...string) map[string]string {
 
 var (
 	onAWS   = []string{"  cloud: {provider: aws, region: eu-west-1}"}
+	onAzure = []string{"  cloud: {provider: azure, region: westeurope, subscription: 3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f}"}
 	queues  = []string{"  dependencies:", "    - {name: outbox, type: queue}", "    - {name: events, type: kafka}", "    - {name: db, type: postgres}"}
 	scaleTo = func(scaling string, more ...string) []string {
 		return append(append(append([]string{}, queues...), "  replicas: {max: 10}", "  scaling: "+scaling), more...)
@@ -60,10 +61,17 @@ func TestRuleScaling(t *testing.T) {
 				"svc.yaml:15:65: spec.scaling.topic: applies to a kafka dependency only (outbox is a queue) (remove it)",
 			},
 		},
+		{name: "queue on azure, subscription known", files: scaledWorker(onAzure, scaleTo("{dependency: outbox, toZero: true}")...)},
 		{
-			name:  "queue on azure",
+			name:  "queue on azure, subscription unknown",
 			files: scaledWorker([]string{"  cloud: {provider: azure, region: westeurope}"}, scaleTo("{dependency: outbox}")...),
-			want:  []string{"svc.yaml:15:25: spec.scaling.dependency: KEDA cannot read the backlog of a queue on azure: " + noScaler["azure"]["queue"] + " (" + hintScaleCPU + ")"},
+			want: []string{`svc.yaml:15:25: spec.scaling.dependency: KEDA needs the platform's spec.cloud.subscription to name the Service Bus namespace of "outbox": ` +
+				needsSubscription + " (add `subscription: <your Azure subscription ID>` to spec.cloud in platform.yaml)"},
+		},
+		{
+			name:  "kafka on azure",
+			files: scaledWorker(onAzure, scaleTo("{dependency: events}")...),
+			want:  []string{"svc.yaml:15:25: spec.scaling.dependency: KEDA cannot read the backlog of a kafka on azure: " + noScaler["azure"]["kafka"] + " (" + hintScaleCPU + ")"},
 		},
 		{
 			name:  "kafka on gcp",

@@ -87,6 +87,10 @@ type Cloud struct {
 	Provider string `json:"provider,omitempty" enum:"aws,gcp,azure,none" desc:"Cloud provider for dependencies and workload identity."`
 	Region   string `json:"region,omitempty" example:"eu-west-1" desc:"Region (AWS, GCP) or location (Azure) of the resources."`
 	Project  string `json:"project,omitempty" example:"acme-prod" desc:"GCP project ID (gcp only)."`
+	// Subscription pins the services' Terraform to one subscription, whose ID the globally unique names of
+	// their resources derive from; KEDA's azure-servicebus scaler must name a Service Bus namespace in
+	// its trigger, so a worker that scales on a queue needs it.
+	Subscription string `json:"subscription,omitempty" pattern:"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" example:"3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f" desc:"Azure subscription ID (azure only, lower-case): the services' Terraform runs in it, and the names of their Service Bus namespaces (and other globally unique names) derive from it. Required when a worker scales on a queue (spec.scaling): KEDA's azure-servicebus scaler names the namespace in its trigger."`
 }
 
 // Network describes the cloud network around the cluster.
@@ -258,7 +262,7 @@ type Ingress struct {
 
 // Scaling drives a worker's replica count by the backlog of one of its dependencies, through KEDA.
 type Scaling struct {
-	Dependency    string `json:"dependency,omitempty" example:"outbox" desc:"The dependency whose backlog sets the replica count: a queue (messages waiting: SQS, Pub/Sub) or a kafka (the consumer group's lag). Required when scaling is set."`
+	Dependency    string `json:"dependency,omitempty" example:"outbox" desc:"The dependency whose backlog sets the replica count: a queue (messages waiting: SQS, Pub/Sub, Service Bus, which needs the platform's cloud.subscription) or a kafka (the consumer group's lag: MSK or in the cluster; not Event Hubs or GCP's Managed Kafka, which KEDA cannot sign in to). Required when scaling is set."`
 	Target        int    `json:"target,omitempty" min:"1" max:"100000" example:"5" desc:"Backlog per replica: KEDA runs backlog / target replicas (rounded up), between replicas.min and replicas.max; defaults to 5."`
 	ToZero        bool   `json:"toZero,omitempty" desc:"Outside production, scale down to zero replicas while the backlog is empty, and up again on the first message; production keeps replicas.min."`
 	ConsumerGroup string `json:"consumerGroup,omitempty" pattern:"^[A-Za-z0-9._-]{1,249}$" example:"notifier" desc:"Kafka consumer group whose lag is measured (kafka only): the group the service consumes as; defaults to the service's name."`

@@ -903,6 +903,9 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 	} else if s.Cloud.Project != "" {
 		c.errf("spec.cloud.project", "remove it", "applies to cloud gcp only")
 	}
+	if s.Cloud.Provider != "azure" && s.Cloud.Subscription != "" { // its form: the field's pattern, checked when decoding
+		c.errf("spec.cloud.subscription", "remove it", "applies to cloud azure only")
+	}
 	if s.GitOps.Engine == "argocd" || s.GitOps.Engine == "flux" {
 		if s.GitOps.RepoURL == "" {
 			c.errf("spec.gitops.repoURL", "add `repoURL: https://github.com/acme/gitops.git`", "required for gitops engine %s", s.GitOps.Engine)

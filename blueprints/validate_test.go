@@ -1668,6 +1668,20 @@ func TestRulePlatform(t *testing.T) {
 			want:  []string{"platform.yaml:6:54: spec.cloud.project: applies to cloud gcp only (remove it)"},
 		},
 		{
+			name:  "azure subscription",
+			files: platformOnly("  cloud: {provider: azure, region: westeurope, subscription: 3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f}"),
+		},
+		{
+			name:  "azure subscription not a GUID",
+			files: platformOnly("  cloud: {provider: azure, region: westeurope, subscription: 3F2B8C1E-5D4A-4E7B-9C6F-1A2B3C4D5E6F}"),
+			want:  []string{`platform.yaml:6:62: spec.cloud.subscription: "3F2B8C1E-5D4A-4E7B-9C6F-1A2B3C4D5E6F" has the wrong form (for example "3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f")`},
+		},
+		{
+			name:  "subscription on another cloud",
+			files: platformOnly("  cloud: {provider: gcp, region: europe-west1, project: acme-prod, subscription: 3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f}"),
+			want:  []string{"platform.yaml:6:82: spec.cloud.subscription: applies to cloud azure only (remove it)"},
+		},
+		{
 			name:  "gitops repoURL required",
 			files: platformOnly("  gitops: {engine: flux}"),
 			want:  []string{"platform.yaml:6:11: spec.gitops.repoURL: required for gitops engine flux (add `repoURL: https://github.com/acme/gitops.git`)"},

@@ -14,7 +14,8 @@ import (
 // ScaledObject (in place of the HorizontalPodAutoscaler, which KEDA then owns) whose trigger reads the
 // queue or the consumer group's lag. The trigger finds the queue, subscription or brokers in the
 // workload's own env (…FromEnv), i.e. in the ConfigMap the service's Terraform (or, in the cluster, the
-// overlay) writes, so it names exactly the resource the service consumes. A cloud scaler signs in with
+// overlay) writes, so it names exactly the resource the service consumes; Azure's Service Bus scaler
+// reads no env, so it names the namespace and queue as the Terraform does. A cloud scaler signs in with
 // KEDA's pod identity (TriggerAuthentication); in the cluster, the Kafka admits KEDA's operator next to
 // the service.
 
@@ -84,8 +85,11 @@ const (
 	kedaCooldownPeriod  = 300
 )
 
-// podIdentities are KEDA's pod identity providers by cloud.
-var podIdentities = map[string]string{"aws": "aws", "gcp": "gcp"}
+// podIdentities are KEDA's pod identity providers by cloud. Each signs in as KEDA's operator: KEDA
+// v2.21 borrows a workload's identity only on AWS, from the IRSA annotation (identityOwner: workload),
+// and on Azure only as an identity federated with KEDA's own ServiceAccount (identityId, a client ID
+// Azure assigns on apply); see the README.
+var podIdentities = map[string]string{"aws": "aws", "gcp": "gcp", "azure": "azure-workload"}
 
 // scaled reports whether the worker follows a backlog in the model's environment.
 func (m *model) scaled() bool {
@@ -131,6 +135,11 @@ func (m *model) triggerMetadata(trigger string, d blueprints.Dependency) map[str
 		return map[string]string{"queueURLFromEnv": setting, "queueLength": target, "awsRegion": region}
 	case "gcp-pubsub":
 		return map[string]string{"subscriptionNameFromEnv": setting, "mode": "SubscriptionSize", "value": target}
+	case "azure-servicebus":
+		// The scaler reads namespace and queueName from its metadata only (no …FromEnv): the names the
+		// Terraform gives them, the namespace's derived from the platform's subscription.
+		ns := blueprints.AzureMessagingNamespace(m.p.Spec.Cloud.Subscription, m.name, m.env, d)
+		return map[string]string{"namespace": ns, "queueName": d.Name, "messageCount": target}
 	}
 	md := map[string]string{"bootstrapServersFromEnv": setting, "consumerGroup": m.s.Scaling.ConsumerGroup, "lagThreshold": target}
 	if m.s.Scaling.Topic != "" {

@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/kubernetes"
 )
@@ -29,6 +30,16 @@ var kafkaPlatform = map[string]string{
 	"stream.yaml": "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: stream, team: comms}\n" +
 		"spec: {runtime: go, type: worker, replicas: {min: 1, max: 4}, scaling: {dependency: events, toZero: true}, dependencies: [{name: events, type: kafka}]}\n",
 }
+
+// azurePlatform is a platform on Azure whose subscription is known, with a worker that scales on a queue.
+var azurePlatform = map[string]string{
+	"platform.yaml": "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: contoso}\n" +
+		"spec: {cloud: {provider: azure, region: westeurope, subscription: " + azureSubscription + "}, environments: [dev, prod]}\n",
+	"sender.yaml": "apiVersion: gantry.dev/v1\nkind: Service\nmetadata: {name: sender, team: comms}\n" +
+		"spec: {runtime: go, type: worker, replicas: {max: 6}, scaling: {dependency: outbox, toZero: true}, dependencies: [{name: outbox, type: queue}]}\n",
+}
+
+const azureSubscription = "3f2b8c1e-5d4a-4e7b-9c6f-1a2b3c4d5e6f"
 
 // kedaObjects reads the objects of an overlay's keda.yaml by kind.
 func kedaObjects(t *testing.T, files []generators.File, suffix string) map[string][]map[string]any {
@@ -59,6 +70,7 @@ func get(o map[string]any, path ...string) any {
 // only outside production does a worker that allows it scale to zero.
 func TestScaledWorkers(t *testing.T) {
 	files := append(generateInMemory(t, queuePlatform, false), generateInMemory(t, kafkaPlatform, true)...)
+	files = append(files, generateInMemory(t, azurePlatform, false)...)
 	for _, f := range files {
 		if strings.HasSuffix(f.Path, "/hpa.yaml") {
 			t.Errorf("%s: a scaled worker's HorizontalPodAutoscaler is KEDA's, not Gantry's", f.Path)
@@ -86,6 +98,8 @@ func TestScaledWorkers(t *testing.T) {
 		{"stream/kubernetes/overlays/dev/keda.yaml", "kafka", "bootstrapServersFromEnv", "", 0},
 		{"stream/kubernetes/overlays/staging/keda.yaml", "kafka", "bootstrapServersFromEnv", "aws", 0},
 		{"stream/kubernetes/overlays/prod/keda.yaml", "kafka", "bootstrapServersFromEnv", "aws", 2},
+		{"sender/kubernetes/overlays/dev/keda.yaml", "azure-servicebus", "namespace", "azure-workload", 0},
+		{"sender/kubernetes/overlays/prod/keda.yaml", "azure-servicebus", "namespace", "azure-workload", 2},
 	} {
 		objs := kedaObjects(t, files, tc.file)
 		so := objs["ScaledObject"][0]
@@ -95,6 +109,14 @@ func TestScaledWorkers(t *testing.T) {
 		}
 		if env := get(trig, "metadata", tc.setting); tc.trigger == "aws-sqs-queue" && env != queueEnv {
 			t.Errorf("%s: %s = %v, want %q, which the Deployment reads from the dependencies' ConfigMap", tc.file, tc.setting, env, queueEnv)
+		}
+		if tc.trigger == "azure-servicebus" {
+			// No …FromEnv there: the names the Terraform gives the namespace and the queue.
+			env := filepath.Base(filepath.Dir(tc.file))
+			want := blueprints.AzureMessagingNamespace(azureSubscription, "sender", env, blueprints.Dependency{Name: "outbox", Type: "queue"})
+			if md := get(trig, "metadata").(map[string]any); md["namespace"] != want || md["queueName"] != "outbox" || md["messageCount"] != "5" {
+				t.Errorf("%s: metadata %v, want namespace %s, queueName outbox, messageCount 5", tc.file, md, want)
+			}
 		}
 		ta := objs["TriggerAuthentication"]
 		switch {

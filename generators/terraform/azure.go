@@ -38,6 +38,11 @@ func newAzure() *cloud {
 
 func (z *azure) providers(m *module, f *file) {
 	p := f.top("provider", "azurerm")
+	if sub := m.p.Spec.Cloud.Subscription; sub != "" {
+		// Pinned, so that local.unique, and the names made with it, are the ones the manifests were
+		// written with (KEDA's Service Bus trigger names the namespace).
+		p.str("subscription_id", sub)
+	}
 	p.block("features")
 	// Storage is reached with Entra ID tokens, not account keys (shared keys are off).
 	p.boolean("storage_use_azuread", true)
