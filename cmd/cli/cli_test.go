@@ -48,7 +48,7 @@ func TestValidateExamples(t *testing.T) {
 	if r.code != 0 || r.errOut != "" {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.errOut)
 	}
-	if want := "14 services valid (4 platforms, 0 warnings)\n"; r.out != want {
+	if want := "15 services valid (4 platforms, 0 warnings)\n"; r.out != want {
 		t.Errorf("stdout = %q, want %q", r.out, want)
 	}
 }
