@@ -26,6 +26,10 @@ var Changelog = []Change{
 		"customization: each overlay includes your kustomize components (kubernetes/custom, overlays/<env>/custom)"},
 	{"v0.1.0", regexp.MustCompile(`/kubernetes/(overlays/[^/]+/)?custom/kustomization\.yaml$`),
 		"customization: your kustomize components, seeded once"},
+	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows/[a-z0-9-]+\.yaml|\.gitlab/ci/[a-z0-9-]+\.yml)$`),
+		"customization: each pipeline calls (GitHub) or includes (GitLab) your own CI file"},
+	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows/[a-z0-9-]+\.custom\.yaml|\.gitlab/ci/custom/[a-z0-9-]+\.yml)$`),
+		"customization: your own CI file, seeded once"},
 }
 
 // UpgradeNotes is the summary of an upgrade from the release that wrote the output (recorded; "" for

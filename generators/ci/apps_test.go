@@ -1,7 +1,6 @@
 package ci_test
 
 import (
-	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,8 +31,7 @@ func withApps(t *testing.T, files []generators.File) []generators.File {
 			if !strings.HasPrefix(f.Path, ".github/workflows/") && !strings.HasPrefix(f.Path, ".gitlab/ci/") {
 				continue
 			}
-			f.Path = path.Join(path.Dir(f.Path), "app-"+filepath.Base(dir)+"-"+path.Base(f.Path))
-			out = append(out, f)
+			out = append(out, renamed(f, "app-"+filepath.Base(dir)+"-"))
 			n++
 		}
 		if n == 0 {

@@ -3,7 +3,9 @@
 // repository's .gitlab-ci.yml), with the DevSecOps stages: blueprint and drift checks, secret scan,
 // SAST, lint, unit tests and dependency scan, image build, SBOM and image scan, push by digest,
 // keyless signing and attestations on the default branch, manifest and IaC checks, and promotion
-// through the GitOps overlays.
+// through the GitOps overlays. Each pipeline also runs the service's own jobs from a file of the
+// user's (CustomFile, generators.RepoCustom, seeded once): GitHub calls it as a reusable workflow after
+// the checks, with contents: read, and promotes only when it passed; GitLab includes it.
 //
 // The pipelines are templates (templates/ci). Every value from a blueprint is a validated name, goes
 // into the file through the templates' yaml helper, and reaches a shell only as an environment
@@ -42,6 +44,23 @@ const terraformVersion = "1.16.4"
 // GitLabInclude is where a service's GitLab CI file goes, under the repository root.
 const GitLabInclude = ".gitlab/ci"
 
+// GitLabCustom is where a service's own GitLab CI include goes (generators.RepoCustom): a folder of
+// its own, out of reach of the root file's GitLabInclude/*.yml (GitLab's * stops at a slash).
+const GitLabCustom = GitLabInclude + "/custom"
+
+// CustomFile is the service's own CI file, under the repository root: a reusable workflow the GitHub
+// workflow calls, or a file the GitLab one includes. Gantry seeds it once; it is the user's from then
+// on (generators.RepoCustom).
+func CustomFile(ciSystem, service string) string {
+	switch ciSystem {
+	case "github":
+		return path.Join(".github", "workflows", service+".custom.yaml")
+	case "gitlab":
+		return path.Join(GitLabCustom, service+".yml")
+	}
+	return ""
+}
+
 // Generator is the ci target.
 type Generator struct{}
 
@@ -54,20 +73,21 @@ func (*Generator) Name() string { return "ci" }
 // Produces implements generators.Generator: GitHub workflows, GitLab's root file and its includes.
 func (*Generator) Produces(p string) bool { return layout(p) }
 
-var layout = generators.Layout(`^(\.github/workflows/` + generators.LabelRE + `\.yaml|\.gitlab-ci\.yml|` + GitLabInclude + `/` + generators.LabelRE + `\.yml)$`)
+var layout = generators.Layout(`^(\.github/workflows/` + generators.LabelRE + `(\.custom)?\.yaml|\.gitlab-ci\.yml|` +
+	GitLabInclude + `/(custom/)?` + generators.LabelRE + `\.yml)$`)
 
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
 	var name, tmpl string
 	switch p.Spec.CI {
 	case "github":
-		name, tmpl = path.Join(".github", "workflows", s.Name+".yaml"), "github.yaml.tmpl"
+		name, tmpl = path.Join(".github", "workflows", s.Name+".yaml"), "github"
 	case "gitlab":
-		name, tmpl = path.Join(GitLabInclude, s.Name+".yml"), "gitlab.yaml.tmpl"
+		name, tmpl = path.Join(GitLabInclude, s.Name+".yml"), "gitlab"
 	default:
 		return nil, nil
 	}
-	pl, err := newPipeline(p, s, name)
+	pl, err := newPipeline(p, s, name, CustomFile(p.Spec.CI, s.Name))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -79,14 +99,29 @@ func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.Resolve
 			return nil, fmt.Errorf("%s: the path of blueprint %q has characters a CI file would evaluate; rename it with letters, digits, '.', '_', '-' and '/' only", name, f)
 		}
 	}
-	data, err := templates.Render(tmpl, pl)
+	data, err := templates.Render(tmpl+".yaml.tmpl", pl)
 	if err != nil {
 		return nil, err
 	}
 	if err := wellFormed(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return []generators.File{{Path: name, Data: data, Kind: generators.RepoManaged}}, nil
+	seed, err := templates.Render(tmpl+"-custom.yaml.tmpl", customSeed{Origin: generators.Origin(s.Source), Name: s.Name,
+		Hidden: "." + s.Name, File: pl.Custom, Pipeline: name, Prebuilt: pl.Prebuilt != nil})
+	if err != nil {
+		return nil, err
+	}
+	if err := wellFormed(seed); err != nil {
+		return nil, fmt.Errorf("%s: %w", pl.Custom, err)
+	}
+	return []generators.File{{Path: name, Data: data, Kind: generators.RepoManaged},
+		{Path: pl.Custom, Data: seed, Kind: generators.RepoCustom}}, nil
+}
+
+// customSeed is what the seed of a service's own CI file renders: validated names and paths.
+type customSeed struct {
+	Origin, Name, Hidden, File, Pipeline string
+	Prebuilt                             bool
 }
 
 // GeneratePlatform implements generators.PlatformGenerator: GitLab's root .gitlab-ci.yml, which sets
@@ -122,6 +157,7 @@ type Pipeline struct {
 	Image         string   // the image CI builds and pushes
 	Branch        string   // the default branch: pushes there sign, attest and promote
 	Paths         []string // what triggers the pipeline
+	Custom        string   // the service's own CI file (CustomFile), which the pipeline calls or includes
 	EnvList       string   // the environments, space-separated, for a shell loop
 	First         string   // the environment CI promotes to automatically
 	FirstImage    string   // the image name the first environment runs
@@ -171,7 +207,7 @@ type Prebuilt struct {
 	Ref, Scan string
 }
 
-func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file string) (*Pipeline, error) {
+func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, file, custom string) (*Pipeline, error) {
 	out := path.Clean(p.Spec.GitOps.Path) // the platform's normalising gives it and the branch their defaults
 	svcOut := path.Join(out, generators.ServiceDir(p, s))
 	dir := path.Dir(p.Source)
@@ -186,6 +222,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		Branch:        p.Spec.GitOps.Branch,
 		Registry:      registryOf(s.Base.Image, p.Spec.Cloud),
 		Terraform:     blueprints.HasTerraformModule(p, s),
+		Custom:        custom,
 
 		GantryVersion:     GantryVersion,
 		GoVersion:         goVersion,
@@ -233,7 +270,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 	} else {
 		pl.Paths = append(pl.Paths, p.Source)
 	}
-	pl.Paths = append(pl.Paths, svcOut+"/**", file)
+	pl.Paths = append(pl.Paths, svcOut+"/**", file, custom)
 	var envs, words []string
 	for i, e := range s.Environments {
 		envs = append(envs, e.Name)

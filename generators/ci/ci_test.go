@@ -1,7 +1,10 @@
 package ci_test
 
 import (
+	"bytes"
 	"os"
+	"path"
+	"slices"
 	"testing"
 
 	"github.com/gantry-dev/gantry/generators"
@@ -29,6 +32,34 @@ func TestGolden(t *testing.T) {
 		}
 	}
 	gentest.Golden(t, "testdata/golden", files)
+}
+
+// renamed is f with its name prefixed, and in a pipeline the reference to the service's own CI file
+// (ci.CustomFile: the reusable workflow it calls, the file it includes) prefixed alike, so that
+// pipelines of several sources share one repository and each still calls its own.
+func renamed(f generators.File, prefix string) generators.File {
+	f.Path = path.Join(path.Dir(f.Path), prefix+path.Base(f.Path))
+	for _, ref := range []string{`uses: "./.github/workflows/`, `local: ".gitlab/ci/custom/`} {
+		f.Data = bytes.ReplaceAll(f.Data, []byte(ref), []byte(ref+prefix))
+	}
+	return f
+}
+
+// withCustomizations puts the user's own CI files (gentest.CICustomization) among files: in place of
+// payments' seed where the examples have one (acme's, on GitHub), else beside the others (the GitLab
+// one, whose job extends payments' hidden jobs: only the checks that read a file alone see it).
+func withCustomizations(t *testing.T, files []generators.File) []generators.File {
+	t.Helper()
+	out := slices.Clone(files)
+	for _, system := range []string{"github", "gitlab"} {
+		p, data := gentest.CICustomization(t, system)
+		if i := slices.IndexFunc(out, func(f generators.File) bool { return f.Path == p }); i >= 0 {
+			out[i].Data = []byte(data)
+		} else {
+			out = append(out, generators.File{Path: p, Data: []byte(data), Kind: generators.RepoCustom, Target: "ci"})
+		}
+	}
+	return out
 }
 
 func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o644) }

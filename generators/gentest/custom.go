@@ -1,5 +1,12 @@
 package gentest
 
+import (
+	"testing"
+
+	"github.com/gantry-dev/gantry/blueprints/catalog"
+	"github.com/gantry-dev/gantry/templates"
+)
+
 // Customizations are a user's own changes to acme's payments in every target, by path under the
 // output folder: a toleration and an annotation by strategic-merge patch for every environment, an
 // extra resource in production, an extra Terraform resource that reads Gantry's locals and an
@@ -60,4 +67,62 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
 }
 `,
+}
+
+// CICustomization is the same user's extra CI job for payments on a CI system ("github" or "gitlab"):
+// their own file (ci.CustomFile, under the repository root) in place of its seed, and its content.
+// On GitHub, a reusable workflow the generated one calls, with a job that checks out the repository
+// (the pinned checkout) and runs a script; on GitLab, a file the generated one includes, with a job in
+// a generated stage that extends the service's hidden jobs (its variables, its rules). Each checks
+// that every overlay of payments includes the team's kustomize component, on acme's layout.
+func CICustomization(t testing.TB, system string) (path, data string) {
+	t.Helper()
+	switch system {
+	case "github":
+		checkout, err := templates.Action("actions/checkout")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ".github/workflows/payments.custom.yaml", `# The billing team's own jobs for payments.
+name: payments (yours)
+
+on:
+  workflow_call:
+
+permissions:
+  contents: read
+
+jobs:
+  overlays:
+    name: Every overlay includes the team's components
+    runs-on: ubuntu-24.04
+    timeout-minutes: 5
+    env:
+      OVERLAYS: deploy/acme/billing/payments/kubernetes/overlays
+    steps:
+      - uses: ` + checkout + `
+        with:
+          persist-credentials: false
+      - name: Every overlay includes custom
+        run: |
+          for k in "$OVERLAYS"/*/kustomization.yaml; do
+            grep -qx -- '- custom' "$k" || { echo "::error file=$k::does not include the custom component"; exit 1; }
+          done
+`
+	case "gitlab":
+		image, err := templates.Pin("docker.io/library/golang", catalog.GoVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ".gitlab/ci/custom/payments.yml", `# The billing team's own jobs for payments.
+payments:overlays:
+  extends: [.payments, .payments:changed]
+  stage: verify
+  image: "` + image + `"
+  script:
+    - for k in "$SERVICE_OUTPUT"/kubernetes/overlays/*/kustomization.yaml; do grep -qx -- '- custom' "$k" || exit 1; done
+`
+	}
+	t.Fatalf("no CI customization for %q", system)
+	return "", ""
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/output"
+	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 // acme copies acme's blueprints into a temporary folder and returns the options that generate them
@@ -57,22 +59,35 @@ func mustGenerate(t *testing.T, opts output.Options) *output.Result {
 }
 
 // The done-when test: payments customized in every target (a toleration and an annotation by
-// patch, an extra resource, a Terraform resource and override; not yet an extra CI job) keeps every
-// customization through a blueprint change; --check is clean; a patch that drops runAsNonRoot is
-// refused with its file.
+// patch, an extra resource, a Terraform resource and override, an extra CI job on GitHub and, with
+// acme's platform on GitLab, on GitLab) keeps every customization through a blueprint change; the
+// customized pipelines pass actionlint with shellcheck, or GitLab's schema and gitlab-ci-local, which
+// runs the user's job; --check is clean; a patch that drops runAsNonRoot is refused with its file.
 func TestCustomizationsSurviveRegeneration(t *testing.T) {
-	t.Run("no cache", func(t *testing.T) { customizationsSurvive(t, "", func() {}) })
-	// With the cache of earlier runs: a customized service is rendered every time (its components
+	// With the cache of earlier runs too: a customized service is rendered every time (its components
 	// differ from their seeds), so its patches are checked every time.
-	t.Run("cache", func(t *testing.T) {
-		dir, settle := fastCache(t)
-		customizationsSurvive(t, dir, settle)
-	})
+	for _, c := range []struct {
+		system string
+		cache  bool
+	}{{"github", false}, {"github", true}, {"gitlab", true}} {
+		t.Run(fmt.Sprintf("%s cache=%v", c.system, c.cache), func(t *testing.T) {
+			dir, settle := "", func() {}
+			if c.cache {
+				dir, settle = fastCache(t)
+			}
+			customizationsSurvive(t, c.system, dir, settle)
+		})
+	}
 }
 
-func customizationsSurvive(t *testing.T, cache string, settle func()) {
+func customizationsSurvive(t *testing.T, system, cache string, settle func()) {
 	opts := acme(t)
 	opts.Cache = cache
+	// The output where acme's pipelines look for it (spec.gitops.path), so that the user's CI job can run.
+	opts.Output = filepath.Join(opts.Repo, "deploy")
+	platform := filepath.Join(opts.Paths[0], "platform.yaml")
+	pdata, _ := os.ReadFile(platform)
+	write(t, platform, strings.Replace(string(pdata), "ci: github", "ci: "+system, 1))
 	mustGenerate(t, opts)
 	settle()
 	mustGenerate(t, opts)
@@ -81,6 +96,8 @@ func customizationsSurvive(t *testing.T, cache string, settle func()) {
 	for p, data := range gentest.Customizations {
 		mine[filepath.Join(opts.Output, p)] = data
 	}
+	ciFile, ciData := gentest.CICustomization(t, system)
+	mine[filepath.Join(opts.Repo, filepath.FromSlash(ciFile))] = ciData
 	for p, data := range mine {
 		write(t, p, data)
 	}
@@ -102,7 +119,7 @@ func customizationsSurvive(t *testing.T, cache string, settle func()) {
 	for _, p := range res.Summary.Yours {
 		yours[p] = true
 	}
-	for p := range maps.Keys(gentest.Customizations) {
+	for _, p := range append(slices.Collect(maps.Keys(gentest.Customizations)), ciFile) {
 		if !yours[p] {
 			t.Errorf("%s is not listed as yours: %v", p, res.Summary.Yours)
 		}
@@ -113,6 +130,7 @@ func customizationsSurvive(t *testing.T, cache string, settle func()) {
 	if res := mustGenerate(t, check); res.Drifted() || slices.ContainsFunc(res.Roots, func(r output.Root) bool { return r.Drift.Outdated() }) {
 		t.Errorf("--check after regenerating: %+v", res.Roots)
 	}
+	checkPipelines(t, system, opts.Repo)
 	// The customized overlay, built as the cluster's GitOps controller builds it.
 	overlay := filepath.Join(opts.Output, "acme/billing/payments/kubernetes/overlays/prod")
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), overlay)
@@ -143,6 +161,56 @@ func customizationsSurvive(t *testing.T, cache string, settle func()) {
 	}
 	if _, err := output.Generate(check); !errors.As(err, &refused) {
 		t.Errorf("--check with the patch: %v", err)
+	}
+}
+
+// checkPipelines runs the checkers the generated pipelines pass (generators/ci's tests) on the
+// repository's pipelines, the user's own file among them. GitHub: actionlint with shellcheck, which
+// also checks that the generated workflow's call fits the user's workflow. GitLab: every file against
+// GitLab's schema, and gitlab-ci-local reading the pipeline and running the user's job (it extends
+// the service's hidden jobs), as on the default branch.
+func checkPipelines(t *testing.T, system, repo string) {
+	t.Helper()
+	switch system {
+	case "github":
+		actionlint := checkers.GoTool(t, "actionlint")
+		shellcheck := checkers.Installed(t, "shellcheck")["shellcheck"]
+		// actionlint checks a call of a local workflow only in a project a .git folder marks.
+		if err := os.Mkdir(filepath.Join(repo, ".git"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		wfs, _ := filepath.Glob(filepath.Join(repo, ".github", "workflows", "*.yaml"))
+		if len(wfs) < 2 {
+			t.Fatalf("workflows %v", wfs)
+		}
+		if out, ok := checkers.Run(t, repo, actionlint, append([]string{"-shellcheck", shellcheck, "-no-color"}, wfs...)...); !ok || strings.TrimSpace(out) != "" {
+			t.Errorf("actionlint:\n%s", out)
+		}
+	case "gitlab":
+		tools := checkers.Installed(t, "gitlab-ci-schema", "gitlab-ci-local")
+		files, _ := filepath.Glob(filepath.Join(repo, ".gitlab", "ci", "*.yml"))
+		more, _ := filepath.Glob(filepath.Join(repo, ".gitlab", "ci", "custom", "*.yml"))
+		for _, f := range append(append(files, more...), filepath.Join(repo, ".gitlab-ci.yml")) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := checkers.ValidateGitLabCI(t, tools["gitlab-ci-schema"], data); len(errs) > 0 {
+				t.Errorf("%s:\n  %s", f, strings.Join(errs, "\n  "))
+			}
+		}
+		// A repository whose origin/main is empty: to the rules' changes:, everything changed.
+		for _, args := range [][]string{{"init", "-q"}, {"commit", "-q", "--allow-empty", "-m", "empty"},
+			{"update-ref", "refs/remotes/origin/main", "HEAD"}, {"add", "-A"}, {"commit", "-q", "-m", "generated"}} {
+			if out, ok := checkers.Run(t, repo, "git", append([]string{"-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"}, args...)...); !ok {
+				t.Fatalf("git %v: %s", args, out)
+			}
+		}
+		out, ok := checkers.Run(t, repo, tools["gitlab-ci-local"], "--home", t.TempDir(), "--variable", "CI_PIPELINE_SOURCE=push",
+			"--variable", "CI_COMMIT_BRANCH=main", "--variable", "CI_DEFAULT_BRANCH=main", "--force-shell-executor", "payments:overlays")
+		if !ok || !strings.Contains(out, "PASS  payments:overlays") {
+			t.Errorf("gitlab-ci-local payments:overlays (%v):\n%s", ok, out)
+		}
 	}
 }
 

@@ -10,13 +10,15 @@ import (
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
+	"github.com/gantry-dev/gantry/generators/ci"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
 
 // TestOutputChecks runs the generator issues' checkers on what `gantry new` generates: the blueprint
 // validates (new fails otherwise), every overlay of every type builds with kustomize and passes
-// kubeconform -strict and kube-score, every runtime's GitHub workflow passes actionlint with shellcheck,
+// kubeconform -strict and kube-score, every runtime's GitHub workflow (and the service's own one it
+// calls) passes actionlint with shellcheck,
 // and a GitLab scaffold passes GitLab's schema.
 func TestOutputChecks(t *testing.T) {
 	kustomize := checkers.GoTool(t, "kustomize")
@@ -38,8 +40,13 @@ func TestOutputChecks(t *testing.T) {
 				t.Fatalf("%s: %d overlays, want 3 (dev, staging, prod)", dir, len(ov))
 			}
 			overlays = append(overlays, ov...)
-			workflows = append(workflows, filepath.Join(dir, ".github", "workflows", rt+"-"+typ+".yaml"))
+			workflows = append(workflows, filepath.Join(dir, ".github", "workflows", rt+"-"+typ+".yaml"),
+				filepath.Join(dir, filepath.FromSlash(ci.CustomFile("github", rt+"-"+typ))))
 			checkNoDrift(t, dir)
+			// actionlint checks a call of a local workflow only in a project a .git folder marks.
+			if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 
@@ -90,7 +97,7 @@ func TestOutputChecks(t *testing.T) {
 	}
 
 	dir := newScaffold(t, newcmd.Options{Name: "lab", ServiceFlags: cmdutil.ServiceFlags{Runtime: "python", Type: "worker"}, CI: "gitlab"})
-	for _, p := range []string{".gitlab-ci.yml", ".gitlab/ci/lab.yml"} {
+	for _, p := range []string{".gitlab-ci.yml", ".gitlab/ci/lab.yml", ci.CustomFile("gitlab", "lab")} {
 		data, err := os.ReadFile(filepath.Join(dir, p))
 		if err != nil {
 			t.Fatal(err)

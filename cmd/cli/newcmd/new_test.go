@@ -59,7 +59,7 @@ func TestNewWritesEverything(t *testing.T) {
 		"README.md", ".gitignore", "blueprints/payments.yaml", "blueprints/platform.yaml",
 		"services/payments/main.go", "services/payments/main_test.go", "services/payments/go.mod",
 		"services/payments/Dockerfile", "services/payments/.dockerignore",
-		".github/workflows/payments.yaml", ".gantry/manifest.json", "deploy/.gantry/manifest.json",
+		".github/workflows/payments.yaml", ".github/workflows/payments.custom.yaml", ".gantry/manifest.json", "deploy/.gantry/manifest.json",
 		"deploy/payments/billing/payments/kubernetes/base/deployment.yaml", "deploy/payments/README.md",
 		"deploy/payments/billing/payments/kubernetes/overlays/prod/kustomization.yaml",
 	} {
