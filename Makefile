@@ -31,7 +31,7 @@ test: lint tools ## run every test, the linters, the golden-file checks and the 
 	$(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: tools
-tools: ## install the pinned checkers into ~/.cache/gantry-tools (cold: about 20 minutes; then under a second)
+tools: ## install the pinned checkers into ~/.cache/gantry-tools (cold: about 32 minutes on 2 idle cores; then under a second)
 	bash hack/install-tools.sh >/dev/null
 
 .PHONY: provider-schemas

@@ -120,6 +120,15 @@ func OpenCache(dir, out, repo string) *Cache {
 	return c
 }
 
+// absPath is p from the working folder the run started in: the cache's entries are absolute paths,
+// the writer's roots may be relative.
+func (c *Cache) absPath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.cwd, p)
+}
+
 // abs is where a file of kind k at p lands.
 func (c *Cache) abs(k Kind, p string) string {
 	root := c.roots[0]
@@ -141,8 +150,9 @@ func (c *Cache) jobKey(fp [sha256.Size]byte, target string) [sha256.Size]byte {
 }
 
 // skip returns a rendering's files without their data when its listing is known and every file is on
-// disk as listed (a seed, or a file of the user's, need only be there: Gantry keeps whatever it holds;
-// a customization the user changed is rendered, so its check sees the rendered files).
+// disk as listed: a seed need only be there (Gantry keeps whatever it holds), every other file, the
+// user's included, must hold what was listed (a customization the user changed is rendered, so its
+// check sees the rendered files).
 func (c *Cache) skip(key [sha256.Size]byte) ([]File, bool) {
 	listed, ok := c.old.Jobs[key]
 	if !ok {
@@ -170,9 +180,7 @@ func (c *Cache) has(abs string) bool {
 	if c == nil {
 		return false
 	}
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(c.cwd, abs)
-	}
+	abs = c.absPath(abs)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.seen[abs]
@@ -195,9 +203,7 @@ func (c *Cache) remember(key [sha256.Size]byte, files []File) {
 
 // trusted is the hash of the file at abs when its metadata vouches for it, and keeps the entry.
 func (c *Cache) trusted(abs string) ([sha256.Size]byte, bool) {
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(c.cwd, abs)
-	}
+	abs = c.absPath(abs)
 	c.mu.Lock()
 	h, seen := c.seen[abs]
 	c.mu.Unlock()
@@ -229,9 +235,7 @@ func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 		}
 		return data, sum, err
 	}
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(c.cwd, abs)
-	}
+	abs = c.absPath(abs)
 	if h, ok := c.trusted(abs); ok {
 		return nil, hex.EncodeToString(h[:]), nil
 	}
@@ -275,9 +279,7 @@ func (c *Cache) listed(abs string, st fileStat) ([]string, bool) {
 	if c == nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
 		return nil, false
 	}
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(c.cwd, abs)
-	}
+	abs = c.absPath(abs)
 	d, ok := c.old.Dirs[abs]
 	if !ok || d.Stat.Observed-int64(RacyMargin) <= d.Stat.Ctime || !d.Stat.sameFile(st) {
 		return nil, false
@@ -293,9 +295,7 @@ func (c *Cache) rememberDir(abs string, st fileStat, names []string) {
 	if c == nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
 		return
 	}
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(c.cwd, abs)
-	}
+	abs = c.absPath(abs)
 	st.Observed = c.start
 	c.mu.Lock()
 	c.next.Dirs[abs] = dirList{Stat: st, Names: names}

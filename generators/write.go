@@ -65,9 +65,9 @@ func (e ManifestEntry) wrote(h string) bool {
 	return h == e.SHA256 || (e.Pending != "" && h == e.Pending)
 }
 
-// entry is the record of f once written.
-func (f *File) entry() ManifestEntry {
-	return ManifestEntry{SHA256: f.sum(), Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform, Yours: f.Kind.Yours()}
+// entry is the record of f once written; sum is its content's hash.
+func (f *File) entry(sum string) ManifestEntry {
+	return ManifestEntry{SHA256: sum, Target: f.Target, Env: f.Env, Source: f.Source, Platform: f.Platform, Yours: f.Kind.Yours()}
 }
 
 func hash(data []byte) string {
@@ -283,6 +283,7 @@ type Decision struct {
 	Recorded bool
 	Disk     []byte // what is on disk where it is shown (a generated file that differs, a stale one); else nil
 	DiskHash string // its hash, for generated files that exist
+	Hash     string // the generated file's hash
 }
 
 // classification is everything a run found under a root before acting.
@@ -378,13 +379,14 @@ func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Dec
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, f.Path)), err)
 	}
-	same := err == nil && sum == f.sum()
+	d.Hash = f.sum() // once: the comparison, and the record
+	same := err == nil && sum == d.Hash
 	if err == nil && !same && disk == nil {
 		if disk, err = os.ReadFile(abs); err != nil {
 			return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(abs), err)
 		}
 		sum = hash(disk)
-		same = sum == f.sum()
+		same = sum == d.Hash
 	}
 	d.Disk, d.DiskHash = disk, sum // the hash once: the decision, and the pending record if it is written
 	switch {
@@ -543,7 +545,7 @@ func Prepare(root string, files []File, opts WriteOptions) (_ *Plan, err error) 
 					p.next.Files[d.Path] = d.Entry
 				}
 			} else if d.Action != Keep {
-				p.next.Files[d.Path] = d.File.entry()
+				p.next.Files[d.Path] = d.File.entry(d.Hash)
 			}
 		}
 		switch d.Action {
