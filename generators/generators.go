@@ -98,6 +98,13 @@ type Generator interface {
 	Produces(path string) bool
 }
 
+// InRepoTarget is implemented by the targets whose files all go under the repository root (Kind.InRepo:
+// pipelines, Dockerfiles, the Compose file), never the output folder: what a record of an output folder
+// that is also the repository root tells apart.
+type InRepoTarget interface {
+	InRepo() bool
+}
+
 // Layout is a Produces made of a regular expression, compiled on first use (not at start-up).
 func Layout(pattern string) func(string) bool {
 	re := sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })

@@ -9,7 +9,7 @@ import (
 )
 
 // Release is the release of Gantry this source is: the record of each output keeps it, and the
-// generated pipelines install it (ci.GantryVersion). Bumped when a release is cut.
+// generated pipelines install the release the record names. Bumped when a release is cut.
 const Release = "v0.1.0"
 
 // Change is one entry of the changelog: the files a release changes, and why.
@@ -30,6 +30,8 @@ var Changelog = []Change{
 		"customization: each pipeline calls (GitHub) or includes (GitLab) your own CI file"},
 	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows/[a-z0-9-]+\.custom\.yaml|\.gitlab/ci/custom/[a-z0-9-]+\.yml)$`),
 		"customization: your own CI file, seeded once"},
+	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows|\.gitlab/ci)/[A-Za-z0-9._-]+\.gantry-upgrade\.ya?ml$`),
+		"upgrades: a job per output folder regenerates it with each new release and opens a pull request"},
 }
 
 // UpgradeNotes is the summary of an upgrade from the release that wrote the output (recorded; "" for

@@ -1012,3 +1012,50 @@ func CheckWith(root string, files []File, opts WriteOptions) (Drift, error) {
 func platformsEqual(a, b map[string][]string) bool {
 	return maps.EqualFunc(a, b, slices.Equal)
 }
+
+// Recorded returns the blueprints the record under root says the output here was generated from,
+// relative to the repository root, sorted; false when root has no record. Only the output's entries
+// count (inRepo tells the targets whose files go under the repository root apart: when the output
+// folder is the repository root, one record holds both): the sources of its files, and every
+// blueprint of the platforms that have files here. A path that could leave the repository (absolute,
+// `..`) or is no YAML file is refused: anyone who can change the repository can change the record.
+func Recorded(root string, inRepo func(target string) bool) ([]string, bool, error) {
+	m, ok, err := readManifest(root, safeDirs{})
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	var out []string
+	add := func(p string) error {
+		if !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p || (path.Ext(p) != ".yaml" && path.Ext(p) != ".yml") {
+			return refused("%s names %q as a blueprint: not a YAML file inside the repository; restore the record from version control", filepath.ToSlash(filepath.Join(root, filepath.FromSlash(manifestPath))), p)
+		}
+		out = append(out, p)
+		return nil
+	}
+	here := map[string]bool{}
+	for _, e := range m.Files {
+		if inRepo(e.Target) {
+			continue
+		}
+		if e.Platform != "" {
+			here[e.Platform] = true
+		}
+		if e.Source != "" {
+			if err := add(e.Source); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	for name, members := range m.Platforms {
+		if !here[name] {
+			continue
+		}
+		for _, p := range members {
+			if err := add(p); err != nil {
+				return nil, true, err
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true, nil
+}

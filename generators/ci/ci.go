@@ -31,9 +31,26 @@ import (
 	"github.com/gantry-dev/gantry/templates"
 )
 
-// GantryVersion is the release of gantry the pipelines install to run `gantry validate` and
-// `gantry generate --check`.
-const GantryVersion = generators.Release
+// readRelease is the shell that sets $release to the Gantry release that wrote the output, which its
+// record names ($OUTPUT/.gantry/manifest.json, `"gantry": "vX.Y.Z"`): the one place a repository
+// pins Gantry. The pipelines check with that release, so output is never checked by another one, and
+// an upgrade (a new release's `gantry generate`, by hand or by the upgrade job) moves every pipeline.
+const readRelease = `record="$OUTPUT/.gantry/manifest.json"
+if [ ! -f "$record" ]; then
+  echo "$record is missing: run gantry generate and commit the result" >&2
+  exit 1
+fi
+release="$(sed -n 's/^ *"gantry": *"\([^"]*\)".*/\1/p' "$record" | head -n 1)"
+if ! printf '%s\n' "$release" | grep -Eqx 'v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?'; then
+  echo "$record names no Gantry release (\"gantry\": \"vX.Y.Z\"): run gantry generate and commit the result" >&2
+  exit 1
+fi
+`
+
+// installGantry installs the release that wrote the output (readRelease), to run `gantry validate`
+// and `gantry generate --check`.
+const installGantry = readRelease + `go install "github.com/gantry-dev/gantry/cmd/gantry@$release"
+`
 
 // goVersion is the Go the pipelines' tool installs use: the Go runtime's build image's.
 const goVersion = catalog.GoVersion
@@ -70,11 +87,17 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "ci" }
 
+// InRepo implements generators.InRepoTarget: every file of the target goes under the repository root.
+func (*Generator) InRepo() bool { return true }
+
 // Produces implements generators.Generator: GitHub workflows, GitLab's root file and its includes.
 func (*Generator) Produces(p string) bool { return layout(p) }
 
-var layout = generators.Layout(`^(\.github/workflows/` + generators.LabelRE + `(\.custom)?\.yaml|\.gitlab-ci\.yml|` +
-	GitLabInclude + `/(custom/)?` + generators.LabelRE + `\.yml)$`)
+var layout = generators.Layout(`^(\.github/workflows/(` + generators.LabelRE + `(\.custom)?|` + upgradeRE + `)\.yaml|\.gitlab-ci\.yml|` +
+	GitLabInclude + `/((custom/)?` + generators.LabelRE + `|` + upgradeRE + `)\.yml)$`)
+
+// upgradeRE is an upgrade job's file name without its extension (UpgradeFile).
+const upgradeRE = `[A-Za-z0-9._-]+\.gantry-upgrade`
 
 // Generate implements generators.Generator.
 func (*Generator) Generate(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService) ([]generators.File, error) {
@@ -124,12 +147,22 @@ type customSeed struct {
 	Prebuilt                             bool
 }
 
-// GeneratePlatform implements generators.PlatformGenerator: GitLab's root .gitlab-ci.yml, which sets
-// the stages and the workflow rules and includes every service's file. It names no platform, so two
-// GitLab platforms in one repository write the same file.
+// GeneratePlatform implements generators.PlatformGenerator: the upgrade job of the platform's output
+// folder (Upgrade) and, on GitLab, the root .gitlab-ci.yml, which sets the stages and the workflow
+// rules and includes every service's file (and the upgrade job). Neither names the platform, so the
+// platforms of one repository (of one output folder) write the same files.
 func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators.File, error) {
+	var files []generators.File
+	switch p.Spec.CI {
+	case "github", "gitlab":
+		f, err := upgrade(p.Spec.CI, p.Spec.GitOps.Path)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
 	if p.Spec.CI != "gitlab" {
-		return nil, nil
+		return files, nil
 	}
 	data, err := templates.Render("gitlab-root.yaml.tmpl", struct {
 		Header, Include string
@@ -143,7 +176,61 @@ func (*Generator) GeneratePlatform(p *blueprints.ResolvedPlatform) ([]generators
 	if err := wellFormed(data); err != nil {
 		return nil, fmt.Errorf(".gitlab-ci.yml: %w", err)
 	}
-	return []generators.File{{Path: ".gitlab-ci.yml", Data: data, Kind: generators.RepoManaged}}, nil
+	return append(files, generators.File{Path: ".gitlab-ci.yml", Data: data, Kind: generators.RepoManaged}), nil
+}
+
+// Upgrade is what the upgrade job of an output folder renders: a scheduled (GitHub) or
+// schedule-triggered (GitLab) job that regenerates the folder with the latest Gantry release, every
+// blueprint its record names (`gantry generate --recorded`), and opens a pull or merge request with
+// the summary. It depends on the output folder alone (no platform's value), so the platforms that share
+// the folder render one file.
+type Upgrade struct {
+	Header      string
+	Name        string // the output folder as a file-name word (UpgradeFile)
+	Output      string // the output folder, under the repository root
+	Branch      string // the branch it pushes: gantry/upgrade/<Name>
+	Cron        string // GitHub's schedule (GitLab's is set in its schedule, not in the file)
+	ReadRelease string // readRelease, and on GitHub its result kept for the next step (FROM)
+	GoVersion   string
+}
+
+// upgradeCron is when GitHub runs the upgrade: weekly, Monday 06:17 UTC (off the hour, when GitHub's
+// schedules queue).
+const upgradeCron = "17 6 * * 1"
+
+// UpgradeFile is the upgrade job's file for an output folder: the folder's path with '/' as '-' (the
+// repository root as "repository"), then ".gantry-upgrade". The dot keeps it apart from every
+// service's file, whose name is a DNS label.
+func UpgradeFile(ciSystem, output string) (name, file string) {
+	name = strings.ReplaceAll(path.Clean(output), "/", "-")
+	if name == "." {
+		name = "repository"
+	}
+	if ciSystem == "github" {
+		return name, path.Join(".github", "workflows", name+".gantry-upgrade.yaml")
+	}
+	return name, path.Join(GitLabInclude, name+".gantry-upgrade.yml")
+}
+
+func upgrade(ciSystem, output string) (generators.File, error) {
+	name, file := UpgradeFile(ciSystem, output)
+	out := path.Clean(output)
+	if !blueprints.RepoPathAllowed(out) {
+		return generators.File{}, fmt.Errorf("%s: the output folder %q has characters a CI file would evaluate", file, out)
+	}
+	u := Upgrade{Header: generators.Header("the platforms' blueprints"), Name: name, Output: out,
+		Branch: "gantry/upgrade/" + name, Cron: upgradeCron, ReadRelease: readRelease, GoVersion: goVersion}
+	if ciSystem == "github" {
+		u.ReadRelease += `echo "FROM=$release" >> "$GITHUB_ENV"` + "\n"
+	}
+	data, err := templates.Render(ciSystem+"-upgrade.yaml.tmpl", u)
+	if err != nil {
+		return generators.File{}, err
+	}
+	if err := wellFormed(data); err != nil {
+		return generators.File{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return generators.File{Path: file, Data: data, Kind: generators.RepoManaged}, nil
 }
 
 // Pipeline is what the CI templates render: validated blueprint values and Gantry's own constants.
@@ -180,7 +267,7 @@ type Pipeline struct {
 	// checks the manifests, and has nothing to build, sign or promote.
 	Prebuilt *Prebuilt
 
-	GantryVersion     string
+	InstallGantry     string // installGantry
 	GoVersion         string
 	TerraformVersion  string
 	KubernetesVersion string // x.y.0, for kubeconform's schemas
@@ -224,7 +311,7 @@ func newPipeline(p *blueprints.ResolvedPlatform, s *blueprints.ResolvedService, 
 		Terraform:     blueprints.HasTerraformModule(p, s),
 		Custom:        custom,
 
-		GantryVersion:     GantryVersion,
+		InstallGantry:     installGantry,
 		GoVersion:         goVersion,
 		TerraformVersion:  terraformVersion,
 		KubernetesVersion: p.Spec.KubernetesVersion + ".0",

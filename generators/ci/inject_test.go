@@ -36,7 +36,7 @@ func TestHostileValuesStayData(t *testing.T) {
 			EnvList: mk(h), First: mk(h), FirstImage: mk(h), PromotionList: mk(h), Terraform: true,
 			Later:    []Promotion{{Env: mk(h), From: mk(h), Image: mk(h)}},
 			Registry: Registry{Kind: "acr", Host: mk(h), Name: mk(h), Region: mk(h)}, Test: goTest,
-			GantryVersion: mk(h), TerraformVersion: mk(h), KubernetesVersion: mk(h),
+			InstallGantry: installGantry, TerraformVersion: mk(h), KubernetesVersion: mk(h),
 			// GoVersion picks the pinned Go image (pin fails on an unpinned version): Gantry's own
 			// constant, never a blueprint value.
 			GoVersion: goVersion,

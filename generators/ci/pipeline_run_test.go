@@ -17,8 +17,10 @@ package ci_test
 //	go install "$KUSTOMIZE" / "$KUBECONFORM" / "$KUBE_SCORE"   a `go` shim: each MODULE@VERSION must be the
 //	                                      one tools/go.mod pins (then the cached binary is already on PATH);
 //	                                      any other `go install` fails; other go commands run the real go
-//	go install gantry@$GANTRY_VERSION     the gantry of this checkout, the one under test (the test binary,
-//	                                      run as gantry: pipeAsGantry)
+//	go install gantry@<release>           the gantry of this checkout, the one under test (the test binary,
+//	                                      run as gantry: pipeAsGantry), when the release is the record's and
+//	                                      this checkout's (generators.Release); `go list -m gantry@latest`
+//	                                      (the upgrade job) answers that release
 //	kustomize, kube-score                 tools/go.mod's (checkers.GoTool)
 //	kubeconform                           tools/go.mod's, behind a wrapper that points `-schema-location
 //	                                      default` at hack/kube-schemas.sh's local schemas and the datreeio
@@ -56,6 +58,7 @@ import (
 	"github.com/gantry-dev/gantry/cmd/cli"
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/cmd/cli/newcmd"
+	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/output"
 	"github.com/gantry-dev/gantry/internal/checkers"
@@ -153,13 +156,16 @@ func newPipeTools(t *testing.T, kubeMinors ...string) *pipeTools {
 			link(name, checkers.GoTool(t, name))
 		}
 	}
-	cases = append(cases, "github.com/gantry-dev/gantry/cmd/gantry@*) ;;")
+	// Gantry: only the release the output's record names (the pipelines read it there), which is this
+	// checkout's; `go list -m` of its module at @latest answers that release too (the upgrade job).
+	cases = append(cases, pipeQuote("github.com/gantry-dev/gantry/cmd/gantry@"+generators.Release)+") ;;")
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	write("gantry", "#!/bin/sh\n"+pipeAsGantry+"=1 exec "+pipeQuote(self)+" \"$@\"\n")
 	write("go", "#!/bin/sh\n# The pipelines' `go install MODULE@VERSION` of a tool the test suite pins (the cached binary is on PATH).\n"+
+		"if [ \"$*\" = 'list -m github.com/gantry-dev/gantry@latest' ]; then\n\techo 'github.com/gantry-dev/gantry "+generators.Release+"'\n\texit 0\nfi\n"+
 		"if [ \"$1\" = install ]; then\n\tshift\n\tfor m in \"$@\"; do\n\t\tcase \"$m\" in\n\t\t"+strings.Join(cases, "\n\t\t")+
 		"\n\t\t*) echo \"go install $m: not a tool tools/go.mod pins at that version (the test runs offline)\" >&2; exit 1 ;;\n\t\tesac\n\tdone\n\texit 0\nfi\nexec "+
 		pipeQuote(realGo)+" \"$@\"\n")
@@ -544,7 +550,9 @@ func TestGitHubPipelineRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 		wfs, _ := filepath.Glob(filepath.Join(repo, ".github", "workflows", "*.yaml"))
-		wfs = slices.DeleteFunc(wfs, func(p string) bool { return strings.HasSuffix(p, ".custom.yaml") }) // called by the others
+		wfs = slices.DeleteFunc(wfs, func(p string) bool { // called by the others; run by TestGitHubUpgradeRuns
+			return strings.HasSuffix(p, ".custom.yaml") || strings.HasSuffix(p, ".gantry-upgrade.yaml")
+		})
 		if len(wfs) == 0 {
 			t.Fatal("no GitHub workflow among the examples")
 		}
@@ -736,6 +744,11 @@ func (g *pipeGL) jobs() []string {
 	if err != nil {
 		g.t.Fatalf("gitlab-ci-local --list-json: %v\n%s", err, out)
 	}
+	return g.jobsIn(out)
+}
+
+// jobsIn lists the jobs that run (not when: never) in the output of gitlab-ci-local --list-json.
+func (g *pipeGL) jobsIn(out string) []string {
 	i := strings.Index(out, "\n[")
 	if i < 0 {
 		g.t.Fatalf("gitlab-ci-local printed no job list:\n%s", out)
@@ -797,7 +810,9 @@ func TestGitLabPipelineRuns(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(repo, ".gitlab", "ci", "*.yml"))
 		var services []string
 		for _, f := range files {
-			services = append(services, strings.TrimSuffix(filepath.Base(f), ".yml"))
+			if !strings.HasSuffix(f, ".gantry-upgrade.yml") { // TestGitLabUpgradeRuns
+				services = append(services, strings.TrimSuffix(filepath.Base(f), ".yml"))
+			}
 		}
 		if len(services) == 0 {
 			t.Fatal("no GitLab service among the examples")

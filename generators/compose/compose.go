@@ -28,6 +28,9 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "compose" }
 
+// InRepo implements generators.InRepoTarget: every file of the target goes under the repository root.
+func (*Generator) InRepo() bool { return true }
+
 // FileName is the Compose file of a platform, at the repository root: there the services' source
 // folders (relative to the root) are the build contexts as written, and one file per platform keeps
 // the layout when a second platform appears. Run it with `docker compose -f compose.<platform>.yaml up`.

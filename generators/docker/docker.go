@@ -22,6 +22,9 @@ func New() *Generator { return &Generator{} }
 // Name implements generators.Generator.
 func (*Generator) Name() string { return "docker" }
 
+// InRepo implements generators.InRepoTarget: every file of the target goes under the repository root.
+func (*Generator) InRepo() bool { return true }
+
 // Produces implements generators.Generator: a Dockerfile and .dockerignore beside a service's source.
 func (*Generator) Produces(p string) bool {
 	return path.Base(p) == "Dockerfile" || path.Base(p) == ".dockerignore"

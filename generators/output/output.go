@@ -34,6 +34,10 @@ type Options struct {
 	Force    bool     // replace files that are not Gantry's or were edited
 	Only     []string // target names; empty for all
 	Env      string   // one environment's files (and those of every environment)
+	// Recorded loads, instead of Paths, the blueprints the output folder's record names: every platform
+	// generated into it, as it was last generated (recordedPaths). A recorded blueprint that is gone
+	// counts as loaded, so its files are removed.
+	Recorded bool
 	// Cache is a folder where runs on this machine remember what they rendered and read (the user's
 	// cache folder), so that the next run renders and reads only what changed; "" for none.
 	Cache string
@@ -136,15 +140,34 @@ func (e *EnvError) Error() string {
 	return fmt.Sprintf("no environment %q in the platforms loaded (environments: %s)", e.Env, strings.Join(e.Known, ", "))
 }
 
+// RecordError is a Recorded run whose record names nothing to load: none, or no blueprint that exists.
+type RecordError struct{ Err error }
+
+func (e *RecordError) Error() string { return e.Err.Error() }
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // Generate loads, renders and writes (or checks). Invalid blueprints give a *blueprints.ValidationError;
 // files Gantry will not touch, a *generators.ConflictError wrapped with its root; nothing is written
 // then, nor when any root is refused.
 func Generate(opts Options) (*Result, error) {
+	var gone []string
+	if opts.Recorded {
+		if len(opts.Paths) > 0 || opts.FS != nil {
+			return nil, errors.New("Recorded loads the blueprints the record names: no Paths or FS with it")
+		}
+		var err error
+		if opts.Paths, gone, err = recordedPaths(opts.Output, opts.Repo); err != nil {
+			return nil, &RecordError{Err: err}
+		}
+	}
 	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS})
 	if diags.HasErrors(false) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
 	}
 	result := &Result{Warnings: diags}
+	if len(gone) > 0 {
+		res.Reach.Loaded = slices.Sorted(slices.Values(append(res.Reach.Loaded, gone...)))
+	}
 	if len(res.Unresolved) > 0 {
 		return result, &PartialError{Refs: res.Unresolved}
 	}

@@ -65,6 +65,17 @@ func Layout(target, path string) bool {
 	return false
 }
 
+// InRepo reports whether every file of target goes under the repository root (generators.InRepoTarget).
+func InRepo(target string) bool {
+	for _, t := range All() {
+		if t.Name() == target {
+			r, ok := t.(generators.InRepoTarget)
+			return ok && r.InRepo()
+		}
+	}
+	return false
+}
+
 // Yours reports whether a file no target generates, in a folder a target writes, is a customization
 // of the user's own (generators.Customizable): the writer lists it and never touches it.
 func Yours(path string) bool {

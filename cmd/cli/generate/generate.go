@@ -51,10 +51,16 @@ what is missing, changed or stale; --diff shows the differences.`,
   # In CI: fail when the committed output is not what the blueprints generate, and show why
   gantry generate --check --diff blueprints/ -o deploy
 
+  # Regenerate everything the record of deploy/ names, every platform generated into it (an upgrade)
+  gantry generate --recorded -o deploy
+
   # Only the production overlays of the Kubernetes target
   gantry generate --only kubernetes --env prod blueprints/ -o deploy`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Paths = args
+			if opts.Recorded && len(args) > 0 {
+				return cmdutil.FlagErrorf("--recorded loads the blueprints the output's record names: name no blueprints with it")
+			}
 			if opts.Output == "" {
 				return cmdutil.FlagErrorf("-o must name a folder")
 			}
@@ -86,6 +92,7 @@ what is missing, changed or stale; --diff shows the differences.`,
 	f.BoolVar(&opts.JSON, "json", false, "print the summary as JSON")
 	f.StringSliceVar(&opts.Only, "only", nil, "generate only these targets: "+strings.Join(names, ", "))
 	f.BoolVar(&opts.NoCache, "no-cache", false, "render and read every file, without the cache of earlier runs on this machine (in the user's cache folder)")
+	f.BoolVar(&opts.Options.Recorded, "recorded", false, "regenerate the blueprints the output folder's record names (every platform generated into it), instead of naming them")
 	f.StringVar(&opts.Env, "env", "", "generate only this environment's files (and those shared by every environment)")
 	return cmd
 }
@@ -108,9 +115,12 @@ func Run(opts *Options) error {
 	var conflict *generators.ConflictError
 	var partial *output.PartialError
 	var custom *output.CustomizationError
+	var record *output.RecordError
 	switch {
 	case errors.As(err, &envErr):
 		return cmdutil.FlagErrorf("--env: %v", err)
+	case errors.As(err, &record):
+		return cmdutil.Invalidf("--recorded: %v", err)
 	case errors.As(err, &conflict), errors.As(err, &partial), errors.As(err, &custom):
 		return cmdutil.Invalidf("%v", err)
 	case err != nil:

@@ -1,0 +1,53 @@
+package output
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/targets"
+	"github.com/gantry-dev/gantry/internal/paths"
+)
+
+// recordedPaths is what Options.Recorded loads: the blueprints the output folder's record says its
+// files were generated from (generators.Recorded), found under the repository root (repo, or the git
+// repository that holds the output folder), shown relative to the working folder; and, as Sources,
+// those of them that are gone: the run speaks for them (their files go, as a deleted blueprint's do).
+//
+// It is how a job that upgrades Gantry regenerates an output folder without knowing which blueprint
+// folders feed it: every platform writing there, as it was last generated.
+func recordedPaths(output, repo string) (load, gone []string, err error) {
+	recorded, ok, err := generators.Recorded(output, targets.InRepo)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case !ok:
+		return nil, nil, fmt.Errorf("%s has no record of generated files (%s/manifest.json): name the blueprints instead of --recorded", filepath.ToSlash(output), generators.StateDir)
+	}
+	if repo == "" {
+		if repo = paths.RepoRoot(output); repo == "" {
+			return nil, nil, errors.New("the record's paths are relative to the repository root, and the output folder is in no git repository: name the root with --repo")
+		}
+	}
+	if abs, err := filepath.Abs(repo); err == nil {
+		repo = abs
+	}
+	wd, _ := os.Getwd()
+	for _, p := range recorded {
+		abs := filepath.Join(repo, filepath.FromSlash(p))
+		if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
+			gone = append(gone, p)
+			continue
+		}
+		if rel, err := filepath.Rel(wd, abs); err == nil && wd != "" {
+			abs = rel
+		}
+		load = append(load, abs)
+	}
+	if len(load) == 0 {
+		return nil, nil, fmt.Errorf("%s: none of the %d blueprints its record names exists under %s", filepath.ToSlash(output), len(recorded), filepath.ToSlash(repo))
+	}
+	return load, gone, nil
+}
