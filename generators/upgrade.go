@@ -66,6 +66,10 @@ func UpgradeNotes(recorded string, written []string) []string {
 	return notes
 }
 
+// NewerThanThis reports whether release (vX.Y.Z) is later than Release: output it wrote is not this
+// binary's to rewrite (that would be a downgrade).
+func NewerThanThis(release string) bool { return newer(release, Release) }
+
 // newer reports whether release a (vX.Y.Z) is later than b; every release is later than "".
 func newer(a, b string) bool {
 	pa, pb := semver(a), semver(b)

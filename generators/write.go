@@ -1019,10 +1019,12 @@ func platformsEqual(a, b map[string][]string) bool {
 // folder is the repository root, one record holds both): the sources of its files, and every
 // blueprint of the platforms that have files here. A path that could leave the repository (absolute,
 // `..`) or is no YAML file is refused: anyone who can change the repository can change the record.
-func Recorded(root string, inRepo func(target string) bool) ([]string, bool, error) {
+// Members are those the platforms' lists name (Manifest.Platforms): what the record says a platform
+// was made of, not only what one entry claims.
+func Recorded(root string, inRepo func(target string) bool) (blueprints, members []string, ok bool, err error) {
 	m, ok, err := readManifest(root, safeDirs{})
 	if err != nil || !ok {
-		return nil, ok, err
+		return nil, nil, ok, err
 	}
 	var out []string
 	add := func(p string) error {
@@ -1042,20 +1044,22 @@ func Recorded(root string, inRepo func(target string) bool) ([]string, bool, err
 		}
 		if e.Source != "" {
 			if err := add(e.Source); err != nil {
-				return nil, true, err
+				return nil, nil, true, err
 			}
 		}
 	}
-	for name, members := range m.Platforms {
+	for name, list := range m.Platforms {
 		if !here[name] {
 			continue
 		}
-		for _, p := range members {
+		for _, p := range list {
 			if err := add(p); err != nil {
-				return nil, true, err
+				return nil, nil, true, err
 			}
+			members = append(members, p)
 		}
 	}
 	slices.Sort(out)
-	return slices.Compact(out), true, nil
+	slices.Sort(members)
+	return slices.Compact(out), slices.Compact(members), true, nil
 }

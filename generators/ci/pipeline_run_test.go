@@ -42,6 +42,7 @@ package ci_test
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -369,8 +370,13 @@ func pipePushTo(origin, url string) []string {
 // --- GitHub Actions ---
 
 type pipeGHWorkflow struct {
-	Env  map[string]string    `yaml:"env"`
-	Jobs map[string]pipeGHJob `yaml:"jobs"`
+	Env      map[string]string    `yaml:"env"`
+	Jobs     map[string]pipeGHJob `yaml:"jobs"`
+	Defaults struct {
+		Run struct {
+			Shell string `yaml:"shell"`
+		} `yaml:"run"`
+	} `yaml:"defaults"`
 }
 
 type pipeGHJob struct {
@@ -386,6 +392,7 @@ type pipeGHStep struct {
 	Env        map[string]string `yaml:"env"`
 	With       map[string]string `yaml:"with"`
 	WorkingDir string            `yaml:"working-directory"`
+	Shell      string            `yaml:"shell"`
 }
 
 var pipeGHExpr = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
@@ -461,7 +468,7 @@ func (r *pipeGHRun) job(name string, ctx map[string]string) error {
 		switch {
 		case st.Run != "" && strings.HasPrefix(label, "terraform ") && !r.tools.terraform && pipeSkip(t, "github", name, label):
 		case st.Run != "":
-			if err := r.run(dir, st.Run, stepEnv); err != nil {
+			if err := r.runIn(cmp.Or(st.Shell, r.wf.Defaults.Run.Shell), dir, st.Run, stepEnv); err != nil {
 				return fmt.Errorf("job %s, step %q: %w\n%s", name, label, err, r.log.String())
 			}
 		case action == "aquasecurity/trivy-action" && st.With["scan-type"] == "config":
@@ -482,13 +489,27 @@ func (r *pipeGHRun) job(name string, ctx map[string]string) error {
 	return nil
 }
 
-// run runs a run: script as GitHub's default shell does: bash --noprofile --norc -eo pipefail FILE.
+// run runs a script as a step with shell: bash does (bash --noprofile --norc -eo pipefail FILE).
 func (r *pipeGHRun) run(dir, script string, env map[string]string) error {
+	return r.runIn("bash", dir, script, env)
+}
+
+// runIn runs a run: script as GitHub does with the step's shell: bash --noprofile --norc -eo pipefail
+// with shell: bash, and bash -e without a shell (GitHub's default on Linux, no pipefail).
+func (r *pipeGHRun) runIn(shell, dir, script string, env map[string]string) error {
 	f := filepath.Join(r.t.TempDir(), "step.sh")
 	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
 		r.t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", f)
+	args := []string{"-e", f}
+	switch shell {
+	case "bash":
+		args = []string{"--noprofile", "--norc", "-eo", "pipefail", f}
+	case "":
+	default:
+		r.t.Fatalf("a step with shell %q: the test runs bash only", shell)
+	}
+	cmd := exec.Command("bash", args...)
 	cmd.Dir = dir
 	cmd.Env = os.Environ()
 	for k, v := range r.vars {

@@ -140,6 +140,14 @@ func (e *EnvError) Error() string {
 	return fmt.Sprintf("no environment %q in the platforms loaded (environments: %s)", e.Env, strings.Join(e.Known, ", "))
 }
 
+// NewerError is a run that would rewrite output a later release wrote (a downgrade): it writes nothing
+// unless forced.
+type NewerError struct{ Dir, Release string }
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("%s: %s (--force writes it with this release)", filepath.ToSlash(e.Dir), generators.Outdated(e.Release))
+}
+
 // RecordError is a Recorded run whose record names nothing to load: none, or no blueprint that exists.
 type RecordError struct{ Err error }
 
@@ -221,6 +229,15 @@ func run(opts Options, res *blueprints.Resolved, result *Result, out, repo strin
 	}()
 	for _, r := range result.Roots {
 		plan, err := generators.Prepare(r.Dir, r.Files, generators.WriteOptions{Scope: scope, Force: opts.Force, Version: generators.Release, Cache: cache})
+		if err == nil {
+			// The output folder's record pins the release (the pipelines install the one it names):
+			// an older binary does not rewrite it. The repository root's record is shared by every
+			// output folder, each upgraded on its own, so its release is not judged.
+			if release, ok := plan.Recorded(); ok && r.Dir == out && generators.NewerThanThis(release) && !opts.Force {
+				plans = append(plans, plan)
+				return &NewerError{Dir: r.Dir, Release: release}
+			}
+		}
 		if conflict := (*generators.ConflictError)(nil); errors.As(err, &conflict) {
 			return fmt.Errorf("%s: %w", r.Dir, err)
 		}

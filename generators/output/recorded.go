@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/targets"
@@ -15,11 +16,13 @@ import (
 // files were generated from (generators.Recorded), found under the repository root (repo, or the git
 // repository that holds the output folder), shown relative to the working folder; and, as Sources,
 // those of them that are gone: the run speaks for them (their files go, as a deleted blueprint's do).
+// Only a blueprint a platform's list in the record names counts as gone: an entry alone that names a
+// path that does not exist cannot make the run remove its file.
 //
 // It is how a job that upgrades Gantry regenerates an output folder without knowing which blueprint
 // folders feed it: every platform writing there, as it was last generated.
 func recordedPaths(output, repo string) (load, gone []string, err error) {
-	recorded, ok, err := generators.Recorded(output, targets.InRepo)
+	recorded, members, ok, err := generators.Recorded(output, targets.InRepo)
 	switch {
 	case err != nil:
 		return nil, nil, err
@@ -38,7 +41,9 @@ func recordedPaths(output, repo string) (load, gone []string, err error) {
 	for _, p := range recorded {
 		abs := filepath.Join(repo, filepath.FromSlash(p))
 		if _, err := os.Stat(abs); errors.Is(err, os.ErrNotExist) {
-			gone = append(gone, p)
+			if _, member := slices.BinarySearch(members, p); member {
+				gone = append(gone, p)
+			}
 			continue
 		}
 		if rel, err := filepath.Rel(wd, abs); err == nil && wd != "" {

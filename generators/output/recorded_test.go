@@ -1,6 +1,8 @@
 package output_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -96,6 +98,45 @@ func TestRecorded(t *testing.T) {
 			}
 		})
 	}
+
+	// Entries alone claiming a blueprint that does not exist (no platform's list names it) cannot make
+	// the run remove a file of the user's: here a workflow of theirs, entered in the repository's record
+	// with its true hash.
+	t.Run("ghost", func(t *testing.T) {
+		const ghost = "blueprints/acme/ghost.yaml"
+		write(t, record, string(original))
+		edit := func(p string, f func(m *generators.Manifest)) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m generators.Manifest
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			f(&m)
+			data, _ = json.Marshal(m)
+			write(t, p, string(data))
+		}
+		edit(record, func(m *generators.Manifest) {
+			e := m.Files["acme/billing/payments/kubernetes/base/deployment.yaml"]
+			e.Source = ghost
+			m.Files["acme/billing/ghost/kubernetes/base/deployment.yaml"] = e
+		})
+		mine := filepath.Join(repo, ".github", "workflows", "security-scan.yaml")
+		content := "name: security-scan\non: push\njobs: {}\n"
+		write(t, mine, content)
+		sum := sha256.Sum256([]byte(content))
+		edit(filepath.Join(repo, generators.StateDir, "manifest.json"), func(m *generators.Manifest) {
+			m.Files[".github/workflows/security-scan.yaml"] = generators.ManifestEntry{SHA256: hex.EncodeToString(sum[:]), Target: "ci", Source: ghost, Platform: "acme"}
+		})
+		if _, err := output.Generate(opts); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(mine); err != nil {
+			t.Errorf("record entries naming a missing blueprint removed the user's workflow: %v", err)
+		}
+	})
 
 	// Every recorded blueprint gone, and no record at all: nothing to regenerate, said so.
 	write(t, record, string(original))

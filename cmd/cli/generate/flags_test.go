@@ -22,6 +22,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"--check", "--diff"}, Options{Options: output.Options{Paths: []string{}, Output: def, Check: true}, Diff: true}},
 		{[]string{"--force", "--quiet"}, Options{Options: output.Options{Paths: []string{}, Output: def, Force: true}, Quiet: true}},
 		{[]string{"--json"}, Options{Options: output.Options{Paths: []string{}, Output: def}, JSON: true}},
+		{[]string{"--recorded", "-o", "deploy"}, Options{Options: output.Options{Paths: []string{}, Output: "deploy", Recorded: true}}},
 		// --only takes a list, as one flag or several.
 		{[]string{"--only", "kubernetes,ci", "--only", "docker", "--env", "prod"},
 			Options{Options: output.Options{Paths: []string{}, Output: def, Only: []string{"kubernetes", "ci", "docker"}, Env: "prod"}}},
@@ -50,6 +51,7 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--only", "kubernetes,Kubernetes"}, true},
 		{[]string{"--diff"}, true}, // --diff goes with --check
 		{[]string{"--quiet", "--json"}, true},
+		{[]string{"--recorded", "blueprints"}, true}, // --recorded loads what the record names
 		{[]string{"-o"}, false},
 		{[]string{"--check=sometimes"}, false},
 		{[]string{"--dry-run"}, false},

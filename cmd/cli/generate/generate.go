@@ -116,7 +116,10 @@ func Run(opts *Options) error {
 	var partial *output.PartialError
 	var custom *output.CustomizationError
 	var record *output.RecordError
+	var newer *output.NewerError
 	switch {
+	case errors.As(err, &newer):
+		return cmdutil.Invalidf("%v", err)
 	case errors.As(err, &envErr):
 		return cmdutil.FlagErrorf("--env: %v", err)
 	case errors.As(err, &record):
@@ -144,7 +147,9 @@ func Run(opts *Options) error {
 func check(opts *Options, res *output.Result) error {
 	where := res.Where(paths.Display)
 	for _, root := range res.Roots {
-		if root.Drift.Outdated() {
+		// The output folder's record pins the release; the repository root's is shared by every
+		// output folder, each upgraded on its own.
+		if root.Dir == opts.Output && root.Drift.Outdated() {
 			return cmdutil.Invalidf("%s: %s", paths.Display(root.Dir), generators.Outdated(root.Drift.Gantry))
 		}
 	}
