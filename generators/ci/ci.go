@@ -198,13 +198,14 @@ type Upgrade struct {
 // schedules queue).
 const upgradeCron = "17 6 * * 1"
 
-// UpgradeFile is the upgrade job's file for an output folder: the folder's path with '/' as '-' (the
-// repository root as "repository"), then ".gantry-upgrade". The dot keeps it apart from every
-// service's file, whose name is a DNS label.
+// UpgradeFile is the upgrade job's file for an output folder: the folder's path with '/' and '.' as
+// '-' (the repository root as "repository"), then ".gantry-upgrade". The dot keeps it apart from every
+// service's file, whose name is a DNS label; the name is also a branch's last part and a GitLab job's
+// first, where a leading dot (a hidden job), ".lock" or ".." would not do.
 func UpgradeFile(ciSystem, output string) (name, file string) {
-	name = strings.ReplaceAll(path.Clean(output), "/", "-")
-	if name == "." {
-		name = "repository"
+	name = "repository"
+	if out := path.Clean(output); out != "." {
+		name = strings.NewReplacer("/", "-", ".", "-").Replace(out)
 	}
 	if ciSystem == "github" {
 		return name, path.Join(".github", "workflows", name+".gantry-upgrade.yaml")

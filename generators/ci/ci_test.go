@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gantry-dev/gantry/generators"
@@ -63,3 +64,25 @@ func withCustomizations(t *testing.T, files []generators.File) []generators.File
 }
 
 func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o644) }
+
+// TestUpgradeFile: the upgrade job's name is a valid branch part and GitLab job name for every output
+// folder spec.gitops.path allows, and the file is one the ci target produces.
+func TestUpgradeFile(t *testing.T) {
+	for _, c := range []struct{ out, name string }{
+		{"deploy", "deploy"}, {"clusters/main", "clusters-main"}, {".", "repository"}, {"./deploy/", "deploy"},
+		{".deploy", "-deploy"}, {"x.lock", "x-lock"}, {"a..b/c", "a--b-c"},
+	} {
+		for _, system := range []string{"github", "gitlab"} {
+			name, file := ci.UpgradeFile(system, c.out)
+			if name != c.name {
+				t.Errorf("%s: name %q, want %q", c.out, name, c.name)
+			}
+			if !ci.New().Produces(file) {
+				t.Errorf("%s: %s is not in the ci target's layout", c.out, file)
+			}
+			if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".lock") || strings.Contains(name, "..") || strings.Contains(name, "/") {
+				t.Errorf("%s: %q is no branch part or job name", c.out, name)
+			}
+		}
+	}
+}
