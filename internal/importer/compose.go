@@ -2,7 +2,6 @@ package importer
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
-	"github.com/compose-spec/compose-go/v2/loader"
-	"github.com/compose-spec/compose-go/v2/types"
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -23,15 +22,15 @@ import (
 var composeMapped = []string{"image", "build", "ports", "expose", "healthcheck", "environment", "depends_on", "links", "deploy", "secrets"}
 
 // Compose imports a Compose file: one blueprint per service, except the containers of well-known
-// images, which become dependencies of the services that use them. The file is loaded with the Compose
-// specification's own loader (variables unset, as on a machine with no .env file); its YAML nodes give
-// the report's lines.
+// images, which become dependencies of the services that use them. The file is read as the Compose
+// specification's reference loader reads it (variables unset, as on a machine with no .env file; see
+// readCompose); its YAML nodes give the report's lines.
 func Compose(path string, opts Options) (*Result, error) {
 	c, err := loadCompose(path)
 	if err != nil {
 		return nil, err
 	}
-	fileEntries := c.topLevel()
+	fileEntries := slices.Concat(c.project.Warnings, c.topLevel())
 	team := dnsLabel(cmp.Or(opts.Team, c.project.Name), "team")
 	p := peers{deps: map[string]string{}, apps: map[string]*svc{}}
 	var all []*svc
@@ -61,10 +60,10 @@ func Compose(path string, opts Options) (*Result, error) {
 	return assemble(all, fileEntries, Options{Dir: opts.Dir, Team: team}, c.project.Name)
 }
 
-// composeFile is a Compose file as the Compose specification's loader reads it, with the YAML nodes
-// of its services for positions.
+// composeFile is a Compose file as readCompose reads it, with the YAML nodes of its services for
+// positions.
 type composeFile struct {
-	project     *types.Project
+	project     *composeProject
 	shown       string // the path as given, for positions
 	dir, root   string // its folder and the repository root above it
 	doc         *yaml.Node
@@ -78,16 +77,9 @@ func loadCompose(path string) (*composeFile, error) {
 	}
 	dir := mustAbs(filepath.Dir(path))
 	c := &composeFile{shown: filepath.ToSlash(path), dir: dir, root: repoRoot(dir), nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
-	c.project, err = loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: path, Content: data}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) {
-		o.SkipResolveEnvironment = true
-		o.SetProjectName(dnsLabel(filepath.Base(mustAbs(dir)), "import"), false)
-	})
+	c.project, err = readCompose(c.shown, data, dnsLabel(filepath.Base(dir), "import"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c.shown, err)
+		return nil, err
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -97,9 +89,9 @@ func loadCompose(path string) (*composeFile, error) {
 	if c.doc.Kind == yaml.DocumentNode && len(c.doc.Content) > 0 {
 		c.doc = c.doc.Content[0]
 	}
-	if s := child(c.doc, "services"); s != nil {
+	if s := deref(child(c.doc, "services")); s != nil {
 		for i := 0; i+1 < len(s.Content); i += 2 {
-			c.keys[s.Content[i].Value], c.nodes[s.Content[i].Value] = s.Content[i], s.Content[i+1]
+			c.keys[s.Content[i].Value], c.nodes[s.Content[i].Value] = s.Content[i], deref(s.Content[i+1])
 		}
 	}
 	return c, nil
@@ -223,7 +215,7 @@ func mustAbs(p string) string {
 	return p
 }
 
-func composeImage(s *svc, cs types.ServiceConfig, dir, root string, keyAt func(...string) blueprints.Pos, server string) {
+func composeImage(s *svc, cs *composeService, dir, root string, keyAt func(...string) blueprints.Pos, server string) {
 	if cs.Build == nil {
 		if server != "" {
 			s.blockers = append(s.blockers, fmt.Sprintf("image %s is %s, which Gantry has no dependency type for: run it yourself, or import it as a prebuilt service once pinned", cs.Image, server))
@@ -275,11 +267,11 @@ func composeImage(s *svc, cs types.ServiceConfig, dir, root string, keyAt func(.
 		s.add(keyAt("build", "target"), KindUnmapped, "build target %s: Gantry builds the Dockerfile's last stage", cs.Build.Target)
 	}
 	if len(cs.Build.Args) > 0 {
-		s.add(keyAt("build", "args"), KindUnmapped, "build args (%s): not copied; give them defaults in the Dockerfile", strings.Join(slices.Sorted(mapsKeys(cs.Build.Args)), ", "))
+		s.add(keyAt("build", "args"), KindUnmapped, "build args (%s): not copied; give them defaults in the Dockerfile", strings.Join(cs.Build.Args, ", "))
 	}
 }
 
-func composePorts(s *svc, cs types.ServiceConfig, keyAt func(...string) blueprints.Pos) {
+func composePorts(s *svc, cs *composeService, keyAt func(...string) blueprints.Pos) {
 	var ports []int
 	for _, p := range cs.Ports {
 		if p.Protocol == "udp" {
@@ -312,9 +304,12 @@ func composePorts(s *svc, cs types.ServiceConfig, keyAt func(...string) blueprin
 	}
 }
 
-var healthURLRE = regexp.MustCompile(`https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::[0-9]+)?(/[^\s'"|;&]*)?`)
+// healthURLRE finds a local URL in a health check command (compiled on first use: start-up).
+var healthURLRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::[0-9]+)?(/[^\s'"|;&]*)?`)
+})
 
-func composeHealth(s *svc, cs types.ServiceConfig, keyAt func(...string) blueprints.Pos) {
+func composeHealth(s *svc, cs *composeService, keyAt func(...string) blueprints.Pos) {
 	if s.typ != "web" {
 		if cs.HealthCheck != nil {
 			s.add(keyAt("healthcheck"), KindUnmapped, "healthcheck of a worker: Gantry probes a worker's health.liveness on its metricsPort")
@@ -327,7 +322,7 @@ func composeHealth(s *svc, cs types.ServiceConfig, keyAt func(...string) bluepri
 		s.add(s.pos, KindNote, "no health check: health {tcp: true} (readiness is a TCP connection); give health paths if the app serves them")
 		return
 	}
-	if m := healthURLRE.FindStringSubmatch(strings.Join(hc.Test, " ")); m != nil && blueprints.HTTPPath(cmp.Or(m[1], "/")) {
+	if m := healthURLRE().FindStringSubmatch(strings.Join(hc.Test, " ")); m != nil && blueprints.HTTPPath(cmp.Or(m[1], "/")) {
 		path := cmp.Or(m[1], "/")
 		s.health.Liveness, s.health.Readiness = path, path
 		s.add(keyAt("healthcheck", "test"), KindNote, "health check %s: liveness and readiness (one endpoint for both: Gantry warns and probes liveness over TCP; give a separate liveness path if the app has one)", path)
@@ -352,9 +347,9 @@ func composeHealth(s *svc, cs types.ServiceConfig, keyAt func(...string) bluepri
 	}
 }
 
-func timeSeconds(d types.Duration) float64 { return float64(d) / 1e9 }
+func timeSeconds(d time.Duration) float64 { return float64(d) / 1e9 }
 
-func composeDeploy(s *svc, cs types.ServiceConfig, n *yaml.Node, at func(*yaml.Node) blueprints.Pos, keyAt func(...string) blueprints.Pos) {
+func composeDeploy(s *svc, cs *composeService, n *yaml.Node, at func(*yaml.Node) blueprints.Pos, keyAt func(...string) blueprints.Pos) {
 	dn := child(n, "deploy")
 	if cs.Deploy == nil || dn == nil {
 		return
@@ -380,14 +375,14 @@ func composeDeploy(s *svc, cs types.ServiceConfig, n *yaml.Node, at func(*yaml.N
 			}
 		}
 	}
-	if l := cs.Deploy.Resources.Limits; l != nil {
+	if l := cs.Deploy.Limits; l != nil {
 		if l.NanoCPUs > 0 {
 			s.cpu = resource.NewMilliQuantity(int64(float64(l.NanoCPUs)*1000+0.5), resource.DecimalSI).String()
 		}
 		if l.MemoryBytes > 0 {
 			s.mem = resource.NewQuantity(int64(l.MemoryBytes), resource.BinarySI).String()
 		}
-		if l.Pids != 0 || len(l.Devices) > 0 || len(l.GenericResources) > 0 {
+		if l.Pids != 0 {
 			s.add(keyAt("deploy", "resources", "limits"), KindUnmapped, "deploy.resources.limits other than cpus and memory: not copied")
 		}
 	}

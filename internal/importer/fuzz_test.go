@@ -23,6 +23,9 @@ func fuzzSeeds(f *testing.F, pattern string) {
 // "a bug").
 func FuzzImportCompose(f *testing.F) {
 	fuzzSeeds(f, "testdata/compose/*/compose.yaml")
+	for _, c := range composeReaderCases { // every syntax of the reader, and its errors
+		f.Add([]byte(c.compose))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "compose.yaml")
