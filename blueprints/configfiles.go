@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -149,9 +148,9 @@ func (l *loader) readConfigFile(file, from string) (data, msg, hint string) {
 // Setting forms a line of a config file may hold: key = value or key: value (also quoted, as in JSON,
 // several on a line), <key>value</key>, and a directive's `key value` (redis.conf, nginx).
 var (
-	configPairRE      = regexp.MustCompile(`["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*("([^"]*)"|'([^']*)'|([^\s,;}\]]+))`)
-	configElementRE   = regexp.MustCompile(`<([A-Za-z_][A-Za-z0-9_.-]*)>([^<]*)</`)
-	configDirectiveRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_.-]*)\s+(\S+);?$`)
+	configPairRE      = lazyRegexp(`["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*("([^"]*)"|'([^']*)'|([^\s,;}\]]+))`)
+	configElementRE   = lazyRegexp(`<([A-Za-z_][A-Za-z0-9_.-]*)>([^<]*)</`)
+	configDirectiveRE = lazyRegexp(`^([A-Za-z_][A-Za-z0-9_.-]*)\s+(\S+);?$`)
 )
 
 // configCredentialNames are settings that hold a password under a name no env rule knows.
@@ -191,13 +190,13 @@ func configCredential(text string) (int, string) {
 			return i + 1, what
 		}
 		var pairs [][2]string
-		for _, m := range configPairRE.FindAllStringSubmatch(s, -1) {
+		for _, m := range configPairRE().FindAllStringSubmatch(s, -1) {
 			pairs = append(pairs, [2]string{m[1], m[3] + m[4] + m[5]})
 		}
-		for _, m := range configElementRE.FindAllStringSubmatch(s, -1) {
+		for _, m := range configElementRE().FindAllStringSubmatch(s, -1) {
 			pairs = append(pairs, [2]string{m[1], strings.TrimSpace(m[2])})
 		}
-		if m := configDirectiveRE.FindStringSubmatch(s); m != nil {
+		if m := configDirectiveRE().FindStringSubmatch(s); m != nil {
 			pairs = append(pairs, [2]string{m[1], strings.Trim(m[2], `"'`)})
 		}
 		for _, p := range pairs {

@@ -3,7 +3,6 @@ package blueprints
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,7 +35,7 @@ var PlaceholderKinds = []string{"service", "dependency", "secret", "self"}
 var (
 	serviceFields = []string{"host", "port", "address", "url"}
 	selfFields    = []string{"name", "namespace", "environment", "port"}
-	placeholderRE = regexp.MustCompile(`^[a-z]+(\.[A-Za-z0-9_.-]+)?$`)
+	placeholderRE = lazyRegexp(`^[a-z]+(\.[A-Za-z0-9_.-]+)?$`)
 )
 
 // EnvValue is an env value with its placeholders resolved, in order. A value without placeholders is
@@ -269,7 +268,7 @@ func (c *connector) ref(path string, s segment) []EnvPart {
 		c.report(path, s.off, fmt.Sprintf("@{%s}: placeholders do not nest", truncate(s.ref, 60)), "write each placeholder on its own, e.g. @{service.api.host}:@{service.api.port}")
 		return nil
 	}
-	if !placeholderRE.MatchString(s.ref) {
+	if !placeholderRE().MatchString(s.ref) {
 		c.report(path, s.off, fmt.Sprintf("@{%s} is not a placeholder", truncate(s.ref, 60)),
 			"write @{kind.name.field}: @{service.api.address}, @{dependency.db.host}, @{secret.API_KEY} or @{self.namespace}; @{@} is a literal @")
 		return nil
@@ -544,12 +543,12 @@ func valueOffset(n *yaml.Node, off int) int {
 
 // addressRE finds what looks like a service address in a literal: an optional scheme, a host, and a
 // port or the in-cluster .svc suffix.
-var addressRE = regexp.MustCompile(`(?:^|[\s,;=/@])([a-z0-9]([a-z0-9-]*[a-z0-9])?)((?:\.[a-z0-9-]+)*?)(:[0-9]{1,5}\b|\.svc\b)`)
+var addressRE = lazyRegexp(`(?:^|[\s,;=/@])([a-z0-9]([a-z0-9-]*[a-z0-9])?)((?:\.[a-z0-9-]+)*?)(:[0-9]{1,5}\b|\.svc\b)`)
 
 // looksLikeAddress warns about a literal value that addresses another service of the platform: it
 // should be a placeholder, which follows the service's port and is checked against spec.calls.
 func (c *connector) looksLikeAddress(path, key, v string) {
-	for _, m := range addressRE.FindAllStringSubmatch(v, -1) {
+	for _, m := range addressRE().FindAllStringSubmatch(v, -1) {
 		name := m[1]
 		t := c.g.byName[name]
 		if t == nil || t == c.m || t.typ != TypeWeb {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,44 +29,49 @@ import (
 // `TOKEN_URL=https://auth.example.com/token`); lower-case hex and UUIDs under plain names (commit SHAs,
 // checksums, tenant IDs; a UUID is not taken for a random token). Messages never print the value itself: redactValue shows at most its first four
 // characters.
-var credentialPatterns = []struct {
+// They are compiled on first use, as every regexp of the package (lazyRegexp).
+var credentialPatterns = sync.OnceValue(func() []credentialPattern {
+	return []credentialPattern{
+		{"an AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)},
+		{"a GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`)},
+		{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+		{"a Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
+		{"a Stripe key", regexp.MustCompile(`\b[rsp]k_(live|test)_[A-Za-z0-9]{16,}`)},
+		{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`)},
+		{"a private key", regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY`)},
+		{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.`)},
+		{"a URL with a password", urlPasswordRE()},
+		{"a credential in a URL query", queryCredentialRE()},
+		{"an HTTP authorization value", authHeaderRE()},
+	}
+})
+
+type credentialPattern struct {
 	name string
 	re   *regexp.Regexp
-}{
-	{"an AWS access key ID", regexp.MustCompile(`\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b`)},
-	{"a GitHub token", regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})`)},
-	{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-	{"a Slack token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9-]{10,}`)},
-	{"a Stripe key", regexp.MustCompile(`\b[rsp]k_(live|test)_[A-Za-z0-9]{16,}`)},
-	{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}`)},
-	{"a private key", regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY`)},
-	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.`)},
-	{"a URL with a password", urlPasswordRE},
-	{"a credential in a URL query", queryCredentialRE},
-	{"an HTTP authorization value", authHeaderRE},
 }
 
 var (
 	// urlPasswordRE is a URL whose userinfo has a password: the user may be empty and the password may
 	// hold '/' (it runs to the '@'). A host:port followed by a path with an '@' in it is not one: see
 	// urlPassword.
-	urlPasswordRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://([^\s/:@]*):([^\s@]+)@`)
+	urlPasswordRE = lazyRegexp(`[A-Za-z][A-Za-z0-9+.-]*://([^\s/:@]*):([^\s@]+)@`)
 	// queryCredentialRE is a credential passed as a query parameter (?password=..., &access_token=...).
-	queryCredentialRE = regexp.MustCompile(`(?i)[?&;](password|passwd|pwd|pass|secret|client_secret|token|access_token|auth_token|refresh_token|api_?key|apikey|access_key|sig|signature)=([^&#\s"']+)`)
+	queryCredentialRE = lazyRegexp(`(?i)[?&;](password|passwd|pwd|pass|secret|client_secret|token|access_token|auth_token|refresh_token|api_?key|apikey|access_key|sig|signature)=([^&#\s"']+)`)
 	// authHeaderRE is an Authorization header's value; the credential must not be a plain word, so
 	// "Basic configuration" is prose.
-	authHeaderRE = regexp.MustCompile(`\b(Bearer|Basic|bearer|BEARER)\s+([A-Za-z0-9._~+/-]*[0-9._~+/-][A-Za-z0-9._~+/-]*=*)`)
+	authHeaderRE = lazyRegexp(`\b(Bearer|Basic|bearer|BEARER)\s+([A-Za-z0-9._~+/-]*[0-9._~+/-][A-Za-z0-9._~+/-]*=*)`)
 	// portThenPathRE is what urlPasswordRE takes for a password in https://host:8443/p@x: a port and a path.
-	portThenPathRE = regexp.MustCompile(`^[0-9]{1,5}/`)
+	portThenPathRE = lazyRegexp(`^[0-9]{1,5}/`)
 )
 
-var credentialWordRE = regexp.MustCompile(`[A-Za-z0-9+/=_-]{20,}`)
+var credentialWordRE = lazyRegexp(`[A-Za-z0-9+/=_-]{20,}`)
 
 // looksLikeCredential reports whether s looks like a secret value rather than a name or a setting, and
 // what it looks like.
 func looksLikeCredential(s string) (string, bool) {
-	for _, p := range credentialPatterns {
-		if p.re == urlPasswordRE {
+	for _, p := range credentialPatterns() {
+		if p.re == urlPasswordRE() {
 			if urlPassword(s) {
 				return p.name, true
 			}
@@ -75,7 +81,7 @@ func looksLikeCredential(s string) (string, bool) {
 			return p.name, true
 		}
 	}
-	for _, w := range credentialWordRE.FindAllString(s, 8) {
+	for _, w := range credentialWordRE().FindAllString(s, 8) {
 		if isRandomLooking(w) {
 			return "a random token (high entropy)", true
 		}
@@ -83,12 +89,12 @@ func looksLikeCredential(s string) (string, bool) {
 	return "", false
 }
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var uuidRE = lazyRegexp(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // urlPassword reports whether s holds a URL with a password in its userinfo.
 func urlPassword(s string) bool {
-	for _, m := range urlPasswordRE.FindAllStringSubmatch(s, 8) {
-		if !portThenPathRE.MatchString(m[2]) {
+	for _, m := range urlPasswordRE().FindAllStringSubmatch(s, 8) {
+		if !portThenPathRE().MatchString(m[2]) {
 			return true
 		}
 	}
@@ -98,7 +104,7 @@ func urlPassword(s string) bool {
 // isRandomLooking is true for a long word with high entropy that mixes character classes, as generated
 // keys and tokens do; names, paths and sentences do not.
 func isRandomLooking(w string) bool {
-	if len(w) < 20 || uuidRE.MatchString(w) { // a UUID is an identifier; under a credential name, rule 3
+	if len(w) < 20 || uuidRE().MatchString(w) { // a UUID is an identifier; under a credential name, rule 3
 		return false
 	}
 	var lower, upper, digit, other bool
@@ -140,25 +146,25 @@ func shannon(s string) float64 {
 
 var (
 	// credentialKeyRE: a variable name that ends in a credential word (rule 2).
-	credentialKeyRE = regexp.MustCompile(`(^|_)(PASS|PASSWORD|PASSWD|SECRET|TOKEN|KEY|API_?KEY|CREDENTIALS?)$|_PWD$`)
+	credentialKeyRE = lazyRegexp(`(^|_)(PASS|PASSWORD|PASSWD|SECRET|TOKEN|KEY|API_?KEY|CREDENTIALS?)$|_PWD$`)
 	// credentialWordKeyRE: a variable name that holds a credential word anywhere (rule 3).
-	credentialWordKeyRE = regexp.MustCompile(`(^|_)(PASS|PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?|AUTH)(_|$)`)
+	credentialWordKeyRE = lazyRegexp(`(^|_)(PASS|PASSWORD|PASSWD|PWD|SECRET|TOKEN|KEY|APIKEY|CREDENTIALS?|AUTH)(_|$)`)
 	// keyShapedRE: hex of 16+ digits or a UUID; base64RE: a base64 word of 16+ characters, which must
 	// also mix upper case, lower case and digits (session_cookie_v2 is a name).
-	keyShapedRE = regexp.MustCompile(`^([0-9a-fA-F]{16,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
-	base64RE    = regexp.MustCompile(`^[A-Za-z0-9+/_-]{16,}={0,2}$`)
+	keyShapedRE = lazyRegexp(`^([0-9a-fA-F]{16,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
+	base64RE    = lazyRegexp(`^[A-Za-z0-9+/_-]{16,}={0,2}$`)
 )
 
 // credentialKey reports whether an env var's name says it holds a credential whatever its value (rule 2).
 func credentialKey(k string) bool {
-	return credentialKeyRE.MatchString(envWords(k))
+	return credentialKeyRE().MatchString(envWords(k))
 }
 
 // keyShapedUnderCredentialName reports whether a value is key-shaped under a name that holds a credential
 // word (rule 3).
 func keyShapedUnderCredentialName(k, v string) bool {
 	v = strings.TrimSpace(v)
-	if !credentialWordKeyRE.MatchString(envWords(k)) {
+	if !credentialWordKeyRE().MatchString(envWords(k)) {
 		return false
 	}
 	var upper, lower, digit bool
@@ -168,9 +174,9 @@ func keyShapedUnderCredentialName(k, v string) bool {
 		digit = digit || unicode.IsDigit(r)
 	}
 	switch {
-	case keyShapedRE.MatchString(v):
+	case keyShapedRE().MatchString(v):
 		return digit // hex without a digit is a word ("facade")
-	case base64RE.MatchString(v):
+	case base64RE().MatchString(v):
 		return upper && lower && digit
 	}
 	return false
@@ -218,7 +224,7 @@ func redactWord(w string) string {
 // path and not judged by its entropy (temporary folders such as TestX2964339027 look random), only by
 // the known shapes.
 func RedactCredentials(s string) string {
-	return credentialWordRE.ReplaceAllStringFunc(redactKnownCredentials(s), func(w string) string {
+	return credentialWordRE().ReplaceAllStringFunc(redactKnownCredentials(s), func(w string) string {
 		if !strings.Contains(w, "/") && isRandomLooking(w) {
 			return redactWord(w)
 		}
@@ -229,25 +235,25 @@ func RedactCredentials(s string) string {
 // redactKnownCredentials is RedactCredentials without the entropy rule: for file paths, which must stay
 // usable (an annotation's file=) unless they hold a known credential shape.
 func redactKnownCredentials(s string) string {
-	s = urlUserinfoRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := urlUserinfoRE.FindStringSubmatch(m)
+	s = urlUserinfoRE().ReplaceAllStringFunc(s, func(m string) string {
+		sub := urlUserinfoRE().FindStringSubmatch(m)
 		user, pass, hasPass := sub[3], sub[4], strings.Contains(sub[2], ":")
-		if (hasPass && portThenPathRE.MatchString(pass)) || (!hasPass && !isCredentialWord(user)) {
+		if (hasPass && portThenPathRE().MatchString(pass)) || (!hasPass && !isCredentialWord(user)) {
 			return m // host:port/path@x, or a plain user name such as git@
 		}
 		return sub[1] + "[redacted]@"
 	})
-	s = queryCredentialRE.ReplaceAllStringFunc(s, func(m string) string {
+	s = queryCredentialRE().ReplaceAllStringFunc(s, func(m string) string {
 		k, _, _ := strings.Cut(m, "=")
 		return k + "=[redacted]"
 	})
-	s = authHeaderRE.ReplaceAllStringFunc(s, func(m string) string {
+	s = authHeaderRE().ReplaceAllStringFunc(s, func(m string) string {
 		scheme, _, _ := strings.Cut(m, " ")
 		return scheme + " [redacted]"
 	})
-	for _, p := range credentialPatterns {
+	for _, p := range credentialPatterns() {
 		switch p.re {
-		case urlPasswordRE, queryCredentialRE, authHeaderRE:
+		case urlPasswordRE(), queryCredentialRE(), authHeaderRE():
 			continue
 		}
 		s = p.re.ReplaceAllStringFunc(s, redactWord)
@@ -257,7 +263,7 @@ func redactKnownCredentials(s string) string {
 
 // urlUserinfoRE is a URL's scheme and userinfo: [1] scheme://, [2] the userinfo, [3] the user, [4] what
 // follows its first ':' (a password, or a port and path).
-var urlUserinfoRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)(([^\s/:@]*)(?::([^\s@]*))?)@`)
+var urlUserinfoRE = lazyRegexp(`([A-Za-z][A-Za-z0-9+.-]*://)(([^\s/:@]*)(?::([^\s@]*))?)@`)
 
 func isCredentialWord(w string) bool {
 	_, ok := looksLikeCredential(w)

@@ -323,12 +323,12 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 }
 
 // classPattern is a pattern that is one character class, repeated: `^[A-Za-z0-9._/-]+$`.
-var classPattern = regexp.MustCompile(`^\^\[([^\]\^]+)\][+*]\$$`)
+var classPattern = lazyRegexp(`^\^\[([^\]\^]+)\][+*]\$$`)
 
 // outsideClass lists the characters of s outside a character-class pattern, and says what the class
 // allows, so that a refused value names what to remove. Both are "" for other patterns.
 func outsideClass(pattern, s string) (bad, allowed string) {
-	m := classPattern.FindStringSubmatch(pattern)
+	m := classPattern().FindStringSubmatch(pattern)
 	if m == nil {
 		return "", ""
 	}
@@ -431,7 +431,7 @@ func (d *decoder) decodeBool(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func joinPath(path, name string) string {
-	if !simpleKey.MatchString(name) {
+	if !simpleKey().MatchString(name) {
 		name = strconv.Quote(name)
 		if path == "" {
 			return "[" + name + "]"
@@ -444,9 +444,18 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
-var simpleKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var simpleKey = lazyRegexp(`^[A-Za-z0-9_-]+$`)
 
 var patterns sync.Map // pattern -> *regexp.Regexp
+
+// lazyRegexp compiles pattern on first use: a package-level regexp.MustCompile runs at every start of
+// gantry, whatever the command (issue #19, start-up). TestLazyRegexps compiles every one.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	lazyPatterns = append(lazyPatterns, pattern)
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
+
+var lazyPatterns []string // every lazyRegexp's, for the test
 
 func patternOf(p string) *regexp.Regexp {
 	if r, ok := patterns.Load(p); ok {

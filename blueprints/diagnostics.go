@@ -3,7 +3,6 @@ package blueprints
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -81,14 +80,14 @@ const (
 	maxText  = 1000
 )
 
-var longWordRE = regexp.MustCompile(fmt.Sprintf(`\S{%d,}`, maxWord+1))
+var longWordRE = lazyRegexp(fmt.Sprintf(`\S{%d,}`, maxWord+1))
 
 // Sanitize makes a text safe to print in a terminal, a CI log or an annotation: what looks like a
 // credential is redacted (RedactCredentials), long words are cut and the whole is capped. It is
 // idempotent, so sanitizing twice (in Load and again in String) changes nothing more.
 func Sanitize(s string) string {
 	s = RedactCredentials(s)
-	s = longWordRE.ReplaceAllStringFunc(s, func(w string) string {
+	s = longWordRE().ReplaceAllStringFunc(s, func(w string) string {
 		r := []rune(w)
 		tail := len(r)
 		for tail > len(r)-3 && strings.ContainsRune(`"')]},.;:`, r[tail-1]) {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -216,13 +215,13 @@ func (l *loader) dirOf(p string) string {
 // A file with no apiVersion line at all but a blueprint's kind is taken too, so that a forgotten
 // apiVersion is reported rather than the file silently skipped.
 var (
-	blueprintSniff = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?apiVersion:\s*["']?gantry\.dev/`)
-	anyAPIVersion  = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?apiVersion:`)
-	blueprintKind  = regexp.MustCompile(`(?m)^(\xef\xbb\xbf)?kind:\s*["']?(Service|Platform)["']?\s*(#.*)?$`)
+	blueprintSniff = lazyRegexp(`(?m)^(\xef\xbb\xbf)?apiVersion:\s*["']?gantry\.dev/`)
+	anyAPIVersion  = lazyRegexp(`(?m)^(\xef\xbb\xbf)?apiVersion:`)
+	blueprintKind  = lazyRegexp(`(?m)^(\xef\xbb\xbf)?kind:\s*["']?(Service|Platform)["']?\s*(#.*)?$`)
 )
 
 func looksLikeBlueprint(data []byte) bool {
-	return blueprintSniff.Match(data) || (!anyAPIVersion.Match(data) && blueprintKind.Match(data))
+	return blueprintSniff().Match(data) || (!anyAPIVersion().Match(data) && blueprintKind().Match(data))
 }
 
 // collect adds the blueprint files under p and reports whether p is a single file.

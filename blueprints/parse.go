@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -159,13 +158,13 @@ func firstInvalidUTF8(b []byte) int {
 	return len(b)
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+var yamlLineRE = lazyRegexp(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // yamlErrorLine pulls the line number out of a YAML syntax error's text. The parser's errors ("did not
 // find expected ...") count lines from 0, the scanner's from 1.
 func yamlErrorLine(err error) (int, string) {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		if line > 0 && (strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "while parsing")) {
 			line++

@@ -191,7 +191,7 @@ func validOnly(entries []string, problem func(string) string) []string {
 }
 
 func registryProblem(r string) string {
-	if registryRE.MatchString(r) {
+	if registryRE().MatchString(r) {
 		return ""
 	}
 	return "not a registry"

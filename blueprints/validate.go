@@ -35,17 +35,17 @@ const (
 )
 
 var (
-	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	digestRE     = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	tagRE        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	labelChars   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	secretNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
-	imageRE      = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*((:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)?$`)
-	registryRE   = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
-	httpPathRE   = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
-	repoURLRE    = regexp.MustCompile(`^(https://|ssh://)[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/-]+$|^git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$`)
-	regionRE     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
-	gcpProjectRE = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	envNameRE    = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	digestRE     = lazyRegexp(`^sha256:[0-9a-f]{64}$`)
+	tagRE        = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	labelChars   = lazyRegexp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	secretNameRE = lazyRegexp(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+	imageRE      = lazyRegexp(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*((:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+)?$`)
+	registryRE   = lazyRegexp(`^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	httpPathRE   = lazyRegexp(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+	repoURLRE    = lazyRegexp(`^(https://|ssh://)[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9._~/-]+$|^git@[A-Za-z0-9.-]+:[A-Za-z0-9._~/-]+$`)
+	regionRE     = lazyRegexp(`^[a-z][a-z0-9-]{1,30}[a-z0-9]$`)
+	gcpProjectRE = lazyRegexp(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
 )
 
 // reservedEnv are variables Gantry sets itself; a blueprint setting them would be silently overridden.
@@ -194,7 +194,7 @@ func (c *check) forced(fs []Forced) {
 }
 
 func dnsLabelProblem(s string, maxLen int) string {
-	if !labelChars.MatchString(s) { // the characters first: "too long" is no help for "../../etc"
+	if !labelChars().MatchString(s) { // the characters first: "too long" is no help for "../../etc"
 		return fmt.Sprintf("%q is not a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit", s)
 	}
 	if len(s) > maxLen {
@@ -302,7 +302,7 @@ func (c *check) health(h Health) {
 		return
 	}
 	for _, p := range []struct{ path, v string }{{"liveness", h.Liveness}, {"readiness", h.Readiness}, {"startup", h.Startup}} {
-		if p.v != "" && !httpPathRE.MatchString(p.v) {
+		if p.v != "" && !httpPathRE().MatchString(p.v) {
 			c.errf("spec.health."+p.path, `for example "/livez"`, "%q is not an HTTP path", p.v)
 		}
 	}
@@ -329,7 +329,7 @@ func (c *check) workerHealth(s *ServiceSpec) {
 			c.report(SeverityWarning, "spec.metricsPort", "serve the work loop's heartbeat at e.g. /livez on the metrics port (the skeletons of gantry new do) and set health: {liveness: /livez}",
 				"no liveness check: a worker whose loop hangs is never restarted")
 		}
-	case !httpPathRE.MatchString(h.Liveness):
+	case !httpPathRE().MatchString(h.Liveness):
 		c.errf("spec.health.liveness", `for example "/livez"`, "%q is not an HTTP path", h.Liveness)
 	case s.MetricsPort == 0:
 		c.errf("spec.health.liveness", "add `metricsPort: 9090` and serve the path there", "a worker's liveness check runs on its metricsPort, which is not set")
@@ -372,7 +372,7 @@ func (c *check) source(src string) {
 // relPathProblem says what is wrong with a path that must stay inside the repository, or "".
 func relPathProblem(p string) string {
 	switch {
-	case !relPathChars.MatchString(p):
+	case !relPathChars().MatchString(p):
 		return "" // the parser reported the characters outside the field's pattern tag (relpath.go)
 	case path.IsAbs(p) || (len(p) > 1 && p[1] == ':'):
 		return fmt.Sprintf("%q is an absolute path", p)
@@ -394,7 +394,7 @@ func (c *check) image(field, img string) {
 	switch {
 	case strings.Contains(img, "@"):
 		c.ferr(field, "drop the digest; CI sets tag and digest through kustomize images", "must not contain a digest")
-	case imageRE.MatchString(img):
+	case imageRE().MatchString(img):
 	case strings.Contains(img[strings.LastIndex(img, "/")+1:], ":"):
 		c.ferr(field, "drop the tag; CI sets tag and digest through kustomize images", "must not contain a tag")
 	default:
@@ -404,13 +404,13 @@ func (c *check) image(field, img string) {
 
 // EnvName reports whether name is an environment variable name a blueprint may use (letters, digits
 // and '_', not starting with a digit; not one Gantry sets itself).
-func EnvName(name string) bool { return envNameRE.MatchString(name) && !ReservedEnv(name) }
+func EnvName(name string) bool { return envNameRE().MatchString(name) && !ReservedEnv(name) }
 
 // SecretName reports whether name is a secret name validation accepts.
-func SecretName(name string) bool { return len(name) <= 63 && secretNameRE.MatchString(name) }
+func SecretName(name string) bool { return len(name) <= 63 && secretNameRE().MatchString(name) }
 
 // HTTPPath reports whether p is a probe path validation accepts (an absolute path of URL characters).
-func HTTPPath(p string) bool { return httpPathRE.MatchString(p) }
+func HTTPPath(p string) bool { return httpPathRE().MatchString(p) }
 
 // PinnedImage reports whether ref is an image reference pinned by digest, repository[:tag]@sha256:<64
 // hex>: what spec.prebuilt takes.
@@ -418,11 +418,11 @@ func PinnedImage(ref string) bool {
 	repo, digest, ok := strings.Cut(ref, "@")
 	if name, tag, hasTag := strings.Cut(repo[strings.LastIndex(repo, "/")+1:], ":"); hasTag {
 		repo = strings.TrimSuffix(repo, ":"+tag)
-		if !tagRE.MatchString(tag) || name == "" {
+		if !tagRE().MatchString(tag) || name == "" {
 			ok = false
 		}
 	}
-	return ok && digestRE.MatchString(digest) && imageRE.MatchString(repo)
+	return ok && digestRE().MatchString(digest) && imageRE().MatchString(repo)
 }
 
 // prebuilt checks a service that runs an image Gantry does not build: pinned by digest, and nothing
@@ -541,7 +541,7 @@ func (c *check) envVars(s *ServiceSpec) {
 		p := joinPath("spec.env", k)
 		own := c.fromService(p)
 		switch {
-		case own && !envNameRE.MatchString(k):
+		case own && !envNameRE().MatchString(k):
 			c.keyErr(p, "letters, digits and '_', not starting with a digit", "%q is not a valid variable name", k)
 		case own && slices.Contains(reservedEnv, k):
 			c.keyErr(p, "Gantry sets it from the spec; remove it", "%s is reserved", k)
@@ -835,7 +835,7 @@ func (c *check) ingress(s *ServiceSpec) {
 	}
 	for i, p := range in.Paths {
 		path := fmt.Sprintf("spec.ingress.paths[%d]", i)
-		if !httpPathRE.MatchString(p) {
+		if !httpPathRE().MatchString(p) {
 			c.ferr(path, `a path prefix starting with "/"`, "%q is not an HTTP path", truncate(p, 60))
 		}
 		l.once(path, i, p, "path", p, "already listed at [%d]")
@@ -866,7 +866,7 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 		}
 	}
 	s := p.Spec
-	if s.Registry != "" && !registryRE.MatchString(s.Registry) {
+	if s.Registry != "" && !registryRE().MatchString(s.Registry) {
 		c.errf("spec.registry", "lower-case host[:port][/path] without a trailing '/', e.g. ghcr.io/acme", "%q is not a registry", s.Registry)
 	}
 	if len(s.Environments) > MaxEnvironments {
@@ -890,14 +890,14 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 	case "aws", "gcp", "azure":
 		if s.Cloud.Region == "" {
 			c.errf("spec.cloud.region", "add e.g. `region: eu-west-1` for aws, `europe-west1` for gcp, `westeurope` for azure", "required for cloud %s", s.Cloud.Provider)
-		} else if !regionRE.MatchString(s.Cloud.Region) {
+		} else if !regionRE().MatchString(s.Cloud.Region) {
 			c.errf("spec.cloud.region", "e.g. eu-west-1, europe-west1 or westeurope", "%q is not a region", s.Cloud.Region)
 		}
 	}
 	if s.Cloud.Provider == "gcp" {
 		if s.Cloud.Project == "" {
 			c.errf("spec.cloud.project", "add `project: <your GCP project ID>`", "required for cloud gcp")
-		} else if !gcpProjectRE.MatchString(s.Cloud.Project) {
+		} else if !gcpProjectRE().MatchString(s.Cloud.Project) {
 			c.errf("spec.cloud.project", "6 to 30 lower-case letters, digits and '-'", "%q is not a GCP project ID", s.Cloud.Project)
 		}
 	} else if s.Cloud.Project != "" {
@@ -911,7 +911,7 @@ func checkPlatform(f *File, rp *ResolvedPlatform, r *resolver, diags *Diagnostic
 			c.errf("spec.gitops.repoURL", "add `repoURL: https://github.com/acme/gitops.git`", "required for gitops engine %s", s.GitOps.Engine)
 		}
 	}
-	if s.GitOps.RepoURL != "" && !repoURLRE.MatchString(s.GitOps.RepoURL) {
+	if s.GitOps.RepoURL != "" && !repoURLRE().MatchString(s.GitOps.RepoURL) {
 		c.errf("spec.gitops.repoURL", "https://host/org/repo.git, ssh://host/org/repo.git or git@host:org/repo.git", "%q is not a Git repository URL", truncate(s.GitOps.RepoURL, 80))
 	}
 	if s.GitOps.Path != "" && s.GitOps.Path != "." {

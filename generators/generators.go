@@ -105,7 +105,8 @@ type InRepoTarget interface {
 	InRepo() bool
 }
 
-// Layout is a Produces made of a regular expression, compiled on first use (not at start-up).
+// Layout is a Produces (or any path matcher, such as a Change's Files) made of a regular expression,
+// compiled on first use (not at start-up).
 func Layout(pattern string) func(string) bool {
 	re := sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 	return func(p string) bool { return re().MatchString(p) }

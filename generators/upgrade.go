@@ -2,7 +2,6 @@ package generators
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,23 +13,23 @@ const Release = "v0.1.0"
 
 // Change is one entry of the changelog: the files a release changes, and why.
 type Change struct {
-	Version string         // the release that brings it
-	Files   *regexp.Regexp // the paths it changes, under their root
-	Reason  string         // one line, for the upgrade summary
+	Version string            // the release that brings it
+	Files   func(string) bool // the paths it changes, under their root (a Layout: compiled on first use)
+	Reason  string            // one line, for the upgrade summary
 }
 
 // Changelog says, per release, which generated files change and why: an upgrade's summary has one
 // line per reason, and a line for the files no entry names. Newest last.
 var Changelog = []Change{
-	{"v0.1.0", regexp.MustCompile(`/kubernetes/overlays/[^/]+/kustomization\.yaml$`),
+	{"v0.1.0", Layout(`/kubernetes/overlays/[^/]+/kustomization\.yaml$`),
 		"customization: each overlay includes your kustomize components (kubernetes/custom, overlays/<env>/custom)"},
-	{"v0.1.0", regexp.MustCompile(`/kubernetes/(overlays/[^/]+/)?custom/kustomization\.yaml$`),
+	{"v0.1.0", Layout(`/kubernetes/(overlays/[^/]+/)?custom/kustomization\.yaml$`),
 		"customization: your kustomize components, seeded once"},
-	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows/[a-z0-9-]+\.yaml|\.gitlab/ci/[a-z0-9-]+\.yml)$`),
+	{"v0.1.0", Layout(`^(\.github/workflows/[a-z0-9-]+\.yaml|\.gitlab/ci/[a-z0-9-]+\.yml)$`),
 		"customization: each pipeline calls (GitHub) or includes (GitLab) your own CI file"},
-	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows/[a-z0-9-]+\.custom\.yaml|\.gitlab/ci/custom/[a-z0-9-]+\.yml)$`),
+	{"v0.1.0", Layout(`^(\.github/workflows/[a-z0-9-]+\.custom\.yaml|\.gitlab/ci/custom/[a-z0-9-]+\.yml)$`),
 		"customization: your own CI file, seeded once"},
-	{"v0.1.0", regexp.MustCompile(`^(\.github/workflows|\.gitlab/ci)/[A-Za-z0-9._-]+\.gantry-upgrade\.ya?ml$`),
+	{"v0.1.0", Layout(`^(\.github/workflows|\.gitlab/ci)/[A-Za-z0-9._-]+\.gantry-upgrade\.ya?ml$`),
 		"upgrades: a job per output folder regenerates it with each new release and opens a pull request"},
 }
 
@@ -46,7 +45,7 @@ func UpgradeNotes(recorded string, written []string) []string {
 	for _, p := range written {
 		reason := "other changes"
 		for _, c := range Changelog {
-			if newer(c.Version, recorded) && !newer(c.Version, Release) && c.Files.MatchString(p) {
+			if newer(c.Version, recorded) && !newer(c.Version, Release) && c.Files(p) {
 				reason = c.Reason
 				break
 			}

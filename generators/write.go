@@ -13,7 +13,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -452,7 +451,7 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 }
 
 // tmpName matches the temporary files writeAtomic makes: .<name>.<pid>-<n>.gantry-tmp.
-var tmpName = regexp.MustCompile(`^\..+\.[0-9]+-[0-9]+\.gantry-tmp$`)
+var tmpName = Layout(`^\..+\.[0-9]+-[0-9]+\.gantry-tmp$`)
 
 // scanDir lists, in dir (relative to root), the temporary files of an interrupted run (regular files
 // with writeAtomic's names, owned by this user: nothing else is ever taken for one) and the regular
@@ -477,7 +476,7 @@ func scanDir(root, dir string, yours func(string) bool, c *Cache, st fileStat) (
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if p := path.Join(dir, e.Name()); !tmpName.MatchString(e.Name()) {
+		if p := path.Join(dir, e.Name()); !tmpName(e.Name()) {
 			names = append(names, e.Name())
 			if yours(p) {
 				mine = append(mine, p)

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -231,8 +232,11 @@ var reserved = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "o
 // octal, hex and binary (yaml.v3 takes a sign after the base prefix too), sexagesimal, infinities and
 // NaN, dates. It is matched with the separators ('_') removed: readers skip them anywhere in a
 // number, the exponent's sign included ("1E__-3" is 0.001).
-var number = regexp.MustCompile(`^[-+]?(\.[0-9]|[0-9])[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^[-+]?0[xXoObB][-+]?[0-9a-fA-F]+$|` +
-	`^[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|^[-+]?\.(?i:inf|nan)$`)
+// It is compiled on first use (start-up).
+var number = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?(\.[0-9]|[0-9])[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?$|^[-+]?0[xXoObB][-+]?[0-9a-fA-F]+$|` +
+		`^[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|^[-+]?\.(?i:inf|nan)$`)
+})
 
 // ambiguous reports whether a plain-looking string would be read as something other than a string.
 func ambiguous(s string) bool {
@@ -241,7 +245,7 @@ func ambiguous(s string) bool {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9', c == '.', c == '+', c == '-':
-		return number.MatchString(strings.ReplaceAll(s, "_", ""))
+		return number().MatchString(strings.ReplaceAll(s, "_", ""))
 	}
 	return false
 }

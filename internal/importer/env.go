@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -41,7 +42,7 @@ type peers struct {
 	apps map[string]*svc
 }
 
-var hostPortRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9]{1,5})$`)
+var hostPortRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.-]*):([0-9]{1,5})$`) })
 
 // envFamily: a variable's prefix, the part before its last word (DATABASE_HOST -> DATABASE).
 func envFamily(k string) (prefix, word string) {
@@ -143,7 +144,7 @@ func depOf(v string, p peers) (dep, field string) {
 		}
 		return v, "host"
 	}
-	if m := hostPortRE.FindStringSubmatch(v); m != nil && p.deps[m[1]] != "" {
+	if m := hostPortRE().FindStringSubmatch(v); m != nil && p.deps[m[1]] != "" {
 		switch p.deps[m[1]] {
 		case "kafka":
 			return m[1], "brokers"
@@ -155,7 +156,7 @@ func depOf(v string, p peers) (dep, field string) {
 	if brokers := strings.Split(v, ","); len(brokers) > 1 {
 		var d string
 		for _, b := range brokers {
-			m := hostPortRE.FindStringSubmatch(strings.TrimSpace(b))
+			m := hostPortRE().FindStringSubmatch(strings.TrimSpace(b))
 			if m == nil || p.deps[m[1]] != "kafka" || (d != "" && d != m[1]) {
 				return "", ""
 			}
@@ -185,7 +186,7 @@ func appOf(v string, s *svc, p peers) (name, field, rest string) {
 	if ok(v) {
 		return v, "host", ""
 	}
-	if m := hostPortRE.FindStringSubmatch(v); m != nil && ok(m[1]) {
+	if m := hostPortRE().FindStringSubmatch(v); m != nil && ok(m[1]) {
 		return m[1], "address", ""
 	}
 	u, err := url.Parse(v)

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing/fstest"
 	"unicode"
 
@@ -184,7 +185,7 @@ func finish(all []*svc) {
 		}
 		s.keepValid()
 		for k, v := range s.env {
-			for _, m := range servicePlaceholderRE.FindAllStringSubmatch(v, -1) {
+			for _, m := range servicePlaceholderRE().FindAllStringSubmatch(v, -1) {
 				if byName[m[1]] != nil && byName[m[1]].pending() {
 					s.envTODO[k] = v
 					delete(s.env, k)
@@ -276,7 +277,7 @@ func (s *svc) envWord() string {
 	return "env"
 }
 
-var servicePlaceholderRE = regexp.MustCompile(`@\{service\.([a-z0-9-]+)\.`)
+var servicePlaceholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@\{service\.([a-z0-9-]+)\.`) })
 
 func (s *svc) commentCall(name, why string) {
 	if s.callTODO == nil {
@@ -400,11 +401,11 @@ func writeNew(path string, data []byte) error {
 	return nil
 }
 
-var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+var nonLabel = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-z0-9-]+`) })
 
 // dnsLabel makes s a DNS-1123 label (lower case, '-' for the rest), or def when nothing is left.
 func dnsLabel(s, def string) string {
-	s = strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	s = strings.Trim(nonLabel().ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if len(s) > 40 {
 		s = strings.TrimRight(s[:40], "-")
 	}

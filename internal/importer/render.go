@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/blueprints"
 )
@@ -211,7 +212,7 @@ func comment(text, prefix string) string {
 	return b.String()
 }
 
-var plainRE = regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./-]*$`)
+var plainRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_/][A-Za-z0-9_./-]*$`) })
 
 // q is a YAML scalar: plain where that reads as the same string, else double-quoted (Go's escapes are
 // YAML's).
@@ -220,7 +221,7 @@ func q(s string) string {
 	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~":
 		return strconv.Quote(s)
 	}
-	if plainRE.MatchString(s) {
+	if plainRE().MatchString(s) {
 		return s
 	}
 	return strconv.Quote(s)

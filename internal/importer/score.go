@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -56,7 +57,7 @@ type scoreProbe struct {
 	Exec *struct{} `yaml:"exec"`
 }
 
-var scorePlaceholderRE = regexp.MustCompile(`\$\$|\$\{([^}]*)\}`)
+var scorePlaceholderRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\$|\$\{([^}]*)\}`) })
 
 // Score imports Score workloads: one blueprint per workload, its resources of the types Gantry has
 // (postgres, mysql, redis, kafka-topic, s3) as dependencies, service-port resources as calls, and
@@ -254,13 +255,13 @@ func (l *scoreWorkloadFile) variables(s *svc, refs map[string]string) {
 func scoreValue(v string, s *svc, refs map[string]string) (string, string) {
 	// A whole value that is a dependency's URL or address in its own parts becomes that placeholder.
 	var parts []string
-	for _, m := range scorePlaceholderRE.FindAllStringSubmatch(v, -1) {
+	for _, m := range scorePlaceholderRE().FindAllStringSubmatch(v, -1) {
 		parts = append(parts, m[1])
 	}
 	var b strings.Builder
 	last := 0
 	var why string
-	for _, loc := range scorePlaceholderRE.FindAllStringSubmatchIndex(v, -1) {
+	for _, loc := range scorePlaceholderRE().FindAllStringSubmatchIndex(v, -1) {
 		b.WriteString(literal(v[last:loc[0]]))
 		last = loc[1]
 		if v[loc[0]:loc[1]] == "$$" {
