@@ -3,33 +3,208 @@ package render
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
-// decodeTree parses JSON into the generic tree encoding/json's Decoder gives with UseNumber
-// (map[string]any, []any, string, json.Number, bool, nil), several times faster: the emitter parses
-// every object json.Marshal wrote, and that parse was half of the Kubernetes target's time. It accepts
-// strict JSON only; FuzzDecodeTree checks it against encoding/json.
-func decodeTree(data []byte) (any, error) {
-	p := treeParser{data: data}
-	p.space()
-	v, err := p.value(0)
+// tree is a JSON document parsed into a flat list of nodes, already pruned (see closeObject): what
+// the emitter walks. An object's members are kept sorted by key, so writing needs no map and no sort;
+// strings and numbers are slices of the source text, so a document costs a few allocations, not a map
+// and a string per member as the generic tree (map[string]any) did: its maps, their sorting and their
+// garbage were most of the Kubernetes target's time. It accepts strict JSON only: its lexical steps
+// are the ones FuzzDecodeTree checks against encoding/json, and FuzzEmitter checks the emitter against
+// the generic tree's.
+type tree struct {
+	treeParser
+	nodes   []node
+	members []member // each object's, contiguous, sorted by key
+	elems   []int32  // each array's, contiguous
+	// the members and elements of the containers still open, while parsing
+	openMembers []member
+	openElems   []int32
+}
+
+type nodeKind uint8
+
+const (
+	kindNull nodeKind = iota
+	kindFalse
+	kindTrue
+	kindNumber
+	kindString
+	kindObject
+	kindArray
+)
+
+type node struct {
+	kind nodeKind
+	text string // a string's value, a number's digits
+	// an object's members (tree.members) or an array's elements (tree.elems): first and count
+	first, n int32
+}
+
+type member struct {
+	key string
+	val int32 // index in tree.nodes
+}
+
+// parse reads data as one JSON value and returns its node.
+func (t *tree) parse(data string) (int32, error) {
+	t.treeParser = treeParser{data: data}
+	t.nodes, t.members, t.elems = t.nodes[:0], t.members[:0], t.elems[:0]
+	t.openMembers, t.openElems = t.openMembers[:0], t.openElems[:0]
+	t.space()
+	root, err := t.value(0)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	p.space()
-	if p.pos != len(p.data) {
-		return nil, p.fail("data after the value")
+	t.space()
+	if t.pos != len(t.data) {
+		return 0, t.fail("data after the value")
 	}
-	return v, nil
+	return root, nil
+}
+
+func (t *tree) add(n node) int32 {
+	t.nodes = append(t.nodes, n)
+	return int32(len(t.nodes) - 1)
+}
+
+func (t *tree) value(depth int) (int32, error) {
+	if depth > maxTreeDepth {
+		return 0, t.fail("nesting too deep")
+	}
+	if t.pos >= len(t.data) {
+		return 0, t.fail("unexpected end")
+	}
+	switch c := t.data[t.pos]; {
+	case c == '{':
+		return t.object(depth)
+	case c == '[':
+		return t.array(depth)
+	case c == '"':
+		s, err := t.str()
+		return t.add(node{kind: kindString, text: s}), err
+	case c == 't':
+		return t.add(node{kind: kindTrue}), t.literal("true")
+	case c == 'f':
+		return t.add(node{kind: kindFalse}), t.literal("false")
+	case c == 'n':
+		return t.add(node{kind: kindNull}), t.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		s, err := t.number()
+		return t.add(node{kind: kindNumber, text: s}), err
+	}
+	return 0, t.fail("unexpected character")
+}
+
+func (t *tree) object(depth int) (int32, error) {
+	t.pos++ // {
+	open := len(t.openMembers)
+	t.space()
+	if t.pos < len(t.data) && t.data[t.pos] == '}' {
+		t.pos++
+		return t.closeObject(open), nil
+	}
+	for {
+		t.space()
+		if t.pos >= len(t.data) || t.data[t.pos] != '"' {
+			return 0, t.fail("expected a key")
+		}
+		k, err := t.str()
+		if err != nil {
+			return 0, err
+		}
+		t.space()
+		if t.pos >= len(t.data) || t.data[t.pos] != ':' {
+			return 0, t.fail("expected ':'")
+		}
+		t.pos++
+		t.space()
+		v, err := t.value(depth + 1)
+		if err != nil {
+			return 0, err
+		}
+		t.openMembers = append(t.openMembers, member{k, v})
+		if done, err := t.after('}'); err != nil {
+			return 0, err
+		} else if done {
+			return t.closeObject(open), nil
+		}
+	}
+}
+
+// closeObject makes a node of the object whose members start at open in openMembers: sorted by key,
+// a repeated key's last value kept (as encoding/json does), and pruned. Pruning drops null values
+// (creationTimestamp: null and the like), an empty status, and an object's status (it has a kind):
+// generated files hold desired state, and typed structs carry zero counters and `loadBalancer: {}`
+// there. Other empty objects stay: some mean something (an Istio allow-nothing policy is `spec: {}`).
+func (t *tree) closeObject(open int) int32 {
+	ms := t.openMembers[open:]
+	slices.SortStableFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	first := int32(len(t.members))
+	status, kind := -1, false
+	for i, m := range ms {
+		if i+1 < len(ms) && ms[i+1].key == m.key {
+			continue // not the last of its key
+		}
+		if t.nodes[m.val].kind == kindNull {
+			continue
+		}
+		switch m.key {
+		case "status":
+			status = len(t.members)
+		case "kind":
+			kind = true
+		}
+		t.members = append(t.members, m)
+	}
+	if status >= 0 {
+		if st := t.nodes[t.members[status].val]; st.kind == kindObject && (st.n == 0 || kind) {
+			t.members = slices.Delete(t.members, status, status+1)
+		}
+	}
+	t.openMembers = t.openMembers[:open]
+	return t.add(node{kind: kindObject, first: first, n: int32(len(t.members)) - first})
+}
+
+func (t *tree) array(depth int) (int32, error) {
+	t.pos++ // [
+	open := len(t.openElems)
+	closeArray := func() int32 {
+		first := int32(len(t.elems))
+		t.elems = append(t.elems, t.openElems[open:]...)
+		t.openElems = t.openElems[:open]
+		return t.add(node{kind: kindArray, first: first, n: int32(len(t.elems)) - first})
+	}
+	t.space()
+	if t.pos < len(t.data) && t.data[t.pos] == ']' {
+		t.pos++
+		return closeArray(), nil
+	}
+	for {
+		t.space()
+		v, err := t.value(depth + 1)
+		if err != nil {
+			return 0, err
+		}
+		t.openElems = append(t.openElems, v)
+		if done, err := t.after(']'); err != nil {
+			return 0, err
+		} else if done {
+			return closeArray(), nil
+		}
+	}
 }
 
 // maxTreeDepth bounds recursion, as encoding/json does (10,000).
 const maxTreeDepth = 10000
 
+// treeParser has the lexical steps of a strict JSON parser.
 type treeParser struct {
-	data []byte
+	data string
 	pos  int
 }
 
@@ -50,93 +225,12 @@ func (p *treeParser) space() {
 	}
 }
 
-func (p *treeParser) value(depth int) (any, error) {
-	if depth > maxTreeDepth {
-		return nil, p.fail("nesting too deep")
-	}
-	if p.pos >= len(p.data) {
-		return nil, p.fail("unexpected end")
-	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object(depth)
-	case c == '[':
-		return p.array(depth)
-	case c == '"':
-		return p.str()
-	case c == 't':
-		return true, p.literal("true")
-	case c == 'f':
-		return false, p.literal("false")
-	case c == 'n':
-		return nil, p.literal("null")
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
-	}
-	return nil, p.fail("unexpected character")
-}
-
 func (p *treeParser) literal(word string) error {
-	if len(p.data)-p.pos < len(word) || string(p.data[p.pos:p.pos+len(word)]) != word {
+	if len(p.data)-p.pos < len(word) || p.data[p.pos:p.pos+len(word)] != word {
 		return p.fail("invalid literal")
 	}
 	p.pos += len(word)
 	return nil
-}
-
-func (p *treeParser) object(depth int) (any, error) {
-	p.pos++ // {
-	m := map[string]any{}
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		return m, nil
-	}
-	for {
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, p.fail("expected a key")
-		}
-		k, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		p.space()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, p.fail("expected ':'")
-		}
-		p.pos++
-		p.space()
-		v, err := p.value(depth + 1)
-		if err != nil {
-			return nil, err
-		}
-		m[k] = v // a repeated key: the last one wins, as in encoding/json
-		if done, err := p.after('}'); done || err != nil {
-			return m, err
-		}
-	}
-}
-
-func (p *treeParser) array(depth int) (any, error) {
-	p.pos++ // [
-	l := []any{}
-	p.space()
-	if p.pos < len(p.data) && p.data[p.pos] == ']' {
-		p.pos++
-		return l, nil
-	}
-	for {
-		p.space()
-		v, err := p.value(depth + 1)
-		if err != nil {
-			return nil, err
-		}
-		l = append(l, v)
-		if done, err := p.after(']'); done || err != nil {
-			return l, err
-		}
-	}
 }
 
 // after reads what follows a member or element: ',' (more to come) or the closing bracket.
@@ -157,7 +251,7 @@ func (p *treeParser) after(closing byte) (done bool, err error) {
 }
 
 // str reads a string. Without escapes and with valid UTF-8 (what json.Marshal writes nearly always)
-// it is one slice; otherwise encoding/json's own unquoting decides, so the two never differ.
+// it is a slice of the source; otherwise encoding/json's own unquoting decides, so the two never differ.
 func (p *treeParser) str() (string, error) {
 	start := p.pos
 	p.pos++ // "
@@ -168,11 +262,11 @@ func (p *treeParser) str() (string, error) {
 		case c == '"':
 			p.pos++
 			raw := p.data[start:p.pos]
-			if simple && utf8.Valid(raw) {
-				return string(raw[1 : len(raw)-1]), nil
+			if simple && utf8.ValidString(raw) {
+				return raw[1 : len(raw)-1], nil
 			}
 			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
+			if err := json.Unmarshal([]byte(raw), &s); err != nil {
 				return "", errors.Join(errTree, err)
 			}
 			return s, nil
@@ -188,7 +282,8 @@ func (p *treeParser) str() (string, error) {
 	return "", p.fail("unterminated string")
 }
 
-func (p *treeParser) number() (any, error) {
+// number reads a number and returns its text as written.
+func (p *treeParser) number() (string, error) {
 	start := p.pos
 	if p.data[p.pos] == '-' {
 		p.pos++
@@ -203,12 +298,12 @@ func (p *treeParser) number() (any, error) {
 	}
 	intStart := p.pos
 	if n := digits(); n == 0 || (n > 1 && p.data[intStart] == '0') {
-		return nil, p.fail("invalid number")
+		return "", p.fail("invalid number")
 	}
 	if p.pos < len(p.data) && p.data[p.pos] == '.' {
 		p.pos++
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return "", p.fail("invalid number")
 		}
 	}
 	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
@@ -217,8 +312,8 @@ func (p *treeParser) number() (any, error) {
 			p.pos++
 		}
 		if digits() == 0 {
-			return nil, p.fail("invalid number")
+			return "", p.fail("invalid number")
 		}
 	}
-	return json.Number(p.data[start:p.pos]), nil
+	return p.data[start:p.pos], nil
 }

@@ -52,6 +52,12 @@ func BenchmarkDecodeTree(b *testing.B) {
 		"spec": map[string]any{"replicas": 2, "template": map[string]any{"spec": map[string]any{"containers": []any{
 			map[string]any{"name": "payments", "image": "ghcr.io/acme/payments:1@sha256:abc", "ports": []any{map[string]any{"containerPort": 8080}}},
 		}}}}})
+	b.Run("tree", func(b *testing.B) {
+		var t tree
+		for b.Loop() {
+			t.parse(string(data))
+		}
+	})
 	b.Run("decodeTree", func(b *testing.B) {
 		for b.Loop() {
 			decodeTree(data)

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,182 +16,195 @@ import (
 
 // YAML renders v (anything encoding/json can marshal) as a YAML document.
 func YAML(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.out = e.out[:0]
+	if err := e.render(v); err != nil {
 		return nil, err
 	}
-	tree, err := decodeTree(raw) // numbers keep the digits json.Marshal wrote
-	if err != nil {
-		return nil, err
-	}
-	tree = prune(tree)
-	if k := longKey(tree); k != "" {
-		return nil, fmt.Errorf("a map key of %d bytes is longer than YAML allows for an implicit key", len(k))
-	}
-	var b bytes.Buffer
-	switch t := tree.(type) {
-	case map[string]any:
-		if len(t) == 0 {
-			b.WriteString("{}\n")
-		} else {
-			writeMap(&b, t, 0)
-		}
-	case []any:
-		if len(t) == 0 {
-			b.WriteString("[]\n")
-		} else {
-			writeList(&b, t, 0)
-		}
-	default:
-		b.WriteString(scalar(t))
-		b.WriteByte('\n')
-	}
-	return b.Bytes(), nil
+	return slices.Clone(e.out), nil
 }
 
-// prune drops null values (creationTimestamp: null and the like), an empty status, and an object's
-// status (it has a kind): generated files hold desired state, and typed structs carry zero counters
-// and `loadBalancer: {}` there. Other empty objects stay: some mean something (an Istio
-// allow-nothing policy is `spec: {}`).
-func prune(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, val := range t {
-			if val == nil {
-				delete(t, k)
-				continue
-			}
-			t[k] = prune(val)
+// Document renders objects as one YAML file: the header line, then each object (see YAML) as its own
+// document.
+func Document(header string, objs ...any) ([]byte, error) {
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.out = append(e.out[:0], header...)
+	for i, o := range objs {
+		if i > 0 {
+			e.out = append(e.out, "---\n"...)
 		}
-		if st, ok := t["status"].(map[string]any); ok && (len(st) == 0 || t["kind"] != nil) {
-			delete(t, "status")
-		}
-	case []any:
-		for i := range t {
-			t[i] = prune(t[i])
+		if err := e.render(o); err != nil {
+			return nil, err
 		}
 	}
-	return v
+	return slices.Clone(e.out), nil
+}
+
+// emitter holds what rendering reuses from one document to the next: the JSON text, the parsed tree
+// and the output, which the callers copy out (a file is built in e.out, then cloned at its size).
+type emitter struct {
+	json bytes.Buffer
+	enc  *json.Encoder
+	tree tree
+	out  []byte
+	err  error // the first key too long to write
+	null bool  // a null where the tree has no member to drop (a list's element, the document)
+}
+
+var emitters = sync.Pool{New: func() any {
+	e := &emitter{}
+	e.enc = json.NewEncoder(&e.json) // escapes HTML as json.Marshal does, and adds a final newline
+	return e
+}}
+
+// render appends v as YAML to e.out: v marshalled to JSON, parsed into a pruned tree (nulls and
+// status dropped, see tree.closeObject), then written with its keys sorted.
+func (e *emitter) render(v any) error {
+	e.json.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return err
+	}
+	return e.renderJSON(e.json.String()) // one string for the whole text: the tree's are slices of it
+}
+
+// renderJSON appends the JSON text data as YAML to e.out.
+func (e *emitter) renderJSON(data string) error {
+	root, err := e.tree.parse(data)
+	if err != nil {
+		return err
+	}
+	e.err, e.null = nil, false
+	switch n := e.tree.nodes[root]; n.kind {
+	case kindObject:
+		if n.n == 0 {
+			e.out = append(e.out, "{}\n"...)
+		} else {
+			e.writeMap(n, 0)
+		}
+	case kindArray:
+		if n.n == 0 {
+			e.out = append(e.out, "[]\n"...)
+		} else {
+			e.writeList(n, 0)
+		}
+	default:
+		e.scalar(n)
+		e.out = append(e.out, '\n')
+	}
+	if e.err != nil {
+		return e.err
+	}
+	if e.null {
+		panic("render: unexpected <nil>") // json.Marshal of a typed object writes no null there
+	}
+	return nil
 }
 
 // maxKey is YAML's limit on an implicit key (1024 characters, quotes included).
 const maxKey = 1000
 
-// longKey returns a key too long to write, or "".
-func longKey(v any) string {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, val := range t {
-			if len(quote(k)) > maxKey {
-				return k
-			}
-			if l := longKey(val); l != "" {
-				return l
-			}
-		}
-	case []any:
-		for _, val := range t {
-			if l := longKey(val); l != "" {
-				return l
-			}
-		}
-	}
-	return ""
-}
-
-func indent(b *bytes.Buffer, n int) {
+func (e *emitter) indent(n int) {
 	for range n {
-		b.WriteByte(' ')
+		e.out = append(e.out, ' ')
 	}
 }
 
-func writeMap(b *bytes.Buffer, m map[string]any, depth int) {
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+func (e *emitter) key(k string) {
+	q := quote(k)
+	if len(q) > maxKey && e.err == nil {
+		e.err = fmt.Errorf("a map key of %d bytes is longer than YAML allows for an implicit key", len(k))
+	}
+	e.out = append(e.out, q...)
+	e.out = append(e.out, ':')
+}
+
+func (e *emitter) writeMap(m node, depth int) {
+	for i, mb := range e.tree.members[m.first : m.first+m.n] {
 		if i > 0 || depth > 0 {
-			indent(b, depth)
+			e.indent(depth)
 		}
-		b.WriteString(scalar(k))
-		b.WriteByte(':')
-		writeValue(b, m[k], depth)
+		e.key(mb.key)
+		e.writeValue(e.tree.nodes[mb.val], depth)
 	}
 }
 
 // writeList writes a sequence at the indentation of its key, as kubectl and kustomize do.
-func writeList(b *bytes.Buffer, l []any, depth int) {
-	for i, v := range l {
+func (e *emitter) writeList(l node, depth int) {
+	for i, el := range e.tree.elems[l.first : l.first+l.n] {
 		if i > 0 || depth > 0 {
-			indent(b, depth)
+			e.indent(depth)
 		}
-		b.WriteString("- ")
-		switch t := v.(type) {
-		case map[string]any:
-			if len(t) == 0 {
-				b.WriteString("{}\n")
+		e.out = append(e.out, "- "...)
+		switch v := e.tree.nodes[el]; v.kind {
+		case kindObject:
+			if v.n == 0 {
+				e.out = append(e.out, "{}\n"...)
 				continue
 			}
 			// The first key goes on the dash's line; the others line up under it.
-			writeMapAfterDash(b, t, depth+2)
-		case []any:
-			if len(t) == 0 {
-				b.WriteString("[]\n")
+			e.writeMapAfterDash(v, depth+2)
+		case kindArray:
+			if v.n == 0 {
+				e.out = append(e.out, "[]\n"...)
 				continue
 			}
-			writeList(b, t, depth+2)
+			e.writeList(v, depth+2)
 		default:
-			b.WriteString(scalar(t))
-			b.WriteByte('\n')
+			e.scalar(v)
+			e.out = append(e.out, '\n')
 		}
 	}
 }
 
-func writeMapAfterDash(b *bytes.Buffer, m map[string]any, depth int) {
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+func (e *emitter) writeMapAfterDash(m node, depth int) {
+	for i, mb := range e.tree.members[m.first : m.first+m.n] {
 		if i > 0 {
-			indent(b, depth)
+			e.indent(depth)
 		}
-		b.WriteString(scalar(k))
-		b.WriteByte(':')
-		writeValue(b, m[k], depth)
+		e.key(mb.key)
+		e.writeValue(e.tree.nodes[mb.val], depth)
 	}
 }
 
 // writeValue writes what follows "key:".
-func writeValue(b *bytes.Buffer, v any, depth int) {
-	switch t := v.(type) {
-	case map[string]any:
-		if len(t) == 0 {
-			b.WriteString(" {}\n")
+func (e *emitter) writeValue(v node, depth int) {
+	switch v.kind {
+	case kindObject:
+		if v.n == 0 {
+			e.out = append(e.out, " {}\n"...)
 			return
 		}
-		b.WriteByte('\n')
-		writeMap(b, t, depth+2)
-	case []any:
-		if len(t) == 0 {
-			b.WriteString(" []\n")
+		e.out = append(e.out, '\n')
+		e.writeMap(v, depth+2)
+	case kindArray:
+		if v.n == 0 {
+			e.out = append(e.out, " []\n"...)
 			return
 		}
-		b.WriteByte('\n')
-		writeList(b, t, depth)
+		e.out = append(e.out, '\n')
+		e.writeList(v, depth)
 	default:
-		b.WriteByte(' ')
-		b.WriteString(scalar(t))
-		b.WriteByte('\n')
+		e.out = append(e.out, ' ')
+		e.scalar(v)
+		e.out = append(e.out, '\n')
 	}
 }
 
-func scalar(v any) string {
-	switch t := v.(type) {
-	case string:
-		return quote(t)
-	case json.Number:
-		return t.String()
-	case bool:
-		if t {
-			return "true"
-		}
-		return "false"
+func (e *emitter) scalar(v node) {
+	switch v.kind {
+	case kindString:
+		e.out = append(e.out, quote(v.text)...)
+	case kindNumber:
+		e.out = append(e.out, v.text...)
+	case kindTrue:
+		e.out = append(e.out, "true"...)
+	case kindFalse:
+		e.out = append(e.out, "false"...)
+	default:
+		e.null = true
 	}
-	panic(fmt.Sprintf("render: unexpected %T", v)) // json.Decoder produces nothing else
 }
 
 // plainByte reports the characters a plain scalar may hold: none of those that start comments, flow
@@ -282,21 +294,4 @@ func quote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-// Document renders objects as one YAML file: the header line, then each object (see YAML) as its own
-// document.
-func Document(header string, objs ...any) ([]byte, error) {
-	out := []byte(header)
-	for i, o := range objs {
-		if i > 0 {
-			out = append(out, "---\n"...)
-		}
-		data, err := YAML(o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, data...)
-	}
-	return out, nil
 }
