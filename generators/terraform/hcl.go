@@ -61,7 +61,9 @@ func (b body) tokens(name string, t hclwrite.Tokens) body {
 
 // The token builders: an expression that holds a blueprint value is assembled from tokens, so the value
 // is only ever a quoted literal (lit, a string part of template) or a checked identifier (a step of ref,
-// an object key), never text the HCL parser reads.
+// an object key), never text the HCL parser reads. Their punctuation is tokens of Gantry's own, as
+// hclwrite's TokensFor* functions make them; spacing is left to the file's formatter. They share
+// their arguments' tokens without copying: nothing changes a token before body.tokens attaches a copy.
 
 // lit is a string literal, quoted and escaped by hclwrite (`${` and `%{` included).
 func lit(s string) hclwrite.Tokens { return hclwrite.TokensForValue(cty.StringVal(s)) }
@@ -72,21 +74,39 @@ func number(n int) hclwrite.Tokens { return hclwrite.TokensForValue(cty.NumberIn
 // ref is a reference, e.g. ref("aws_s3_bucket", label(d.Name), "arn"). Every step must be an identifier:
 // a step that is not one panics, as callers check names first (moduleFiles).
 func ref(root string, attrs ...string) hclwrite.Tokens {
-	t := hcl.Traversal{hcl.TraverseRoot{Name: root}}
+	out := make(hclwrite.Tokens, 0, 1+2*len(attrs))
+	out = append(out, ident(root))
 	for _, a := range attrs {
-		t = append(t, hcl.TraverseAttr{Name: a})
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenDot, Bytes: []byte{'.'}}, ident(a))
 	}
-	for _, step := range append([]string{root}, attrs...) {
-		if !hclsyntax.ValidIdentifier(step) {
-			panic(fmt.Sprintf("terraform: reference step %q is not an identifier", step))
-		}
-	}
-	return hclwrite.TokensForTraversal(t)
+	return out
 }
 
-// call is a function call.
+// ident is an identifier token (a step of a reference: hclwrite.TokensForTraversal's tokens). A name
+// that is not an identifier panics: callers check names first (moduleFiles).
+func ident(name string) *hclwrite.Token {
+	if !hclsyntax.ValidIdentifier(name) {
+		panic(fmt.Sprintf("terraform: reference step %q is not an identifier", name))
+	}
+	return &hclwrite.Token{Type: hclsyntax.TokenIdent, Bytes: []byte(name)}
+}
+
+// call is a function call (the tokens of hclwrite.TokensForFunctionCall).
 func call(name string, args ...hclwrite.Tokens) hclwrite.Tokens {
-	return hclwrite.TokensForFunctionCall(name, copyAll(args)...)
+	out := hclwrite.Tokens{{Type: hclsyntax.TokenIdent, Bytes: []byte(name)}, {Type: hclsyntax.TokenOParen, Bytes: []byte{'('}}}
+	out = appendJoined(out, args)
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCParen, Bytes: []byte{')'}})
+}
+
+// appendJoined appends elems separated by commas.
+func appendJoined(out hclwrite.Tokens, elems []hclwrite.Tokens) hclwrite.Tokens {
+	for i, e := range elems {
+		if i > 0 {
+			out = append(out, &hclwrite.Token{Type: hclsyntax.TokenComma, Bytes: []byte{','}})
+		}
+		out = append(out, e...)
+	}
+	return out
 }
 
 // eq is a == b.
@@ -118,13 +138,13 @@ func template(parts ...any) hclwrite.Tokens {
 	}
 	if len(merged) == 1 {
 		if t, ok := merged[0].(hclwrite.Tokens); ok {
-			return copyTokens(t)
+			return t
 		}
 	}
 	out := hclwrite.Tokens{{Type: hclsyntax.TokenOQuote, Bytes: []byte(`"`)}}
 	interp := func(t hclwrite.Tokens) {
 		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenTemplateInterp, Bytes: []byte("${")})
-		out = append(out, copyTokens(t)...)
+		out = append(out, t...)
 		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenTemplateSeqEnd, Bytes: []byte("}")})
 	}
 	for i, p := range merged {
@@ -175,7 +195,7 @@ func objectTokens(lines bool, attrs []attr) hclwrite.Tokens {
 		}
 		out = append(out, key(a.name)...)
 		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenEqual, Bytes: []byte("=")})
-		out = append(out, copyTokens(a.value)...)
+		out = append(out, a.value...)
 	}
 	if lines {
 		out = append(out, newline())
@@ -192,14 +212,17 @@ func key(name string) hclwrite.Tokens {
 	return hclwrite.TokensForIdentifier(name)
 }
 
-// tuple is a tuple constructor on one line: [x, y].
-func tuple(elems ...hclwrite.Tokens) hclwrite.Tokens { return hclwrite.TokensForTuple(copyAll(elems)) }
+// tuple is a tuple constructor on one line: [x, y] (the tokens of hclwrite.TokensForTuple).
+func tuple(elems ...hclwrite.Tokens) hclwrite.Tokens {
+	out := appendJoined(hclwrite.Tokens{{Type: hclsyntax.TokenOBrack, Bytes: []byte{'['}}}, elems)
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCBrack, Bytes: []byte{']'}})
+}
 
 // list is a tuple constructor with one element a line, each followed by a comma.
 func list(elems ...hclwrite.Tokens) hclwrite.Tokens {
 	out := hclwrite.Tokens{{Type: hclsyntax.TokenOBrack, Bytes: []byte("[")}, newline()}
 	for _, e := range elems {
-		out = append(out, copyTokens(e)...)
+		out = append(out, e...)
 		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenComma, Bytes: []byte(",")}, newline())
 	}
 	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCBrack, Bytes: []byte("]")})
@@ -229,22 +252,15 @@ func exprTokens(src string) (hclwrite.Tokens, hcl.Diagnostics) {
 	return copyTokens(t), nil
 }
 
-// copyAll copies each of ts (see copyTokens).
-func copyAll(ts []hclwrite.Tokens) []hclwrite.Tokens {
-	out := make([]hclwrite.Tokens, len(ts))
-	for i, t := range ts {
-		out[i] = copyTokens(t)
-	}
-	return out
-}
-
-// copyTokens gives each use its own tokens: the formatter (formatTokens) rewrites the spacing in
-// place (and the token builders take the same tokens twice, e.g. a bucket's ARN, and run concurrently).
+// copyTokens gives an attribute tokens of its own: the formatter (formatTokens) rewrites the spacing
+// in place, and the token builders share tokens (a bucket's ARN is used twice; an expression's come
+// from the cache, read concurrently). The copies are allocated together.
 func copyTokens(t hclwrite.Tokens) hclwrite.Tokens {
 	out := make(hclwrite.Tokens, len(t))
+	toks := make([]hclwrite.Token, len(t))
 	for i, tok := range t {
-		c := *tok
-		out[i] = &c
+		toks[i] = *tok
+		out[i] = &toks[i]
 	}
 	return out
 }

@@ -413,12 +413,17 @@ func outputsFile(m *module, data settings, workload output) *file {
 // references lists what the files refer to, as "var.region", "local.production".
 func references(files []*file) map[string]bool {
 	out := map[string]bool{}
+	var t hclwrite.Tokens
+	var key []byte
 	for _, f := range files {
-		t := f.f.BuildTokens(nil)
+		t = f.f.BuildTokens(t[:0])
 		for i := 0; i+2 < len(t); i++ {
 			if t[i].Type == hclsyntax.TokenIdent && t[i+1].Type == hclsyntax.TokenDot && t[i+2].Type == hclsyntax.TokenIdent &&
 				(i == 0 || t[i-1].Type != hclsyntax.TokenDot) {
-				out[string(t[i].Bytes)+"."+string(t[i+2].Bytes)] = true
+				key = append(append(append(key[:0], t[i].Bytes...), '.'), t[i+2].Bytes...)
+				if !out[string(key)] { // a lookup by a converted key allocates nothing
+					out[string(key)] = true
+				}
 			}
 		}
 	}

@@ -103,3 +103,40 @@ func TestTemplateShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildersAreHCLWritesTokens: ref, call and tuple give the tokens (types and bytes) of hclwrite's
+// TokensForTraversal, TokensForFunctionCall and TokensForTuple; only the spacing, which the file's
+// formatter sets, is left out.
+func TestBuildersAreHCLWritesTokens(t *testing.T) {
+	same := func(what string, got, want hclwrite.Tokens) {
+		t.Helper()
+		ok := len(got) == len(want)
+		for i := 0; ok && i < len(got); i++ {
+			ok = got[i].Type == want[i].Type && string(got[i].Bytes) == string(want[i].Bytes)
+		}
+		if !ok {
+			t.Errorf("%s: got %q, hclwrite %q", what, got.Bytes(), want.Bytes())
+		}
+	}
+	args := [][]hclwrite.Tokens{nil, {lit("a")}, {ref("local", "name"), number(3), lit(`x"${y}`)}, {block(attr{"k", lit("v")}), tuple(lit("a"), lit("b"))}}
+	for _, a := range args {
+		same("call", call("f", a...), hclwrite.TokensForFunctionCall("f", copyAll(a)...))
+		same("tuple", tuple(a...), hclwrite.TokensForTuple(copyAll(a)))
+	}
+	for _, steps := range [][]string{{"local"}, {"local", "name"}, {"aws_s3_bucket", "db_1", "arn"}} {
+		tr := hcl.Traversal{hcl.TraverseRoot{Name: steps[0]}}
+		for _, s := range steps[1:] {
+			tr = append(tr, hcl.TraverseAttr{Name: s})
+		}
+		same("ref", ref(steps[0], steps[1:]...), hclwrite.TokensForTraversal(tr))
+	}
+}
+
+// copyAll copies each of ts: hclwrite's TokensFor* functions format their arguments in place.
+func copyAll(ts []hclwrite.Tokens) []hclwrite.Tokens {
+	out := make([]hclwrite.Tokens, len(ts))
+	for i, t := range ts {
+		out[i] = copyTokens(t)
+	}
+	return out
+}
