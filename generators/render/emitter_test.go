@@ -126,3 +126,16 @@ func TestEmitterRandom(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuote: appendQuote writes what the old quote wrote, for any string (invalid UTF-8 included).
+func FuzzQuote(f *testing.F) {
+	for _, s := range tricky {
+		f.Add(s)
+	}
+	f.Add("\xff\xfe\u0085\u00a0\ufffd\U0001F680\x7f")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := quote(s), refQuote(s); got != want {
+			t.Fatalf("%q: quote %q, old quote %q", s, got, want)
+		}
+	})
+}

@@ -251,11 +251,12 @@ func (p *treeParser) after(closing byte) (done bool, err error) {
 }
 
 // str reads a string. Without escapes and with valid UTF-8 (what json.Marshal writes nearly always)
-// it is a slice of the source; otherwise encoding/json's own unquoting decides, so the two never differ.
+// it is a slice of the source; with one-character escapes only (\" \n and the like: PromQL, scripts)
+// it is unescaped here; otherwise (\u escapes, invalid UTF-8) encoding/json's own unquoting decides.
 func (p *treeParser) str() (string, error) {
 	start := p.pos
 	p.pos++ // "
-	simple := true
+	simple, short := true, true
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		switch {
@@ -265,6 +266,9 @@ func (p *treeParser) str() (string, error) {
 			if simple && utf8.ValidString(raw) {
 				return raw[1 : len(raw)-1], nil
 			}
+			if short && utf8.ValidString(raw) {
+				return unescape(raw[1 : len(raw)-1]), nil
+			}
 			var s string
 			if err := json.Unmarshal([]byte(raw), &s); err != nil {
 				return "", errors.Join(errTree, err)
@@ -272,6 +276,9 @@ func (p *treeParser) str() (string, error) {
 			return s, nil
 		case c == '\\':
 			simple = false
+			if p.pos+1 < len(p.data) && strings.IndexByte(`"\\/bfnrt`, p.data[p.pos+1]) < 0 {
+				short = false // \u, or an escape JSON does not have
+			}
 			p.pos += 2
 		case c < 0x20:
 			return "", p.fail("control character in a string")
@@ -316,4 +323,34 @@ func (p *treeParser) number() (string, error) {
 		}
 	}
 	return p.data[start:p.pos], nil
+}
+
+// unescape decodes the one-character escapes of JSON (str checked that s has no other, and no
+// backslash at its end).
+func unescape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default: // " \ /
+			c = s[i]
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
+	"unicode/utf8"
 )
 
 // The emitter as it was before the flat tree (generic tree -> prune -> write), kept as the reference
@@ -168,7 +170,7 @@ func longKey(v any) string {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if len(quote(k)) > maxKey {
+			if len(refQuote(k)) > maxKey {
 				return k
 			}
 			if l := longKey(val); l != "" {
@@ -265,7 +267,7 @@ func refWriteValue(b *bytes.Buffer, v any, depth int) {
 func refScalar(v any) string {
 	switch t := v.(type) {
 	case string:
-		return quote(t)
+		return refQuote(t)
 	case json.Number:
 		return t.String()
 	case bool:
@@ -275,4 +277,50 @@ func refScalar(v any) string {
 		return "false"
 	}
 	panic(fmt.Sprintf("render: unexpected %T", v))
+}
+
+// refAmbiguous is the old ambiguous: whether a plain-looking string would be read as something other than a string.
+func refAmbiguous(s string) bool {
+	if len(s) <= 5 && reserved[strings.ToLower(s)] {
+		return true
+	}
+	switch c := s[0]; {
+	case c >= '0' && c <= '9', c == '.', c == '+', c == '-':
+		return number().MatchString(strings.ReplaceAll(s, "_", ""))
+	}
+	return false
+}
+
+// refQuote is the old quote: s as a YAML scalar: plain when that reads back as the same string, otherwise
+// double-quoted with escapes (JSON's string syntax is a subset of YAML's double-quoted style).
+func refQuote(s string) string {
+	if isPlain(s) && !refAmbiguous(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
+			// Control characters, line separators and the BOM are escaped so the text stays one line;
+			// U+FFFE and U+FFFF are outside YAML's printable set, which readers refuse even quoted.
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
 }

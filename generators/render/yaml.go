@@ -55,7 +55,10 @@ type emitter struct {
 
 var emitters = sync.Pool{New: func() any {
 	e := &emitter{}
-	e.enc = json.NewEncoder(&e.json) // escapes HTML as json.Marshal does, and adds a final newline
+	e.enc = json.NewEncoder(&e.json) // json.Marshal's text plus a final newline
+	// Without json.Marshal's \u003c for <, > and &: every string is decoded, so the tree is the same,
+	// and PromQL and the dashboards' JSON are full of them.
+	e.enc.SetEscapeHTML(false)
 	return e
 }}
 
@@ -112,11 +115,11 @@ func (e *emitter) indent(n int) {
 }
 
 func (e *emitter) key(k string) {
-	q := quote(k)
-	if len(q) > maxKey && e.err == nil {
+	start := len(e.out)
+	e.out = appendQuote(e.out, k)
+	if len(e.out)-start > maxKey && e.err == nil {
 		e.err = fmt.Errorf("a map key of %d bytes is longer than YAML allows for an implicit key", len(k))
 	}
-	e.out = append(e.out, q...)
 	e.out = append(e.out, ':')
 }
 
@@ -195,7 +198,7 @@ func (e *emitter) writeValue(v node, depth int) {
 func (e *emitter) scalar(v node) {
 	switch v.kind {
 	case kindString:
-		e.out = append(e.out, quote(v.text)...)
+		e.out = appendQuote(e.out, v.text)
 	case kindNumber:
 		e.out = append(e.out, v.text...)
 	case kindTrue:
@@ -257,41 +260,65 @@ func ambiguous(s string) bool {
 	}
 	switch c := s[0]; {
 	case c >= '0' && c <= '9', c == '.', c == '+', c == '-':
-		return number().MatchString(strings.ReplaceAll(s, "_", ""))
+		return digits(s) || number().MatchString(strings.ReplaceAll(s, "_", ""))
 	}
 	return false
 }
 
-// quote returns s as a YAML scalar: plain when that reads back as the same string, otherwise
-// double-quoted with escapes (JSON's string syntax is a subset of YAML's double-quoted style).
-func quote(s string) string {
-	if isPlain(s) && !ambiguous(s) {
-		return s
+// digits reports whether s is all decimal digits (a port, a count): a number to every reader, which
+// number says too, only slower.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
 	}
-	var b strings.Builder
-	b.WriteByte('"')
+	return true
+}
+
+// quote returns s as a YAML scalar (see appendQuote).
+func quote(s string) string { return string(appendQuote(nil, s)) }
+
+// appendQuote appends s as a YAML scalar: plain when that reads back as the same string, otherwise
+// double-quoted with escapes (JSON's string syntax is a subset of YAML's double-quoted style).
+func appendQuote(b []byte, s string) []byte {
+	if isPlain(s) && !ambiguous(s) {
+		return append(b, s...)
+	}
+	b = append(b, '"')
 	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' && c != 0x7f {
+			// A run of printable ASCII goes as it is.
+			j := i + 1
+			for j < len(s) && s[j] >= 0x20 && s[j] < utf8.RuneSelf && s[j] != '"' && s[j] != '\\' && s[j] != 0x7f {
+				j++
+			}
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == '"':
-			b.WriteString(`\"`)
+			b = append(b, `\"`...)
 		case r == '\\':
-			b.WriteString(`\\`)
+			b = append(b, `\\`...)
 		case r == '\n':
-			b.WriteString(`\n`)
+			b = append(b, `\n`...)
 		case r == '\t':
-			b.WriteString(`\t`)
+			b = append(b, `\t`...)
 		case r == '\r':
-			b.WriteString(`\r`)
+			b = append(b, `\r`...)
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
 			// Control characters, line separators and the BOM are escaped so the text stays one line;
 			// U+FFFE and U+FFFF are outside YAML's printable set, which readers refuse even quoted.
-			fmt.Fprintf(&b, `\u%04X`, r)
+			const hex = "0123456789ABCDEF"
+			b = append(b, '\\', 'u', hex[r>>12&0xf], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 		default:
-			b.WriteString(s[i : i+size])
+			b = append(b, s[i:i+size]...)
 		}
 		i += size
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(b, '"')
 }
