@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -85,10 +86,30 @@ func ref(root string, attrs ...string) hclwrite.Tokens {
 // ident is an identifier token (a step of a reference: hclwrite.TokensForTraversal's tokens). A name
 // that is not an identifier panics: callers check names first (moduleFiles).
 func ident(name string) *hclwrite.Token {
-	if !hclsyntax.ValidIdentifier(name) {
+	if !validIdentifier(name) {
 		panic(fmt.Sprintf("terraform: reference step %q is not an identifier", name))
 	}
 	return &hclwrite.Token{Type: hclsyntax.TokenIdent, Bytes: []byte(name)}
+}
+
+// validIdentifier is hclsyntax.ValidIdentifier, which runs HCL's lexer (an allocation per token): every
+// reference step and object key is checked, so an ASCII name is decided here (a letter or '_', then
+// letters, digits, '_' and '-': HCL's ID_Start and ID_Continue in ASCII), any other by hclsyntax.
+func validIdentifier(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case c >= '0' && c <= '9', c == '-':
+			if i == 0 {
+				return false
+			}
+		case c >= utf8.RuneSelf:
+			return hclsyntax.ValidIdentifier(s)
+		default:
+			return false // no identifier holds this character
+		}
+	}
+	return s != ""
 }
 
 // call is a function call (the tokens of hclwrite.TokensForFunctionCall).
@@ -206,7 +227,7 @@ func objectTokens(lines bool, attrs []attr) hclwrite.Tokens {
 // key is an object key: a bare identifier where one reads as the same string, quoted otherwise.
 func key(name string) hclwrite.Tokens {
 	switch {
-	case name == "true" || name == "false" || name == "null" || !hclsyntax.ValidIdentifier(name):
+	case name == "true" || name == "false" || name == "null" || !validIdentifier(name):
 		return lit(name)
 	}
 	return hclwrite.TokensForIdentifier(name)

@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
@@ -139,4 +140,26 @@ func copyAll(ts []hclwrite.Tokens) []hclwrite.Tokens {
 		out[i] = copyTokens(t)
 	}
 	return out
+}
+
+// TestValidIdentifier: validIdentifier agrees with hclsyntax.ValidIdentifier on the names Gantry uses
+// and on random strings of letters, digits, '-', '_', punctuation, spaces and non-ASCII letters and marks.
+func TestValidIdentifier(t *testing.T) {
+	check := func(s string) {
+		if got, want := validIdentifier(s), hclsyntax.ValidIdentifier(s); got != want {
+			t.Errorf("validIdentifier(%q) = %v, hclsyntax says %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"", "a", "_", "-", "0", "a-b", "a_b", "db_1", "-a", "0a", "a.b", "a b", "é", "aé", "e\u0301", "a\u0301", "_0", "true", "for", "a$", "a\x00", "\xff"} {
+		check(s)
+	}
+	r := rand.New(rand.NewPCG(19, 11))
+	alphabet := []rune("aZ_-09 .$\"{}é\u0301日\u200d\u00a0\x00\x7f")
+	for range 20000 {
+		var b []rune
+		for range r.IntN(6) {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		check(string(b))
+	}
 }
