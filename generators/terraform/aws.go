@@ -34,7 +34,7 @@ func (a *aws) providers(m *module, f *file) {
 }
 
 func (a *aws) main(m *module, f *file, l body) {
-	l.set("base_tags", baseTags(m))
+	l.tokens("base_tags", baseTags(m))
 	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
 	f.data("aws_caller_identity", "current")
 	f.data("aws_partition", "current")

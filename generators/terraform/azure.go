@@ -54,7 +54,7 @@ func (z *azure) providers(m *module, f *file) {
 func (z *azure) main(m *module, f *file, l body) {
 	// Globally unique names (Key Vault, Storage) of at most 24 lower-case letters and digits.
 	l.expr("unique", `substr(sha1("${data.azurerm_client_config.current.subscription_id}/${local.name}"), 0, 16)`)
-	l.set("base_tags", baseTags(m))
+	l.tokens("base_tags", baseTags(m))
 	l.expr("tags", `merge(local.base_tags, { environment = var.environment })`)
 	f.data("azurerm_client_config", "current")
 

@@ -42,7 +42,7 @@ func (g *gcp) providers(m *module, f *file) {
 }
 
 func (g *gcp) main(m *module, f *file, l body) {
-	l.set("base_labels", baseTags(m))
+	l.tokens("base_labels", baseTags(m))
 	l.expr("labels", `merge(local.base_labels, { environment = var.environment })`)
 	// The workload's identity: its Kubernetes ServiceAccount, as a Workload Identity Federation principal.
 	l.tokens("workload", template("principal://iam.googleapis.com/projects/", ref("data", "google_project", "this", "number"),

@@ -3,6 +3,7 @@ package terraform
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -231,6 +232,28 @@ func key(name string) hclwrite.Tokens {
 		return lit(name)
 	}
 	return hclwrite.TokensForIdentifier(name)
+}
+
+// strObject is an object of strings, one attribute a line, keys sorted: the tokens hclwrite writes for
+// a cty object or map of strings (TokensForValue: a key bare where it is an identifier, quoted
+// otherwise), without the formatting of the fragment that TokensForValue runs, counting the width of
+// every key, which the file's formatter redoes.
+func strObject(kv map[string]string) hclwrite.Tokens {
+	out := hclwrite.Tokens{{Type: hclsyntax.TokenOBrace, Bytes: []byte{'{'}}}
+	if len(kv) > 0 {
+		out = append(out, newline())
+	}
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		if validIdentifier(k) {
+			out = append(out, &hclwrite.Token{Type: hclsyntax.TokenIdent, Bytes: []byte(k)})
+		} else {
+			out = append(out, lit(k)...)
+		}
+		out = append(out, &hclwrite.Token{Type: hclsyntax.TokenEqual, Bytes: []byte{'='}})
+		out = append(out, lit(kv[k])...)
+		out = append(out, newline())
+	}
+	return append(out, &hclwrite.Token{Type: hclsyntax.TokenCBrace, Bytes: []byte{'}'}})
 }
 
 // tuple is a tuple constructor on one line: [x, y] (the tokens of hclwrite.TokensForTuple).

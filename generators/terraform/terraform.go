@@ -15,7 +15,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/blueprints/catalog"
@@ -316,7 +315,7 @@ func versionsFile(c *cloud, used []*file) *file {
 	rp := tf.block("required_providers")
 	for _, p := range []requiredProvider{c.provider, kubernetesProvider, randomProvider} {
 		if usesProvider(used, p.name) {
-			rp.set(p.name, cty.ObjectVal(map[string]cty.Value{"source": cty.StringVal(p.source), "version": cty.StringVal(p.version)}))
+			rp.tokens(p.name, strObject(map[string]string{"source": p.source, "version": p.version}))
 		}
 	}
 	tf.blank().block("backend", c.backend)
@@ -375,10 +374,10 @@ func mainFile(c *cloud, m *module, shared []piece, refs map[string]bool) *file {
 }
 
 // baseTags are the tags (AWS, Azure) or labels (GCP) of every resource, besides the environment.
-func baseTags(m *module) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
-		"gantry_platform": cty.StringVal(m.p.Name), "gantry_team": cty.StringVal(m.s.Team),
-		"gantry_service": cty.StringVal(m.s.Name), "managed_by": cty.StringVal("gantry"),
+func baseTags(m *module) hclwrite.Tokens {
+	return strObject(map[string]string{
+		"gantry_platform": m.p.Name, "gantry_team": m.s.Team,
+		"gantry_service": m.s.Name, "managed_by": "gantry",
 	})
 }
 
@@ -391,7 +390,7 @@ func outputsFile(m *module, data settings, workload output) *file {
 	md := cm.block("metadata")
 	md.str("name", blueprints.DependencyConfigMap(m.s.Name))
 	md.str("namespace", m.s.Base.Namespace)
-	md.set("labels", cty.MapVal(map[string]cty.Value{"app.kubernetes.io/managed-by": cty.StringVal("gantry"), "app.kubernetes.io/name": cty.StringVal(m.s.Name)}))
+	md.tokens("labels", strObject(map[string]string{"app.kubernetes.io/managed-by": "gantry", "app.kubernetes.io/name": m.s.Name}))
 	attrs := make([]attr, len(keys))
 	for i, k := range keys {
 		attrs[i] = attr{k, data[k]}

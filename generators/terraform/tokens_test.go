@@ -163,3 +163,33 @@ func TestValidIdentifier(t *testing.T) {
 		check(string(b))
 	}
 }
+
+// TestStrObjectIsHCLWritesTokens: strObject gives the tokens (types and bytes) hclwrite's
+// TokensForValue gives for the same strings as a cty object and as a cty map.
+func TestStrObjectIsHCLWritesTokens(t *testing.T) {
+	for _, kv := range []map[string]string{
+		{},
+		{"source": "hashicorp/aws", "version": "~> 6.0"},
+		{"app.kubernetes.io/name": "svc", "app.kubernetes.io/managed-by": "gantry"},
+		{"true": "x", "null": "", "for": "${a}", "b-c": `"q"`, "0a": "%{if}", "é": "\n", "": "x y", "z_1": "\\"},
+	} {
+		vals := map[string]cty.Value{}
+		for k, v := range kv {
+			vals[k] = cty.StringVal(v)
+		}
+		got := strObject(kv)
+		wants := []hclwrite.Tokens{hclwrite.TokensForValue(cty.ObjectVal(vals))}
+		if len(kv) > 0 {
+			wants = append(wants, hclwrite.TokensForValue(cty.MapVal(vals))) // cty has no empty map value of strings this way
+		}
+		for _, want := range wants {
+			ok := len(got) == len(want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = got[i].Type == want[i].Type && string(got[i].Bytes) == string(want[i].Bytes)
+			}
+			if !ok {
+				t.Errorf("%v: strObject %q, hclwrite %q", kv, got.Bytes(), want.Bytes())
+			}
+		}
+	}
+}
