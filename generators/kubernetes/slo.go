@@ -55,17 +55,18 @@ func (a burnAlert) windows(days int) (long, short time.Duration) {
 
 // promDuration writes d as Prometheus does: 1d, 6h, 5h36m, 2m.
 func promDuration(d time.Duration) string {
-	var b strings.Builder
+	var b [32]byte // a SLO's alert windows are called for dozens of times a service: no fmt
+	out := b[:0]
 	for _, u := range []struct {
-		unit string
+		unit byte
 		d    time.Duration
-	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}} {
+	}{{'d', 24 * time.Hour}, {'h', time.Hour}, {'m', time.Minute}} {
 		if n := d / u.d; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.unit)
+			out = append(strconv.AppendInt(out, int64(n), 10), u.unit)
 			d -= n * u.d
 		}
 	}
-	return b.String()
+	return string(out)
 }
 
 // PrometheusRule is monitoring.coreos.com/v1.
