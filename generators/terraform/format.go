@@ -1,3 +1,8 @@
+// This file reimplements the formatting rules of hclwrite's format.go (github.com/hashicorp/hcl/v2,
+// Copyright (c) HashiCorp, Inc., MPL-2.0) so that Gantry's Terraform is byte-identical to what hclwrite
+// and `terraform fmt` produce; as a work derived from an MPL-2.0 file, this file is under MPL-2.0
+// (https://mozilla.org/MPL/2.0/), whatever the license of the rest of the repository.
+
 package terraform
 
 import (
