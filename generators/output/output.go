@@ -161,7 +161,7 @@ func Generate(opts Options) (*Result, error) {
 	var gone []string
 	if opts.Recorded {
 		if len(opts.Paths) > 0 || opts.FS != nil {
-			return nil, errors.New("Recorded loads the blueprints the record names: no Paths or FS with it")
+			return nil, errors.New("output: a Recorded run loads the blueprints the record names, so no Paths or FS go with it")
 		}
 		var err error
 		if opts.Paths, gone, err = recordedPaths(opts.Output, opts.Repo); err != nil {
