@@ -5,9 +5,6 @@ package ci_test
 // whose `go install` is this checkout's gantry, and the push goes to a local bare repository.
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,57 +14,9 @@ import (
 
 	"github.com/gantry-dev/gantry/generators"
 	"github.com/gantry-dev/gantry/generators/ci"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/internal/checkers"
 )
-
-// pipeOlderRelease makes the output folder out of repo look as the release before customizations
-// wrote it (as generators/output's TestUpgradeFromOlderRelease does): the record names v0.0.9, and the
-// overlays do not include the custom components. It returns how many files it changed.
-func pipeOlderRelease(t *testing.T, repo, out string) int {
-	t.Helper()
-	record := filepath.Join(repo, out, generators.StateDir, "manifest.json")
-	data, err := os.ReadFile(record)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m generators.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	m.Gantry = "v0.0.9"
-	old := 0
-	for p, e := range m.Files {
-		if !strings.HasSuffix(p, "/kustomization.yaml") || !strings.Contains(p, "/overlays/") || strings.Contains(p, "/custom/") || strings.Contains(p, "/image/") {
-			continue
-		}
-		f := filepath.Join(repo, out, filepath.FromSlash(p))
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before := strings.Replace(string(body), "- ../../custom\n- custom\n", "", 1)
-		if before == string(body) {
-			continue
-		}
-		if err := os.WriteFile(f, []byte(before), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.Sum256([]byte(before))
-		e.SHA256 = hex.EncodeToString(h[:])
-		m.Files[p] = e
-		old++
-	}
-	if old == 0 {
-		t.Fatalf("%s: no overlay to make older", out)
-	}
-	if data, err = json.MarshalIndent(m, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(record, append(data, '\n'), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return old
-}
 
 // pipeCheckUpgraded: origin's upgrade branch for out holds output that this release generates, recorded
 // as this release's (`gantry generate --recorded --check` is clean on it).
@@ -109,7 +58,7 @@ func TestGitHubUpgradeRuns(t *testing.T) {
 	tools := newPipeTools(t)
 	repo := pipeExamplesRepo(t)
 	const out = "deploy"
-	n := pipeOlderRelease(t, repo, out)
+	n := gentest.OlderRelease(t, filepath.Join(repo, out))
 	origin := pipeGitRepo(t, repo)
 	_, wf := ci.UpgradeFile("github", out)
 	r := newPipeGHRun(t, tools, repo, wf)
@@ -194,7 +143,7 @@ func TestGitLabUpgradeRuns(t *testing.T) {
 	tools := newPipeTools(t)
 	repo := pipeExamplesRepo(t)
 	const out = "clusters/main"
-	pipeOlderRelease(t, repo, out)
+	gentest.OlderRelease(t, filepath.Join(repo, out))
 	g := newPipeGL(t, tools, repo)
 	schedule := []string{"CI_PIPELINE_SOURCE=schedule", "GANTRY_UPGRADE=1"}
 	out1, err := g.run(schedule, "--list-json")

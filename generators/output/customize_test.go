@@ -1,9 +1,6 @@
 package output_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"maps"
 	"os"
@@ -223,28 +220,7 @@ func TestUpgradeFromOlderRelease(t *testing.T) {
 	opts := acme(t)
 	mustGenerate(t, opts)
 	// What the release before customizations wrote: overlays without the custom components.
-	record := filepath.Join(opts.Output, generators.StateDir, "manifest.json")
-	var m generators.Manifest
-	data, _ := os.ReadFile(record)
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	m.Gantry = "v0.0.9"
-	old := 0
-	for p, e := range m.Files {
-		if !strings.HasSuffix(p, "/kustomization.yaml") || !strings.Contains(p, "/overlays/") || strings.Contains(p, "/custom/") || strings.Contains(p, "/image/") {
-			continue
-		}
-		f := filepath.Join(opts.Output, p)
-		body, _ := os.ReadFile(f)
-		before := strings.Replace(string(body), "- ../../custom\n- custom\n", "", 1)
-		write(t, f, before)
-		e.SHA256 = sha(before)
-		m.Files[p] = e
-		old++
-	}
-	data, _ = json.Marshal(m)
-	write(t, record, string(data))
+	old := gentest.OlderRelease(t, opts.Output)
 
 	check := opts
 	check.Check = true
@@ -260,11 +236,6 @@ func TestUpgradeFromOlderRelease(t *testing.T) {
 	if res := mustGenerate(t, check); res.Drifted() || res.Roots[0].Drift.Outdated() {
 		t.Errorf("after regenerating: %+v", res.Roots[0].Drift)
 	}
-}
-
-func sha(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
