@@ -234,7 +234,7 @@ func run(opts Options, res *blueprints.Resolved, result *Result, out, repo strin
 			// an older binary does not rewrite it. The repository root's record is shared by every
 			// output folder, each upgraded on its own, so its release is not judged.
 			if release, ok := plan.Recorded(); ok && r.Dir == out && generators.NewerThanThis(release) && !opts.Force {
-				plans = append(plans, plan)
+				plan.Close()
 				return &NewerError{Dir: r.Dir, Release: release}
 			}
 		}

@@ -13,8 +13,8 @@ import (
 )
 
 // recordedPaths is what Options.Recorded loads: the blueprints the output folder's record says its
-// files were generated from (generators.Recorded), found under the repository root (repo, or the git
-// repository that holds the output folder), shown relative to the working folder; and, as Sources,
+// files were generated from (generators.Recorded), found under the repository root (the git
+// repository that holds the output folder, else repo), shown relative to the working folder; and, as Sources,
 // those of them that are gone: the run speaks for them (their files go, as a deleted blueprint's do).
 // Only a blueprint a platform's list in the record names counts as gone: an entry alone that names a
 // path that does not exist cannot make the run remove its file.
@@ -29,10 +29,12 @@ func recordedPaths(output, repo string) (load, gone []string, err error) {
 	case !ok:
 		return nil, nil, fmt.Errorf("%s has no record of generated files (%s/manifest.json): name the blueprints instead of --recorded", filepath.ToSlash(output), generators.StateDir)
 	}
-	if repo == "" {
-		if repo = paths.RepoRoot(output); repo == "" {
-			return nil, nil, errors.New("the record's paths are relative to the repository root, and the output folder is in no git repository: name the root with --repo")
-		}
+	// Sources are relative to the git repository of the blueprints, the output folder's own as a rule;
+	// --repo (where the repository's files go) stands in outside one.
+	if root := paths.RepoRoot(output); root != "" {
+		repo = root
+	} else if repo == "" {
+		return nil, nil, errors.New("the record's paths are relative to the repository root, and the output folder is in no git repository: name the root with --repo")
 	}
 	if abs, err := filepath.Abs(repo); err == nil {
 		repo = abs
@@ -52,7 +54,7 @@ func recordedPaths(output, repo string) (load, gone []string, err error) {
 		load = append(load, abs)
 	}
 	if len(load) == 0 {
-		return nil, nil, fmt.Errorf("%s: none of the %d blueprints its record names exists under %s", filepath.ToSlash(output), len(recorded), filepath.ToSlash(repo))
+		return nil, nil, fmt.Errorf("%s: none of the %d blueprints its record names exists under %s: name the blueprints' folders instead of --recorded (or --repo, if that is not the repository root)", filepath.ToSlash(output), len(recorded), filepath.ToSlash(repo))
 	}
 	return load, gone, nil
 }

@@ -3,7 +3,6 @@ package output_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/output"
 )
 
@@ -78,19 +78,16 @@ func TestRecorded(t *testing.T) {
 		{"not-yaml", "blueprints/acme/payments.json", `names "blueprints/acme/payments.json" as a blueprint`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var m generators.Manifest
-			if err := json.Unmarshal(original, &m); err != nil {
-				t.Fatal(err)
-			}
-			for p, e := range m.Files {
-				if e.Source != "" {
-					e.Source = c.source
-					m.Files[p] = e
-					break
+			write(t, record, string(original))
+			gentest.EditRecord(t, opts.Output, func(m *generators.Manifest) {
+				for p, e := range m.Files {
+					if e.Source != "" {
+						e.Source = c.source
+						m.Files[p] = e
+						break
+					}
 				}
-			}
-			data, _ := json.Marshal(m)
-			write(t, record, string(data))
+			})
 			_, err := output.Generate(opts)
 			var re *output.RecordError
 			if !errors.As(err, &re) || !strings.Contains(err.Error(), c.want) {
@@ -105,20 +102,7 @@ func TestRecorded(t *testing.T) {
 	t.Run("ghost", func(t *testing.T) {
 		const ghost = "blueprints/acme/ghost.yaml"
 		write(t, record, string(original))
-		edit := func(p string, f func(m *generators.Manifest)) {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m generators.Manifest
-			if err := json.Unmarshal(data, &m); err != nil {
-				t.Fatal(err)
-			}
-			f(&m)
-			data, _ = json.Marshal(m)
-			write(t, p, string(data))
-		}
-		edit(record, func(m *generators.Manifest) {
+		gentest.EditRecord(t, opts.Output, func(m *generators.Manifest) {
 			e := m.Files["acme/billing/payments/kubernetes/base/deployment.yaml"]
 			e.Source = ghost
 			m.Files["acme/billing/ghost/kubernetes/base/deployment.yaml"] = e
@@ -127,7 +111,7 @@ func TestRecorded(t *testing.T) {
 		content := "name: security-scan\non: push\njobs: {}\n"
 		write(t, mine, content)
 		sum := sha256.Sum256([]byte(content))
-		edit(filepath.Join(repo, generators.StateDir, "manifest.json"), func(m *generators.Manifest) {
+		gentest.EditRecord(t, repo, func(m *generators.Manifest) {
 			m.Files[".github/workflows/security-scan.yaml"] = generators.ManifestEntry{SHA256: hex.EncodeToString(sum[:]), Target: "ci", Source: ghost, Platform: "acme"}
 		})
 		if _, err := output.Generate(opts); err != nil {

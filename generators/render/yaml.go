@@ -276,9 +276,6 @@ func digits(s string) bool {
 	return true
 }
 
-// quote returns s as a YAML scalar (see appendQuote).
-func quote(s string) string { return string(appendQuote(nil, s)) }
-
 // appendQuote appends s as a YAML scalar: plain when that reads back as the same string, otherwise
 // double-quoted with escapes (JSON's string syntax is a subset of YAML's double-quoted style).
 func appendQuote(b []byte, s string) []byte {

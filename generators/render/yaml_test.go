@@ -110,3 +110,6 @@ func FuzzStringsRoundTrip(f *testing.F) {
 		roundTrip(t, s)
 	})
 }
+
+// quote returns s as a YAML scalar (see appendQuote): the tests' way to call it.
+func quote(s string) string { return string(appendQuote(nil, s)) }

@@ -66,15 +66,17 @@ func Layout(target, path string) bool {
 }
 
 // InRepo reports whether every file of target goes under the repository root (generators.InRepoTarget).
-func InRepo(target string) bool {
+// A record's every entry asks: the answers are made once.
+func InRepo(target string) bool { return inRepo()[target] }
+
+var inRepo = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
 	for _, t := range All() {
-		if t.Name() == target {
-			r, ok := t.(generators.InRepoTarget)
-			return ok && r.InRepo()
-		}
+		r, ok := t.(generators.InRepoTarget)
+		m[t.Name()] = ok && r.InRepo()
 	}
-	return false
-}
+	return m
+})
 
 // Yours reports whether a file no target generates, in a folder a target writes, is a customization
 // of the user's own (generators.Customizable): the writer lists it and never touches it.

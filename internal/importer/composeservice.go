@@ -129,6 +129,9 @@ func (r *composeReader) service(n *composeNode, path string) *composeService {
 			if _, ok := s.DependsOn[v[len("service:"):]]; !ok {
 				s.DependsOn[v[len("service:"):]] = true
 			}
+			if ns == "network_mode" {
+				s.networkService = v[len("service:"):]
+			}
 		}
 	}
 	if v := n.get("volumes_from"); v != nil {
@@ -160,9 +163,6 @@ func (r *composeReader) service(n *composeNode, path string) *composeService {
 		if !containerNameOK(c) {
 			r.fail(n.get("container_name"), path+".container_name", "%q is not a container name (a letter or digit, then letters, digits, '_', '.' or '-')", c)
 		}
-	}
-	if v, _ := r.optString(n, "network_mode", path); strings.HasPrefix(v, "service:") {
-		s.networkService = v[len("service:"):]
 	}
 	if v := n.get("cpus"); v != nil {
 		s.cpus, _ = r.float32(v, path+".cpus")

@@ -2,7 +2,6 @@ package generate
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,28 +9,14 @@ import (
 
 	"github.com/gantry-dev/gantry/cmd/cli/cmdutil"
 	"github.com/gantry-dev/gantry/generators"
+	"github.com/gantry-dev/gantry/generators/gentest"
 	"github.com/gantry-dev/gantry/generators/output"
 )
 
 // setRelease rewrites the release a record names.
 func setRelease(t *testing.T, dir, release string) {
 	t.Helper()
-	p := filepath.Join(dir, generators.StateDir, "manifest.json")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m generators.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	m.Gantry = release
-	if data, err = json.Marshal(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	gentest.EditRecord(t, dir, func(m *generators.Manifest) { m.Gantry = release })
 }
 
 // TestReleasePins: the output folder's record pins the release. Output a later release wrote is not
