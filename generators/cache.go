@@ -115,6 +115,11 @@ func OpenCache(dir, out, repo string) *Cache {
 	if data, err := os.ReadFile(c.path); err == nil {
 		if d, err := decodeCache(data); err == nil && bytes.Equal(d.Salt, salt) {
 			c.old = d
+			// A run mostly keeps what the last one knew: made at their size, the maps never grow.
+			c.seen = make(map[string][sha256.Size]byte, len(d.Files))
+			c.next.Jobs = make(map[[sha256.Size]byte][]Listed, len(d.Jobs))
+			c.next.Files = make(map[string]fileStat, len(d.Files))
+			c.next.Dirs = make(map[string]dirList, len(d.Dirs))
 		}
 	}
 	return c
@@ -159,17 +164,26 @@ func (c *Cache) skip(key [sha256.Size]byte) ([]File, bool) {
 		return nil, false
 	}
 	files := make([]File, 0, len(listed))
+	vouched := make([]string, 0, len(listed))
 	for _, l := range listed {
-		h, ok := c.trusted(c.abs(l.Kind, l.Path))
+		abs := c.abs(l.Kind, l.Path)
+		e, ok := c.vouch(abs)
 		switch {
 		case !ok:
 			return nil, false
-		case l.Kind != Seeded && h != l.Hash:
+		case l.Kind != Seeded && e.Hash != l.Hash:
 			return nil, false
 		}
+		vouched = append(vouched, abs)
 		files = append(files, File{Path: l.Path, Kind: l.Kind, Env: l.Env, Hash: hex.EncodeToString(l.Hash[:])})
 	}
+	// One lock for the rendering's files, not one a file: thousands of renderings share it.
 	c.mu.Lock()
+	for _, abs := range vouched {
+		e := c.old.Files[abs]
+		c.next.Files[abs] = e
+		c.seen[abs] = e.Hash
+	}
 	c.next.Jobs[key] = listed
 	c.mu.Unlock()
 	return files, true
@@ -210,12 +224,8 @@ func (c *Cache) trusted(abs string) ([sha256.Size]byte, bool) {
 	if seen {
 		return h, true
 	}
-	e, ok := c.old.Files[abs]
-	if !ok || e.Observed-int64(RacyMargin) <= e.Ctime {
-		return e.Hash, false
-	}
-	now, ok := statOf(abs)
-	if !ok || !now.sameFile(e) {
+	e, ok := c.vouch(abs)
+	if !ok {
 		return e.Hash, false
 	}
 	c.mu.Lock()
@@ -223,6 +233,17 @@ func (c *Cache) trusted(abs string) ([sha256.Size]byte, bool) {
 	c.seen[abs] = e.Hash
 	c.mu.Unlock()
 	return e.Hash, true
+}
+
+// vouch is the cache's entry for the absolute path abs when the file's metadata now vouches for it. It
+// only reads: the old entries never change during a run.
+func (c *Cache) vouch(abs string) (fileStat, bool) {
+	e, ok := c.old.Files[abs]
+	if !ok || e.Observed-int64(RacyMargin) <= e.Ctime {
+		return e, false
+	}
+	now, ok := statOf(abs)
+	return e, ok && now.sameFile(e)
 }
 
 // read is os.ReadFile through the cache: the content's hash alone when the metadata vouches for it

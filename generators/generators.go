@@ -224,11 +224,15 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache) ([]File
 		}()
 	}
 	wg.Wait()
-	var files []File
+	n := 0
 	for i := range jobs {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
+		n += len(results[i])
+	}
+	files := make([]File, 0, n)
+	for i := range jobs {
 		files = append(files, results[i]...)
 	}
 	slices.SortFunc(files, func(a, b File) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Platform, b.Platform)) })

@@ -1,13 +1,13 @@
 package generators
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -101,7 +101,11 @@ func (s Scope) Contains(target, env string) bool {
 
 // Filter keeps the files in scope.
 func (s Scope) Filter(files []File) []File {
-	return slices.DeleteFunc(slices.Clone(files), func(f File) bool { return !s.Contains(f.Target, f.Env) })
+	out := func(f File) bool { return !s.Contains(f.Target, f.Env) }
+	if !slices.ContainsFunc(files, out) {
+		return files // all of them, as a whole run has: no copy of tens of thousands of files
+	}
+	return slices.DeleteFunc(slices.Clone(files), out)
 }
 
 // speaksFor reports whether the run may replace or remove what a record entry names: a service's file
@@ -309,15 +313,23 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		if err := CheckPath(f.Path); err != nil {
 			return nil, err
 		}
+		dir := path.Dir(f.Path)
 		check := f.Path
 		if f.Known() && opts.Cache.has(filepath.Join(root, filepath.FromSlash(f.Path))) {
-			check = path.Dir(f.Path) // the file itself was just found a regular file: its folders remain
+			// The file itself was just found a regular file: its folders remain, checked once for the
+			// dozens of files each holds.
+			check = dir
+			if dirs[dir] {
+				check = ""
+			}
 		}
-		if err := safe.noSymlinks(root, check); err != nil {
-			return nil, err
+		if check != "" {
+			if err := safe.noSymlinks(root, check); err != nil {
+				return nil, err
+			}
 		}
 		generated[f.Path] = true
-		dirs[path.Dir(f.Path)] = true
+		dirs[dir] = true
 	}
 	// Each generated file is read (or vouched for by the cache) and hashed on its own: a few workers
 	// share them, the decisions keep the files' order.
@@ -340,10 +352,14 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 			return nil, err // the first, as a sequential run would have stopped at it
 		}
 	}
-	for _, p := range slices.Sorted(maps.Keys(old.Files)) {
-		if generated[p] {
-			continue
+	var gone []string // recorded and no longer generated: a few, among tens of thousands of entries
+	for p := range old.Files {
+		if !generated[p] {
+			gone = append(gone, p)
 		}
+	}
+	slices.Sort(gone)
+	for _, p := range gone {
 		d, err := decideRecorded(root, p, old.Files[p], old, opts, safe)
 		if err != nil {
 			return nil, err
@@ -765,13 +781,16 @@ func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
 		return m, false, err
 	}
 	defer fh.Close()
-	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+	st, err := fh.Stat()
+	if err != nil || !st.Mode().IsRegular() {
 		return m, false, refused("%s is not a regular file: Gantry's record must be one; remove it and run gantry generate --force", filepath.ToSlash(p))
 	}
-	data, err := io.ReadAll(fh)
-	if err != nil {
+	// Read at its size (a platform's record is megabytes: io.ReadAll would copy it as it grows).
+	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(fh); err != nil {
 		return m, false, err
 	}
+	data := buf.Bytes()
 	if err := json.Unmarshal(data, &m); err != nil {
 		p := filepath.ToSlash(p)
 		return m, false, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
@@ -856,29 +875,31 @@ func removeEmptyParents(root, dir string) {
 type safeDirs map[string]fileStat
 
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
-// the output folder. Every component is checked, the last one too.
+// the output folder. Every component is checked, the last one too; a folder found safe before is not
+// looked at again (one map lookup for a file whose folder was checked).
 func (safe safeDirs) noSymlinks(root, rel string) error {
-	p := root
-	parts := strings.Split(rel, "/")
-	for i, part := range parts {
-		p = filepath.Join(p, part)
-		if _, ok := safe[p]; ok {
-			continue
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if _, ok := safe[p]; ok {
+		return nil
+	}
+	if dir := path.Dir(rel); dir != "." {
+		if err := safe.noSymlinks(root, dir); err != nil {
+			return err
 		}
-		var st syscall.Stat_t
-		err := syscall.Lstat(p, &st)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return &fs.PathError{Op: "lstat", Path: p, Err: err}
-		}
-		if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
-			return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
-		}
-		if i < len(parts)-1 || st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
-			safe[p] = statFrom(&st) // a folder's metadata: Cache.listed trusts its listing by it
-		}
+	}
+	var st syscall.Stat_t
+	err := syscall.Lstat(p, &st)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // nothing there (nor below): nothing to follow
+	}
+	if err != nil {
+		return &fs.PathError{Op: "lstat", Path: p, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+		return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+		safe[p] = statFrom(&st) // a folder's metadata: Cache.listed trusts its listing by it
 	}
 	return nil
 }

@@ -273,18 +273,22 @@ func roots(opts Options) (out, repo string) {
 // splitRoots sorts the files into the output folder and the repository root (one root when they are
 // the same folder, so one record holds everything).
 func splitRoots(outDir, repo string, files []generators.File) []Root {
+	a, errA := filepath.Abs(outDir)
+	b, errB := filepath.Abs(repo)
+	if errA == nil && errB == nil && a == b {
+		return []Root{{Dir: outDir, Files: files}}
+	}
 	out, rep := Root{Dir: outDir}, Root{Dir: repo}
 	for _, f := range files {
 		if f.Kind.InRepo() {
 			rep.Files = append(rep.Files, f)
-		} else {
-			out.Files = append(out.Files, f)
 		}
 	}
-	a, errA := filepath.Abs(out.Dir)
-	b, errB := filepath.Abs(rep.Dir)
-	if errA == nil && errB == nil && a == b {
-		return []Root{{Dir: out.Dir, Files: files}}
+	out.Files = make([]generators.File, 0, len(files)-len(rep.Files))
+	for _, f := range files {
+		if !f.Kind.InRepo() {
+			out.Files = append(out.Files, f)
+		}
 	}
 	// A root with nothing to write and no record of earlier writes (--only kubernetes) is left alone:
 	// no empty record appears there.
