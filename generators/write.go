@@ -308,6 +308,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	c := &classification{old: old, hadRecord: hadRecord}
 	generated := make(map[string]bool, len(files))
 	dirs := map[string]bool{StateDir: true} // where a killed run may have left temporary files
+	absent := make([]bool, len(files))      // not on disk: found missing on the way to it
 	for i := range files {
 		f := &files[i]
 		if err := CheckPath(f.Path); err != nil {
@@ -324,9 +325,11 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 			}
 		}
 		if check != "" {
-			if err := safe.noSymlinks(root, check); err != nil {
+			exists, err := safe.check(root, check)
+			if err != nil {
 				return nil, err
 			}
+			absent[i] = !exists && check == f.Path
 		}
 		generated[f.Path] = true
 		dirs[dir] = true
@@ -342,7 +345,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
-				c.decisions[i], errs[i] = decideGenerated(root, &files[i], old, opts)
+				c.decisions[i], errs[i] = decideGenerated(root, &files[i], absent[i], old, opts)
 			}
 		}()
 	}
@@ -370,7 +373,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		c.decisions = append(c.decisions, d)
 	}
 	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
-		if safe.noSymlinks(root, dir) == nil {
+		if exists, err := safe.check(root, dir); exists && err == nil {
 			abs := filepath.Join(root, filepath.FromSlash(dir))
 			left, yours := scanDir(root, dir, func(p string) bool {
 				_, recorded := old.Files[p]
@@ -383,14 +386,20 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	return c, nil
 }
 
-// decideGenerated classifies a generated file against the disk and the record.
-func decideGenerated(root string, f *File, old Manifest, opts WriteOptions) (Decision, error) {
+// decideGenerated classifies a generated file against the disk (absent: known not to be there) and the
+// record.
+func decideGenerated(root string, f *File, absent bool, old Manifest, opts WriteOptions) (Decision, error) {
 	entry, ours := old.Files[f.Path]
 	d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
 	abs := filepath.Join(root, filepath.FromSlash(f.Path))
 	// With a cache, an unchanged file is known by its hash alone (d.Disk nil): the content is read only
 	// where it differs, for a diff.
-	disk, sum, err := opts.Cache.read(abs)
+	var disk []byte
+	var sum string
+	err := error(fs.ErrNotExist) // a first run's files: no read of each to learn that
+	if !absent {
+		disk, sum, err = opts.Cache.read(abs)
+	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, f.Path)), err)
 	}
@@ -870,39 +879,53 @@ func removeEmptyParents(root, dir string) {
 	}
 }
 
-// safeDirs remembers the folders already found free of symbolic links in one run: thousands of files
-// share a few hundred folders.
+// safeDirs remembers the folders already found free of symbolic links in one run, and the paths found
+// missing (as missing): thousands of files share a few hundred folders.
 type safeDirs map[string]fileStat
 
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
-// the output folder. Every component is checked, the last one too; a folder found safe before is not
-// looked at again (one map lookup for a file whose folder was checked).
+// the output folder. Every component is checked, the last one too.
 func (safe safeDirs) noSymlinks(root, rel string) error {
+	_, err := safe.check(root, rel)
+	return err
+}
+
+// check is noSymlinks, and whether the path exists. A folder found safe, and a path found missing, is
+// not looked at again in the run: one map lookup for a file whose folder was checked (tens of
+// thousands of files share a few thousand folders, and a first run finds none of them).
+func (safe safeDirs) check(root, rel string) (exists bool, err error) {
 	p := filepath.Join(root, filepath.FromSlash(rel))
-	if _, ok := safe[p]; ok {
-		return nil
+	if st, ok := safe[p]; ok {
+		return st != missing, nil
 	}
 	if dir := path.Dir(rel); dir != "." {
-		if err := safe.noSymlinks(root, dir); err != nil {
-			return err
+		if ok, err := safe.check(root, dir); err != nil || !ok {
+			if err == nil {
+				safe[p] = missing // below a missing folder
+			}
+			return false, err
 		}
 	}
 	var st syscall.Stat_t
-	err := syscall.Lstat(p, &st)
+	err = syscall.Lstat(p, &st)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // nothing there (nor below): nothing to follow
+		safe[p] = missing // nothing there (nor below): nothing to follow
+		return false, nil
 	}
 	if err != nil {
-		return &fs.PathError{Op: "lstat", Path: p, Err: err}
+		return false, &fs.PathError{Op: "lstat", Path: p, Err: err}
 	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
-		return refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
+		return false, refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
 	}
 	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
 		safe[p] = statFrom(&st) // a folder's metadata: Cache.listed trusts its listing by it
 	}
-	return nil
+	return true, nil
 }
+
+// missing marks a path safeDirs found not to exist.
+var missing = fileStat{}
 
 // tmpSeq numbers temporary files, so that concurrent writers in one process never collide.
 var tmpSeq atomic.Uint64

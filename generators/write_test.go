@@ -3,8 +3,10 @@ package generators
 import (
 	"errors"
 	"github.com/gantry-dev/gantry/blueprints"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -388,5 +390,69 @@ func TestUserDefaultIsKept(t *testing.T) {
 	}
 	if read(t, root, df.Path) != mine {
 		t.Error("the user's Dockerfile went with the service")
+	}
+}
+
+// TestSafeDirsCheck covers the memo of folders found safe and paths found missing: whatever order the
+// paths come in, a link at any depth is refused, a missing folder hides what is below it, and a file
+// where a folder should be is an error.
+func TestSafeDirsCheck(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	for _, d := range []string{"a/b/c", "a/real"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "a/b/c/f.yaml"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "a/plain"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "a/b/link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "x"), filepath.Join(root, "a/real/file-link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		exists  bool
+		refused bool // a symbolic link
+		err     bool // another error
+	}
+	cases := map[string]want{
+		"a/b/c/f.yaml":          {exists: true},
+		"a/b/c":                 {exists: true},
+		"a/b/c/none.yaml":       {},
+		"a/missing/deeper/x":    {},
+		"a/missing":             {},
+		"a/missing/deeper":      {},
+		"a/b/link":              {refused: true},
+		"a/b/link/x.yaml":       {refused: true},
+		"a/b/link/deep/x.yaml":  {refused: true},
+		"a/real/file-link.yaml": {refused: true},
+		"a/plain/x.yaml":        {err: true},
+		".":                     {exists: true},
+	}
+	paths := slices.Sorted(maps.Keys(cases))
+	reversed := slices.Clone(paths)
+	slices.Reverse(reversed)
+	for _, order := range [][]string{paths, reversed} {
+		safe := safeDirs{}
+		for _, p := range order {
+			w := cases[p]
+			exists, err := safe.check(root, p)
+			var r *RefusedError
+			switch {
+			case w.refused && !errors.As(err, &r):
+				t.Errorf("%s: %v, want a refusal", p, err)
+			case w.err && (err == nil || errors.As(err, &r)):
+				t.Errorf("%s: %v, want an error", p, err)
+			case !w.refused && !w.err && err != nil:
+				t.Errorf("%s: %v", p, err)
+			case err == nil && exists != w.exists:
+				t.Errorf("%s: exists %v, want %v", p, exists, w.exists)
+			}
+		}
 	}
 }
