@@ -246,11 +246,11 @@ func (c *Cache) vouch(abs string) (fileStat, bool) {
 	return e, ok && now.sameFile(e)
 }
 
-// read is os.ReadFile through the cache: the content's hash alone when the metadata vouches for it
+// read is readFile through the cache: the content's hash alone when the metadata vouches for it
 // (data nil), else the content, recorded with the metadata found before reading it.
 func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 	if c == nil {
-		data, err = os.ReadFile(abs)
+		data, err = readFile(abs)
 		if err == nil {
 			sum = hash(data)
 		}
@@ -261,7 +261,7 @@ func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 		return nil, hex.EncodeToString(h[:]), nil
 	}
 	st, statOK := statOf(abs)
-	data, err = os.ReadFile(abs)
+	data, err = readFile(abs)
 	if err != nil {
 		return nil, "", err
 	}

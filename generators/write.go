@@ -406,7 +406,7 @@ func decideGenerated(root string, f *File, absent bool, old Manifest, opts Write
 	d.Hash = f.sum() // once: the comparison, and the record
 	same := err == nil && sum == d.Hash
 	if err == nil && !same && disk == nil {
-		if disk, err = os.ReadFile(abs); err != nil {
+		if disk, err = readFile(abs); err != nil {
 			return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(abs), err)
 		}
 		sum = hash(disk)
@@ -457,7 +457,7 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 	case !opts.Scope.speaksFor(e, old):
 		return d, nil
 	}
-	disk, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p)))
+	disk, err := readFile(filepath.Join(root, filepath.FromSlash(p)))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		d.Action = Ignore // already gone: nothing to do, nothing to record
@@ -927,40 +927,43 @@ func (safe safeDirs) check(root, rel string) (exists bool, err error) {
 // missing marks a path safeDirs found not to exist.
 var missing = fileStat{}
 
+// pid is this process's id, asked once: os.Getpid is a system call, and a platform writes thousands of
+// files.
+var pid = sync.OnceValue(os.Getpid)
+
 // tmpSeq numbers temporary files, so that concurrent writers in one process never collide.
 var tmpSeq atomic.Uint64
 
 // writeAtomic writes data to a temporary file beside target and renames it over target. The folder
-// must exist. Permissions are 0644 less the umask: never world-writable.
+// must exist. Permissions are 0644 less the umask: never world-writable. Plain system calls, four a
+// file: os.OpenFile would register each file with the poller and os.Rename lstat the target first,
+// three more calls for each of the tens of thousands of files of a platform.
 func writeAtomic(target string, data []byte) error {
 	dir, base := filepath.Split(target)
-	var tmp *os.File
-	var err error
+	var name string
+	fd, err := -1, error(nil)
 	for range 100 { // a leftover of a killed run may hold a name: take the next
-		name := filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.gantry-tmp", base, os.Getpid(), tmpSeq.Add(1)))
-		tmp, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+		name = filepath.Join(dir, fmt.Sprintf(".%s.%d-%d.gantry-tmp", base, pid(), tmpSeq.Add(1)))
+		fd, err = openNew(name)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", target, err)
+		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: "open", Path: name, Err: err})
 	}
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", target, err)
+	err = writeFull(fd, data)
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
 	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fail(err)
+	if err != nil {
+		syscall.Unlink(name)
+		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: "write", Path: name, Err: err})
 	}
 	crashPoint("before-rename")
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", target, err)
+	if err := syscall.Rename(name, target); err != nil {
+		syscall.Unlink(name)
+		return fmt.Errorf("writing %s: %w", target, &os.LinkError{Op: "rename", Old: name, New: target, Err: err})
 	}
 	return nil
 }
