@@ -3,6 +3,7 @@ package generators
 import (
 	"crypto/sha256"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -46,6 +47,52 @@ func FuzzCacheFile(f *testing.F) {
 		again, err := decodeCache(d.encode())
 		if err != nil || !reflect.DeepEqual(again, d) {
 			t.Fatalf("re-encoded cache reads differently: %v", err)
+		}
+	})
+}
+
+// syntheticCache is the cache of a platform of n services (syntheticRecord) whose output folder and
+// repository root are the same folder: every file read, every folder listed, a listing per (service,
+// target).
+func syntheticCache(n int) cacheData {
+	const root = "/home/developer/src/platform-repo/"
+	d := cacheData{Salt: []byte("gantry-cache\x00v0.1.0\x00/usr/local/bin/gantry"), Jobs: map[[sha256.Size]byte][]Listed{}, Files: map[string]fileStat{}, Dirs: map[string]dirList{}}
+	st := func(i int) fileStat {
+		return fileStat{Size: int64(100 + i%5000), Mtime: 1_700_000_000_000_000_000 + int64(i)*1000, Ctime: 1_700_000_000_000_000_000 + int64(i)*1000, Ino: uint64(1_000_000 + i), Dev: 2049, Mode: 0o100644, Hash: sha256.Sum256([]byte{byte(i), byte(i >> 8), byte(i >> 16)}), Observed: 1_700_000_100_000_000_000}
+	}
+	jobs := map[string][]Listed{}
+	i := 0
+	for p, e := range syntheticRecord(n).Files {
+		i++
+		d.Files[root+p] = st(i)
+		dir, name := path.Split(root + p)
+		dl := d.Dirs[dir]
+		dl.Stat, dl.Names = st(i), append(dl.Names, name)
+		dl.Stat.Mode = 0o40755
+		d.Dirs[dir] = dl
+		jobs[e.Source+e.Target] = append(jobs[e.Source+e.Target], Listed{Path: p, Env: e.Env, Hash: st(i).Hash})
+	}
+	for k, files := range jobs {
+		d.Jobs[sha256.Sum256([]byte(k))] = files
+	}
+	return d
+}
+
+// BenchmarkCacheFile writes and reads the cache of 1,000 services (about 14 MB).
+func BenchmarkCacheFile(b *testing.B) {
+	d := syntheticCache(1000)
+	data := d.encode()
+	b.Logf("%d bytes, %d jobs, %d files, %d folders", len(data), len(d.Jobs), len(d.Files), len(d.Dirs))
+	b.Run("encode", func(b *testing.B) {
+		for b.Loop() {
+			d.encode()
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeCache(data); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

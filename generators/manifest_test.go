@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -39,11 +40,43 @@ func TestManifestEncode(t *testing.T) {
 	}
 }
 
-func BenchmarkManifestEncode(b *testing.B) {
-	m := Manifest{Version: 1, Gantry: Release, Files: map[string]ManifestEntry{}}
-	for i := range 50000 {
-		m.Files[fmt.Sprintf("synthetic/team-%02d/svc-%04d/kubernetes/overlays/prod/file-%d.yaml", i%100, i/50, i)] = ManifestEntry{SHA256: fmt.Sprintf("%064x", i), Target: "kubernetes", Env: "prod", Source: fmt.Sprintf("blueprints/svc-%04d.yaml", i/50), Platform: "synthetic"}
+// syntheticRecord is the record of a platform of n services shaped like bench/synthetic's output:
+// 48 files a service (in overlays, terraform envs and gitops, one per environment), the platform's
+// blueprints in Platforms.
+func syntheticRecord(n int) Manifest {
+	type file struct{ target, path, env string }
+	var layout []file
+	for _, f := range []string{"deployment", "service", "hpa", "pdb", "serviceaccount", "configmap", "networkpolicy", "kustomization"} {
+		layout = append(layout, file{"kubernetes", "kubernetes/base/" + f + ".yaml", ""})
 	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		for _, f := range []string{"kustomization", "deployment-patch", "hpa-patch", "configmap", "ingress", "secrets"} {
+			layout = append(layout, file{"kubernetes", "kubernetes/overlays/" + env + "/" + f + ".yaml", env})
+		}
+		layout = append(layout, file{"terraform", "terraform/envs/" + env + ".tfvars", env}, file{"gitops", "gitops/" + env + ".yaml", env})
+	}
+	layout = append(layout, file{"kubernetes", "kubernetes/custom/kustomization.yaml", ""}, file{"kubernetes", "kubernetes/custom/patch.yaml", ""})
+	for _, f := range []string{"main.tf", "variables.tf", "outputs.tf", "providers.tf", "versions.tf", "backend.tf", "dep0.tf", "dep1.tf", ".trivyignore.yaml"} {
+		layout = append(layout, file{"terraform", "terraform/" + f, ""})
+	}
+	layout = append(layout, file{"docker", "Dockerfile", ""}, file{"docker", ".dockerignore", ""})
+	m := Manifest{Version: 1, Gantry: Release, Files: map[string]ManifestEntry{}, Platforms: map[string][]string{}}
+	members := []string{"blueprints/platform.yaml"}
+	for i := range n {
+		svc, source := fmt.Sprintf("svc-%04d", i), fmt.Sprintf("blueprints/svc-%04d.yaml", i)
+		dir := fmt.Sprintf("synthetic/team-%02d/%s/", i/10, svc)
+		for j, f := range layout {
+			m.Files[dir+f.path] = ManifestEntry{SHA256: fmt.Sprintf("%064x", i*100+j), Target: f.target, Env: f.env, Source: source, Platform: "synthetic", Yours: strings.Contains(f.path, "/custom/")}
+		}
+		m.Files[".github/workflows/"+svc+".yaml"] = ManifestEntry{SHA256: fmt.Sprintf("%064x", i), Target: "ci", Source: source, Platform: "synthetic"}
+		members = append(members, source)
+	}
+	m.Platforms["synthetic"] = members
+	return m
+}
+
+func BenchmarkManifestEncode(b *testing.B) {
+	m := syntheticRecord(1000)
 	b.Run("encode", func(b *testing.B) {
 		for b.Loop() {
 			m.encode()
@@ -52,6 +85,20 @@ func BenchmarkManifestEncode(b *testing.B) {
 	b.Run("json", func(b *testing.B) {
 		for b.Loop() {
 			json.MarshalIndent(m, "", "  ")
+		}
+	})
+}
+
+// BenchmarkManifestDecode reads the record of 1,000 services (13 MB), as readManifest does.
+func BenchmarkManifestDecode(b *testing.B) {
+	data := syntheticRecord(1000).encode()
+	b.SetBytes(int64(len(data)))
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
+			if err := json.Unmarshal(data, &m); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
