@@ -62,6 +62,7 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s), without minimizing (FUZZMIN
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzWritePath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators -run '^$$' -fuzz '^FuzzCacheFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
+	$(GO) test ./generators -run '^$$' -fuzz '^FuzzDecodeManifest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators/terraform -run '^$$' -fuzz '^FuzzFormatTokens$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./generators/ci -run '^$$' -fuzz '^FuzzCIPaths$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./internal/importer -run '^$$' -fuzz '^FuzzImportCompose$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)

@@ -1,10 +1,13 @@
 package generators
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // encode is json.MarshalIndent(m, "", "  "), byte for byte (TestManifestEncode), written directly: the
@@ -97,4 +100,186 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// decodeManifest is json.Unmarshal(data, &m) for m starting as readManifest's empty record (version
+// 1, no files), with the same result and the same error for every input. Reading the record of a
+// platform with encoding/json took a tenth of a cached check: a record exactly as encode writes it is
+// read directly, and anything else (another layout, escapes, unknown keys, a damaged record) goes to
+// encoding/json, whose error message readManifest reports.
+func decodeManifest(data []byte) (Manifest, error) {
+	if m, ok := decodeEncoded(data); ok {
+		return m, nil
+	}
+	m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
+	err := json.Unmarshal(data, &m)
+	return m, err
+}
+
+// decodeEncoded reads what encode writes (and a newline after it), or reports that data is not in
+// that exact shape.
+func decodeEncoded(data []byte) (Manifest, bool) {
+	d := recordDecoder{b: data}
+	// Most strings are kept in one arena, each a slice of it: one allocation instead of one a string.
+	// The paths and hashes take about half the record's text (more only grows the arena).
+	d.arena.Grow(len(data) / 2)
+	m := Manifest{Version: 1}
+	d.expect("{\n  \"version\": ")
+	m.Version = d.int()
+	if d.lit(",\n  \"gantry\": ") {
+		m.Gantry = d.str("")
+	}
+	d.expect(",\n  \"files\": ")
+	switch {
+	case d.lit("null"):
+	case d.lit("{}"):
+		m.Files = map[string]ManifestEntry{}
+	case d.lit("{\n"):
+		// Each entry opens one brace: counting them sizes the map at once (a path holding a brace only
+		// makes it larger).
+		m.Files = make(map[string]ManifestEntry, bytes.Count(d.b, []byte("{")))
+		var e ManifestEntry // the previous entry: the next one likely has the same target, source...
+		for !d.bad {
+			d.expect("    ")
+			p := d.str("")
+			d.expect(": {\n      \"sha256\": ")
+			e = ManifestEntry{SHA256: d.str(""), Target: e.Target, Env: e.Env, Source: e.Source, Platform: e.Platform}
+			if d.lit(",\n      \"pending\": ") {
+				e.Pending = d.str("")
+			}
+			d.expect(",\n      \"target\": ")
+			e.Target = d.str(e.Target)
+			e.Env = d.optional(",\n      \"env\": ", e.Env)
+			e.Source = d.optional(",\n      \"source\": ", e.Source)
+			e.Platform = d.optional(",\n      \"platform\": ", e.Platform)
+			e.Yours = d.lit(",\n      \"yours\": true")
+			d.expect("\n    }")
+			m.Files[p] = e // a repeated path: the last, as encoding/json
+			if !d.lit(",\n") {
+				break
+			}
+		}
+		d.expect("\n  }")
+	default:
+		d.bad = true
+	}
+	if d.lit(",\n  \"platforms\": {\n") {
+		m.Platforms = map[string][]string{}
+		for !d.bad {
+			d.expect("    ")
+			name := d.str("")
+			d.expect(": ")
+			var members []string
+			switch {
+			case d.lit("null"):
+			case d.lit("[]"):
+				members = []string{}
+			case d.lit("[\n"):
+				for !d.bad {
+					d.expect("      ")
+					members = append(members, d.str(""))
+					if !d.lit(",\n") {
+						break
+					}
+				}
+				d.expect("\n    ]")
+			default:
+				d.bad = true
+			}
+			m.Platforms[name] = members
+			if !d.lit(",\n") {
+				break
+			}
+		}
+		d.expect("\n  }")
+	}
+	d.expect("\n}")
+	if d.bad || len(bytes.TrimLeft(d.b, " \t\r\n")) != 0 {
+		return Manifest{}, false
+	}
+	return m, true
+}
+
+// recordDecoder takes the record's text off the front of b. A mandatory step that does not match sets
+// bad (expect, str, int), and from then on nothing matches.
+type recordDecoder struct {
+	b     []byte
+	bad   bool
+	arena strings.Builder
+}
+
+// expect takes prefix off b, which must start with it.
+func (d *recordDecoder) expect(prefix string) {
+	if !d.lit(prefix) {
+		d.bad = true
+	}
+}
+
+// lit takes prefix off b if b starts with it.
+func (d *recordDecoder) lit(prefix string) bool {
+	if d.bad || len(d.b) < len(prefix) || string(d.b[:len(prefix)]) != prefix {
+		return false
+	}
+	d.b = d.b[len(prefix):]
+	return true
+}
+
+// str takes a JSON string that encoding/json reads as it is written: no escapes, no control
+// characters, valid UTF-8 (encoding/json replaces each invalid byte). When it equals prev, it is prev.
+func (d *recordDecoder) str(prev string) string {
+	if d.bad || len(d.b) == 0 || d.b[0] != '"' {
+		d.bad = true
+		return ""
+	}
+	i, all := 1, byte(0)
+	for i < len(d.b) && plain[d.b[i]] {
+		all |= d.b[i]
+		i++
+	}
+	if i == len(d.b) || d.b[i] != '"' || (all >= utf8.RuneSelf && !utf8.Valid(d.b[1:i])) {
+		d.bad = true
+		return ""
+	}
+	v := d.b[1:i]
+	d.b = d.b[i+1:]
+	if string(v) == prev {
+		return prev
+	}
+	start := d.arena.Len()
+	d.arena.Write(v)
+	return d.arena.String()[start:] // the arena only grows: what it returned stays as it was
+}
+
+// plain are the bytes that stand for themselves in a JSON string.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < len(t); c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// optional takes the string that follows key when b starts with key, else "". When it equals prev, it
+// is prev.
+func (d *recordDecoder) optional(key, prev string) string {
+	if !d.lit(key) {
+		return ""
+	}
+	return d.str(prev)
+}
+
+// int takes a JSON integer of at most 18 digits (no overflow of an int).
+func (d *recordDecoder) int() int {
+	digits := bytes.TrimPrefix(d.b, []byte("-"))
+	n := 0
+	for n < len(digits) && n < 19 && '0' <= digits[n] && digits[n] <= '9' {
+		n++
+	}
+	if d.bad || n == 0 || n > 18 || (n > 1 && digits[0] == '0') {
+		d.bad = true
+		return 0
+	}
+	end := len(d.b) - len(digits) + n
+	v, _ := strconv.Atoi(string(d.b[:end]))
+	d.b = d.b[end:]
+	return v
 }

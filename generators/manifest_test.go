@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -93,12 +94,111 @@ func BenchmarkManifestEncode(b *testing.B) {
 func BenchmarkManifestDecode(b *testing.B) {
 	data := syntheticRecord(1000).encode()
 	b.SetBytes(int64(len(data)))
-	b.Run("json", func(b *testing.B) {
+	b.Run("decode", func(b *testing.B) {
 		for b.Loop() {
-			m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
-			if err := json.Unmarshal(data, &m); err != nil {
+			if _, err := decodeManifest(data); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jsonManifest(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// jsonManifest is what readManifest read before decodeManifest: encoding/json into an empty record.
+func jsonManifest(data []byte) (Manifest, error) {
+	m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
+	err := json.Unmarshal(data, &m)
+	return m, err
+}
+
+// sameDecoding fails t unless decodeManifest reads data as encoding/json does: the same record, the
+// same error.
+func sameDecoding(t *testing.T, data []byte) {
+	t.Helper()
+	got, gotErr := decodeManifest(data)
+	want, wantErr := jsonManifest(data)
+	if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q:\n got %#v, %v\nwant %#v, %v", data, got, gotErr, want, wantErr)
+	}
+}
+
+// Records that encode wrote are read directly (the fast path); any other text is read by encoding/json.
+// Either way the result is encoding/json's.
+func TestDecodeManifest(t *testing.T) {
+	encoded := func(m Manifest) string { return string(m.encode()) + "\n" }
+	entry := ManifestEntry{SHA256: "abc", Pending: "def", Target: "kubernetes", Env: "prod", Source: "blueprints/a.yaml", Platform: "p", Yours: true}
+	full := Manifest{Version: 3, Gantry: "v1.2.3", Files: map[string]ManifestEntry{"a/b.yaml": entry, "a/c.yaml": {Target: "t"}}, Platforms: map[string][]string{"p": {"x.yaml", "y.yaml"}, "q": nil, "r": {}}}
+	for _, c := range []struct {
+		name string
+		data string
+		fast bool // read without encoding/json
+	}{
+		{"full", encoded(full), true},
+		{"no newline", strings.TrimSuffix(encoded(full), "\n"), true},
+		{"trailing space", encoded(full) + " \r\n\t", true},
+		{"nil files", encoded(Manifest{Version: 1}), true},
+		{"empty files", encoded(Manifest{Version: 1, Files: map[string]ManifestEntry{}}), true},
+		{"negative version", encoded(Manifest{Version: -7}), true},
+		{"unicode", encoded(Manifest{Version: 1, Gantry: "é", Files: map[string]ManifestEntry{"ü/😀.yaml": {SHA256: "\ufffd"}}}), true},
+		{"escapes", encoded(Manifest{Version: 1, Files: map[string]ManifestEntry{"a\"b\\c<d>&\t\u2028": {SHA256: "bad\xffutf8"}}}), false},
+		{"huge version", encoded(Manifest{Version: 1 << 62}), false},
+		{"compact", `{"version":1,"files":{"a":{"sha256":"x","target":"t"}}}`, false},
+		{"other order", "{\n  \"files\": null,\n  \"version\": 2\n}", false},
+		{"capital key", "{\n  \"Version\": 2,\n  \"files\": null\n}", false},
+		{"unknown key", "{\n  \"version\": 2,\n  \"files\": null,\n  \"extra\": 1\n}", false},
+		{"no version", "{\n  \"files\": {}\n}", false},
+		{"leading zero", "{\n  \"version\": 01,\n  \"files\": {}\n}", false},
+		{"minus zero", "{\n  \"version\": -0,\n  \"files\": {}\n}", true},
+		{"float version", "{\n  \"version\": 1.0,\n  \"files\": {}\n}", false},
+		{"empty gantry", "{\n  \"version\": 1,\n  \"gantry\": \"\",\n  \"files\": {}\n}", true},
+		{"yours false", strings.Replace(encoded(full), `"yours": true`, `"yours": false`, 1), false},
+		{"duplicate file", strings.Replace(encoded(full), `"a/c.yaml"`, `"a/b.yaml"`, 1), true},
+		{"duplicate platform", strings.Replace(encoded(full), `"q"`, `"p"`, 1), true},
+		{"empty platforms", "{\n  \"version\": 1,\n  \"files\": {},\n  \"platforms\": {}\n}", false},
+		{"raw control", strings.Replace(encoded(full), "x.yaml", "x\x01yaml", 1), false},
+		{"raw invalid utf8", strings.Replace(encoded(full), "x.yaml", "x\xffyaml", 1), false},
+		{"trailing text", encoded(full) + "x", false},
+		{"cut", encoded(full)[:40], false},
+		{"empty", "", false},
+		{"null", "null", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sameDecoding(t, []byte(c.data))
+			if _, fast := decodeEncoded([]byte(c.data)); fast != c.fast {
+				t.Errorf("read directly: %v, want %v", fast, c.fast)
+			}
+		})
+	}
+	// The damaged-record message readManifest shows is encoding/json's.
+	if _, err := decodeManifest([]byte("{\n  \"version\": 1,\n  \"files\": {\n")); err == nil || err.Error() != "unexpected end of JSON input" {
+		t.Errorf("a cut record: %v", err)
+	}
+}
+
+// FuzzDecodeManifest: whatever the record holds, decodeManifest reads it as encoding/json does.
+func FuzzDecodeManifest(f *testing.F) {
+	strs := []string{"", "a/b.yaml", "x\"y", `back\slash`, "<tag>&amp", "tab\there", "é ünïcode", "\u2028", "bad\xffutf8", "ctl\x01", "blueprints/svc-0042.yaml"}
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func() string { return strs[r.IntN(len(strs))] }
+	f.Add([]byte(Manifest{Version: 1}.encode()))
+	f.Add([]byte(Manifest{Version: 1, Files: map[string]ManifestEntry{}, Platforms: map[string][]string{"p": nil, "q": {}}}.encode()))
+	f.Add(append(syntheticRecord(2).encode(), '\n'))
+	for range 20 {
+		m := Manifest{Version: r.IntN(3) - 1, Gantry: pick(), Files: map[string]ManifestEntry{}}
+		for range r.IntN(4) {
+			m.Files[pick()+fmt.Sprint(r.IntN(100))] = ManifestEntry{SHA256: pick(), Pending: pick(), Target: pick(), Env: pick(), Source: pick(), Platform: pick(), Yours: r.IntN(2) == 0}
+		}
+		if r.IntN(2) == 0 {
+			m.Platforms = map[string][]string{pick(): []string{pick(), pick()}[:r.IntN(3)]}
+		}
+		f.Add(append(m.encode(), '\n'))
+	}
+	f.Add([]byte(`{"version":1,"files":{"a":{"sha256":"x","target":"t"}}}`))
+	f.Fuzz(sameDecoding)
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -800,7 +799,7 @@ func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
 		return m, false, err
 	}
 	data := buf.Bytes()
-	if err := json.Unmarshal(data, &m); err != nil {
+	if m, err = decodeManifest(data); err != nil {
 		p := filepath.ToSlash(p)
 		return m, false, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
 	}
