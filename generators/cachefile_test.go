@@ -2,6 +2,7 @@ package generators
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"os"
 	"path"
 	"path/filepath"
@@ -34,11 +35,34 @@ func TestCacheFileRoundTrip(t *testing.T) {
 	}
 }
 
+// The file says how long its strings are together; a file that says otherwise is refused, as is one
+// that counts more elements than it could hold.
+func TestCacheFileCounts(t *testing.T) {
+	d := sampleCache()
+	data := d.encode()
+	head := len(cacheMagic) + 1 + len(d.Salt)
+	if data[head] != 37 {
+		t.Fatalf("strings length %d, want 37", data[head])
+	}
+	for _, n := range []byte{36, 38} {
+		bad := append([]byte{}, data...)
+		bad[head] = n
+		if _, err := decodeCache(bad); err == nil {
+			t.Errorf("strings length %d read", n)
+		}
+	}
+	huge := binary.AppendUvarint(append([]byte{}, data[:head+1]...), 1<<62)
+	if _, err := decodeCache(append(huge, data[head+2:]...)); err == nil {
+		t.Error("a count of 1<<62 jobs was read")
+	}
+}
+
 // FuzzCacheFile: whatever the cache file holds, reading it returns or refuses, never panics, and what it
 // returns encodes back to a file that reads the same.
 func FuzzCacheFile(f *testing.F) {
 	f.Add(sampleCache().encode())
 	f.Add([]byte(cacheMagic))
+	f.Add(syntheticCache(1).encode())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := decodeCache(data)
 		if err != nil {
