@@ -67,6 +67,7 @@ fuzz: ## run each fuzzer for FUZZTIME (default 60s), without minimizing (FUZZMIN
 	$(GO) test ./generators/ci -run '^$$' -fuzz '^FuzzCIPaths$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./internal/importer -run '^$$' -fuzz '^FuzzImportCompose$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 	$(GO) test ./internal/importer -run '^$$' -fuzz '^FuzzImportScore$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
+	$(GO) test ./internal/importer -run '^$$' -fuzz '^FuzzComposeReader$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 
 .PHONY: bench
 bench: ## time whole processes against helm and cp -r (bench/bench.sh; results in bench/README.md)
