@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -43,8 +44,11 @@ func (f Finding) String() string {
 		" with `# gantry:allow " + f.Setting + " <reason>`"
 }
 
-// allowLine is the marker that makes a deliberate weakening a warning: `# gantry:allow <setting> <reason>`.
-var allowLine = regexp.MustCompile(`(?m)^\s*#\s*gantry:allow\s+([A-Za-z]+)\s+(\S.*?)\s*$`)
+// allowLine is the marker that makes a deliberate weakening a warning: `# gantry:allow <setting> <reason>`
+// (compiled on first use, not at start-up).
+var allowLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\s*#\s*gantry:allow\s+([A-Za-z]+)\s+(\S.*?)\s*$`)
+})
 
 // overlayBuild is one service's overlay to build with the user's components.
 type overlayBuild struct {
@@ -222,7 +226,7 @@ func singles(kustomization []byte) []single {
 
 // allowed is the reason of the first `# gantry:allow` line in data naming setting or its group.
 func allowed(data []byte, setting string) string {
-	for _, m := range allowLine.FindAllSubmatch(data, -1) {
+	for _, m := range allowLine().FindAllSubmatch(data, -1) {
 		if s := string(m[1]); strings.EqualFold(s, setting) || strings.EqualFold(s, groupOf(setting)) {
 			return string(m[2])
 		}
