@@ -302,8 +302,11 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 	// The literal text is kept as written: `cpu: 1`, `kubernetesVersion: 1.31` and `LEVEL: yes` mean the
 	// characters the user typed, never a number's or boolean's re-rendering.
 	v.SetString(n.Value)
+	if d.quiet {
+		return // the value was checked when its file was parsed
+	}
 	// A one-value enum (apiVersion, kind) is checked by Parse, which chose the type by it.
-	if allowed, ok := enumValues(tag); ok && len(allowed) > 1 && !d.quiet {
+	if allowed, ok := enumValues(tag); ok && len(allowed) > 1 {
 		if !slices.Contains(allowed, n.Value) {
 			hint := "one of: " + strings.Join(allowed, ", ")
 			if s := closest(n.Value, allowed); s != "" {
@@ -312,7 +315,7 @@ func (d *decoder) decodeString(n *yaml.Node, v reflect.Value, path string, tag r
 			d.errorf(n, path, hint, "%q is not allowed", n.Value)
 		}
 	}
-	if p := tag.Get("pattern"); p != "" && !d.quiet && !patternOf(p).MatchString(n.Value) {
+	if p := tag.Get("pattern"); p != "" && !patternOf(p).MatchString(n.Value) {
 		hint := fmt.Sprintf("for example %q", tag.Get("example"))
 		if bad, allowed := outsideClass(p, n.Value); bad != "" {
 			d.errorf(n, path, hint, "%q has characters that are not allowed (%s): use only %s", truncate(n.Value, 60), bad, allowed)
@@ -431,7 +434,7 @@ func (d *decoder) decodeBool(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func joinPath(path, name string) string {
-	if !simpleKey().MatchString(name) {
+	if !simpleKey(name) {
 		name = strconv.Quote(name)
 		if path == "" {
 			return "[" + name + "]"
@@ -444,7 +447,18 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
-var simpleKey = lazyRegexp(`^[A-Za-z0-9_-]+$`)
+// simpleKey reports whether name matches ^[A-Za-z0-9_-]+$, a key joinPath writes after a dot. It is a
+// loop, not a regexp: every field path of every layer of every service is joined here.
+func simpleKey(name string) bool {
+	for i := range len(name) {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
 
 var patterns sync.Map // pattern -> *regexp.Regexp
 

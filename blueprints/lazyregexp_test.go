@@ -24,3 +24,13 @@ func TestLazyRegexps(t *testing.T) {
 		t.Error("relPathChars refuses services/api")
 	}
 }
+
+// TestSimpleKey keeps simpleKey the pattern it stands for.
+func TestSimpleKey(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	for _, s := range []string{"", "a", "Z9", "LOG_LEVEL", "my-key", "a.b", "a b", "é", "a\n", "\n", "[0]", `"x"`, "ключ", "a\x00"} {
+		if got, want := simpleKey(s), re.MatchString(s); got != want {
+			t.Errorf("simpleKey(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
