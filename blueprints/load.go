@@ -7,8 +7,11 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // MaxFiles caps the blueprint files of one run.
@@ -40,7 +43,7 @@ type LoadOptions struct {
 // platform. It returns every problem at once; the result is only safe to generate from when the
 // diagnostics have no errors.
 func Load(opts LoadOptions) (*Resolved, Diagnostics) {
-	l := &loader{fs: newFiles(opts.FS), platformAt: map[string]*File{}, parsed: map[string]*File{}, data: map[string][]byte{},
+	l := &loader{fs: newFiles(opts.FS), platformAt: map[string]*File{}, parsed: map[string]*File{}, ahead: map[string]parseResult{}, data: map[string][]byte{},
 		keys: map[string]string{}, rootAt: map[string]string{}}
 	if opts.Root != "" {
 		l.root = l.fs.key(opts.Root)
@@ -127,6 +130,7 @@ func (l *loader) explicitPlatform(name string) (*File, bool) {
 // group parses every file found and groups the services by their platform file (nil: the built-in
 // platform); a platform with no service yet is still there, to be validated.
 func (l *loader) group(explicit *File) map[*File][]*File {
+	l.parseAhead(l.files)
 	var services []*File
 	for _, path := range l.files {
 		f := l.parse(path)
@@ -191,10 +195,11 @@ type loader struct {
 	files      []string          // as the user sees them
 	keys       map[string]string // a file as the user sees it -> its key in fs
 	parsed     map[string]*File
-	data       map[string][]byte // read while searching a folder, parsed later
-	platformAt map[string]*File  // folder key -> platform file in it (nil: none)
-	rootAt     map[string]string // folder key -> its repository root's key ("" outside one)
-	root       string            // LoadOptions.Root's key
+	ahead      map[string]parseResult // parsed by parseAhead, not yet taken by parse
+	data       map[string][]byte      // read while searching a folder, parsed later
+	platformAt map[string]*File       // folder key -> platform file in it (nil: none)
+	rootAt     map[string]string      // folder key -> its repository root's key ("" outside one)
+	root       string                 // LoadOptions.Root's key
 	diags      Diagnostics
 	unresolved []string // calls and callers naming a service among no blueprint loaded (only some were named)
 }
@@ -284,22 +289,36 @@ func (l *loader) collect(p string) bool {
 }
 
 // parse reads and parses a file once; nil when it cannot be read as a blueprint (already reported).
+// A file parsed ahead (parseAhead) is taken as it is, its diagnostics added here, in the caller's order.
 func (l *loader) parse(shown string) *File {
 	if f, ok := l.parsed[shown]; ok {
 		return f
 	}
-	key, ok := l.keys[shown]
+	r, ok := l.ahead[shown]
 	if !ok {
-		key = l.fs.key(shown)
-		l.keys[shown] = key
+		r = l.readParse(shown, l.keyOf(shown))
 	}
+	delete(l.ahead, shown)
+	delete(l.data, shown)
+	l.diags = append(l.diags, r.diags...)
+	l.parsed[shown] = r.f
+	return r.f
+}
+
+// parseResult is one file's parse: the file (nil when it cannot be read as a blueprint) and its problems.
+type parseResult struct {
+	f     *File
+	diags Diagnostics
+}
+
+// readParse reads and parses a file. It only reads the loader, so that parseAhead can run it for
+// many files at once.
+func (l *loader) readParse(shown, key string) parseResult {
 	data, ok := l.data[shown]
 	if !ok {
 		var err error
 		if data, err = l.fs.readLimited(key); err != nil {
-			l.add(Diagnostic{Pos: Pos{File: shown}, Message: ioMessage(err)})
-			l.parsed[shown] = nil
-			return nil
+			return parseResult{diags: Diagnostics{{Pos: Pos{File: shown}, Message: ioMessage(err)}}}
 		}
 	}
 	if len(data) > MaxFileSize {
@@ -308,16 +327,48 @@ func (l *loader) parse(shown string) *File {
 		if st, err := l.fs.stat(key); err == nil {
 			size = st.Size()
 		}
-		l.add(Diagnostic{Pos: Pos{File: shown}, Message: fmt.Sprintf("file is %d bytes, more than the limit of %d", size, MaxFileSize),
-			Hint: "a blueprint is a short file; split it or remove what is not a blueprint"})
-		l.parsed[shown] = nil
-		return nil
+		return parseResult{diags: Diagnostics{{Pos: Pos{File: shown}, Message: fmt.Sprintf("file is %d bytes, more than the limit of %d", size, MaxFileSize),
+			Hint: "a blueprint is a short file; split it or remove what is not a blueprint"}}}
 	}
-	delete(l.data, shown)
 	f, diags := Parse(shown, data)
-	l.diags = append(l.diags, diags...)
-	l.parsed[shown] = f
-	return f
+	return parseResult{f: f, diags: diags}
+}
+
+// parseAhead reads and parses the files not parsed yet on every processor, for parse to take in
+// order: a file's parse depends on its bytes alone, and parsing is much of the time a large platform
+// takes to load.
+func (l *loader) parseAhead(shown []string) {
+	var todo []string
+	for _, s := range shown {
+		if _, ok := l.parsed[s]; !ok {
+			l.keyOf(s) // the workers only read l.keys
+			todo = append(todo, s)
+		}
+	}
+	results := make([]parseResult, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				results[i] = l.readParse(todo[i], l.keys[todo[i]])
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range todo {
+		l.ahead[s] = results[i]
+	}
+}
+
+// keyOf is the key in fs of a file the user sees as shown, remembered.
+func (l *loader) keyOf(shown string) string {
+	key, ok := l.keys[shown]
+	if !ok {
+		key = l.fs.key(shown)
+		l.keys[shown] = key
+	}
+	return key
 }
 
 func ioMessage(err error) string {
