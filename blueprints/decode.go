@@ -30,8 +30,22 @@ type decoder struct {
 	overCtx bool // decoding an environments.<env> block
 }
 
-func newDecoder(file string, diags *Diagnostics) *decoder {
-	return &decoder{file: file, diags: diags, nodes: map[string]*yaml.Node{}, budget: maxNodes}
+// newDecoder returns a decoder for the tree at root (nil: none). Its nodes map is made at about the
+// size it will have, one entry per node, rather than grown a step at a time.
+func newDecoder(file string, diags *Diagnostics, root *yaml.Node) *decoder {
+	return &decoder{file: file, diags: diags, nodes: make(map[string]*yaml.Node, countNodes(root)), budget: maxNodes}
+}
+
+// countNodes counts the nodes of a tree, not following aliases.
+func countNodes(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {

@@ -33,7 +33,16 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 	if pf != nil && pf.Platform != nil {
 		rp.Source = l.sourcePath(pf.Path)
 	}
-	r := &resolver{origins: map[*yaml.Node]origin{}, diags: &l.diags}
+	// About one origin per node of the files, and some for the mappings merged from them: the map is
+	// made at that size rather than grown a step at a time.
+	size := 0
+	for _, f := range files {
+		size += len(f.nodes)
+	}
+	if pf != nil {
+		size += len(pf.nodes)
+	}
+	r := &resolver{origins: make(map[*yaml.Node]origin, size+size/4), diags: &l.diags}
 	var pdef *yaml.Node
 	var pdefEnv map[string]*yaml.Node
 	if pf != nil && pf.Platform != nil {
@@ -129,6 +138,9 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 
 	m.ns, m.typ = base.Namespace, base.Type
 	m.res = &ResolvedService{File: f.Path, Source: l.sourcePath(f.Path), Name: meta.Name, Team: meta.Team, Description: meta.Description, Base: base}
+	// A spec is large: room for every environment's at once, rather than copied as the slices grow.
+	m.res.Environments = slices.Grow(m.res.Environments, len(rp.Spec.Environments))
+	m.envs = slices.Grow(m.envs, len(rp.Spec.Environments))
 	l.inCluster(r, m, rp, base.Dependencies)
 	for i, env := range rp.Spec.Environments {
 		lay := r.layer(f.Path, pdef, pdefEnv[env], specBase, r.filter(f.nodes[joinPath("spec.environments", env)], overridable))

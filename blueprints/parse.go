@@ -66,7 +66,7 @@ func Parse(path string, data []byte) (*File, Diagnostics) {
 			Message: "required field is missing"})
 		return nil, diags
 	}
-	d := newDecoder(path, &diags)
+	d := newDecoder(path, &diags, root)
 	d.decode(root, target, "", "")
 	f.nodes = d.nodes
 	return f, diags

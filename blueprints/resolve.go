@@ -88,7 +88,7 @@ func (r *resolver) layer(file string, nodes ...*yaml.Node) layered {
 	}
 	var l layered
 	var ignored Diagnostics
-	d := newDecoder(file, &ignored)
+	d := newDecoder(file, &ignored, merged)
 	d.quiet = true // the same nodes were checked when their file was parsed
 	if merged != nil {
 		d.decode(merged, reflect.ValueOf(&l.spec).Elem(), "spec", "")
