@@ -20,8 +20,9 @@ func EnvPrefix(d Dependency) string {
 func DependencyEnv(d Dependency) []string {
 	kind, _ := catalog.Lookup(d.Type)
 	out := make([]string, len(kind.Settings))
+	prefix := EnvPrefix(d)
 	for i, s := range kind.Settings {
-		out[i] = EnvPrefix(d) + s
+		out[i] = prefix + s
 	}
 	return out
 }

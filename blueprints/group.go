@@ -122,9 +122,10 @@ func (l *loader) resolveService(r *resolver, rp *ResolvedPlatform, f *File, pdef
 	specBase := r.filter(specNode, notEnvironments)
 	fallback := posOf(f.Path, f.root)
 	l.checkNames(f, rp)
+	verdicts := map[[2]string]verdict{}
 	newCheck := func(lay layered) *check {
 		return &check{r: r, l: lay, svcFile: f.Path, svcName: meta.Name, fallback: fallback,
-			envs: rp.Spec.Environments, diags: &l.diags}
+			envs: rp.Spec.Environments, diags: &l.diags, verdicts: verdicts}
 	}
 	m := &member{file: f, base: r.layer(f.Path, pdef, specBase)}
 	m.base.own = f.nodes

@@ -110,6 +110,28 @@ type check struct {
 	fallback Pos
 	envs     []string
 	diags    *Diagnostics
+	verdicts map[[2]string]verdict // credential's, by env name and value, shared by the service's checks (nil: none kept)
+}
+
+// verdict is what credential says of an env value.
+type verdict struct {
+	kind      int
+	what, lit string
+}
+
+// credential is the package's credential, remembered across the service's checks: its base and every
+// environment mostly hold the same values, and the credential rules are a dozen regexps.
+func (c *check) credential(name, value string) (kind int, what, lit string) {
+	if c.verdicts == nil {
+		return credential(name, value)
+	}
+	key := [2]string{name, value}
+	v, ok := c.verdicts[key]
+	if !ok {
+		v.kind, v.what, v.lit = credential(name, value)
+		c.verdicts[key] = v
+	}
+	return v.kind, v.what, v.lit
 }
 
 func (c *check) report(sev Severity, path, hint, format string, args ...any) {
@@ -535,6 +557,9 @@ func (c *check) envVars(s *ServiceSpec) {
 	if len(s.Env) > MaxEnvVars {
 		c.ferr("spec.env", "keep configuration in a mounted file instead", "more than %d variables", MaxEnvVars)
 	}
+	if len(s.Env) == 0 {
+		return
+	}
 	generated := generatedEnv(s)
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		v := s.Env[k]
@@ -550,6 +575,9 @@ func (c *check) envVars(s *ServiceSpec) {
 		case generated[k] != "":
 			c.keyErr(p, "Gantry sets it from the "+generated[k]+"; remove it", "%s is reserved", k)
 		}
+		if !own {
+			continue // the value's own problems are reported where it was written (ferr)
+		}
 		if len(v) > MaxEnvValue {
 			c.ferr(p, "keep large configuration in a file", "value is longer than %d bytes", MaxEnvValue)
 		}
@@ -558,7 +586,7 @@ func (c *check) envVars(s *ServiceSpec) {
 		}
 		// The rules are credentials.go's; the value is never printed whole. Placeholders are not the
 		// value: a credential resolved from the store is the right way to write one.
-		switch kind, what, lit := credential(k, v); kind {
+		switch kind, what, lit := c.credential(k, v); kind {
 		case credentialValue:
 			c.ferr(p, fmt.Sprintf("move it to the secret store and list its name under secrets, e.g. secrets: [%s]", k),
 				"value %s looks like %s; env values are not secret", redactValue(lit), what)
