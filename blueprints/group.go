@@ -3,6 +3,7 @@ package blueprints
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -33,16 +34,7 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 	if pf != nil && pf.Platform != nil {
 		rp.Source = l.sourcePath(pf.Path)
 	}
-	// About one origin per node of the files, and some for the mappings merged from them: the map is
-	// made at that size rather than grown a step at a time.
-	size := 0
-	for _, f := range files {
-		size += len(f.nodes)
-	}
-	if pf != nil {
-		size += len(pf.nodes)
-	}
-	r := &resolver{origins: make(map[*yaml.Node]origin, size+size/4), diags: &l.diags}
+	r := &resolver{origins: make(map[*yaml.Node]origin, originsSize(append([]*File{pf}, files...)))}
 	var pdef *yaml.Node
 	var pdefEnv map[string]*yaml.Node
 	if pf != nil && pf.Platform != nil {
@@ -55,14 +47,7 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 		}
 		l.checkDefaults(r, rp, pf, pdef, pdefEnv)
 	}
-	var members []*member
-	for _, f := range files {
-		if f.Service == nil {
-			continue
-		}
-		r.index(f)
-		members = append(members, l.resolveService(r, rp, f, r.filter(pdef, notEnvironments), pdefEnv))
-	}
+	members := l.resolveServices(r, rp, files, pdef, pdefEnv)
 	slices.SortStableFunc(members, func(a, b *member) int { return cmp.Compare(a.res.Name, b.res.Name) })
 	l.crossCheck(r, rp.Spec, members, complete)
 	l.enforcePolicies(r, rp, pf, members, complete)
@@ -70,6 +55,52 @@ func (l *loader) resolveGroup(pf *File, files []*File, complete bool) *ResolvedP
 		rp.Services = append(rp.Services, m.res)
 	}
 	return rp
+}
+
+// resolveServices resolves the services of a group on every processor, in file order. Each worker has
+// a loader of its own (for its diagnostics and its cache of repository roots) and a resolver of its own
+// (for the nodes it indexes and makes, over r's); their work is then taken in file order, as if the
+// services had been resolved one after another.
+func (l *loader) resolveServices(r *resolver, rp *ResolvedPlatform, files []*File, pdef *yaml.Node, pdefEnv map[string]*yaml.Node) []*member {
+	var services []*File
+	for _, f := range files {
+		if f.Service != nil {
+			services = append(services, f)
+		}
+	}
+	members := make([]*member, len(services))
+	diags := make([]Diagnostics, len(services))
+	k := workers(len(services))
+	loaders, resolvers := make([]*loader, k), make([]*resolver, k)
+	for w := range k {
+		loaders[w] = l.worker()
+		resolvers[w] = &resolver{origins: make(map[*yaml.Node]origin, originsSize(services)/k), parent: r}
+	}
+	parallel(k, len(services), func(w, i int) {
+		wl, wr := loaders[w], resolvers[w]
+		wr.index(services[i])
+		members[i] = wl.resolveService(wr, rp, services[i], wr.filter(pdef, notEnvironments), pdefEnv)
+		diags[i], wl.diags = wl.diags, nil
+	})
+	for _, wr := range resolvers {
+		maps.Copy(r.origins, wr.origins) // a worker's nodes are its files' and those it made: none is in two
+	}
+	for _, d := range diags {
+		l.diags = append(l.diags, d...)
+	}
+	return members
+}
+
+// originsSize is about the number of origins of the files (nil: none): one per node, and some for the
+// mappings merged from them. A map made at that size is not grown a step at a time.
+func originsSize(files []*File) int {
+	n := 0
+	for _, f := range files {
+		if f != nil {
+			n += len(f.nodes)
+		}
+	}
+	return n + n/4
 }
 
 // checkDefaults checks the values of the platform's defaults once, in every environment; the services'
@@ -202,8 +233,10 @@ func (r *resolver) ownWorkerLiveness(l *layered, file string) {
 	if l.spec.Type != TypeWorker || l.spec.Health.Liveness == "" {
 		return
 	}
-	if n, ok := l.nodes["spec.health.liveness"]; ok && r.origins[n].file == file {
-		return
+	if n, ok := l.nodes["spec.health.liveness"]; ok {
+		if o, _ := r.origin(n); o.file == file {
+			return
+		}
 	}
 	l.spec.Health.Liveness = ""
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -346,19 +347,37 @@ func (l *loader) parseAhead(shown []string) {
 		}
 	}
 	results := make([]parseResult, len(todo))
+	parallel(workers(len(todo)), len(todo), func(_, i int) {
+		results[i] = l.readParse(todo[i], l.keys[todo[i]])
+	})
+	for i, s := range todo {
+		l.ahead[s] = results[i]
+	}
+}
+
+// workers is how many goroutines share n pieces of work: one per processor, at most one per piece.
+func workers(n int) int { return min(runtime.GOMAXPROCS(0), n) }
+
+// parallel calls do(w, i) for every i below n on k goroutines (w, from 0 to k-1, says which), each
+// taking the next i when done with one, and returns when all are done.
+func parallel(k, n int, do func(w, i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+	for w := range k {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
-				results[i] = l.readParse(todo[i], l.keys[todo[i]])
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(w, i)
 			}
 		})
 	}
 	wg.Wait()
-	for i, s := range todo {
-		l.ahead[s] = results[i]
-	}
+}
+
+// worker is a loader for another goroutine while services are resolved (resolveServices): it shares
+// what resolving only reads, the files and their keys, and has its own diagnostics and cache of
+// repository roots.
+func (l *loader) worker() *loader {
+	return &loader{fs: l.fs, keys: l.keys, root: l.root, rootAt: maps.Clone(l.rootAt)}
 }
 
 // keyOf is the key in fs of a file the user sees as shown, remembered.

@@ -45,7 +45,14 @@ func parallelFS() fstest.MapFS {
 		}
 		add(fmt.Sprintf("a/svc-%03d.yaml", i), svc(fmt.Sprintf("svc-%03d", i), spec.String()))
 	}
-	add("a/dup1.yaml", svc("svc-dup", ""))
+	// The first of the two is slow to resolve, so that a worker that took the second after it would
+	// likely finish the second first.
+	var heavy strings.Builder
+	heavy.WriteString("  env:\n")
+	for i := range MaxEnvVars {
+		fmt.Fprintf(&heavy, "    VAR_%d: value-%d\n", i, i)
+	}
+	add("a/dup1.yaml", svc("svc-dup", heavy.String()))
 	add("a/dup2.yaml", svc("svc-dup", ""))
 	add("b/gantry.yaml", "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: beta}\nspec: {environments: [dev, prod]}\n")
 	add("b/platform.yaml", "apiVersion: gantry.dev/v1\nkind: Platform\nmetadata: {name: gamma}\n")
@@ -60,7 +67,8 @@ func parallelFS() fstest.MapFS {
 }
 
 // TestLoadParallelSameResult loads the same files with one processor and with several: the files
-// are parsed in parallel (parseAhead), and the result and diagnostics must not depend on it.
+// are parsed (parseAhead) and their services resolved (resolveServices) in parallel, and the result
+// and diagnostics must not depend on it.
 func TestLoadParallelSameResult(t *testing.T) {
 	opts := LoadOptions{FS: parallelFS(), Paths: []string{"a", "b", "c"}}
 	load := func(procs int) (*Resolved, Diagnostics) {

@@ -59,7 +59,17 @@ type origin struct {
 // file, line and field it came from and errors point at the line to change.
 type resolver struct {
 	origins map[*yaml.Node]origin
-	diags   *Diagnostics
+	parent  *resolver // a worker's (resolveServices): where the nodes it did not make were indexed
+}
+
+// origin is where n was written, and whether it is known.
+func (r *resolver) origin(n *yaml.Node) (origin, bool) {
+	for ; r != nil; r = r.parent {
+		if o, ok := r.origins[n]; ok {
+			return o, true
+		}
+	}
+	return origin{}, false
 }
 
 func (r *resolver) index(f *File) {
@@ -67,7 +77,7 @@ func (r *resolver) index(f *File) {
 		path = strings.TrimPrefix(path, "key:") // a map key is reported under its entry's path
 		// A node reached by several paths (an alias) takes the shortest, then the first in order, so
 		// the choice does not depend on map iteration.
-		if o, ok := r.origins[n]; !ok || len(path) < len(o.path) || (len(path) == len(o.path) && path < o.path) {
+		if o, ok := r.origin(n); !ok || len(path) < len(o.path) || (len(path) == len(o.path) && path < o.path) {
 			r.origins[n] = origin{file: f.Path, path: path}
 		}
 	}
@@ -116,7 +126,7 @@ func (r *resolver) merge(base, over *yaml.Node) *yaml.Node {
 		return over
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: over.Line, Column: over.Column}
-	r.origins[out] = r.origins[over]
+	r.origins[out], _ = r.origin(over)
 	pos := map[string]int{}
 	for i := 0; i+1 < len(base.Content); i += 2 {
 		pos[base.Content[i].Value] = len(out.Content)
@@ -150,7 +160,7 @@ func (r *resolver) filter(n *yaml.Node, keep func(key string) bool) *yaml.Node {
 			out.Content = append(out.Content, n.Content[i], n.Content[i+1])
 		}
 	}
-	r.origins[&out] = r.origins[n]
+	r.origins[&out], _ = r.origin(n)
 	return &out
 }
 
@@ -169,7 +179,7 @@ func overridable(key string) bool {
 func (r *resolver) at(l layered, fallback Pos, path string) (Pos, string) {
 	for _, nodes := range []map[string]*yaml.Node{l.nodes, l.own} {
 		if n, ok := nodes[path]; ok {
-			if o, ok := r.origins[n]; ok {
+			if o, ok := r.origin(n); ok {
 				return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path
 			}
 		}
@@ -177,7 +187,7 @@ func (r *resolver) at(l layered, fallback Pos, path string) (Pos, string) {
 	for p := parentPath(path); p != ""; p = parentPath(p) {
 		for _, nodes := range []map[string]*yaml.Node{l.own, l.nodes} {
 			if n, ok := nodes[p]; ok {
-				if o, ok := r.origins[n]; ok {
+				if o, ok := r.origin(n); ok {
 					return Pos{File: o.file, Line: n.Line, Col: n.Column}, o.path + strings.TrimPrefix(path, p)
 				}
 			}
@@ -198,7 +208,7 @@ func (r *resolver) written(l layered, path string) bool {
 	if !ok || isNull(n) {
 		return false
 	}
-	_, ok = r.origins[n]
+	_, ok = r.origin(n)
 	return ok
 }
 

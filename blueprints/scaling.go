@@ -99,9 +99,11 @@ func (l *loader) scaling(r *resolver, m *member, rp *ResolvedPlatform) {
 			l.add(Diagnostic{Pos: pos, Path: p, Hint: hint, Message: m.forService(pos, fmt.Sprintf(format, args...))})
 		}
 		if env.Production && lay.spec.Scaling.ToZero {
-			if n := lay.nodes["spec.scaling.toZero"]; n != nil && strings.Contains(r.origins[n].path, "environments.") {
-				report("spec.scaling.toZero", "remove it: a worker scales to zero outside production only",
-					"%s is production, which keeps replicas.min running: it does not scale to zero", env.Name)
+			if n := lay.nodes["spec.scaling.toZero"]; n != nil {
+				if o, _ := r.origin(n); strings.Contains(o.path, "environments.") {
+					report("spec.scaling.toZero", "remove it: a worker scales to zero outside production only",
+						"%s is production, which keeps replicas.min running: it does not scale to zero", env.Name)
+				}
 			}
 		}
 		if s.Type != TypeWorker || s.Scaling == (Scaling{}) {

@@ -170,7 +170,7 @@ func (c *check) fromService(path string) bool {
 	if !ok {
 		return false
 	}
-	o, ok := c.r.origins[n]
+	o, ok := c.r.origin(n)
 	return ok && o.file == c.svcFile
 }
 
