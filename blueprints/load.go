@@ -36,7 +36,8 @@ type LoadOptions struct {
 	// output must not depend on whether git is installed).
 	Root string
 	// FS, when set, is where the paths are: slash paths from its root (tests, fuzzers and gantry new
-	// load from memory). nil: the operating system's files, paths as the user wrote them.
+	// load from memory). nil: the operating system's files, paths as the user wrote them. Load reads it
+	// from several goroutines at once, as it may os.DirFS and fstest.MapFS.
 	FS fs.FS
 }
 
