@@ -279,7 +279,7 @@ func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 // statOf is the metadata of the file at abs, not following a final symbolic link.
 func statOf(abs string) (fileStat, bool) {
 	var st syscall.Stat_t
-	if err := syscall.Lstat(abs, &st); err != nil {
+	if err := ignoringEINTR(func() error { return syscall.Lstat(abs, &st) }); err != nil {
 		return fileStat{}, false
 	}
 	return statFrom(&st), true

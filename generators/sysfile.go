@@ -1,6 +1,7 @@
 package generators
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"syscall"
@@ -37,20 +38,27 @@ func writeFull(fd int, data []byte) error {
 	return nil
 }
 
-// readFile is os.ReadFile in plain system calls (errors as *fs.PathError, as os.ReadFile's).
+// errNotRegular is a generated file's path holding something else than a file (a FIFO, a device).
+var errNotRegular = errors.New("not a regular file")
+
+// readFile is os.ReadFile in plain system calls (errors as *fs.PathError, as os.ReadFile's), for
+// regular files only.
 func readFile(name string) ([]byte, error) {
 	fd, err := openRead(name)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	defer syscall.Close(fd)
+	defer closeFD(fd)
 	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil {
+	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &st) }); err != nil {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
 	}
-	// One byte more than the size, so that a file read whole comes short: for a regular file that is
-	// its end (no second read to learn it), and one that grew meanwhile is read on.
-	regular := st.Mode&syscall.S_IFMT == syscall.S_IFREG
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errNotRegular}
+	}
+	// One byte more than the size: a regular file read to its size is at its end (no second read to
+	// learn it); anything else (a short read mid-file, a read cut at 2 GiB, a file that grew) reads on
+	// until a read returns nothing.
 	data := make([]byte, 0, max(st.Size, 0)+1)
 	for {
 		n, err := syscall.Read(fd, data[len(data):cap(data)])
@@ -63,7 +71,7 @@ func readFile(name string) ([]byte, error) {
 			return data, nil
 		}
 		data = data[:len(data)+n]
-		if len(data) < cap(data) && regular {
+		if int64(len(data)) == st.Size {
 			return data, nil
 		}
 		if len(data) == cap(data) {
@@ -74,9 +82,30 @@ func readFile(name string) ([]byte, error) {
 
 func openRead(name string) (int, error) {
 	for {
-		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		// Non-blocking: a FIFO where a file should be opens at once (and is refused), not when some
+		// other process writes to it.
+		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 		if err != syscall.EINTR {
 			return fd, err
 		}
 	}
+}
+
+// ignoringEINTR retries a system call a signal interrupted, as package os does: file systems such as
+// FUSE and CIFS return EINTR even for calls the kernel would restart (golang/go#40846).
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
+// closeFD closes fd. An interrupted close has released the descriptor on Linux: it is not retried (the
+// number may already name another file) and not an error.
+func closeFD(fd int) error {
+	if err := syscall.Close(fd); err != nil && err != syscall.EINTR {
+		return err
+	}
+	return nil
 }

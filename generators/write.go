@@ -300,6 +300,11 @@ type classification struct {
 // classify compares files with the tree under root and its record, reading and writing nothing else.
 func classify(root string, files []File, opts WriteOptions) (*classification, error) {
 	safe := safeDirs{}
+	// The root itself is never a link either (as gantry new refuses one): checked first, so that the
+	// answer does not depend on which of its files the cache vouched for.
+	if _, err := safe.check(root, "."); err != nil {
+		return nil, err
+	}
 	old, hadRecord, err := readManifest(root, safe)
 	if err != nil {
 		return nil, err
@@ -400,13 +405,13 @@ func decideGenerated(root string, f *File, absent bool, old Manifest, opts Write
 		disk, sum, err = opts.Cache.read(abs)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, f.Path)), err)
+		return d, readError(filepath.Join(root, f.Path), err)
 	}
 	d.Hash = f.sum() // once: the comparison, and the record
 	same := err == nil && sum == d.Hash
 	if err == nil && !same && disk == nil {
 		if disk, err = readFile(abs); err != nil {
-			return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(abs), err)
+			return d, readError(abs, err)
 		}
 		sum = hash(disk)
 		same = sum == d.Hash
@@ -446,6 +451,19 @@ func decideGenerated(root string, f *File, absent bool, old Manifest, opts Write
 	return d, nil
 }
 
+// readError says why the file at p could not be read: something else than a file where Gantry writes
+// one is refused with what to do, any other error is reported as it came.
+func readError(p string, err error) error {
+	if errors.Is(err, errNotRegular) {
+		return refused("%s is not a regular file (Gantry writes a file there); remove it, then run gantry generate again", filepath.ToSlash(p))
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is the one named
+	}
+	return fmt.Errorf("reading %s: %w", filepath.ToSlash(p), err)
+}
+
 // decideRecorded classifies a path the record names and the run no longer generates.
 func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOptions, safe safeDirs) (Decision, error) {
 	d := Decision{Path: p, Entry: e, Recorded: true, Action: Leave}
@@ -461,7 +479,7 @@ func decideRecorded(root, p string, e ManifestEntry, old Manifest, opts WriteOpt
 	case errors.Is(err, fs.ErrNotExist):
 		d.Action = Ignore // already gone: nothing to do, nothing to record
 	case err != nil:
-		return d, fmt.Errorf("reading %s: %w", filepath.ToSlash(filepath.Join(root, p)), err)
+		return d, readError(filepath.Join(root, p), err)
 	case blueprints.IsBlueprint(disk):
 		d.Action = Ignore // never a blueprint, whatever the record says
 	case !e.wrote(hash(disk)) && e.Yours:
@@ -781,7 +799,7 @@ func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
 		return m, false, err
 	}
 	p := filepath.Join(root, filepath.FromSlash(manifestPath))
-	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0) // a FIFO there opens at once, then is refused
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, false, nil
 	}
@@ -906,7 +924,7 @@ func (safe safeDirs) check(root, rel string) (exists bool, err error) {
 		}
 	}
 	var st syscall.Stat_t
-	err = syscall.Lstat(p, &st)
+	err = ignoringEINTR(func() error { return syscall.Lstat(p, &st) })
 	if errors.Is(err, fs.ErrNotExist) {
 		safe[p] = missing // nothing there (nor below): nothing to follow
 		return false, nil
@@ -951,17 +969,17 @@ func writeAtomic(target string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: "open", Path: name, Err: err})
 	}
-	err = writeFull(fd, data)
-	if cerr := syscall.Close(fd); err == nil {
-		err = cerr
+	op, err := "write", writeFull(fd, data)
+	if cerr := closeFD(fd); err == nil && cerr != nil {
+		op, err = "close", cerr
 	}
 	if err != nil {
-		syscall.Unlink(name)
-		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: "write", Path: name, Err: err})
+		ignoringEINTR(func() error { return syscall.Unlink(name) })
+		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: op, Path: name, Err: err})
 	}
 	crashPoint("before-rename")
-	if err := syscall.Rename(name, target); err != nil {
-		syscall.Unlink(name)
+	if err := ignoringEINTR(func() error { return syscall.Rename(name, target) }); err != nil {
+		ignoringEINTR(func() error { return syscall.Unlink(name) })
 		return fmt.Errorf("writing %s: %w", target, &os.LinkError{Op: "rename", Old: name, New: target, Err: err})
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCheckPathRejectsEscapes(t *testing.T) {
@@ -452,6 +453,57 @@ func TestSafeDirsCheck(t *testing.T) {
 				t.Errorf("%s: %v", p, err)
 			case err == nil && exists != w.exists:
 				t.Errorf("%s: exists %v, want %v", p, exists, w.exists)
+			}
+		}
+	}
+}
+
+// TestLinkedRootRefused: an output folder that is itself a symbolic link is refused, with or without
+// files the cache vouched for (as gantry new refuses one).
+func TestLinkedRootRefused(t *testing.T) {
+	real := t.TempDir()
+	root := filepath.Join(t.TempDir(), "out")
+	if err := os.Symlink(real, root); err != nil {
+		t.Fatal(err)
+	}
+	files := []File{file("a.yaml", "a\n"), file("b/c.yaml", "c\n")}
+	if _, err := Write(root, files, WriteOptions{}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Write into a linked folder: %v", err)
+	}
+	if _, err := Check(root, files, Scope{}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Check of a linked folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(real); len(entries) != 0 {
+		t.Errorf("written through the link: %v", entries)
+	}
+}
+
+// TestFIFOAtGeneratedPath: a FIFO where a generated file or the record goes is refused at once; before,
+// opening it waited for a writer forever.
+func TestFIFOAtGeneratedPath(t *testing.T) {
+	for _, at := range []string{"a.yaml", ".gantry/manifest.json"} {
+		root := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(root, ".gantry"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(filepath.Join(root, at), 0o644); err != nil {
+			t.Skip(err)
+		}
+		done := make(chan error, 2)
+		go func() {
+			_, err := Check(root, []File{file("a.yaml", "a\n")}, Scope{})
+			done <- err
+			_, err = Write(root, []File{file("a.yaml", "a\n")}, WriteOptions{})
+			done <- err
+		}()
+		for _, op := range []string{"Check", "Write"} {
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "regular file") {
+					t.Errorf("%s with a FIFO at %s: %v", op, at, err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s with a FIFO at %s: still waiting after 20 s", op, at)
 			}
 		}
 	}
