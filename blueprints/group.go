@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gantry-dev/gantry/blueprints/catalog"
+	"github.com/gantry-dev/gantry/internal/parallel"
 )
 
 // member is one service of a platform while its group is checked.
@@ -70,13 +71,13 @@ func (l *loader) resolveServices(r *resolver, rp *ResolvedPlatform, files []*Fil
 	}
 	members := make([]*member, len(services))
 	diags := make([]Diagnostics, len(services))
-	k := workers(len(services))
+	k := parallel.Workers(len(services))
 	loaders, resolvers := make([]*loader, k), make([]*resolver, k)
 	for w := range k {
 		loaders[w] = l.worker()
 		resolvers[w] = &resolver{origins: make(map[*yaml.Node]origin, originsSize(services)/k), parent: r}
 	}
-	parallel(k, len(services), func(w, i int) {
+	parallel.Do(k, len(services), func(w, i int) {
 		wl, wr := loaders[w], resolvers[w]
 		wr.index(services[i])
 		members[i] = wl.resolveService(wr, rp, services[i], wr.filter(pdef, notEnvironments), pdefEnv)

@@ -8,11 +8,10 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/gantry-dev/gantry/internal/parallel"
 )
 
 // MaxFiles caps the blueprint files of one run.
@@ -348,30 +347,12 @@ func (l *loader) parseAhead(shown []string) {
 		}
 	}
 	results := make([]parseResult, len(todo))
-	parallel(workers(len(todo)), len(todo), func(_, i int) {
+	parallel.Do(parallel.Workers(len(todo)), len(todo), func(_, i int) {
 		results[i] = l.readParse(todo[i], l.keys[todo[i]])
 	})
 	for i, s := range todo {
 		l.ahead[s] = results[i]
 	}
-}
-
-// workers is how many goroutines share n pieces of work: one per processor, at most one per piece.
-func workers(n int) int { return min(runtime.GOMAXPROCS(0), n) }
-
-// parallel calls do(w, i) for every i below n on k goroutines (w, from 0 to k-1, says which), each
-// taking the next i when done with one, and returns when all are done.
-func parallel(k, n int, do func(w, i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range k {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				do(w, i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // worker is a loader for another goroutine while services are resolved (resolveServices): it shares

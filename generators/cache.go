@@ -163,8 +163,12 @@ func (c *Cache) skip(key [sha256.Size]byte) ([]File, bool) {
 	if !ok {
 		return nil, false
 	}
+	type vouched struct {
+		abs string
+		e   fileStat
+	}
 	files := make([]File, 0, len(listed))
-	vouched := make([]string, 0, len(listed))
+	found := make([]vouched, 0, len(listed))
 	for _, l := range listed {
 		abs := c.abs(l.Kind, l.Path)
 		e, ok := c.vouch(abs)
@@ -174,15 +178,14 @@ func (c *Cache) skip(key [sha256.Size]byte) ([]File, bool) {
 		case l.Kind != Seeded && e.Hash != l.Hash:
 			return nil, false
 		}
-		vouched = append(vouched, abs)
+		found = append(found, vouched{abs, e})
 		files = append(files, File{Path: l.Path, Kind: l.Kind, Env: l.Env, Hash: hex.EncodeToString(l.Hash[:])})
 	}
 	// One lock for the rendering's files, not one a file: thousands of renderings share it.
 	c.mu.Lock()
-	for _, abs := range vouched {
-		e := c.old.Files[abs]
-		c.next.Files[abs] = e
-		c.seen[abs] = e.Hash
+	for _, v := range found {
+		c.next.Files[v.abs] = v.e
+		c.seen[v.abs] = v.e.Hash
 	}
 	c.next.Jobs[key] = listed
 	c.mu.Unlock()

@@ -13,12 +13,16 @@ import (
 
 // openNew creates the file name for writing: never one that exists, nor through a final link.
 func openNew(name string) (int, error) {
-	for {
-		fd, err := syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
-		if err != syscall.EINTR {
-			return fd, err
-		}
-	}
+	return open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_NOFOLLOW, 0o644)
+}
+
+// open is open(2), retried when interrupted, the descriptor closed on exec.
+func open(name string, flags int, perm uint32) (fd int, err error) {
+	err = ignoringEINTR(func() error {
+		fd, err = syscall.Open(name, flags|syscall.O_CLOEXEC, perm)
+		return err
+	})
+	return fd, err
 }
 
 // writeFull writes all of data to fd.
@@ -42,9 +46,10 @@ func writeFull(fd int, data []byte) error {
 var errNotRegular = errors.New("not a regular file")
 
 // readFile is os.ReadFile in plain system calls (errors as *fs.PathError, as os.ReadFile's), for
-// regular files only.
+// regular files only, never through a final link. Non-blocking: a FIFO where a file should be opens
+// at once (and is refused), not when some other process writes to it.
 func readFile(name string) ([]byte, error) {
-	fd, err := openRead(name)
+	fd, err := open(name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -76,17 +81,6 @@ func readFile(name string) ([]byte, error) {
 		}
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)] // room for more
-		}
-	}
-}
-
-func openRead(name string) (int, error) {
-	for {
-		// Non-blocking: a FIFO where a file should be opens at once (and is refused), not when some
-		// other process writes to it.
-		fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
-		if err != syscall.EINTR {
-			return fd, err
 		}
 	}
 }

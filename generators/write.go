@@ -1,7 +1,6 @@
 package generators
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/internal/parallel"
 )
 
 // Marker is in the first line of every file Gantry writes.
@@ -342,18 +342,9 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	// share them, the decisions keep the files' order.
 	c.decisions = make([]Decision, len(files))
 	errs := make([]error, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(len(files), runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
-				c.decisions[i], errs[i] = decideGenerated(root, &files[i], absent[i], old, opts)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel.Do(parallel.Workers(len(files)), len(files), func(_, i int) {
+		c.decisions[i], errs[i] = decideGenerated(root, &files[i], absent[i], old, opts)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err // the first, as a sequential run would have stopped at it
@@ -799,24 +790,15 @@ func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
 		return m, false, err
 	}
 	p := filepath.Join(root, filepath.FromSlash(manifestPath))
-	fh, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0) // a FIFO there opens at once, then is refused
-	if errors.Is(err, fs.ErrNotExist) {
+	data, err := readFile(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return m, false, nil
-	}
-	if err != nil {
-		return m, false, err
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil || !st.Mode().IsRegular() {
+	case errors.Is(err, errNotRegular):
 		return m, false, refused("%s is not a regular file: Gantry's record must be one; remove it and run gantry generate --force", filepath.ToSlash(p))
-	}
-	// Read at its size (a platform's record is megabytes: io.ReadAll would copy it as it grows).
-	buf := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(fh); err != nil {
+	case err != nil:
 		return m, false, err
 	}
-	data := buf.Bytes()
 	if m, err = decodeManifest(data); err != nil {
 		p := filepath.ToSlash(p)
 		return m, false, refused("%s, Gantry's record of the files it wrote, is damaged (%v): restore it from version control (git checkout -- %s), or remove it and run gantry generate --force", p, err, p)
