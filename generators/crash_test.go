@@ -50,7 +50,14 @@ func TestCrashHelper(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("GANTRY_CRASH_VERSION")); err == nil {
 		version = v
 	}
-	if _, err := Write(root, crashVersion(version), WriteOptions{}); err != nil {
+	files := crashVersion(version)
+	if os.Getenv("GANTRY_CRASH_SPILL") != "" {
+		// Every file's content waits in a spill, read back as each is written.
+		s := &Spill{dir: root, fd: -1}
+		s.keep(files)
+		defer s.Close()
+	}
+	if _, err := Write(root, files, WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	os.Exit(3) // the point was never reached
@@ -148,47 +155,54 @@ func TestKillAnywhere(t *testing.T) {
 		"before-rename": todo + 2, // every file, the record of pending hashes and the final record
 		"after-write":   todo, "after-remove": removals}
 	kills := 0
-	for at, max := range points {
-		for n := 1; n <= max; n++ {
-			t.Run(fmt.Sprintf("%s#%d", at, n), func(t *testing.T) {
-				root := t.TempDir()
-				if _, err := Write(root, crashVersion(1), WriteOptions{}); err != nil {
-					t.Fatal(err)
+	for _, spill := range []string{"", "1"} {
+		for at, max := range points {
+			for n := 1; n <= max; n++ {
+				name := fmt.Sprintf("%s#%d", at, n)
+				if spill != "" {
+					name += "/spilled"
 				}
-				cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
-				cmd.Env = append(os.Environ(), "GANTRY_CRASH_ROOT="+root, "GANTRY_CRASH_AT="+at, "GANTRY_CRASH_N="+strconv.Itoa(n))
-				out, err := cmd.CombinedOutput()
-				if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-					t.Fatalf("the helper was not killed: %v\n%s", err, out)
-				}
-				kills++
-				sum, err := Write(root, crashVersion(3), WriteOptions{})
-				if err != nil {
-					t.Fatalf("the run after the kill: %v", err)
-				}
-				d, err := Check(root, crashVersion(3), Scope{})
-				if err != nil || !d.Empty() {
-					t.Fatalf("after the next run the tree is not version 3: %+v %v", d, err)
-				}
-				m, _, err := readManifest(root, safeDirs{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for p, e := range m.Files {
-					if e.Pending != "" {
-						t.Errorf("%s: a pending hash is left in the record", p)
+				t.Run(name, func(t *testing.T) {
+					root := t.TempDir()
+					if _, err := Write(root, crashVersion(1), WriteOptions{}); err != nil {
+						t.Fatal(err)
 					}
-				}
-				filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
-					if err == nil && strings.HasSuffix(p, ".gantry-tmp") {
-						t.Errorf("temporary file left: %s (summary %v)", p, sum)
+					cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+					cmd.Env = append(os.Environ(), "GANTRY_CRASH_ROOT="+root, "GANTRY_CRASH_AT="+at, "GANTRY_CRASH_N="+strconv.Itoa(n),
+						"GANTRY_CRASH_SPILL="+spill)
+					out, err := cmd.CombinedOutput()
+					if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+						t.Fatalf("the helper was not killed: %v\n%s", err, out)
 					}
-					return nil
+					kills++
+					sum, err := Write(root, crashVersion(3), WriteOptions{})
+					if err != nil {
+						t.Fatalf("the run after the kill: %v", err)
+					}
+					d, err := Check(root, crashVersion(3), Scope{})
+					if err != nil || !d.Empty() {
+						t.Fatalf("after the next run the tree is not version 3: %+v %v", d, err)
+					}
+					m, _, err := readManifest(root, safeDirs{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for p, e := range m.Files {
+						if e.Pending != "" {
+							t.Errorf("%s: a pending hash is left in the record", p)
+						}
+					}
+					filepath.WalkDir(root, func(p string, de os.DirEntry, err error) error {
+						if err == nil && strings.HasSuffix(p, ".gantry-tmp") {
+							t.Errorf("temporary file left: %s (summary %v)", p, sum)
+						}
+						return nil
+					})
 				})
-			})
+			}
 		}
 	}
-	if kills < 15 {
+	if kills < 30 {
 		t.Errorf("only %d kill points were reached", kills)
 	}
 }

@@ -32,9 +32,26 @@ type File struct {
 	// keeps them, so that a run removes only what the blueprints it speaks for no longer produce.
 	Source   string
 	Platform string
-	// Hash is the content's SHA-256 (hex) for a file a Cache vouched for: Data is nil, the file is on
-	// disk as it would be rendered.
+	// Hash is the content's SHA-256 (hex) for a file a Cache vouched for (Data is nil, the file is on
+	// disk as it would be rendered) or a Spill keeps (Data is nil).
 	Hash string
+	// spill keeps the content of a spilled file (Data nil), spillLen bytes at spillAt.
+	spill             *Spill
+	spillAt, spillLen int64
+}
+
+// Content is the file's bytes: its Data, or what a Spill keeps for it. A file a Cache vouched for has
+// none here (it is on disk as rendered).
+func (f *File) Content() ([]byte, error) {
+	return f.content(nil)
+}
+
+// content is Content, read into buf when the file was spilled.
+func (f *File) content(buf []byte) ([]byte, error) {
+	if f.spill != nil {
+		return f.spill.read(buf, f.spillAt, f.spillLen)
+	}
+	return f.Data, nil
 }
 
 // sum is the hex SHA-256 of the file's content.
@@ -46,7 +63,7 @@ func (f *File) sum() string {
 }
 
 // Known reports whether the file stands for a rendering a Cache skipped.
-func (f *File) Known() bool { return f.Data == nil && f.Hash != "" }
+func (f *File) Known() bool { return f.Data == nil && f.Hash != "" && f.spill == nil }
 
 // Kind is where a file goes and who owns it after Gantry writes it: one value, so that no invalid
 // combination (a seed that is also the user's default) can be said.
@@ -154,12 +171,13 @@ func ServiceDir(p *blueprints.ResolvedPlatform, svc *blueprints.ResolvedService)
 // once), and returns the files sorted by path. It fails on the first error, or when two targets claim
 // the same path; nothing is written either way.
 func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
-	return RunCached(res, gens, nil)
+	return RunCached(res, gens, nil, nil)
 }
 
 // RunCached is Run that skips the renderings a Cache vouches for (their files come without data) and
-// tells the cache what it rendered. A nil cache renders everything.
-func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache) ([]File, error) {
+// tells the cache what it rendered. A nil cache renders everything. With a Spill, a service's files
+// beyond its budget keep their content on disk.
+func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *Spill) ([]File, error) {
 	type job struct {
 		p   *blueprints.ResolvedPlatform
 		svc *blueprints.ResolvedService // nil: the platform-wide files
@@ -209,8 +227,11 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache) ([]File
 					results[i], errs[i] = j.g.Generate(j.p, j.svc)
 					if errs[i] != nil {
 						errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
-					} else if cache != nil {
-						cache.remember(key, results[i])
+					} else {
+						if cache != nil {
+							cache.remember(key, results[i])
+						}
+						spill.keep(results[i])
 					}
 				}
 			}
@@ -240,7 +261,7 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache) ([]File
 	// each time: keep one (the first platform's, by name). Different contents at one path is a layout
 	// clash validation missed.
 	files = slices.CompactFunc(files, func(a, b File) bool {
-		return a.Path == b.Path && a.Kind == b.Kind && a.Target == b.Target && a.Source == "" && b.Source == "" && bytes.Equal(a.Data, b.Data)
+		return a.Path == b.Path && a.Kind == b.Kind && a.Target == b.Target && a.Source == "" && b.Source == "" && bytes.Equal(a.Data, b.Data) && a.Hash == b.Hash
 	})
 	for i := 1; i < len(files); i++ {
 		if a, b := files[i-1], files[i]; a.Path == b.Path {

@@ -658,13 +658,23 @@ func (p *Plan) writeAll() ([]string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // a spilled file's content, read back: one buffer a worker
 			for !stop.Load() {
 				i := int(next.Add(1)) - 1
 				if i >= len(p.todo) {
 					return
 				}
-				f := p.todo[i]
-				err := writeAtomic(filepath.Join(p.root, filepath.FromSlash(f.Path)), f.Data)
+				f := &p.todo[i]
+				target := filepath.Join(p.root, filepath.FromSlash(f.Path))
+				data, err := f.content(buf)
+				if err != nil {
+					err = fmt.Errorf("writing %s: %w", target, err)
+				} else {
+					if f.spill != nil {
+						buf = data
+					}
+					err = writeAtomic(target, data)
+				}
 				mu.Lock()
 				if err != nil {
 					fail(err)

@@ -62,17 +62,19 @@ type overlayBuild struct {
 // break or weaken. An overlay whose components are still as seeded is not built: a run without
 // customizations costs one read per component.
 func CheckCustom(files []generators.File, disk fs.FS) []Finding {
-	generated := map[string][]byte{}
+	generated := map[string]*generators.File{}
 	var builds []overlayBuild
 	custom := map[string]bool{} // component folders with content
-	for _, f := range files {
+	for i := range files {
+		f := &files[i]
 		if f.Target != "kubernetes" && f.Target != "" {
 			continue
 		}
-		generated[f.Path] = f.Data
+		generated[f.Path] = f
 		// A file the cache vouched for (no data) is as seeded: the cache renders a customized service.
 		if f.Kind == generators.Custom && !f.Known() && path.Base(path.Dir(f.Path)) == CustomComponent {
-			if data, err := fs.ReadFile(disk, f.Path); err == nil && !bytes.Equal(data, f.Data) {
+			seed, err := f.Content()
+			if data, rerr := fs.ReadFile(disk, f.Path); err == nil && rerr == nil && !bytes.Equal(data, seed) {
 				custom[path.Dir(f.Path)] = true
 			}
 		}
@@ -94,9 +96,23 @@ func CheckCustom(files []generators.File, disk fs.FS) []Finding {
 	}
 	var out []Finding
 	for _, b := range builds {
-		out = append(out, b.check(generated, disk)...)
+		out = append(out, b.check(b.generated(generated), disk)...)
 	}
 	return mergeFindings(out)
+}
+
+// generated is the content of the generated files under the overlay's kubernetes folder (a spilled
+// file's read back; one that cannot be read is left out, and the build says what is missing).
+func (b overlayBuild) generated(all map[string]*generators.File) map[string][]byte {
+	out := map[string][]byte{}
+	for p, f := range all {
+		if strings.HasPrefix(p, b.dir+"/") {
+			if data, err := f.Content(); err == nil {
+				out[p] = data
+			}
+		}
+	}
+	return out
 }
 
 // overlayOf splits <service>/kubernetes/overlays/<env>/... into the service's kubernetes folder and env.

@@ -27,10 +27,31 @@ func customize(t *testing.T, root, dir string, files map[string]string) {
 
 const payments = "acme/billing/payments/kubernetes/"
 
+// TestCheckCustom runs on files held in memory and on files whose content a Spill keeps (a large
+// platform's): the findings are the same.
 func TestCheckCustom(t *testing.T) {
-	files, err := generators.Run(gentest.LoadChecked(t), []generators.Generator{kubernetes.New()})
+	for _, spill := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in memory", true: "spilled"}[spill], func(t *testing.T) { checkCustom(t, spill) })
+	}
+}
+
+func checkCustom(t *testing.T, spill bool) {
+	var s *generators.Spill
+	if spill {
+		budget := generators.SpillAbove
+		generators.SpillAbove = 0
+		s = generators.NewSpill(t.TempDir())
+		generators.SpillAbove = budget
+		defer s.Close()
+	}
+	files, err := generators.RunCached(gentest.LoadChecked(t), []generators.Generator{kubernetes.New()}, nil, s)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range files {
+		if spilled := f.Data == nil && f.Hash != "" && !f.Known(); spilled != (spill && f.Source != "") {
+			t.Fatalf("%s: spilled %v", f.Path, spilled)
+		}
 	}
 	root := t.TempDir()
 	if _, err := generators.Write(root, files, generators.WriteOptions{}); err != nil {

@@ -89,7 +89,12 @@ func (r *Result) Diff(show func(string) string) string {
 		d := root.Drift
 		in := func(p string) string { return show(filepath.Join(root.Dir, p)) }
 		for _, f := range d.Files {
-			b.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], f.Data))
+			data, err := f.Content()
+			if err != nil {
+				fmt.Fprintf(&b, "%s: %v\n", in(f.Path), err)
+				continue
+			}
+			b.WriteString(generators.UnifiedDiff("a/"+in(f.Path), "b/"+in(f.Path), d.Old[f.Path], data))
 		}
 		for _, p := range d.Stale {
 			b.WriteString(generators.UnifiedDiff("a/"+in(p), "/dev/null", d.Old[p], nil))
@@ -202,7 +207,13 @@ func Generate(opts Options) (*Result, error) {
 
 // run renders, then writes or checks, with the cache (nil: none).
 func run(opts Options, res *blueprints.Resolved, result *Result, out, repo string, cache *generators.Cache) error {
-	files, err := generators.RunCached(res, targets.Select(opts.Only), cache)
+	// Content beyond a budget waits in a temporary file (peak memory): until it is written, or, for a
+	// check, as long as the result's files are there to show as a diff.
+	spill := generators.NewSpill(out)
+	if !opts.Check {
+		defer spill.Close()
+	}
+	files, err := generators.RunCached(res, targets.Select(opts.Only), cache, spill)
 	if err != nil {
 		return err
 	}
