@@ -42,6 +42,8 @@ type Cache struct {
 	// the renderer), they are not looked at twice.
 	seen  map[string][sha256.Size]byte
 	dirty bool // next differs from old in more than dropped entries
+	// had counts old's files, jobs and folders: Save compares them with next's after Done dropped old.
+	had [3]int
 }
 
 // cacheData is what a cache file holds.
@@ -115,6 +117,7 @@ func OpenCache(dir, out, repo string) *Cache {
 	if data, err := os.ReadFile(c.path); err == nil {
 		if d, err := decodeCache(data); err == nil && bytes.Equal(d.Salt, salt) {
 			c.old = d
+			c.had = [3]int{len(d.Files), len(d.Jobs), len(d.Dirs)}
 			// A run mostly keeps what the last one knew: made at their size, the maps never grow.
 			c.seen = make(map[string][sha256.Size]byte, len(d.Files))
 			c.next.Jobs = make(map[[sha256.Size]byte][]Listed, len(d.Jobs))
@@ -327,10 +330,23 @@ func (c *Cache) rememberDir(abs string, st fileStat, names []string) {
 	c.mu.Unlock()
 }
 
+// Done tells the cache that the run has rendered and read all it will: what the last run knew is
+// dropped (tens of megabytes on a large platform), so that writing the output reuses that memory. A
+// later question finds nothing known, as without a cache; Save still writes what this run learnt.
+func (c *Cache) Done() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.old = cacheData{Salt: c.old.Salt}
+	c.seen = map[string][sha256.Size]byte{}
+	c.mu.Unlock()
+}
+
 // Save writes what this run learnt for the next one (atomically; a cache that cannot be written is
 // no error: the next run renders more).
 func (c *Cache) Save() {
-	if c == nil || (!c.dirty && len(c.next.Files) == len(c.old.Files) && len(c.next.Jobs) == len(c.old.Jobs) && len(c.next.Dirs) == len(c.old.Dirs)) {
+	if c == nil || (!c.dirty && [3]int{len(c.next.Files), len(c.next.Jobs), len(c.next.Dirs)} == c.had) {
 		return // nothing learnt, nothing forgotten
 	}
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
@@ -341,7 +357,7 @@ func (c *Cache) Save() {
 		return
 	}
 	c.mu.Lock()
-	_, err = tmp.Write(c.next.encode())
+	err = stream(func(b []byte) error { _, err := tmp.Write(b); return err }, c.next.encodeTo, "")
 	c.mu.Unlock()
 	if errors.Join(err, tmp.Close()) != nil || os.Rename(tmp.Name(), c.path) != nil {
 		os.Remove(tmp.Name())

@@ -16,6 +16,16 @@ const cacheMagic = "gantry-cache-3\n"
 // encode writes the cache file. After the salt comes the length of all the strings that follow, so
 // that decodeCache can hold them in one allocation.
 func (d cacheData) encode() []byte {
+	return d.encodeTo(nil, nil)
+}
+
+// encodeTo is encode into b, handed to flush (when not nil) as Manifest.encodeTo does.
+func (d cacheData) encodeTo(b []byte, flush func([]byte) []byte) []byte {
+	more := func() {
+		if flush != nil && len(b) >= encodeChunk {
+			b = flush(b)
+		}
+	}
 	// At most the length of the file, so that the buffer is never grown (and copied) on the way.
 	const stat = 7*binary.MaxVarintLen64 + sha256.Size
 	strs, rest := 0, len(cacheMagic)+len(d.Salt)+5*binary.MaxVarintLen64
@@ -38,7 +48,9 @@ func (d cacheData) encode() []byte {
 			rest += binary.MaxVarintLen64
 		}
 	}
-	b := make([]byte, 0, strs+rest)
+	if flush == nil && b == nil {
+		b = make([]byte, 0, strs+rest)
+	}
 	b = append(b, cacheMagic...)
 	b = appendBytes(b, d.Salt)
 	b = binary.AppendUvarint(b, uint64(strs))
@@ -52,11 +64,13 @@ func (d cacheData) encode() []byte {
 			b = appendBytes(b, f.Env)
 			b = append(b, f.Hash[:]...)
 		}
+		more()
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Files)))
 	for p, st := range d.Files {
 		b = appendBytes(b, p)
 		b = st.append(b)
+		more()
 	}
 	b = binary.AppendUvarint(b, uint64(len(d.Dirs)))
 	for p, dl := range d.Dirs {
@@ -66,6 +80,7 @@ func (d cacheData) encode() []byte {
 		for _, n := range dl.Names {
 			b = appendBytes(b, n)
 		}
+		more()
 	}
 	return b
 }

@@ -142,3 +142,41 @@ func TestCachePrune(t *testing.T) {
 		t.Error("a recent cache file was removed")
 	}
 }
+
+// TestCacheDoneKeepsWhatWasLearnt: Done drops what the last run knew, not what this run learnt: the
+// renderings it remembered and the files it read are in the cache the next run opens, and an unchanged
+// run after that writes no new cache file.
+func TestCacheDoneKeepsWhatWasLearnt(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	p := filepath.Join(out, "a.yaml")
+	if err := os.WriteFile(p, []byte("a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key := sha256.Sum256([]byte("svc/kubernetes"))
+	c := OpenCache(dir, out, out)
+	c.remember(key, []File{{Path: "a.yaml", Data: []byte("a\n")}})
+	if _, _, err := c.read(p); err != nil {
+		t.Fatal(err)
+	}
+	c.Done()
+	c.Save()
+	next := OpenCache(dir, out, out)
+	if _, ok := next.old.Jobs[key]; !ok || len(next.old.Files) != 1 {
+		t.Fatalf("the next run's cache: %d jobs (the rendering's: %v), %d files", len(next.old.Jobs), ok, len(next.old.Files))
+	}
+	st, err := os.Stat(next.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Learns the same again: nothing to write.
+	next.remember(key, []File{{Path: "a.yaml", Data: []byte("a\n")}})
+	next.mu.Lock()
+	next.next.Files[filepath.Clean(p)] = next.old.Files[filepath.Clean(p)]
+	next.mu.Unlock()
+	next.Done()
+	os.Chtimes(next.path, st.ModTime().Add(-time.Hour), st.ModTime().Add(-time.Hour))
+	next.Save()
+	if again, _ := os.Stat(next.path); !again.ModTime().Equal(st.ModTime().Add(-time.Hour)) {
+		t.Error("a run that learnt nothing new rewrote the cache")
+	}
+}

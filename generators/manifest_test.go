@@ -202,3 +202,40 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Add([]byte(`{"version":1,"files":{"a":{"sha256":"x","target":"t"}}}`))
 	f.Fuzz(sameDecoding)
 }
+
+// TestStreamedEncodings: the record and the cache file written in chunks (as runs write them) are
+// what the whole-buffer encodings give: the record byte for byte, the cache file as it reads back.
+func TestStreamedEncodings(t *testing.T) {
+	var chunks int
+	collect := func(out *[]byte) func([]byte) error {
+		return func(b []byte) error {
+			chunks++
+			*out = append(*out, b...)
+			return nil
+		}
+	}
+	m := syntheticRecord(60)
+	var record []byte
+	if err := stream(collect(&record), m.encodeTo, "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if want := append(m.encode(), '\n'); !bytes.Equal(record, want) || len(want) < 2*encodeChunk {
+		t.Errorf("the streamed record differs (%d bytes, want %d; too small for chunks: %v)", len(record), len(want), len(want) < 2*encodeChunk)
+	}
+	if chunks < 3 {
+		t.Errorf("the record came in %d chunks", chunks)
+	}
+	chunks = 0
+	d := syntheticCache(60)
+	var cache []byte
+	if err := stream(collect(&cache), d.encodeTo, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeCache(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, d) || chunks < 3 {
+		t.Errorf("the streamed cache file reads back otherwise (%d chunks)", chunks)
+	}
+}

@@ -788,7 +788,10 @@ func (p *Plan) Apply() (Summary, error) {
 
 // writeManifest replaces the record of what Gantry wrote under the plan's root.
 func (p *Plan) writeManifest(m Manifest) error {
-	return writeAtomic(filepath.Join(p.root, filepath.FromSlash(manifestPath)), append(m.encode(), '\n'))
+	// Streamed: a record of tens of thousands of entries is never whole in memory.
+	return writeAtomicWith(filepath.Join(p.root, filepath.FromSlash(manifestPath)), func(fd int) error {
+		return stream(func(b []byte) error { return writeFull(fd, b) }, m.encodeTo, "\n")
+	})
 }
 
 // readManifest reads the record under root, refusing a symbolic link anywhere on the way to it (the
@@ -948,6 +951,11 @@ var tmpSeq atomic.Uint64
 // file: os.OpenFile would register each file with the poller and os.Rename lstat the target first,
 // three more calls for each of the tens of thousands of files of a platform.
 func writeAtomic(target string, data []byte) error {
+	return writeAtomicWith(target, func(fd int) error { return writeFull(fd, data) })
+}
+
+// writeAtomicWith is writeAtomic with the content written to the temporary file's descriptor by write.
+func writeAtomicWith(target string, write func(fd int) error) error {
 	dir, base := filepath.Split(target)
 	var name string
 	fd, err := -1, error(nil)
@@ -961,7 +969,7 @@ func writeAtomic(target string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", target, &fs.PathError{Op: "open", Path: name, Err: err})
 	}
-	op, err := "write", writeFull(fd, data)
+	op, err := "write", write(fd)
 	if cerr := closeFD(fd); err == nil && cerr != nil {
 		op, err = "close", cerr
 	}

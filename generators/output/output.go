@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -218,6 +219,9 @@ func run(opts Options, res *blueprints.Resolved, result *Result, out, repo strin
 		return err
 	}
 	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout, Yours: targets.Yours}
+	// The renderings' garbage is collected before the output is read: the collector's next goal is
+	// then twice what the files and the model take, not twice what was live during rendering.
+	runtime.GC()
 	result.Roots = splitRoots(out, repo, scope.Filter(files))
 	if err := result.checkCustom(); err != nil {
 		return err
@@ -257,6 +261,11 @@ func run(opts Options, res *blueprints.Resolved, result *Result, out, repo strin
 		}
 		plans = append(plans, plan)
 	}
+	// Rendering and reading are over: what the cache knew from the last run, and the garbage of both,
+	// are collected before the records are written, so that what Apply allocates reuses that memory
+	// instead of growing the heap to the collector's next goal (twice what is live, the run's peak).
+	cache.Done()
+	runtime.GC()
 	for _, p := range plans {
 		s, err := p.Apply()
 		if release, ok := p.Recorded(); ok {
