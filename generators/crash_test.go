@@ -53,7 +53,7 @@ func TestCrashHelper(t *testing.T) {
 	files := crashVersion(version)
 	if os.Getenv("GANTRY_CRASH_SPILL") != "" {
 		// Every file's content waits in a spill, read back as each is written.
-		s := &Spill{dir: root, fd: -1}
+		s := &Spill{dir: root}
 		s.keep(files)
 		defer s.Close()
 	}

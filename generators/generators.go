@@ -4,7 +4,6 @@
 package generators
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -261,7 +260,7 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *
 	// each time: keep one (the first platform's, by name). Different contents at one path is a layout
 	// clash validation missed.
 	files = slices.CompactFunc(files, func(a, b File) bool {
-		return a.Path == b.Path && a.Kind == b.Kind && a.Target == b.Target && a.Source == "" && b.Source == "" && bytes.Equal(a.Data, b.Data) && a.Hash == b.Hash
+		return a.Path == b.Path && a.Kind == b.Kind && a.Target == b.Target && a.Source == "" && b.Source == "" && a.sum() == b.sum()
 	})
 	for i := 1; i < len(files); i++ {
 		if a, b := files[i-1], files[i]; a.Path == b.Path {

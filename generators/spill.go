@@ -3,10 +3,8 @@ package generators
 import (
 	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +16,10 @@ import (
 // file.
 var SpillAbove int64 = 16 << 20
 
+// spillReserve is free space a spill always leaves on its file system, beyond what it holds: the
+// output is written there too.
+const spillReserve = 64 << 20
+
 // Spill keeps the content of rendered files in one unnamed temporary file (O_TMPFILE) once a run holds
 // more than its budget in memory: a rendering's files are appended in one write, and each spilled File
 // keeps its Hash and where its bytes are, not the bytes. The writer reads them back (Content) as it
@@ -25,25 +27,28 @@ var SpillAbove int64 = 16 << 20
 //
 // The file is made when the first rendering spills, on the file system of the output folder (in it, or
 // in the nearest folder above it that exists): the bytes wait where they will land, in its cache, not
-// in the process's memory nor in a /tmp that may be RAM. It has no name, so nothing appears in any
-// folder, nothing is left by a run that is killed (the kernel frees it with the process), and no other
-// process can open it. Where it cannot be made (a file system without O_TMPFILE, a read-only folder),
-// the system's temporary folder is tried, then content stays in memory.
+// in the process's memory nor in a /tmp that may be RAM. It has no name: nothing appears in any folder,
+// nothing is left by a run that is killed (the kernel frees it with the process), and no other process
+// can open it. Where it cannot be made (a file system without O_TMPFILE, a read-only folder), the
+// system's temporary folder is tried, then content stays in memory.
+//
+// The output needs the disk too: a rendering spills only while the file system keeps free at least
+// what the spill holds, plus spillReserve, after the write (so the spill never takes more than about
+// half of the free space), and spilling stops at the first failed write. What is not spilled stays in
+// memory, as without a spill.
 type Spill struct {
 	dir   string // the output folder
 	above int64
 	held  atomic.Int64 // bytes of content held in memory
 	end   atomic.Int64 // the file's size: where the next rendering goes
+	off   atomic.Bool  // no more spilling: a write failed, or the disk is short
 
-	once    sync.Once
-	fd      int             // -1: none (content stays in memory)
-	cleanup runtime.Cleanup // closes fd once no File refers to the spill, when Close was not called
-	mu      sync.RWMutex    // reads hold it shared: Close waits for them
-	done    bool            // closed
+	once sync.Once
+	f    *os.File // nil: none (content stays in memory); closed by Close, or with the last File that refers to it
 }
 
 // NewSpill is a Spill for a run whose output folder is dir, at the budget SpillAbove.
-func NewSpill(dir string) *Spill { return &Spill{dir: dir, above: SpillAbove, fd: -1} }
+func NewSpill(dir string) *Spill { return &Spill{dir: dir, above: SpillAbove} }
 
 // keep moves the content of one rendering's files into the spill when the run holds more than its
 // budget. The files are the caller's (one rendering, one goroutine).
@@ -55,20 +60,27 @@ func (s *Spill) keep(files []File) {
 	for i := range files {
 		n += int64(len(files[i].Data))
 	}
-	if n == 0 || s.held.Add(n) <= s.above {
+	if n == 0 || s.held.Add(n) <= s.above || s.off.Load() {
 		return
 	}
 	s.once.Do(s.open)
-	if s.fd < 0 {
+	if s.f == nil {
+		return
+	}
+	at := s.end.Add(n) - n
+	if !s.room(at, n) {
+		s.off.Store(true)
 		return
 	}
 	buf := make([]byte, 0, n)
 	for i := range files {
 		buf = append(buf, files[i].Data...)
 	}
-	at := s.end.Add(n) - n
-	if err := s.write(buf, at); err != nil {
-		return // held in memory, as without a spill
+	if _, err := s.f.WriteAt(buf, at); err != nil {
+		// Held in memory, as without a spill; what part was written is given back to the disk.
+		s.off.Store(true)
+		syscall.Fallocate(int(s.f.Fd()), fallocPunchHole|fallocKeepSize, at, n)
+		return
 	}
 	s.held.Add(-n)
 	for i := range files {
@@ -79,6 +91,20 @@ func (s *Spill) keep(files []File) {
 		}
 		at += size
 	}
+}
+
+// room reports whether the spill's file system, once n more bytes are written at at, keeps free at
+// least what the spill then holds, and spillReserve more.
+func (s *Spill) room(at, n int64) bool {
+	free, err := spillFree(s.f)
+	return err == nil && free-n >= at+n+spillReserve
+}
+
+// spillFree is the space f's file system has free for this user (a test hook).
+var spillFree = func(f *os.File) (int64, error) {
+	var st syscall.Statfs_t
+	err := ignoringEINTR(func() error { return syscall.Fstatfs(int(f.Fd()), &st) })
+	return int64(st.Bavail) * st.Bsize, err
 }
 
 // open makes the unnamed file.
@@ -99,74 +125,52 @@ func (s *Spill) open() {
 	for _, d := range []string{dir, os.TempDir()} {
 		fd, err := open(d, syscall.O_RDWR|unixTmpfile, 0o600)
 		if err == nil {
-			s.fd = fd
-			s.cleanup = runtime.AddCleanup(s, func(fd int) { closeFD(fd) }, fd)
+			s.f = os.NewFile(uintptr(fd), "the spill of "+s.dir)
 			return
 		}
 	}
 }
 
+// fallocate(2) modes: free a range's blocks, the file's size unchanged.
+const (
+	fallocKeepSize  = 0x1
+	fallocPunchHole = 0x2
+)
+
 // unixTmpfile is O_TMPFILE (with O_DIRECTORY, as the kernel defines it); package syscall lacks it.
 const unixTmpfile = 0o20000000 | syscall.O_DIRECTORY
-
-// write writes all of data at offset at.
-func (s *Spill) write(data []byte, at int64) error {
-	for len(data) > 0 {
-		n, err := syscall.Pwrite(s.fd, data, at)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err != nil:
-			return err
-		case n == 0:
-			return io.ErrShortWrite
-		}
-		data, at = data[n:], at+int64(n)
-	}
-	return nil
-}
 
 // errSpillClosed is a spilled file's content asked for after its run ended.
 var errSpillClosed = errors.New("the run that rendered this file has ended")
 
 // read reads a spilled file's content into buf (grown as needed).
 func (s *Spill) read(buf []byte, at, size int64) ([]byte, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.done {
-		return nil, errSpillClosed
-	}
 	if int64(cap(buf)) < size {
 		buf = make([]byte, size)
 	}
 	buf = buf[:size]
-	for got := int64(0); got < size; {
-		n, err := syscall.Pread(s.fd, buf[got:], at+got)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err != nil:
-			return nil, &fs.PathError{Op: "read", Path: "the spill of " + s.dir, Err: err}
-		case n == 0:
-			return nil, &fs.PathError{Op: "read", Path: "the spill of " + s.dir, Err: io.ErrUnexpectedEOF}
-		}
-		got += int64(n)
+	n, err := s.f.ReadAt(buf, at)
+	switch {
+	case errors.Is(err, os.ErrClosed):
+		return nil, errSpillClosed
+	case int64(n) == size:
+		return buf, nil
+	case err == nil || err == io.EOF:
+		err = io.ErrUnexpectedEOF
 	}
-	return buf, nil
+	return nil, err
 }
 
 // Close frees the spill at once (else it is freed with the last File that refers to it: a check's
-// result keeps its files for a diff). Its files' content cannot be read afterwards.
+// result keeps its files for a diff). Its files' content cannot be read afterwards, and nothing more
+// is spilled.
 func (s *Spill) Close() {
 	if s == nil {
 		return
 	}
 	s.once.Do(func() {}) // none is made after this
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.done && s.fd >= 0 {
-		s.cleanup.Stop()
-		closeFD(s.fd)
+	s.off.Store(true)
+	if s.f != nil {
+		s.f.Close()
 	}
-	s.done = true
 }

@@ -14,7 +14,7 @@ import (
 // spilled is files with every non-empty content kept by a Spill for root at no budget.
 func spilled(t *testing.T, root string, files []File) (*Spill, []File) {
 	t.Helper()
-	s := &Spill{dir: root, fd: -1}
+	s := &Spill{dir: root}
 	out := append([]File(nil), files...)
 	s.keep(out)
 	t.Cleanup(s.Close)
@@ -93,12 +93,12 @@ func TestSpillWritesTheSameTree(t *testing.T) {
 // TestSpillBudget: content stays in memory up to the budget; the rendering that passes it spills,
 // and only then is the spill's file made.
 func TestSpillBudget(t *testing.T) {
-	s := &Spill{dir: t.TempDir(), above: 10, fd: -1}
+	s := &Spill{dir: t.TempDir(), above: 10}
 	defer s.Close()
 	first, second := []File{file("a", "12345\n")}, []File{file("b", "12345\n"), file("c", "")}
 	s.keep(first)
-	if first[0].spill != nil || first[0].Data == nil || s.fd != -1 {
-		t.Fatalf("spilled within the budget: %+v (fd %d)", first[0], s.fd)
+	if first[0].spill != nil || first[0].Data == nil || s.f != nil {
+		t.Fatalf("spilled within the budget: %+v (file %v)", first[0], s.f)
 	}
 	s.keep(second)
 	if second[0].spill == nil || second[1].spill != nil || second[1].Data == nil {
@@ -111,7 +111,7 @@ func TestSpillBudget(t *testing.T) {
 
 // TestSpillConcurrent: renderings spilled at once each get their own place in the file.
 func TestSpillConcurrent(t *testing.T) {
-	s := &Spill{dir: t.TempDir(), fd: -1}
+	s := &Spill{dir: t.TempDir()}
 	defer s.Close()
 	renderings := make([][]File, 16)
 	var wg sync.WaitGroup
@@ -138,7 +138,7 @@ func TestSpillLeavesNoName(t *testing.T) {
 	parent := t.TempDir()
 	s, files := spilled(t, filepath.Join(parent, "deploy", "out"), crashVersion(1))
 	var st, dir syscall.Stat_t
-	if err := syscall.Fstat(s.fd, &st); err != nil {
+	if err := syscall.Fstat(int(s.f.Fd()), &st); err != nil {
 		t.Fatal(err)
 	}
 	if err := syscall.Stat(parent, &dir); err != nil {
@@ -172,4 +172,57 @@ func TestSpillRefusedLeavesNothing(t *testing.T) {
 		t.Fatalf("Write over the user's file: %v", err)
 	}
 	sameTree(t, tree(t, root), before)
+}
+
+// TestSpillLeavesRoomForTheOutput: a rendering spills only while the disk keeps, after it, as much
+// free as the spill holds and spillReserve more; once short (or once a write fails), spilling stops
+// and content stays in memory.
+func TestSpillLeavesRoomForTheOutput(t *testing.T) {
+	var free int64
+	defer func(f func(*os.File) (int64, error)) { spillFree = f }(spillFree)
+	spillFree = func(*os.File) (int64, error) { return free, nil }
+	s := &Spill{dir: t.TempDir()}
+	defer s.Close()
+	a, b, c := []File{file("a", "12345\n")}, []File{file("b", "12345\n")}, []File{file("c", "12345\n")}
+	free = spillReserve + 6 + 12 // room for a: 6 written, 6 held, the reserve
+	s.keep(a)
+	free -= 6
+	s.keep(b) // would leave 0 < 12 + the reserve
+	free = 1 << 40
+	s.keep(c) // stopped for good
+	if a[0].spill == nil || b[0].spill != nil || b[0].Data == nil || c[0].spill != nil {
+		t.Fatalf("spilled: a %v, b %v, c %v", a[0].spill != nil, b[0].spill != nil, c[0].spill != nil)
+	}
+}
+
+// TestSpillAfterClose: a closed spill (or a zero one) spills nothing and touches no descriptor, not
+// even one its number now names.
+func TestSpillAfterClose(t *testing.T) {
+	var zero Spill
+	zero.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(0, &st); err != nil {
+		t.Fatalf("Close of a zero Spill closed descriptor 0: %v", err)
+	}
+	s, _ := spilled(t, t.TempDir(), crashVersion(1))
+	fd := s.f.Fd()
+	s.Close()
+	mine := filepath.Join(t.TempDir(), "mine")
+	f, err := os.Create(mine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("the user's\n")
+	if f.Fd() != fd {
+		t.Logf("the descriptor was not reused (%d, %d): the check below is weaker", f.Fd(), fd)
+	}
+	files := crashVersion(2)
+	s.keep(files)
+	if files[0].spill != nil || files[0].Data == nil {
+		t.Fatalf("spilled after Close: %+v", files[0])
+	}
+	if got := read(t, filepath.Dir(mine), "mine"); got != "the user's\n" {
+		t.Errorf("written into another file after Close: %q", got)
+	}
 }

@@ -73,8 +73,9 @@ func CheckCustom(files []generators.File, disk fs.FS) []Finding {
 		generated[f.Path] = f
 		// A file the cache vouched for (no data) is as seeded: the cache renders a customized service.
 		if f.Kind == generators.Custom && !f.Known() && path.Base(path.Dir(f.Path)) == CustomComponent {
+			// A seed that cannot be read back counts as customized: the build then says why.
 			seed, err := f.Content()
-			if data, rerr := fs.ReadFile(disk, f.Path); err == nil && rerr == nil && !bytes.Equal(data, seed) {
+			if data, rerr := fs.ReadFile(disk, f.Path); rerr == nil && (err != nil || !bytes.Equal(data, seed)) {
 				custom[path.Dir(f.Path)] = true
 			}
 		}
@@ -96,23 +97,32 @@ func CheckCustom(files []generators.File, disk fs.FS) []Finding {
 	}
 	var out []Finding
 	for _, b := range builds {
-		out = append(out, b.check(b.generated(generated), disk)...)
+		files, err := b.generated(generated)
+		if err != nil {
+			// Never a pass by default: the overlay is not checked, and the run says so.
+			out = append(out, Finding{File: path.Join(b.components[len(b.components)-1], "kustomization.yaml"), Setting: "build",
+				Message: "could not be checked: " + err.Error(), Envs: []string{b.env}})
+			continue
+		}
+		out = append(out, b.check(files, disk)...)
 	}
 	return mergeFindings(out)
 }
 
 // generated is the content of the generated files under the overlay's kubernetes folder (a spilled
-// file's read back; one that cannot be read is left out, and the build says what is missing).
-func (b overlayBuild) generated(all map[string]*generators.File) map[string][]byte {
+// file's read back).
+func (b overlayBuild) generated(all map[string]*generators.File) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for p, f := range all {
 		if strings.HasPrefix(p, b.dir+"/") {
-			if data, err := f.Content(); err == nil {
-				out[p] = data
+			data, err := f.Content()
+			if err != nil {
+				return nil, fmt.Errorf("reading the generated %s back: %w", p, err)
 			}
+			out[p] = data
 		}
 	}
-	return out
+	return out, nil
 }
 
 // overlayOf splits <service>/kubernetes/overlays/<env>/... into the service's kubernetes folder and env.

@@ -73,6 +73,21 @@ func checkCustom(t *testing.T, spill bool) {
 	if !strings.Contains(got[0].String(), "gantry:allow runAsNonRoot") {
 		t.Errorf("no hint: %s", got[0])
 	}
+	if spill {
+		// Generated content that cannot be read back is never a pass: the overlay is reported unchecked.
+		s.Close()
+		got := kubernetes.CheckCustom(files, os.DirFS(root))
+		payments := false
+		for _, f := range got {
+			if f.Setting != "build" || !strings.Contains(f.Message, "could not be checked") {
+				t.Fatalf("the spill gone: %v", f)
+			}
+			payments = payments || strings.HasPrefix(f.File, "acme/billing/payments/")
+		}
+		if !payments {
+			t.Fatalf("the spill gone: payments' customized overlays are not reported: %d findings", len(got))
+		}
+	}
 }
 
 // The other findings: a marked weakening is allowed with its reason, a patch that matches nothing

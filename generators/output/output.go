@@ -207,13 +207,15 @@ func Generate(opts Options) (*Result, error) {
 }
 
 // run renders, then writes or checks, with the cache (nil: none).
-func run(opts Options, res *blueprints.Resolved, result *Result, out, repo string, cache *generators.Cache) error {
+func run(opts Options, res *blueprints.Resolved, result *Result, out, repo string, cache *generators.Cache) (err error) {
 	// Content beyond a budget waits in a temporary file (peak memory): until it is written, or, for a
 	// check, as long as the result's files are there to show as a diff.
 	spill := generators.NewSpill(out)
-	if !opts.Check {
-		defer spill.Close()
-	}
+	defer func() {
+		if !opts.Check || err != nil || !slices.ContainsFunc(result.Roots, func(r Root) bool { return len(r.Drift.Files) > 0 }) {
+			spill.Close()
+		}
+	}()
 	files, err := generators.RunCached(res, targets.Select(opts.Only), cache, spill)
 	if err != nil {
 		return err
