@@ -79,7 +79,7 @@ func (s *Spill) keep(files []File) {
 	if _, err := s.f.WriteAt(buf, at); err != nil {
 		// Held in memory, as without a spill; what part was written is given back to the disk.
 		s.off.Store(true)
-		syscall.Fallocate(int(s.f.Fd()), fallocPunchHole|fallocKeepSize, at, n)
+		s.control(func(fd int) error { return syscall.Fallocate(fd, fallocPunchHole|fallocKeepSize, at, n) })
 		return
 	}
 	s.held.Add(-n)
@@ -96,15 +96,28 @@ func (s *Spill) keep(files []File) {
 // room reports whether the spill's file system, once n more bytes are written at at, keeps free at
 // least what the spill then holds, and spillReserve more.
 func (s *Spill) room(at, n int64) bool {
-	free, err := spillFree(s.f)
+	free, err := spillFree(s)
 	return err == nil && free-n >= at+n+spillReserve
 }
 
-// spillFree is the space f's file system has free for this user (a test hook).
-var spillFree = func(f *os.File) (int64, error) {
+// spillFree is the space the spill's file system has free for this user (a test hook).
+var spillFree = func(s *Spill) (int64, error) {
 	var st syscall.Statfs_t
-	err := ignoringEINTR(func() error { return syscall.Fstatfs(int(f.Fd()), &st) })
+	err := s.control(func(fd int) error { return syscall.Fstatfs(fd, &st) })
 	return int64(st.Bavail) * st.Bsize, err
+}
+
+// control runs call on the spill's descriptor, which stays open (and its number this file's) meanwhile.
+func (s *Spill) control(call func(fd int) error) error {
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var callErr error
+	if err := rc.Control(func(fd uintptr) { callErr = ignoringEINTR(func() error { return call(int(fd)) }) }); err != nil {
+		return err
+	}
+	return callErr
 }
 
 // open makes the unnamed file.

@@ -179,8 +179,8 @@ func TestSpillRefusedLeavesNothing(t *testing.T) {
 // and content stays in memory.
 func TestSpillLeavesRoomForTheOutput(t *testing.T) {
 	var free int64
-	defer func(f func(*os.File) (int64, error)) { spillFree = f }(spillFree)
-	spillFree = func(*os.File) (int64, error) { return free, nil }
+	defer func(f func(*Spill) (int64, error)) { spillFree = f }(spillFree)
+	spillFree = func(*Spill) (int64, error) { return free, nil }
 	s := &Spill{dir: t.TempDir()}
 	defer s.Close()
 	a, b, c := []File{file("a", "12345\n")}, []File{file("b", "12345\n")}, []File{file("c", "12345\n")}
