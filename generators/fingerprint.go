@@ -16,27 +16,35 @@ import (
 // fingerprints gives each service of p the hash of everything its own files are rendered from: its
 // resolved blueprint (every field, config files' contents and resolved connection values included),
 // the platform without its service list, and the resolved blueprints of the services it names in calls
-// or callers and of those that name it. A generator's Generate reads nothing else (the platform-wide
-// files, which read every service, are never skipped); TestIncrementalEqualsFull is the judge.
-func fingerprints(p *blueprints.ResolvedPlatform) (map[*blueprints.ResolvedService][sha256.Size]byte, error) {
+// or callers and of those that name it. A generator's Generate reads nothing else. The platform-wide
+// files read the whole platform: their hash (all) is the platform's and every service's own, in the
+// platform's order, so that any change to any of them renders them again. TestIncrementalEqualsFull
+// is the judge.
+func fingerprints(p *blueprints.ResolvedPlatform) (_ map[*blueprints.ResolvedService][sha256.Size]byte, all [sha256.Size]byte, _ error) {
 	var enc encoder
 	if err := enc.value(reflect.ValueOf(struct {
 		Name, File, Source string
 		Spec               blueprints.PlatformSpec
 	}{p.Name, p.File, p.Source, p.Spec})); err != nil {
-		return nil, err
+		return nil, all, err
 	}
 	platform := sha256.Sum256(enc.buf)
 	own := make(map[*blueprints.ResolvedService][sha256.Size]byte, len(p.Services))
 	byName := map[string][]*blueprints.ResolvedService{}
+	whole := sha256.New()
+	whole.Write([]byte("platform-wide\x00"))
+	whole.Write(platform[:])
 	for _, s := range p.Services {
 		enc.buf = enc.buf[:0]
 		if err := enc.value(reflect.ValueOf(s).Elem()); err != nil {
-			return nil, fmt.Errorf("service %s: %w", s.Name, err)
+			return nil, all, fmt.Errorf("service %s: %w", s.Name, err)
 		}
 		own[s] = sha256.Sum256(enc.buf)
+		h := own[s]
+		whole.Write(h[:])
 		byName[s.Name] = append(byName[s.Name], s)
 	}
+	all = [sha256.Size]byte(whole.Sum(nil))
 	// Who names whom, both ways, by name alone: a name.namespace reference is matched by name, which
 	// takes in more services than the reference means, never fewer.
 	related := make(map[*blueprints.ResolvedService][]*blueprints.ResolvedService, len(p.Services))
@@ -66,7 +74,7 @@ func fingerprints(p *blueprints.ResolvedPlatform) (map[*blueprints.ResolvedServi
 		}
 		out[s] = [sha256.Size]byte(h.Sum(nil))
 	}
-	return out, nil
+	return out, all, nil
 }
 
 // refs are the calls and callers entries of a service, in its base and every environment.

@@ -184,13 +184,15 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *
 	}
 	var jobs []job
 	fps := map[*blueprints.ResolvedService][32]byte{}
+	wide := map[*blueprints.ResolvedPlatform][32]byte{} // the platform-wide files' fingerprints
 	for _, p := range res.Platforms {
 		if cache != nil {
-			m, err := fingerprints(p)
+			m, all, err := fingerprints(p)
 			if err != nil {
 				cache = nil // a value the fingerprint cannot see: render everything
 			}
 			maps.Copy(fps, m)
+			wide[p] = all
 		}
 		for _, g := range gens {
 			if _, ok := g.(PlatformGenerator); ok {
@@ -210,28 +212,33 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if j.svc == nil {
-				results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
+			var key [32]byte
+			skipped := false
+			if cache != nil {
+				fp := wide[j.p]
+				if j.svc != nil {
+					fp = fps[j.svc]
 				}
-			} else {
-				var key [32]byte
-				skipped := false
-				if cache != nil {
-					key = cache.jobKey(fps[j.svc], j.g.Name())
-					results[i], skipped = cache.skip(key)
-				}
-				if !skipped {
+				key = cache.jobKey(fp, j.g.Name())
+				results[i], skipped = cache.skip(key)
+			}
+			if !skipped {
+				if j.svc == nil {
+					results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
+					if errs[i] != nil {
+						errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
+					}
+				} else {
 					results[i], errs[i] = j.g.Generate(j.p, j.svc)
 					if errs[i] != nil {
 						errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
-					} else {
-						if cache != nil {
-							cache.remember(key, results[i])
-						}
-						spill.keep(results[i])
 					}
+				}
+				if errs[i] == nil {
+					if cache != nil {
+						cache.remember(key, results[i])
+					}
+					spill.keep(results[i])
 				}
 			}
 			for k := range results[i] {

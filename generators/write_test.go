@@ -147,7 +147,7 @@ func TestWriteInterrupted(t *testing.T) {
 		}
 	}()
 	// The record names what landed: each file's entry is the hash of what is on disk.
-	m, _, err := readManifest(root, safeDirs{})
+	m, _, err := readManifest(root, newSafeDirs())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,8 +438,11 @@ func TestSafeDirsCheck(t *testing.T) {
 	paths := slices.Sorted(maps.Keys(cases))
 	reversed := slices.Clone(paths)
 	slices.Reverse(reversed)
-	for _, order := range [][]string{paths, reversed} {
-		safe := safeDirs{}
+	for run, order := range [][]string{paths, reversed, paths, reversed} {
+		safe := newSafeDirs()
+		if run >= 2 {
+			safe.prefetch(root, order) // the same answers, asked ahead
+		}
 		for _, p := range order {
 			w := cases[p]
 			exists, err := safe.check(root, p)
@@ -455,6 +458,30 @@ func TestSafeDirsCheck(t *testing.T) {
 				t.Errorf("%s: exists %v, want %v", p, exists, w.exists)
 			}
 		}
+	}
+}
+
+// TestPrefetchLooksNoFurther: prefetch asks about a path only when the folder holding it was found a
+// folder: nothing below a missing folder (a first run's whole tree), a link, or a file.
+func TestPrefetchLooksNoFurther(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a/b/c", "out"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "a/file"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "out"), filepath.Join(root, "a/link")); err != nil {
+		t.Fatal(err)
+	}
+	safe := newSafeDirs()
+	safe.prefetch(root, []string{"a/b/c/x.yaml", "a/missing/deeper/x.yaml", "a/link/deeper/x.yaml", "a/file/x.yaml", "a/b/c/y.yaml"})
+	got := slices.Sorted(maps.Keys(safe.pre))
+	want := []string{"a", "a/b", "a/b/c", "a/b/c/x.yaml", "a/b/c/y.yaml", "a/file", "a/link", "a/missing"}
+	if !slices.Equal(got, want) {
+		t.Errorf("looked at %q, want %q", got, want)
 	}
 }
 

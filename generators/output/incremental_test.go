@@ -79,6 +79,9 @@ var edits = []edit{
 	{"replicas", "svc-%04d.yaml", regexp.MustCompile(`max: \d+`), func(r *rand.Rand) string { return fmt.Sprintf("max: %d", 3+r.IntN(6)) }},
 	{"port (the callers' rules change)", "svc-%04d.yaml", regexp.MustCompile(`port: \d+`), func(r *rand.Rand) string { return fmt.Sprintf("port: %d", 8000+r.IntN(900)) }},
 	{"egress", "svc-%04d.yaml", regexp.MustCompile(`api\.example\.com:443|api\d+\.example\.com:443`), func(r *rand.Rand) string { return fmt.Sprintf("api%d.example.com:443", r.IntN(50)) }},
+	{"team (a namespace's shared files come, change or go)", "svc-%04d.yaml", regexp.MustCompile(`team: team-\d+`), func(r *rand.Rand) string {
+		return fmt.Sprintf("team: team-%02d", r.IntN(3))
+	}},
 	{"platform registry (every service changes)", "platform.yaml", regexp.MustCompile(`registry: [\w./-]+`), func(r *rand.Rand) string {
 		return fmt.Sprintf("registry: ghcr.io/synthetic%d", r.IntN(100))
 	}},

@@ -174,7 +174,19 @@ func Generate(opts Options) (*Result, error) {
 			return nil, &RecordError{Err: err}
 		}
 	}
+	// The cache is read while the blueprints load: it depends only on the two folders, and reading it
+	// is one core's work while loading keeps the other busy.
+	out, repo := roots(opts)
+	var cache *generators.Cache
+	opened := make(chan struct{})
+	go func() {
+		defer close(opened)
+		if opts.Cache != "" {
+			cache = generators.OpenCache(opts.Cache, out, repo)
+		}
+	}()
 	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS})
+	<-opened
 	if diags.HasErrors(false) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
 	}
@@ -187,11 +199,6 @@ func Generate(opts Options) (*Result, error) {
 	}
 	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
 		return result, &EnvError{Env: opts.Env, Known: envs}
-	}
-	out, repo := roots(opts)
-	var cache *generators.Cache
-	if opts.Cache != "" {
-		cache = generators.OpenCache(opts.Cache, out, repo)
 	}
 	err := run(opts, res, result, out, repo, cache)
 	if errors.Is(err, generators.ErrKnownChanged) {
