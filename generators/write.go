@@ -313,6 +313,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	generated := make(map[string]bool, len(files))
 	dirs := map[string]bool{StateDir: true} // where a killed run may have left temporary files
 	absent := make([]bool, len(files))      // not on disk: found missing on the way to it
+	vouched := make([]bool, len(files))     // found on disk as the cache listed it, earlier in this run
 	checks := make([]string, len(files))    // what to look at for each file: itself, its folder, or nothing
 	n, badPath := len(files), error(nil)    // the files before the first bad path are checked first, as one at a time
 	for i := range files {
@@ -326,6 +327,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		if f.Known() && opts.Cache.has(filepath.Join(root, filepath.FromSlash(f.Path))) {
 			// The file itself was just found a regular file: its folders remain, checked once for the
 			// dozens of files each holds.
+			vouched[i] = f.Kind != Seeded // a seed is vouched for by being there, whatever it holds
 			checks[i] = dir
 			if dirs[dir] {
 				checks[i] = ""
@@ -353,7 +355,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	c.decisions = make([]Decision, len(files))
 	errs := make([]error, len(files))
 	parallel.Do(parallel.Workers(len(files)), len(files), func(_, i int) {
-		c.decisions[i], errs[i] = decideGenerated(root, &files[i], absent[i], old, opts)
+		c.decisions[i], errs[i] = decideGenerated(root, &files[i], absent[i], vouched[i], old, opts)
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -391,9 +393,9 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	return c, nil
 }
 
-// decideGenerated classifies a generated file against the disk (absent: known not to be there) and the
-// record.
-func decideGenerated(root string, f *File, absent bool, old Manifest, opts WriteOptions) (Decision, error) {
+// decideGenerated classifies a generated file against the disk (absent: known not to be there; vouched:
+// found as the cache listed it, its hash f's) and the record.
+func decideGenerated(root string, f *File, absent, vouched bool, old Manifest, opts WriteOptions) (Decision, error) {
 	entry, ours := old.Files[f.Path]
 	d := Decision{Path: f.Path, File: f, Entry: entry, Recorded: ours}
 	abs := filepath.Join(root, filepath.FromSlash(f.Path))
@@ -402,7 +404,10 @@ func decideGenerated(root string, f *File, absent bool, old Manifest, opts Write
 	var disk []byte
 	var sum string
 	err := error(fs.ErrNotExist) // a first run's files: no read of each to learn that
-	if !absent {
+	switch {
+	case vouched:
+		sum, err = f.sum(), nil // what the cache said when it found the file, a moment ago: no second look
+	case !absent:
 		disk, sum, err = opts.Cache.read(abs)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
