@@ -347,6 +347,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		}
 		generated[f.Path] = true
 	}
+	safe.pre = nil // answers from a moment ago: what is asked later is looked at then
 	if badPath != nil {
 		return nil, badPath
 	}

@@ -2,15 +2,20 @@ package generators
 
 import (
 	"errors"
-	"github.com/gantry-dev/gantry/blueprints"
+	"fmt"
+	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gantry-dev/gantry/blueprints"
 )
 
 func TestCheckPathRejectsEscapes(t *testing.T) {
@@ -533,5 +538,64 @@ func TestFIFOAtGeneratedPath(t *testing.T) {
 				t.Fatalf("%s with a FIFO at %s: still waiting after 20 s", op, at)
 			}
 		}
+	}
+}
+
+// TestPrefetchAnswersAsOneAtATime: on random trees of folders, files, links, missing paths and
+// unreadable folders, check answers every path the same after prefetch as it does alone.
+func TestPrefetchAnswersAsOneAtATime(t *testing.T) {
+	for seed := range 300 {
+		r := rand.New(rand.NewPCG(uint64(seed), 7))
+		root := t.TempDir()
+		var all []string
+		var grow func(dir string, depth int)
+		grow = func(dir string, depth int) {
+			for _, n := range []string{"a", "b", "c"} {
+				p := path.Join(dir, n)
+				all = append(all, p, path.Join(p, "x.yaml"))
+				abs := filepath.Join(root, filepath.FromSlash(p))
+				var err error
+				switch k := r.IntN(6); {
+				case k == 0: // missing
+				case k == 1:
+					err = os.WriteFile(abs, []byte("x"), 0o644)
+				case k == 2:
+					err = os.Symlink(t.TempDir(), abs)
+				case k == 3 && depth > 0:
+					err = os.Mkdir(abs, 0o000)
+				case depth < 3:
+					if err = os.Mkdir(abs, 0o755); err == nil {
+						grow(p, depth+1)
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		grow(".", 0)
+		var rels []string
+		for range 1 + r.IntN(10) {
+			rels = append(rels, path.Clean(all[r.IntN(len(all))]))
+		}
+		answers := func(ahead bool) string {
+			safe := newSafeDirs()
+			var b strings.Builder
+			if _, err := safe.check(root, "."); err != nil {
+				t.Fatal(err)
+			}
+			if ahead {
+				safe.prefetch(root, rels)
+			}
+			for _, rel := range rels {
+				exists, err := safe.check(root, rel)
+				fmt.Fprintf(&b, "%s %v %v\n", rel, exists, err)
+			}
+			return b.String()
+		}
+		if alone, ahead := answers(false), answers(true); alone != ahead {
+			t.Fatalf("seed %d:\none at a time:\n%s\nprefetched:\n%s", seed, alone, ahead)
+		}
+		_ = filepath.WalkDir(root, func(p string, _ fs.DirEntry, _ error) error { return os.Chmod(p, 0o755) }) // so that TempDir's cleanup can remove it
 	}
 }
