@@ -316,15 +316,23 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	vouched := make([]bool, len(files))     // found on disk as the cache listed it, earlier in this run
 	checks := make([]string, len(files))    // what to look at for each file: itself, its folder, or nothing
 	n, badPath := len(files), error(nil)    // the files before the first bad path are checked first, as one at a time
+	// Each path's own checks need nothing of the others': a few workers share them.
+	bad, had := make([]error, len(files)), make([]bool, len(files))
+	parallel.Do(parallel.Workers(len(files)/256+1), len(files), func(_, i int) {
+		f := &files[i]
+		if bad[i] = CheckPath(f.Path); bad[i] == nil {
+			had[i] = f.Known() && opts.Cache.has(filepath.Join(root, filepath.FromSlash(f.Path)))
+		}
+	})
 	for i := range files {
 		f := &files[i]
-		if badPath = CheckPath(f.Path); badPath != nil {
+		if badPath = bad[i]; badPath != nil {
 			n = i
 			break
 		}
 		dir := path.Dir(f.Path)
 		checks[i] = f.Path
-		if f.Known() && opts.Cache.has(filepath.Join(root, filepath.FromSlash(f.Path))) {
+		if had[i] {
 			// The file itself was just found a regular file: its folders remain, checked once for the
 			// dozens of files each holds.
 			vouched[i] = f.Kind != Seeded // a seed is vouched for by being there, whatever it holds
@@ -347,7 +355,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		}
 		generated[f.Path] = true
 	}
-	safe.pre = nil // answers from a moment ago: what is asked later is looked at then
+	safe.pre, safe.found = nil, nil // answers from a moment ago: what is asked later is looked at then
 	if badPath != nil {
 		return nil, badPath
 	}
@@ -380,16 +388,30 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 		}
 		c.decisions = append(c.decisions, d)
 	}
+	// The folders are checked in order, then listed by a few workers (the maps are only read by then),
+	// their findings kept in order.
+	type scan struct {
+		dir         string
+		st          fileStat
+		left, yours []string
+	}
+	var scans []scan
 	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
 		if exists, err := safe.check(root, dir); exists && err == nil {
-			abs := filepath.Join(root, filepath.FromSlash(dir))
-			left, yours := scanDir(root, dir, func(p string) bool {
-				_, recorded := old.Files[p]
-				return !generated[p] && !recorded && opts.Scope.Yours != nil && opts.Scope.Yours(p)
-			}, opts.Cache, safe.seen[abs])
-			c.leftovers = append(c.leftovers, left...)
-			c.yours = append(c.yours, yours...)
+			scans = append(scans, scan{dir: dir, st: safe.seen[filepath.Join(root, filepath.FromSlash(dir))]})
 		}
+	}
+	yours := func(p string) bool {
+		_, recorded := old.Files[p]
+		return !generated[p] && !recorded && opts.Scope.Yours != nil && opts.Scope.Yours(p)
+	}
+	parallel.Do(parallel.Workers(len(scans)/64+1), len(scans), func(_, i int) {
+		s := &scans[i]
+		s.left, s.yours = scanDir(root, s.dir, yours, opts.Cache, s.st)
+	})
+	for _, s := range scans {
+		c.leftovers = append(c.leftovers, s.left...)
+		c.yours = append(c.yours, s.yours...)
 	}
 	return c, nil
 }
@@ -911,26 +933,49 @@ func removeEmptyParents(root, dir string) {
 // missing (as missing): thousands of files share a few hundred folders.
 type safeDirs struct {
 	seen map[string]fileStat
-	// pre holds what prefetch found, by path relative to the run's root: check takes an answer from
-	// it instead of asking the system again.
-	pre map[string]lstatResult
+	// pre holds what prefetch found, by path relative to the run's root (an index in found): check
+	// takes an answer from it instead of asking the system again.
+	pre   map[string]int32
+	found []lstatResult
 }
 
 func newSafeDirs() safeDirs { return safeDirs{seen: map[string]fileStat{}} }
 
-// lstatResult is one lstat's answer: the metadata, or the error.
+// lstatResult is one lstat's answer, as little of it as check needs (tens of thousands are held at
+// once): the metadata, or the error.
 type lstatResult struct {
-	st  fileStat
-	err error
+	size, mtime, ctime int64
+	ino, dev           uint64
+	mode               uint32
+	asked              bool // prefetch looked: not below a missing folder, a link or a file
+	errno              syscall.Errno
 }
 
 func lstatOf(p string) lstatResult {
 	var st syscall.Stat_t
 	if err := ignoringEINTR(func() error { return syscall.Lstat(p, &st) }); err != nil {
-		return lstatResult{err: err}
+		errno, ok := err.(syscall.Errno)
+		if !ok {
+			errno = syscall.EIO
+		}
+		return lstatResult{asked: true, errno: errno}
 	}
-	return lstatResult{st: statFrom(&st)}
+	return lstatResult{size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(), ino: st.Ino, dev: st.Dev, mode: st.Mode, asked: true}
 }
+
+func (r lstatResult) err() error {
+	if r.errno == 0 {
+		return nil
+	}
+	return r.errno
+}
+
+// stat is the metadata as statFrom gives it.
+func (r lstatResult) stat() fileStat {
+	return fileStat{Size: r.size, Mtime: r.mtime, Ctime: r.ctime, Ino: r.ino, Dev: r.dev, Mode: r.mode}
+}
+
+func (r lstatResult) isDir() bool { return r.errno == 0 && r.mode&syscall.S_IFMT == syscall.S_IFDIR }
 
 // prefetch asks, a few workers at a time, what check will ask about rels and every folder above them
 // under root: one level of folders after the other, each path only when the folder holding it was
@@ -938,37 +983,38 @@ func lstatOf(p string) lstatResult {
 // look at its top). check then asks the system nothing for them: tens of thousands of lstats, which
 // one at a time were a quarter of an unchanged platform's check.
 func (safe *safeDirs) prefetch(root string, rels []string) {
-	var levels [][]string // the paths at each depth, each once
-	listed := make(map[string]bool, len(rels))
+	safe.pre = map[string]int32{}
+	var paths []string
+	var levels [][]int32 // the paths at each depth, each once
 	for _, rel := range rels {
-		for p := rel; p != "." && p != "" && !listed[p]; p = path.Dir(p) {
-			listed[p] = true
+		for p := rel; p != "." && p != ""; p = path.Dir(p) {
+			if _, listed := safe.pre[p]; listed {
+				break // and so are the folders above it
+			}
+			i := int32(len(paths))
+			safe.pre[p] = i
+			paths = append(paths, p)
 			d := strings.Count(p, "/")
 			for len(levels) <= d {
 				levels = append(levels, nil)
 			}
-			levels[d] = append(levels[d], p)
+			levels[d] = append(levels[d], i)
 		}
 	}
-	safe.pre = make(map[string]lstatResult, len(listed))
+	safe.found = make([]lstatResult, len(paths))
 	for d, level := range levels {
 		todo := level[:0]
-		for _, p := range level {
-			if d == 0 || safe.pre[path.Dir(p)].isDir() {
-				todo = append(todo, p)
+		for _, i := range level {
+			if d == 0 || safe.found[safe.pre[path.Dir(paths[i])]].isDir() {
+				todo = append(todo, i)
 			}
 		}
-		found := make([]lstatResult, len(todo))
-		parallel.Do(parallel.Workers(len(todo)/64+1), len(todo), func(_, i int) {
-			found[i] = lstatOf(filepath.Join(root, filepath.FromSlash(todo[i])))
+		parallel.Do(parallel.Workers(len(todo)/64+1), len(todo), func(_, k int) {
+			i := todo[k]
+			safe.found[i] = lstatOf(filepath.Join(root, filepath.FromSlash(paths[i])))
 		})
-		for i, p := range todo {
-			safe.pre[p] = found[i]
-		}
 	}
 }
-
-func (r lstatResult) isDir() bool { return r.err == nil && r.st.Mode&syscall.S_IFMT == syscall.S_IFDIR }
 
 // noSymlinks refuses a path under root that goes through a symbolic link: a link could point outside
 // the output folder. Every component is checked, the last one too.
@@ -993,22 +1039,25 @@ func (safe safeDirs) check(root, rel string) (exists bool, err error) {
 			return false, err
 		}
 	}
-	r, ok := safe.pre[rel]
-	if !ok {
+	var r lstatResult
+	if i, ok := safe.pre[rel]; ok {
+		r = safe.found[i]
+	}
+	if !r.asked {
 		r = lstatOf(p)
 	}
-	if errors.Is(r.err, fs.ErrNotExist) {
+	if errors.Is(r.err(), fs.ErrNotExist) {
 		safe.seen[p] = missing // nothing there (nor below): nothing to follow
 		return false, nil
 	}
-	if r.err != nil {
-		return false, &fs.PathError{Op: "lstat", Path: p, Err: r.err}
+	if err := r.err(); err != nil {
+		return false, &fs.PathError{Op: "lstat", Path: p, Err: err}
 	}
-	if r.st.Mode&syscall.S_IFMT == syscall.S_IFLNK {
+	if r.mode&syscall.S_IFMT == syscall.S_IFLNK {
 		return false, refused("refusing to follow the symbolic link %s: a link could lead outside %s; replace it with the file or folder itself, or use another output folder", filepath.ToSlash(p), filepath.ToSlash(root))
 	}
-	if r.st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
-		safe.seen[p] = r.st // a folder's metadata: Cache.listed trusts its listing by it
+	if r.mode&syscall.S_IFMT == syscall.S_IFDIR {
+		safe.seen[p] = r.stat() // a folder's metadata: Cache.listed trusts its listing by it
 	}
 	return true, nil
 }
