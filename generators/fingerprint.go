@@ -39,8 +39,8 @@ func fingerprints(p *blueprints.ResolvedPlatform) (_ map[*blueprints.ResolvedSer
 		if err := enc.value(reflect.ValueOf(s).Elem()); err != nil {
 			return nil, all, fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		own[s] = sha256.Sum256(enc.buf)
-		h := own[s]
+		h := sha256.Sum256(enc.buf)
+		own[s] = h
 		whole.Write(h[:])
 		byName[s.Name] = append(byName[s.Name], s)
 	}

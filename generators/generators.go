@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/gantry-dev/gantry/blueprints"
+	"github.com/gantry-dev/gantry/internal/parallel"
 )
 
 // File is one generated file: a slash-separated path under its root, its bytes, and whose it is.
@@ -174,7 +174,7 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 }
 
 // RunCached is Run that skips the renderings a Cache vouches for (their files come without data) and
-// tells the cache what it rendered. A nil cache renders everything. With a Spill, a service's files
+// tells the cache what it rendered. A nil cache renders everything. With a Spill, the renderings' files
 // beyond its budget keep their content on disk.
 func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *Spill) ([]File, error) {
 	type job struct {
@@ -205,52 +205,45 @@ func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *
 	}
 	results := make([][]File, len(jobs))
 	errs := make([]error, len(jobs))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var key [32]byte
-			skipped := false
-			if cache != nil {
-				fp := wide[j.p]
-				if j.svc != nil {
-					fp = fps[j.svc]
-				}
-				key = cache.jobKey(fp, j.g.Name())
-				results[i], skipped = cache.skip(key)
+	parallel.Do(parallel.Workers(len(jobs)), len(jobs), func(_, i int) {
+		j := jobs[i]
+		var key [32]byte
+		skipped := false
+		if cache != nil {
+			fp := wide[j.p]
+			if j.svc != nil {
+				fp = fps[j.svc]
 			}
-			if !skipped {
-				if j.svc == nil {
-					results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
-					if errs[i] != nil {
-						errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
-					}
-				} else {
-					results[i], errs[i] = j.g.Generate(j.p, j.svc)
-					if errs[i] != nil {
-						errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
-					}
+			key = cache.jobKey(fp, j.g.Name())
+			results[i], skipped = cache.skip(key)
+		}
+		if !skipped {
+			if j.svc == nil {
+				results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
 				}
-				if errs[i] == nil {
-					if cache != nil {
-						cache.remember(key, results[i])
-					}
-					spill.keep(results[i])
+			} else {
+				results[i], errs[i] = j.g.Generate(j.p, j.svc)
+				if errs[i] != nil {
+					errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
 				}
 			}
-			for k := range results[i] {
-				f := &results[i][k]
-				f.Target, f.Platform = j.g.Name(), j.p.Name
-				if j.svc != nil {
-					f.Source = j.svc.Source
+			if errs[i] == nil {
+				if cache != nil {
+					cache.remember(key, results[i])
 				}
+				spill.keep(results[i])
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		for k := range results[i] {
+			f := &results[i][k]
+			f.Target, f.Platform = j.g.Name(), j.p.Name
+			if j.svc != nil {
+				f.Source = j.svc.Source
+			}
+		}
+	})
 	n := 0
 	for i := range jobs {
 		if errs[i] != nil {

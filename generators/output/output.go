@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
@@ -178,15 +179,12 @@ func Generate(opts Options) (*Result, error) {
 	// is one core's work while loading keeps the other busy.
 	out, repo := roots(opts)
 	var cache *generators.Cache
-	opened := make(chan struct{})
-	go func() {
-		defer close(opened)
-		if opts.Cache != "" {
-			cache = generators.OpenCache(opts.Cache, out, repo)
-		}
-	}()
+	var opening sync.WaitGroup
+	if opts.Cache != "" {
+		opening.Go(func() { cache = generators.OpenCache(opts.Cache, out, repo) })
+	}
 	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS})
-	<-opened
+	opening.Wait()
 	if diags.HasErrors(false) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
 	}
