@@ -23,11 +23,54 @@ type files struct {
 	show func(string) string
 }
 
-func newFiles(fsys fs.FS) files {
+func newFiles(fsys fs.FS, track func(string)) files {
 	if fsys == nil {
-		return files{fsys: os.DirFS("/"), os: true, show: paths.Displayer()}
+		f := files{fsys: os.DirFS("/"), os: true, show: paths.Displayer()}
+		if track != nil {
+			f.fsys = tracked{f.fsys, track}
+		}
+		return f
 	}
 	return files{fsys: fsys}
+}
+
+// tracked is a file system that tells track the absolute path of every name it is asked about (read,
+// listed, looked at or looked for) before answering as fsys would: what LoadOptions.Track reports. Every
+// interface fsys implements is implemented here too, so that fs.Stat, fs.ReadDir and fs.Lstat behave
+// as on fsys itself (fs.Lstat of a file system without Lstat would follow links).
+type tracked struct {
+	fsys  fs.FS
+	track func(string)
+}
+
+func (t tracked) Open(name string) (fs.File, error) {
+	t.track(path.Join("/", name))
+	return t.fsys.Open(name)
+}
+
+func (t tracked) Stat(name string) (fs.FileInfo, error) {
+	t.track(path.Join("/", name))
+	return fs.Stat(t.fsys, name)
+}
+
+func (t tracked) Lstat(name string) (fs.FileInfo, error) {
+	t.track(path.Join("/", name))
+	return fs.Lstat(t.fsys, name)
+}
+
+func (t tracked) ReadLink(name string) (string, error) {
+	t.track(path.Join("/", name))
+	return fs.ReadLink(t.fsys, name)
+}
+
+func (t tracked) ReadDir(name string) ([]fs.DirEntry, error) {
+	t.track(path.Join("/", name))
+	return fs.ReadDir(t.fsys, name)
+}
+
+func (t tracked) ReadFile(name string) ([]byte, error) {
+	t.track(path.Join("/", name))
+	return fs.ReadFile(t.fsys, name)
 }
 
 // key is where p, as the user wrote it, is in fsys.

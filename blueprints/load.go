@@ -38,13 +38,18 @@ type LoadOptions struct {
 	// load from memory). nil: the operating system's files, paths as the user wrote them. Load reads it
 	// from several goroutines at once, as it may os.DirFS and fstest.MapFS.
 	FS fs.FS
+	// Track, when set with FS nil, is told the absolute path of every file and folder Load reads, lists,
+	// looks at or looks for (from several goroutines at once, each path perhaps several times), and of
+	// those the Reach it returns looks for later: while none of them changes, neither does what Load
+	// returns for the same options from the same working folder (the generate cache's known load).
+	Track func(path string)
 }
 
 // Load parses, validates, applies defaults and resolves every blueprint named by opts, grouped by
 // platform. It returns every problem at once; the result is only safe to generate from when the
 // diagnostics have no errors.
 func Load(opts LoadOptions) (*Resolved, Diagnostics) {
-	l := &loader{fs: newFiles(opts.FS), platformAt: map[string]*File{}, parsed: map[string]*File{}, ahead: map[string]parseResult{}, data: map[string][]byte{},
+	l := &loader{fs: newFiles(opts.FS, opts.Track), platformAt: map[string]*File{}, parsed: map[string]*File{}, ahead: map[string]parseResult{}, data: map[string][]byte{},
 		keys: map[string]string{}, rootAt: map[string]string{}}
 	if opts.Root != "" {
 		l.root = l.fs.key(opts.Root)

@@ -1,6 +1,7 @@
 package blueprints
 
 import (
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
@@ -23,6 +24,41 @@ type Reach struct {
 
 	searched []searchedDir
 	exists   func(root, source string) bool // whether a blueprint recorded under root is still there
+}
+
+// reachData is a Reach as Encode writes it.
+type reachData struct {
+	Complete bool
+	Loaded   []string
+	Members  map[string][]string
+	Searched [][2]string // dir, root
+}
+
+// Encode writes r for a cache of what Load returned; DecodeReach reads it back. Only a Reach of
+// blueprints loaded from the disk (LoadOptions.FS nil) is meant to be kept.
+func (r Reach) Encode() ([]byte, error) {
+	d := reachData{Complete: r.Complete, Loaded: r.Loaded, Members: r.Members}
+	for _, s := range r.searched {
+		d.Searched = append(d.Searched, [2]string{s.dir, s.root})
+	}
+	return json.Marshal(d)
+}
+
+// DecodeReach reads what Encode wrote, as Load returns it for blueprints on the disk: it looks for
+// blueprints there (Owns) when asked.
+func DecodeReach(data []byte) (Reach, error) {
+	var d reachData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return Reach{}, err
+	}
+	r := Reach{Complete: d.Complete, Loaded: d.Loaded, Members: d.Members, exists: newFiles(nil, nil).existsUnder}
+	if r.Members == nil {
+		r.Members = map[string][]string{}
+	}
+	for _, s := range d.Searched {
+		r.searched = append(r.searched, searchedDir{dir: s[0], root: s[1]})
+	}
+	return r, nil
 }
 
 // searchedDir is a folder searched: as Source names it, and the key of the repository root Sources

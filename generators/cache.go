@@ -44,6 +44,14 @@ type Cache struct {
 	dirty bool // next differs from old in more than dropped entries
 	// had counts old's files, jobs and folders: Save compares them with next's after Done dropped old.
 	had [3]int
+
+	// The load of this run (known.go): the paths it asked about, and what of it is kept for the next run.
+	trackMu sync.Mutex
+	tracked map[string]struct{}
+	loaded  bool       // this run loaded the blueprints (KeepLoad): the Known it keeps, or none, replaces the last
+	load    *knownFile // nil: none to keep
+	// ahead are the roots' records read ahead (ReadRecordsAhead), by root; guarded by mu.
+	ahead map[string]*aheadRecord
 }
 
 // cacheData is what a cache file holds.
@@ -75,7 +83,7 @@ type fileStat struct {
 	Size, Mtime, Ctime int64
 	Ino, Dev           uint64
 	Mode               uint32
-	Hash               [sha256.Size]byte
+	Hash               [sha256.Size]byte `json:",omitzero"`
 	Observed           int64
 }
 
@@ -85,9 +93,17 @@ type fileStat struct {
 var RacyMargin = 2 * time.Second
 
 // OpenCache reads the cache of the runs whose output folder is out and repository root repo, under
-// dir (the user's cache folder). A cache that cannot be read is an empty one; one that cannot be made
-// (no executable to salt it with) is nil, and a nil *Cache renders and reads everything.
+// dir (the user's cache folder): NewCache, then Read.
 func OpenCache(dir, out, repo string) *Cache {
+	c := NewCache(dir, out, repo)
+	c.Read()
+	return c
+}
+
+// NewCache is the cache of the runs whose output folder is out and repository root repo, under dir,
+// not read yet: Known may be asked while Read runs. One that cannot be made (no executable to salt it
+// with) is nil, and a nil *Cache renders and reads everything.
+func NewCache(dir, out, repo string) *Cache {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
@@ -110,22 +126,31 @@ func OpenCache(dir, out, repo string) *Cache {
 	if err != nil {
 		return nil
 	}
-	c := &Cache{cwd: cwd, path: filepath.Join(dir, "runs", hex.EncodeToString(key[:16])+".bin"), salt: salt, roots: [2]string{a, b},
-		start: time.Now().UnixNano(),
-		seen:  map[string][sha256.Size]byte{},
-		next:  cacheData{Salt: salt, Jobs: map[[sha256.Size]byte][]Listed{}, Files: map[string]fileStat{}, Dirs: map[string]dirList{}}}
-	if data, err := os.ReadFile(c.path); err == nil {
-		if d, err := decodeCache(data); err == nil && bytes.Equal(d.Salt, salt) {
-			c.old = d
-			c.had = [3]int{len(d.Files), len(d.Jobs), len(d.Dirs)}
-			// A run mostly keeps what the last one knew: made at their size, the maps never grow.
-			c.seen = make(map[string][sha256.Size]byte, len(d.Files))
-			c.next.Jobs = make(map[[sha256.Size]byte][]Listed, len(d.Jobs))
-			c.next.Files = make(map[string]fileStat, len(d.Files))
-			c.next.Dirs = make(map[string]dirList, len(d.Dirs))
-		}
+	return &Cache{cwd: cwd, path: filepath.Join(dir, "runs", hex.EncodeToString(key[:16])+".bin"), salt: salt, roots: [2]string{a, b},
+		start:   time.Now().UnixNano(),
+		seen:    map[string][sha256.Size]byte{},
+		tracked: map[string]struct{}{},
+		next:    cacheData{Salt: salt, Jobs: map[[sha256.Size]byte][]Listed{}, Files: map[string]fileStat{}, Dirs: map[string]dirList{}}}
+}
+
+// Read reads what the last run kept; a cache file that cannot be read is an empty cache.
+func (c *Cache) Read() {
+	if c == nil {
+		return
 	}
-	return c
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return
+	}
+	if d, err := decodeCache(data); err == nil && bytes.Equal(d.Salt, c.salt) {
+		c.old = d
+		c.had = [3]int{len(d.Files), len(d.Jobs), len(d.Dirs)}
+		// A run mostly keeps what the last one knew: made at their size, the maps never grow.
+		c.seen = make(map[string][sha256.Size]byte, len(d.Files))
+		c.next.Jobs = make(map[[sha256.Size]byte][]Listed, len(d.Jobs))
+		c.next.Files = make(map[string]fileStat, len(d.Files))
+		c.next.Dirs = make(map[string]dirList, len(d.Dirs))
+	}
 }
 
 // absPath is p from the working folder the run started in: the cache's entries are absolute paths,
@@ -248,8 +273,8 @@ func (c *Cache) vouch(abs string) (fileStat, bool) {
 	if !ok || e.Observed-int64(RacyMargin) <= e.Ctime {
 		return e, false
 	}
-	now, ok := statOf(abs)
-	return e, ok && now.sameFile(e)
+	now, err := statOf(abs)
+	return e, err == nil && now.sameFile(e)
 }
 
 // read is readFile through the cache: the content's hash alone when the metadata vouches for it
@@ -266,13 +291,13 @@ func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 	if h, ok := c.trusted(abs); ok {
 		return nil, hex.EncodeToString(h[:]), nil
 	}
-	st, statOK := statOf(abs)
+	st, statErr := statOf(abs)
 	data, err = readFile(abs)
 	if err != nil {
 		return nil, "", err
 	}
 	h := sha256.Sum256(data)
-	if statOK && st.Mode&syscall.S_IFMT == syscall.S_IFREG && int64(len(data)) == st.Size {
+	if statErr == nil && st.Mode&syscall.S_IFMT == syscall.S_IFREG && int64(len(data)) == st.Size {
 		st.Hash, st.Observed = h, c.start
 		c.mu.Lock()
 		c.next.Files[abs] = st
@@ -283,12 +308,12 @@ func (c *Cache) read(abs string) (data []byte, sum string, err error) {
 }
 
 // statOf is the metadata of the file at abs, not following a final symbolic link.
-func statOf(abs string) (fileStat, bool) {
+func statOf(abs string) (fileStat, error) {
 	var st syscall.Stat_t
 	if err := ignoringEINTR(func() error { return syscall.Lstat(abs, &st) }); err != nil {
-		return fileStat{}, false
+		return fileStat{}, err
 	}
-	return statFrom(&st), true
+	return statFrom(&st), nil
 }
 
 func statFrom(st *syscall.Stat_t) fileStat {
@@ -346,23 +371,33 @@ func (c *Cache) Done() {
 // Save writes what this run learnt for the next one (atomically; a cache that cannot be written is
 // no error: the next run renders more).
 func (c *Cache) Save() {
-	if c == nil || (!c.dirty && [3]int{len(c.next.Files), len(c.next.Jobs), len(c.next.Dirs)} == c.had) {
-		return // nothing learnt, nothing forgotten
-	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+	if c == nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".cache-*")
+	c.saveKnown()
+	if !c.dirty && [3]int{len(c.next.Files), len(c.next.Jobs), len(c.next.Dirs)} == c.had {
+		return // nothing learnt, nothing forgotten
+	}
+	c.mu.Lock()
+	replaceFile(c.path, func(f *os.File) error {
+		return stream(func(b []byte) error { _, err := f.Write(b); return err }, c.next.encodeTo, "")
+	})
+	c.mu.Unlock()
+	prune(filepath.Dir(c.path), time.Now().Add(-cacheMaxAge))
+}
+
+// replaceFile writes a file of the cache at path through write, atomically: whole or not at all.
+func replaceFile(path string, write func(*os.File) error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".cache-*")
 	if err != nil {
 		return
 	}
-	c.mu.Lock()
-	err = stream(func(b []byte) error { _, err := tmp.Write(b); return err }, c.next.encodeTo, "")
-	c.mu.Unlock()
-	if errors.Join(err, tmp.Close()) != nil || os.Rename(tmp.Name(), c.path) != nil {
+	if errors.Join(write(tmp), tmp.Close()) != nil || os.Rename(tmp.Name(), path) != nil {
 		os.Remove(tmp.Name())
 	}
-	prune(filepath.Dir(c.path), time.Now().Add(-cacheMaxAge))
 }
 
 // cacheMaxAge is how long the cache of an output folder no run has used is kept: each is one file,

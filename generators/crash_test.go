@@ -183,7 +183,7 @@ func TestKillAnywhere(t *testing.T) {
 					if err != nil || !d.Empty() {
 						t.Fatalf("after the next run the tree is not version 3: %+v %v", d, err)
 					}
-					m, _, err := readManifest(root, newSafeDirs())
+					m, _, err := readManifest(root, newSafeDirs(), nil)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -53,7 +53,7 @@ func TestCustomIsSeededOnceThenTheUsers(t *testing.T) {
 	if !slices.Equal(sum.Yours, []string{"s/custom/patch.yaml", "s/custom/kustomization.yaml"}) || read(t, root, "s/custom/patch.yaml") != "p\n" {
 		t.Errorf("removing the service: %+v", sum)
 	}
-	if m, _, _ := readManifest(root, newSafeDirs()); len(m.Files) != 0 {
+	if m, _, _ := readManifest(root, newSafeDirs(), nil); len(m.Files) != 0 {
 		t.Errorf("the record still holds %v", m.Files)
 	}
 }

@@ -5,14 +5,15 @@ package generators
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
-	"maps"
 	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/gantry-dev/gantry/blueprints"
@@ -177,70 +178,112 @@ func Run(res *blueprints.Resolved, gens []Generator) ([]File, error) {
 // tells the cache what it rendered. A nil cache renders everything. With a Spill, the renderings' files
 // beyond its budget keep their content on disk.
 func RunCached(res *blueprints.Resolved, gens []Generator, cache *Cache, spill *Spill) ([]File, error) {
-	type job struct {
-		p   *blueprints.ResolvedPlatform
-		svc *blueprints.ResolvedService // nil: the platform-wide files
-		g   Generator
-	}
 	var jobs []job
-	fps := map[*blueprints.ResolvedService][32]byte{}
-	wide := map[*blueprints.ResolvedPlatform][32]byte{} // the platform-wide files' fingerprints
 	for _, p := range res.Platforms {
+		var fps map[*blueprints.ResolvedService][32]byte
+		var wide [32]byte
 		if cache != nil {
-			m, all, err := fingerprints(p)
-			if err != nil {
+			var err error
+			if fps, wide, err = fingerprints(p); err != nil {
+				cache.forgetLoad()
 				cache = nil // a value the fingerprint cannot see: render everything
+			} else {
+				cache.keepPlatform(p, fps, wide)
 			}
-			maps.Copy(fps, m)
-			wide[p] = all
 		}
 		for _, g := range gens {
-			if _, ok := g.(PlatformGenerator); ok {
-				jobs = append(jobs, job{p: p, g: g})
+			if pg, ok := g.(PlatformGenerator); ok {
+				jobs = append(jobs, job{platform: p.Name, fp: wide, g: g, render: func() ([]File, error) {
+					files, err := pg.GeneratePlatform(p)
+					if err != nil {
+						err = fmt.Errorf("%s: platform %s: %w", g.Name(), p.Name, err)
+					}
+					return files, err
+				}})
 			}
 			for _, s := range p.Services {
-				jobs = append(jobs, job{p: p, svc: s, g: g})
+				jobs = append(jobs, job{platform: p.Name, source: s.Source, fp: fps[s], g: g, render: func() ([]File, error) {
+					files, err := g.Generate(p, s)
+					if err != nil {
+						err = fmt.Errorf("%s: service %s (%s): %w", g.Name(), s.Name, s.File, err)
+					}
+					return files, err
+				}})
 			}
 		}
 	}
+	return runJobs(jobs, cache, spill)
+}
+
+// RunKnown is RunCached for a Known load, without its blueprints: every rendering must be one the cache
+// vouches for; else it returns ErrNotKnown, and the caller loads the blueprints and runs RunCached.
+func RunKnown(k *Known, gens []Generator, cache *Cache) ([]File, error) {
+	if cache == nil {
+		return nil, ErrNotKnown
+	}
+	var jobs []job
+	for _, p := range k.platforms {
+		for _, g := range gens {
+			if _, ok := g.(PlatformGenerator); ok {
+				jobs = append(jobs, job{platform: p.Name, fp: p.Wide, g: g})
+			}
+			for _, s := range p.Services {
+				jobs = append(jobs, job{platform: p.Name, source: s.Source, fp: s.FP, g: g})
+			}
+		}
+	}
+	return runJobs(jobs, cache, nil)
+}
+
+// ErrNotKnown is a rendering RunKnown cannot skip: a file of it changed, or the cache does not hold it.
+var ErrNotKnown = errors.New("a rendering the cache does not vouch for")
+
+// job is one rendering: a generator's files for a service (source) or for a platform's platform-wide
+// files (source ""), and the fingerprint of everything it reads.
+type job struct {
+	platform, source string
+	fp               [32]byte
+	g                Generator
+	render           func() ([]File, error) // nil: known only by its fingerprint (RunKnown)
+}
+
+// runJobs runs the jobs a few at a time, skipping those the cache vouches for, and collects their files.
+func runJobs(jobs []job, cache *Cache, spill *Spill) ([]File, error) {
 	results := make([][]File, len(jobs))
 	errs := make([]error, len(jobs))
+	// A job known only by its fingerprint that the cache does not vouch for ends a RunKnown: the others
+	// need not be looked at. (A rendering's error does not: the first by the jobs' order is returned.)
+	var unknown atomic.Bool
 	parallel.Do(parallel.Workers(len(jobs)), len(jobs), func(_, i int) {
 		j := jobs[i]
+		if j.render == nil && unknown.Load() {
+			return
+		}
 		var key [32]byte
 		skipped := false
 		if cache != nil {
-			fp := wide[j.p]
-			if j.svc != nil {
-				fp = fps[j.svc]
-			}
-			key = cache.jobKey(fp, j.g.Name())
+			key = cache.jobKey(j.fp, j.g.Name())
 			results[i], skipped = cache.skip(key)
 		}
 		if !skipped {
-			if j.svc == nil {
-				results[i], errs[i] = j.g.(PlatformGenerator).GeneratePlatform(j.p)
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("%s: platform %s: %w", j.g.Name(), j.p.Name, errs[i])
-				}
-			} else {
-				results[i], errs[i] = j.g.Generate(j.p, j.svc)
-				if errs[i] != nil {
-					errs[i] = fmt.Errorf("%s: service %s (%s): %w", j.g.Name(), j.svc.Name, j.svc.File, errs[i])
-				}
+			if j.render == nil {
+				errs[i] = ErrNotKnown
+				unknown.Store(true)
+				return
 			}
-			if errs[i] == nil {
-				if cache != nil {
-					cache.remember(key, results[i])
-				}
-				spill.keep(results[i])
+			if results[i], errs[i] = j.render(); errs[i] != nil {
+				return
 			}
+			if cache != nil {
+				cache.remember(key, results[i])
+			}
+			spill.keep(results[i])
 		}
 		for k := range results[i] {
 			f := &results[i][k]
-			f.Target, f.Platform = j.g.Name(), j.p.Name
-			if j.svc != nil {
-				f.Source = j.svc.Source
+			f.Target, f.Platform = j.g.Name(), j.platform
+			if j.source != "" {
+				f.Source = j.source
 			}
 		}
 	})

@@ -305,7 +305,7 @@ func classify(root string, files []File, opts WriteOptions) (*classification, er
 	if _, err := safe.check(root, "."); err != nil {
 		return nil, err
 	}
-	old, hadRecord, err := readManifest(root, safe)
+	old, hadRecord, err := readManifest(root, safe, opts.Cache)
 	if err != nil {
 		return nil, err
 	}
@@ -835,12 +835,15 @@ func (p *Plan) writeManifest(m Manifest) error {
 // readManifest reads the record under root, refusing a symbolic link anywhere on the way to it (the
 // record decides what Gantry replaces and removes: it must be the one in this root), and whether there
 // was one.
-func readManifest(root string, safe safeDirs) (Manifest, bool, error) {
+func readManifest(root string, safe safeDirs, cache *Cache) (Manifest, bool, error) {
 	m := Manifest{Version: 1, Files: map[string]ManifestEntry{}}
 	if err := safe.noSymlinks(root, manifestPath); err != nil {
 		return m, false, err
 	}
 	p := filepath.Join(root, filepath.FromSlash(manifestPath))
+	if m, ok := cache.record(root, p); ok {
+		return m, true, nil
+	}
 	data, err := readFile(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -1211,7 +1214,7 @@ func platformsEqual(a, b map[string][]string) bool {
 // Members are those the platforms' lists name (Manifest.Platforms): what the record says a platform
 // was made of, not only what one entry claims.
 func Recorded(root string, inRepo func(target string) bool) (blueprints, members []string, ok bool, err error) {
-	m, ok, err := readManifest(root, newSafeDirs())
+	m, ok, err := readManifest(root, newSafeDirs(), nil)
 	if err != nil || !ok {
 		return nil, nil, ok, err
 	}

@@ -152,7 +152,7 @@ func TestWriteInterrupted(t *testing.T) {
 		}
 	}()
 	// The record names what landed: each file's entry is the hash of what is on disk.
-	m, _, err := readManifest(root, newSafeDirs())
+	m, _, err := readManifest(root, newSafeDirs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package output
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gantry-dev/gantry/blueprints"
 	"github.com/gantry-dev/gantry/generators"
@@ -175,18 +177,42 @@ func Generate(opts Options) (*Result, error) {
 			return nil, &RecordError{Err: err}
 		}
 	}
-	// The cache is read while the blueprints load: it depends only on the two folders, and reading it
-	// is one core's work while loading keeps the other busy.
+	// The cache is read while the blueprints load, or while its Known load is checked: it depends only
+	// on the two folders, and reading it is one core's work while loading keeps the other busy.
 	out, repo := roots(opts)
 	var cache *generators.Cache
-	var opening sync.WaitGroup
 	if opts.Cache != "" {
-		opening.Go(func() { cache = generators.OpenCache(opts.Cache, out, repo) })
+		cache = generators.NewCache(opts.Cache, out, repo)
 	}
-	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS})
-	opening.Wait()
+	var reading sync.WaitGroup
+	if cache != nil {
+		reading.Go(cache.Read)
+	}
+	var key []byte // the load's, when the cache may keep it: from the disk only
+	if cache != nil && opts.FS == nil {
+		key = loadKey(opts)
+		if known := cache.Known(key); known != nil {
+			// No load to wait for: the other core reads the records classify will need.
+			cache.ReadRecordsAhead()
+			reading.Wait()
+			if result, err := generateKnown(opts, known, gone, out, repo, cache); !errors.Is(err, generators.ErrNotKnown) {
+				return result, err
+			}
+		}
+	}
+	var track func(string)
+	if key != nil {
+		track = cache.Track
+	}
+	started := time.Now()
+	loading()
+	res, diags := blueprints.Load(blueprints.LoadOptions{Paths: opts.Paths, PlatformFile: opts.Platform, Root: opts.Root, FS: opts.FS, Track: track})
+	reading.Wait()
 	if diags.HasErrors(false) {
 		return nil, &blueprints.ValidationError{Diagnostics: diags}
+	}
+	if key != nil && len(diags) == 0 && len(res.Unresolved) == 0 {
+		cache.KeepLoad(key, started, res.Reach, envNames(res))
 	}
 	result := &Result{Warnings: diags}
 	if len(gone) > 0 {
@@ -198,12 +224,16 @@ func Generate(opts Options) (*Result, error) {
 	if envs := envNames(res); opts.Env != "" && !slices.Contains(envs, opts.Env) {
 		return result, &EnvError{Env: opts.Env, Known: envs}
 	}
-	err := run(opts, res, result, out, repo, cache)
+	gens := targets.Select(opts.Only)
+	render := func(c *generators.Cache, s *generators.Spill) ([]generators.File, error) {
+		return generators.RunCached(res, gens, c, s)
+	}
+	err := run(opts, render, &res.Reach, result, out, repo, cache)
 	if errors.Is(err, generators.ErrKnownChanged) {
 		// A file changed between the cache's look and the writer's: render and read everything.
 		*result = Result{Warnings: diags}
 		cache = nil
-		err = run(opts, res, result, out, repo, nil)
+		err = run(opts, render, &res.Reach, result, out, repo, nil)
 	}
 	if err == nil {
 		cache.Save()
@@ -211,8 +241,49 @@ func Generate(opts Options) (*Result, error) {
 	return result, err
 }
 
+// loading is called before each load of the blueprints (a test hook: a run from a Known load makes none).
+var loading = func() {}
+
+// generateKnown is Generate from the load the cache vouches for, without loading. It returns
+// generators.ErrNotKnown when a rendering is not one the cache holds as it is on disk: nothing was
+// written then, and the caller loads the blueprints.
+func generateKnown(opts Options, known *generators.Known, gone []string, out, repo string, cache *generators.Cache) (*Result, error) {
+	result := &Result{}
+	reach := known.Reach
+	if len(gone) > 0 {
+		reach.Loaded = slices.Sorted(slices.Values(append(slices.Clip(reach.Loaded), gone...)))
+	}
+	if opts.Env != "" && !slices.Contains(known.Envs, opts.Env) {
+		return result, &EnvError{Env: opts.Env, Known: known.Envs}
+	}
+	gens := targets.Select(opts.Only)
+	render := func(c *generators.Cache, _ *generators.Spill) ([]generators.File, error) {
+		return generators.RunKnown(known, gens, c)
+	}
+	err := run(opts, render, &reach, result, out, repo, cache)
+	if errors.Is(err, generators.ErrKnownChanged) {
+		return nil, generators.ErrNotKnown // a file changed while it was read: the caller reads again
+	}
+	if err == nil {
+		cache.Save()
+	}
+	return result, err
+}
+
+// loadKey names a load by all it depends on besides the files it reads (which the cache's Known checks
+// one by one): the paths and options as given, and the working folder they are relative to, as the
+// user reached it and as it really is.
+func loadKey(opts Options) []byte {
+	h := sha256.New()
+	wd, _ := os.Getwd()
+	for _, s := range append([]string{wd, paths.RealWd(), opts.Platform, opts.Root}, opts.Paths...) {
+		fmt.Fprintf(h, "%d:%s\x00", len(s), s)
+	}
+	return h.Sum(nil)
+}
+
 // run renders, then writes or checks, with the cache (nil: none).
-func run(opts Options, res *blueprints.Resolved, result *Result, out, repo string, cache *generators.Cache) (err error) {
+func run(opts Options, render func(*generators.Cache, *generators.Spill) ([]generators.File, error), reach *blueprints.Reach, result *Result, out, repo string, cache *generators.Cache) (err error) {
 	// Content beyond a budget waits in a temporary file (peak memory): until it is written, or, for a
 	// check, as long as the result's files are there to show as a diff.
 	spill := generators.NewSpill(out)
@@ -221,11 +292,11 @@ func run(opts Options, res *blueprints.Resolved, result *Result, out, repo strin
 			spill.Close()
 		}
 	}()
-	files, err := generators.RunCached(res, targets.Select(opts.Only), cache, spill)
+	files, err := render(cache, spill)
 	if err != nil {
 		return err
 	}
-	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: &res.Reach, Layout: targets.Layout, Yours: targets.Yours}
+	scope := generators.Scope{Targets: targets.InScope(opts.Only), Env: opts.Env, Reach: reach, Layout: targets.Layout, Yours: targets.Yours}
 	// The renderings' garbage is collected before the output is read: the collector's next goal is
 	// then twice what the files and the model take, not twice what was live during rendering.
 	runtime.GC()
